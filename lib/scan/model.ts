@@ -1,0 +1,145 @@
+/**
+ * The in-memory shape of one scan request and its repetitions: what
+ * `ScanDataCollector` fills, what `GaussFitCallback` annotates, what the HDF5
+ * writer persists and the reader returns, and what the plot page shows.
+ * Plain data only (typed arrays, strings, numbers), so it can cross a Worker
+ * boundary and be compared field by field in tests.
+ *
+ * @module
+ */
+
+/** How a request or one repetition ended. */
+export type ScanStatus = "running" | "completed" | "aborted" | "error";
+
+/** Step scan (move, settle, acquire per point) or fly scan (one trajectory). */
+export type ScanMode = "step" | "fly";
+
+/** Direction of one repetition; BIDIR alternates it. */
+export type ScanDirection = "forward" | "backward";
+
+/**
+ * A block of samples stored row-major: step mode holds one row per step
+ * (`shape = [nSteps, nSamples]`), fly mode one row (`shape = [nSamples]`).
+ */
+export interface Waveform {
+  /** Row-major samples; length is the product of `shape`. */
+  data: Float64Array;
+  /** `[nSamples]` or `[nRows, nSamples]`. */
+  shape: number[];
+  /** Physical unit, e.g. `"V"`, `"mm"`, `"counts"`. */
+  units: string;
+  /** Seconds between samples, when known. */
+  samplePeriod?: number;
+}
+
+/** Scalar context readings taken once per step (IDC, beam current/energy). */
+export interface Readings {
+  /** One value per step (NaN where the PV could not be read). */
+  values: Float64Array;
+  /** Physical unit, e.g. `"mA"`, `"MeV"`. */
+  units: string;
+}
+
+/**
+ * Result of fitting `A·exp(−(x−μ)²/(2σ²)) + c` to one profile.
+ * When `ok` is false the numbers are NaN and `message` says why.
+ */
+export interface GaussFit {
+  ok: boolean;
+  /** Human-readable outcome: why it stopped, or why it failed. */
+  message: string;
+  amplitude: number;
+  center: number;
+  sigma: number;
+  offset: number;
+  amplitudeErr: number;
+  centerErr: number;
+  sigmaErr: number;
+  offsetErr: number;
+  /** Reduced chi-square: Σ(w·r²)/(n−4). */
+  chi2Red: number;
+  rSquared: number;
+  /** 2·√(2 ln 2)·σ. */
+  fwhm: number;
+  /** Background-subtracted RMS width of the data (model-free). */
+  rms: number;
+  /** Background-subtracted centroid of the data (model-free). */
+  centroid: number;
+  nPoints: number;
+  iterations: number;
+  nEvaluations: number;
+}
+
+/** A fit stored with the scan: which IOPS channel gave the x axis. */
+export interface ChannelFit extends GaussFit {
+  iopsChannel: string;
+}
+
+/** One repetition (`scan_001`, `scan_002`, …). */
+export interface ScanRecord {
+  /** HDF5 group name, `scan_NNN`. */
+  name: string;
+  /** 1-based repetition number. */
+  index: number;
+  mode: ScanMode;
+  direction: ScanDirection;
+  /** ISO 8601. */
+  startTime: string;
+  /** ISO 8601; empty while running. */
+  endTime: string;
+  status: ScanStatus;
+  /** Planned wire positions [mm] (step mode: one per step; fly: start, end). */
+  positionsPlanned: Float64Array;
+  /** Motor readback after each move [mm]. */
+  positionsReadback: Float64Array;
+  /** Acquisition time of each step, seconds since the Unix epoch. */
+  timestamps: Float64Array;
+  /** Step number of each row, 0-based. */
+  stepIndex: Int32Array;
+  /** Struck detector channels by name (`PDB`, `PDT`, …). */
+  struck: Record<string, Waveform>;
+  /** IOPS position channels by name (`ch1`, `ch2`) [mm]. */
+  iops: Record<string, Waveform>;
+  /** IDC readings by name (`current`). */
+  idc: Record<string, Readings>;
+  /** Beam readings by name (`current`, `energy`). */
+  beam: Record<string, Readings>;
+  /** Fit per struck channel, filled by GaussFitCallback. */
+  fits: Record<string, ChannelFit>;
+}
+
+/** Who wrote the file. */
+export interface SourceInfo {
+  program: string;
+  version: string;
+  host: string;
+}
+
+/** One scan request: the root of an HDF5 scan file. */
+export interface ScanRun {
+  /** `file_format` attribute, e.g. `"fws-scan/1"`. */
+  fileFormat: string;
+  scannerIndex: number;
+  testMode: boolean;
+  user: string;
+  comment: string;
+  /** ISO 8601. */
+  startTime: string;
+  /** ISO 8601; empty while running. */
+  endTime: string;
+  source: SourceInfo;
+  /** The validated ScanConfig as plain JSON values. */
+  scanArgs: Record<string, string | number | boolean>;
+  status: ScanStatus;
+  /** Why the request ended as it did (empty when completed). */
+  message: string;
+  scans: ScanRecord[];
+}
+
+/** The file-format identifier written as the root `file_format` attribute. */
+export const FILE_FORMAT = "fws-scan/1";
+
+/** `scan_001` for repetition 1. */
+export function scanGroupName(index: number): string {
+  return `scan_${String(index).padStart(3, "0")}`;
+}

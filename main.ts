@@ -1,0 +1,103 @@
+/**
+ * fws — fast-wire-scanner scan daemon and analysis toolkit for EPICS.
+ *
+ * One executable, several subcommands; each is loaded only when asked for so
+ * that `fws ca get` does not pay for the HDF5 library or the plot page.
+ *
+ * @module
+ */
+import { type CommandMain, UsageError } from "./lib/cli.ts";
+import { SEED_VERSION, VERSION } from "./lib/version.ts";
+
+interface Command {
+  summary: string;
+  load: () => Promise<CommandMain>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  daemon: {
+    summary: "run the scan daemon for one scanner (same as `fws <index>`)",
+    load: async () => (await import("./lib/daemon/cli.ts")).daemonMain,
+  },
+  sim: {
+    summary: "serve a simulated FWS IOC over Channel Access",
+    load: async () => (await import("./lib/sim/cli.ts")).simMain,
+  },
+  demo: {
+    summary: "simulated IOC + daemon + one scan + fit + file + plot page",
+    load: async () => (await import("./lib/daemon/demo.ts")).demoMain,
+  },
+  plot: {
+    summary: "open the profile page of a scan file in the browser",
+    load: async () => (await import("./plot.ts")).plotMain,
+  },
+  inspect: {
+    summary: "print a scan file's metadata, scans and fit table",
+    load: async () => (await import("./lib/hdf5/inspect.ts")).inspectMain,
+  },
+  ca: {
+    summary: "Channel Access diagnostics: get, put, monitor, info",
+    load: async () => (await import("./lib/ca/cli.ts")).caMain,
+  },
+};
+
+/** The top-level help text. */
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) =>
+    `  ${name.padEnd(width)}  ${c.summary}`
+  );
+  return [
+    `fws ${VERSION} — fast-wire-scanner daemon and analysis toolkit (re-implements ${SEED_VERSION})`,
+    "",
+    "Usage:",
+    "  fws <scanner_index> [daemon options]   run the scan daemon",
+    "  fws <command> [options]",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    "Run `fws <command> --help` for the options of a command.",
+  ].join("\n");
+}
+
+/**
+ * Dispatches `args` to a subcommand and returns the exit code: 0 success,
+ * 1 failure, 2 bad usage.
+ */
+export async function main(args: string[]): Promise<number> {
+  const [first, ...rest] = args;
+  if (first === undefined || first === "--help" || first === "-h") {
+    console.log(usage());
+    return first === undefined ? 2 : 0;
+  }
+  if (first === "--version" || first === "-V") {
+    console.log(`fws ${VERSION}`);
+    return 0;
+  }
+  try {
+    if (/^\d+$/.test(first)) {
+      return await (await COMMANDS.daemon.load())(args);
+    }
+    const command = COMMANDS[first];
+    if (!command) {
+      throw new UsageError(
+        `fws: unknown command '${first}'; expected a scanner index or one of ${
+          Object.keys(COMMANDS).join(", ")
+        } (see fws --help)`,
+      );
+    }
+    return await (await command.load())(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      return 2;
+    }
+    console.error(`fws: ${error instanceof Error ? error.message : error}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
