@@ -6,15 +6,16 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 packages=(chromium python3-h5py python3-scipy hdf5-tools python3-silx libca-dev
-  dpkg-dev libreadline-dev perl systemd xmllint)
+  libxml2-utils systemd dpkg-dev libreadline-dev perl make g++)
 missing=()
 for p in "${packages[@]}"; do
-  [ "$p" = xmllint ] && p=libxml2-utils
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  if ! grep -rqs '^Types: deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
-    cat > /etc/apt/sources.list.d/fws-debian-src.sources <<'X'
+  # EPICS base is built from Debian's source package: apt-get source needs deb-src.
+  if ! grep -rqs '^Types: deb-src' /etc/apt/sources.list.d/ &&
+    ! grep -qs '^deb-src' /etc/apt/sources.list; then
+    cat >/etc/apt/sources.list.d/fws-debian-src.sources <<'X'
 Types: deb-src
 URIs: http://deb.debian.org/debian
 Suites: bookworm
@@ -26,6 +27,6 @@ X
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-if [ -x "$here/build_epics.sh" ]; then
+if [ -f "$here/build_epics.sh" ]; then
   bash "$here/build_epics.sh"
 fi
