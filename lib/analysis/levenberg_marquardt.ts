@@ -1,0 +1,239 @@
+/**
+ * Levenberg–Marquardt for the one model `A·exp(−(x−μ)²/(2σ²)) + c` on
+ * Float64Array: analytic Jacobian, 4×4 normal equations solved by a scaled
+ * Cholesky factorization, and MINPACK's stopping rules (ftol, xtol, gtol,
+ * maximum number of function evaluations).
+ *
+ * Each evaluation is one fused pass over the data computing the residuals,
+ * `JᵀWJ` and `JᵀWr` (one `exp` per point, no allocation).
+ *
+ * @module
+ */
+import { cholesky4, choleskySolve4 } from "./sym4.ts";
+
+/** Stopping tolerances, as in MINPACK `lmder` / scipy `leastsq`. */
+export interface LmOptions {
+  /** Relative reduction of the sum of squares considered converged. */
+  ftol: number;
+  /** Relative change of the (scaled) parameters considered converged. */
+  xtol: number;
+  /** Cosine between residuals and any Jacobian column considered orthogonal. */
+  gtol: number;
+  /** Maximum number of model evaluations. */
+  maxEvaluations: number;
+}
+
+/** Which rule stopped the iteration. */
+export type LmStop =
+  | "ftol"
+  | "xtol"
+  | "gtol"
+  | "exact"
+  | "maxEvaluations"
+  | "nonFinite"
+  | "singular";
+
+/** Result of {@linkcode levenbergMarquardt}. */
+export interface LmResult {
+  stop: LmStop;
+  /** Weighted sum of squared residuals at `p`. */
+  chi2: number;
+  /** Accepted steps. */
+  iterations: number;
+  /** Model evaluations (each with its Jacobian). */
+  nEvaluations: number;
+}
+
+/**
+ * One pass over the data at parameters `p = [A, μ, σ, c]`: returns
+ * `Σ w·r²` with `r = y − f(x)` and writes `JᵀWJ` (row-major 4×4) into `h`
+ * and `JᵀWr` into `g`, `J = ∂f/∂p`. `w` undefined means all weights 1.
+ */
+export function accumulate(
+  x: Float64Array,
+  y: Float64Array,
+  w: Float64Array | undefined,
+  p: Float64Array,
+  h: Float64Array,
+  g: Float64Array,
+): number {
+  const a = p[0], mu = p[1], s = p[2], c = p[3];
+  const inv = 1 / (s * s);
+  const halfInv = -0.5 * inv;
+  const ainv = a * inv;
+  const invS = 1 / s;
+  const n = x.length;
+  let h00 = 0, h01 = 0, h02 = 0, h03 = 0, h11 = 0, h12 = 0, h13 = 0;
+  let h22 = 0, h23 = 0, h33 = 0, g0 = 0, g1 = 0, g2 = 0, g3 = 0, chi2 = 0;
+  if (w === undefined) {
+    for (let i = 0; i < n; i++) {
+      const d = x[i] - mu;
+      const e = Math.exp(halfInv * d * d);
+      const r = y[i] - (a * e + c);
+      const jm = ainv * e * d;
+      const js = jm * d * invS;
+      chi2 += r * r;
+      h00 += e * e;
+      h01 += e * jm;
+      h02 += e * js;
+      h03 += e;
+      h11 += jm * jm;
+      h12 += jm * js;
+      h13 += jm;
+      h22 += js * js;
+      h23 += js;
+      g0 += e * r;
+      g1 += jm * r;
+      g2 += js * r;
+      g3 += r;
+    }
+    h33 = n;
+  } else {
+    for (let i = 0; i < n; i++) {
+      const wi = w[i];
+      const d = x[i] - mu;
+      const e = Math.exp(halfInv * d * d);
+      const r = y[i] - (a * e + c);
+      const jm = ainv * e * d;
+      const js = jm * d * invS;
+      const we = wi * e, wm = wi * jm, ws = wi * js, wr = wi * r;
+      chi2 += wr * r;
+      h00 += we * e;
+      h01 += we * jm;
+      h02 += we * js;
+      h03 += we;
+      h11 += wm * jm;
+      h12 += wm * js;
+      h13 += wm;
+      h22 += ws * js;
+      h23 += ws;
+      h33 += wi;
+      g0 += we * r;
+      g1 += wm * r;
+      g2 += ws * r;
+      g3 += wr;
+    }
+  }
+  h[0] = h00, h[1] = h01, h[2] = h02, h[3] = h03;
+  h[4] = h01, h[5] = h11, h[6] = h12, h[7] = h13;
+  h[8] = h02, h[9] = h12, h[10] = h22, h[11] = h23;
+  h[12] = h03, h[13] = h13, h[14] = h23, h[15] = h33;
+  g[0] = g0, g[1] = g1, g[2] = g2, g[3] = g3;
+  return chi2;
+}
+
+/**
+ * Minimizes `Σ w·(y − f(x; p))²` starting from `p` (updated in place).
+ * On return `h` holds `JᵀWJ` at the returned `p`.
+ *
+ * Steps solve `(JᵀWJ + λ·D²)·δ = JᵀWr` with `D` the running maximum of the
+ * Jacobian column norms (MINPACK's scaling); `λ` follows Nielsen's gain-ratio
+ * update; a step is accepted when the actual reduction is at least 10⁻⁴ of
+ * the predicted one. Stops, as MINPACK does, when
+ * - ftol: actual and predicted relative reductions are both ≤ ftol;
+ * - xtol: the scaled step is ≤ xtol × the scaled parameter norm;
+ * - gtol: max |cos(residual, Jacobian column)| ≤ gtol;
+ * - maxEvaluations: the budget is spent (not converged).
+ */
+export function levenbergMarquardt(
+  x: Float64Array,
+  y: Float64Array,
+  w: Float64Array | undefined,
+  p: Float64Array,
+  h: Float64Array,
+  options: LmOptions,
+): LmResult {
+  const { ftol, xtol, gtol, maxEvaluations } = options;
+  const g = new Float64Array(4);
+  let ht: Float64Array = new Float64Array(16);
+  let gt: Float64Array = new Float64Array(4);
+  const hs = h;
+  let hc: Float64Array = h;
+  const pt = new Float64Array(4);
+  const delta = new Float64Array(4);
+  const dscale = new Float64Array(4);
+  const m = new Float64Array(16);
+  const b = new Float64Array(4);
+  let gc: Float64Array = g;
+  const done = (stop: LmStop): LmResult => {
+    if (hc !== hs) hs.set(hc);
+    return { stop, chi2, iterations, nEvaluations };
+  };
+
+  let chi2 = accumulate(x, y, w, p, hc, gc);
+  let nEvaluations = 1;
+  let iterations = 0;
+  if (!Number.isFinite(chi2)) return done("nonFinite");
+  for (let j = 0; j < 4; j++) dscale[j] = Math.sqrt(hc[j * 5]) || 1;
+  let lambda = 1e-3;
+  let nu = 2;
+  for (;;) {
+    if (chi2 === 0) return done("exact");
+    let gnorm = 0;
+    for (let j = 0; j < 4; j++) {
+      const hjj = hc[j * 5];
+      if (hjj > 0) {
+        gnorm = Math.max(gnorm, Math.abs(gc[j]) / Math.sqrt(hjj * chi2));
+      }
+    }
+    if (gnorm <= gtol) return done("gtol");
+    for (;;) {
+      for (let i = 0; i < 4; i++) {
+        for (let j = 0; j < 4; j++) {
+          m[i * 4 + j] = hc[i * 4 + j] / (dscale[i] * dscale[j]);
+        }
+        m[i * 5] += lambda;
+        b[i] = gc[i] / dscale[i];
+      }
+      if (!cholesky4(m)) {
+        lambda *= nu;
+        nu *= 2;
+        if (lambda > 1e30) return done("singular");
+        continue;
+      }
+      choleskySolve4(m, b, delta);
+      let pnorm = 0, xnorm = 0, pred = 0;
+      for (let i = 0; i < 4; i++) {
+        delta[i] /= dscale[i];
+        pt[i] = p[i] + delta[i];
+        pnorm += (dscale[i] * delta[i]) ** 2;
+        xnorm += (dscale[i] * p[i]) ** 2;
+      }
+      for (let i = 0; i < 4; i++) {
+        let hd = 0;
+        for (let j = 0; j < 4; j++) hd += hc[i * 4 + j] * delta[j];
+        pred += delta[i] * (2 * gc[i] - hd);
+      }
+      pnorm = Math.sqrt(pnorm);
+      xnorm = Math.sqrt(xnorm);
+      const chi2t = accumulate(x, y, w, pt, ht, gt);
+      nEvaluations++;
+      const actred = Number.isFinite(chi2t) ? 1 - chi2t / chi2 : -1;
+      const prered = pred / chi2;
+      const ratio = prered > 0 ? actred / prered : 0;
+      const accepted = ratio >= 1e-4;
+      if (accepted) {
+        p.set(pt);
+        [hc, ht] = [ht, hc];
+        [gc, gt] = [gt, gc];
+        chi2 = chi2t;
+        iterations++;
+        for (let j = 0; j < 4; j++) {
+          dscale[j] = Math.max(dscale[j], Math.sqrt(hc[j * 5]));
+        }
+        lambda *= Math.max(1 / 3, 1 - (2 * ratio - 1) ** 3);
+        nu = 2;
+      } else {
+        lambda *= nu;
+        nu *= 2;
+      }
+      if (Math.abs(actred) <= ftol && prered <= ftol && 0.5 * ratio <= 1) {
+        return done("ftol");
+      }
+      if (pnorm <= xtol * xnorm) return done("xtol");
+      if (nEvaluations >= maxEvaluations) return done("maxEvaluations");
+      if (!Number.isFinite(lambda) || lambda > 1e30) return done("singular");
+      if (accepted) break;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Statistics over repeated fits: the "mean ± std over scans" of the fit
+ * table in `fws inspect` and the plot page.
+ *
+ * @module
+ */
+import type { GaussFit } from "../scan/model.ts";
+
+/** Mean, sample standard deviation and count of one fit quantity. */
+export interface FitStatistic {
+  /** Mean over the successful fits (NaN when there are none). */
+  mean: number;
+  /** Sample standard deviation (n−1 in the denominator); NaN when n < 2. */
+  std: number;
+  /** Number of successful fits that contributed. */
+  n: number;
+}
+
+/** The quantities summarized by {@linkcode summarizeFits}. */
+export const SUMMARY_KEYS = [
+  "center",
+  "sigma",
+  "amplitude",
+  "offset",
+  "centerErr",
+  "sigmaErr",
+  "chi2Red",
+  "fwhm",
+] as const;
+
+/** One of {@linkcode SUMMARY_KEYS}. */
+export type SummaryKey = typeof SUMMARY_KEYS[number];
+
+/**
+ * Mean and sample standard deviation of each fit quantity over the fits
+ * with `ok = true` (failed fits are skipped, not counted).
+ *
+ * @example
+ * ```ts
+ * const s = summarizeFits(run.scans.map((scan) => scan.fits["PDB"]));
+ * console.log(`sigma = ${s.sigma.mean} ± ${s.sigma.std} (n=${s.sigma.n})`);
+ * ```
+ */
+export function summarizeFits(
+  fits: GaussFit[],
+): Record<SummaryKey, FitStatistic> {
+  const good = fits.filter((f) => f && f.ok);
+  const out = {} as Record<SummaryKey, FitStatistic>;
+  for (const key of SUMMARY_KEYS) {
+    const values = good.map((f) => f[key]);
+    const n = values.length;
+    const mean = n > 0 ? values.reduce((a, b) => a + b, 0) / n : NaN;
+    let ss = 0;
+    for (const v of values) ss += (v - mean) * (v - mean);
+    out[key] = { mean, std: n >= 2 ? Math.sqrt(ss / (n - 1)) : NaN, n };
+  }
+  return out;
+}
