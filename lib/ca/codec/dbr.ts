@@ -1,0 +1,504 @@
+/**
+ * DBR pack/unpack for the 35 types DBR_STRING … DBR_CTRL_DOUBLE, laid out
+ * exactly as the structures of EPICS base `db_access.h` (RISC_pad fields
+ * included). Numeric arrays are converted with one bulk byte swap.
+ *
+ * @module
+ */
+import {
+  type DbrBaseType,
+  type DbrForm,
+  dbrInfo,
+  ELEMENT_SIZE,
+  EPICS_EPOCH_OFFSET,
+  MAX_ENUM_STATES,
+  MAX_ENUM_STRING_SIZE,
+  MAX_UNITS_SIZE,
+} from "./constants.ts";
+import { align8, CAProtocolError } from "./header.ts";
+
+/** An EPICS timestamp: seconds since 1990-01-01 UTC plus nanoseconds. */
+export interface EpicsTimeStamp {
+  secondsPastEpoch: number;
+  nanoseconds: number;
+}
+
+/** Display, alarm, warning and (ctrl form) control limits. */
+export interface DbrLimits {
+  upperDisp: number;
+  lowerDisp: number;
+  upperAlarm: number;
+  upperWarning: number;
+  lowerWarning: number;
+  lowerAlarm: number;
+  upperCtrl?: number;
+  lowerCtrl?: number;
+}
+
+/** A decoded DBR value: count 1 → number/string, arrays → typed arrays. */
+export type DbrValue =
+  | number
+  | string
+  | string[]
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | Int16Array
+  | Uint16Array
+  | Uint8Array;
+
+/** What a DBR payload holds, decoded. */
+export interface DbrData {
+  type: DbrBaseType;
+  form: DbrForm;
+  count: number;
+  value: DbrValue;
+  status?: number;
+  severity?: number;
+  timestamp?: Date;
+  /** The raw EPICS timestamp (keeps the nanoseconds a Date drops). */
+  stamp?: EpicsTimeStamp;
+  units?: string;
+  precision?: number;
+  enumStrings?: string[];
+  limits?: DbrLimits;
+}
+
+/** Input of {@link encodeDbr}: the value must already be of the DBR's kind. */
+export interface DbrInput {
+  /** number or ArrayLike<number> for numeric types, string or string[] for strings. */
+  value: number | string | ArrayLike<number> | readonly string[];
+  /** Element count to encode (default: the value's length, 1 for scalars). */
+  count?: number;
+  status?: number;
+  severity?: number;
+  timestamp?: Date;
+  stamp?: EpicsTimeStamp;
+  units?: string;
+  precision?: number;
+  enumStrings?: readonly string[];
+  limits?: Partial<DbrLimits>;
+}
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+const STS_PAD: Readonly<Record<DbrBaseType, number>> = {
+  string: 0,
+  short: 0,
+  float: 0,
+  enum: 0,
+  char: 1,
+  long: 0,
+  double: 4,
+};
+const TIME_PAD: Readonly<Record<DbrBaseType, number>> = {
+  string: 0,
+  short: 2,
+  float: 0,
+  enum: 2,
+  char: 3,
+  long: 0,
+  double: 4,
+};
+
+function hasPrecision(type: DbrBaseType): boolean {
+  return type === "float" || type === "double";
+}
+
+/** Offset of the first value element in a DBR structure. */
+export function valueOffset(type: DbrBaseType, form: DbrForm): number {
+  if (form === "plain") return 0;
+  if (type === "string") return form === "time" ? 12 : 4;
+  if (form === "sts") return 4 + STS_PAD[type];
+  if (form === "time") return 12 + TIME_PAD[type];
+  if (type === "enum") return 4 + 2 + MAX_ENUM_STATES * MAX_ENUM_STRING_SIZE;
+  const limitsStart = hasPrecision(type) ? 16 : 12;
+  const nLimits = form === "ctrl" ? 8 : 6;
+  return limitsStart + nLimits * ELEMENT_SIZE[type] + (type === "char" ? 1 : 0);
+}
+
+/** Payload bytes (padded to 8) of `count` elements of a DBR type code. */
+export function dbrPayloadSize(dataType: number, count: number): number {
+  const info = requireInfo(dataType);
+  return align8(
+    valueOffset(info.type, info.form) + count * ELEMENT_SIZE[info.type],
+  );
+}
+
+function requireInfo(dataType: number): { type: DbrBaseType; form: DbrForm } {
+  const info = dbrInfo(dataType);
+  if (!info) {
+    throw new CAProtocolError(
+      `DBR type ${dataType} is not supported; expected 0 (DBR_STRING) to 34 (DBR_CTRL_DOUBLE)`,
+    );
+  }
+  return info;
+}
+
+function readCString(bytes: Uint8Array, start: number, size: number): string {
+  const end = Math.min(start + size, bytes.length);
+  let stop = start;
+  while (stop < end && bytes[stop] !== 0) stop++;
+  return decoder.decode(bytes.subarray(start, stop));
+}
+
+function writeCString(
+  bytes: Uint8Array,
+  start: number,
+  size: number,
+  text: string,
+): void {
+  const encoded = encoder.encode(text);
+  bytes.set(encoded.subarray(0, size - 1), start);
+}
+
+/** EPICS timestamp → JS Date (millisecond resolution). */
+export function epicsToDate(stamp: EpicsTimeStamp): Date {
+  return new Date(
+    (stamp.secondsPastEpoch + EPICS_EPOCH_OFFSET) * 1000 +
+      Math.floor(stamp.nanoseconds / 1e6),
+  );
+}
+
+/** JS Date → EPICS timestamp (dates before 1990 clamp to the epoch). */
+export function dateToEpics(date: Date): EpicsTimeStamp {
+  const ms = date.getTime();
+  if (!Number.isFinite(ms)) return { secondsPastEpoch: 0, nanoseconds: 0 };
+  const seconds = Math.floor(ms / 1000) - EPICS_EPOCH_OFFSET;
+  if (seconds < 0) return { secondsPastEpoch: 0, nanoseconds: 0 };
+  return {
+    secondsPastEpoch: Math.min(seconds, 0xffffffff),
+    nanoseconds: (ms - Math.floor(ms / 1000) * 1000) * 1e6,
+  };
+}
+
+/** Swaps the byte order of `count` elements of `size` bytes, in place. */
+function swapInPlace(
+  buffer: ArrayBuffer,
+  byteOffset: number,
+  count: number,
+  size: number,
+): void {
+  if (size === 1 || !LITTLE_ENDIAN_HOST || count === 0) return;
+  if (size === 2) {
+    const a = new Uint16Array(buffer, byteOffset, count);
+    for (let i = 0; i < count; i++) {
+      const x = a[i];
+      a[i] = (x >>> 8) | ((x & 0xff) << 8);
+    }
+    return;
+  }
+  const a = new Uint32Array(buffer, byteOffset, count * (size / 4));
+  if (size === 4) {
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      a[i] = (x << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) |
+        (x >>> 24);
+    }
+    return;
+  }
+  for (let i = 0; i < a.length; i += 2) {
+    const x = a[i];
+    const y = a[i + 1];
+    a[i] = (y << 24) | ((y & 0xff00) << 8) | ((y >>> 8) & 0xff00) | (y >>> 24);
+    a[i + 1] = (x << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) |
+      (x >>> 24);
+  }
+}
+
+type TypedCtor =
+  | Float64ArrayConstructor
+  | Float32ArrayConstructor
+  | Int32ArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Uint8ArrayConstructor;
+
+const ARRAY_TYPE: Readonly<Record<Exclude<DbrBaseType, "string">, TypedCtor>> =
+  {
+    short: Int16Array,
+    float: Float32Array,
+    enum: Uint16Array,
+    char: Uint8Array,
+    long: Int32Array,
+    double: Float64Array,
+  };
+
+/** Options of {@link decodeDbr}. */
+export interface DecodeDbrOptions {
+  /**
+   * Byte-swap numeric arrays inside `payload` itself (no copy) when aligned.
+   * Only for payloads the caller owns and will not decode again.
+   */
+  inPlace?: boolean;
+}
+
+function decodeArray(
+  type: Exclude<DbrBaseType, "string">,
+  payload: Uint8Array,
+  offset: number,
+  count: number,
+  inPlace: boolean,
+): DbrValue {
+  const Ctor = ARRAY_TYPE[type];
+  const size = Ctor.BYTES_PER_ELEMENT;
+  const start = payload.byteOffset + offset;
+  let buffer: ArrayBuffer;
+  let byteOffset: number;
+  if (inPlace && start % size === 0) {
+    buffer = payload.buffer as ArrayBuffer;
+    byteOffset = start;
+  } else {
+    const copy = new Uint8Array(count * size);
+    copy.set(payload.subarray(offset, offset + count * size));
+    buffer = copy.buffer;
+    byteOffset = 0;
+  }
+  swapInPlace(buffer, byteOffset, count, size);
+  return new Ctor(buffer, byteOffset, count);
+}
+
+function readNumber(
+  view: DataView,
+  offset: number,
+  type: DbrBaseType,
+): number {
+  switch (type) {
+    case "short":
+      return view.getInt16(offset);
+    case "float":
+      return view.getFloat32(offset);
+    case "enum":
+      return view.getUint16(offset);
+    case "char":
+      return view.getUint8(offset);
+    case "long":
+      return view.getInt32(offset);
+    default:
+      return view.getFloat64(offset);
+  }
+}
+
+function writeNumber(
+  view: DataView,
+  offset: number,
+  type: DbrBaseType,
+  value: number,
+): void {
+  switch (type) {
+    case "short":
+      return view.setInt16(offset, value);
+    case "float":
+      return view.setFloat32(offset, value);
+    case "enum":
+      return view.setUint16(offset, value);
+    case "char":
+      return view.setUint8(offset, value);
+    case "long":
+      return view.setInt32(offset, value);
+    default:
+      return view.setFloat64(offset, value);
+  }
+}
+
+const LIMIT_NAMES = [
+  "upperDisp",
+  "lowerDisp",
+  "upperAlarm",
+  "upperWarning",
+  "lowerWarning",
+  "lowerAlarm",
+  "upperCtrl",
+  "lowerCtrl",
+] as const;
+
+/**
+ * Decodes a DBR payload of type code `dataType` holding `count` elements.
+ * A payload too short for its structure throws a {@link CAProtocolError}.
+ *
+ * @example
+ * ```ts
+ * const data = decodeDbr(20, 1, payload); // DBR_TIME_DOUBLE
+ * data.value; data.timestamp; data.severity;
+ * ```
+ */
+export function decodeDbr(
+  dataType: number,
+  count: number,
+  payload: Uint8Array,
+  options: DecodeDbrOptions = {},
+): DbrData {
+  const { type, form } = requireInfo(dataType);
+  const offset = valueOffset(type, form);
+  const size = ELEMENT_SIZE[type];
+  const minimum = type === "string" && count > 0
+    ? offset + (count - 1) * size + 1
+    : offset + count * size;
+  if (payload.length < minimum) {
+    throw new CAProtocolError(
+      `DBR type ${dataType} with ${count} element(s) needs ${minimum} bytes; the payload has ${payload.length}`,
+    );
+  }
+  const view = new DataView(
+    payload.buffer,
+    payload.byteOffset,
+    payload.byteLength,
+  );
+  const data: DbrData = { type, form, count, value: 0 };
+  if (type === "string") {
+    const strings: string[] = [];
+    for (let i = 0; i < count; i++) {
+      strings.push(readCString(payload, offset + i * size, size));
+    }
+    data.value = count === 1 ? strings[0] : strings;
+  } else if (count === 1) {
+    data.value = readNumber(view, offset, type);
+  } else {
+    data.value = decodeArray(type, payload, offset, count, !!options.inPlace);
+  }
+  if (form === "plain") return data;
+  data.status = view.getInt16(0);
+  data.severity = view.getInt16(2);
+  if (form === "time") {
+    data.stamp = {
+      secondsPastEpoch: view.getUint32(4),
+      nanoseconds: view.getUint32(8),
+    };
+    data.timestamp = epicsToDate(data.stamp);
+    return data;
+  }
+  if (form === "sts" || type === "string") return data;
+  if (type === "enum") {
+    const n = Math.max(0, Math.min(MAX_ENUM_STATES, view.getInt16(4)));
+    data.enumStrings = [];
+    for (let i = 0; i < n; i++) {
+      data.enumStrings.push(
+        readCString(
+          payload,
+          6 + i * MAX_ENUM_STRING_SIZE,
+          MAX_ENUM_STRING_SIZE,
+        ),
+      );
+    }
+    return data;
+  }
+  let p = 4;
+  if (hasPrecision(type)) {
+    data.precision = view.getInt16(4);
+    p = 8;
+  }
+  data.units = readCString(payload, p, MAX_UNITS_SIZE);
+  p += MAX_UNITS_SIZE;
+  const n = form === "ctrl" ? 8 : 6;
+  const limits: Partial<DbrLimits> = {};
+  for (let i = 0; i < n; i++) {
+    limits[LIMIT_NAMES[i]] = readNumber(view, p + i * size, type);
+  }
+  data.limits = limits as DbrLimits;
+  return data;
+}
+
+function elementCount(value: DbrInput["value"]): number {
+  if (typeof value === "number" || typeof value === "string") return 1;
+  return value.length;
+}
+
+/**
+ * Encodes a value (and its metadata, for sts/time/gr/ctrl codes) as the
+ * payload of DBR type `dataType`, zero-padded to a multiple of 8 bytes.
+ * Numeric types take a number or ArrayLike<number>; DBR_STRING takes a string
+ * or string[]; anything else throws a TypeError (convert first with
+ * `convertValue`). Missing elements are zero, extra elements dropped.
+ */
+export function encodeDbr(dataType: number, input: DbrInput): Uint8Array {
+  const { type, form } = requireInfo(dataType);
+  const count = input.count ?? elementCount(input.value);
+  const offset = valueOffset(type, form);
+  const size = ELEMENT_SIZE[type];
+  const out = new Uint8Array(align8(offset + count * size));
+  const view = new DataView(out.buffer);
+  const value = input.value;
+  if (type === "string") {
+    const strings = typeof value === "string" ? [value] : value;
+    if (typeof value === "number" || !isStringList(strings)) {
+      throw new TypeError(
+        `DBR_STRING value must be a string or string[], got ${typeof value}`,
+      );
+    }
+    for (let i = 0; i < Math.min(count, strings.length); i++) {
+      writeCString(out, offset + i * size, size, strings[i]);
+    }
+  } else if (typeof value === "number") {
+    if (count > 0) writeNumber(view, offset, type, value);
+  } else if (typeof value === "string" || isStringList(value)) {
+    throw new TypeError(
+      `DBR ${type} value must be a number or numeric array, got a string`,
+    );
+  } else {
+    const Ctor = ARRAY_TYPE[type];
+    const target = new Ctor(out.buffer, offset, count);
+    const n = Math.min(count, value.length);
+    if (ArrayBuffer.isView(value) && n === value.length) {
+      target.set(value as ArrayLike<number>);
+    } else {
+      for (let i = 0; i < n; i++) target[i] = value[i];
+    }
+    swapInPlace(out.buffer, offset, count, size);
+  }
+  if (form === "plain") return out;
+  view.setInt16(0, input.status ?? 0);
+  view.setInt16(2, input.severity ?? 0);
+  if (form === "time") {
+    const stamp = input.stamp ?? dateToEpics(input.timestamp ?? new Date());
+    view.setUint32(4, stamp.secondsPastEpoch >>> 0);
+    view.setUint32(8, stamp.nanoseconds >>> 0);
+    return out;
+  }
+  if (form === "sts" || type === "string") return out;
+  if (type === "enum") {
+    const strs = (input.enumStrings ?? []).slice(0, MAX_ENUM_STATES);
+    view.setInt16(4, strs.length);
+    strs.forEach((s, i) =>
+      writeCString(out, 6 + i * MAX_ENUM_STRING_SIZE, MAX_ENUM_STRING_SIZE, s)
+    );
+    return out;
+  }
+  let p = 4;
+  if (hasPrecision(type)) {
+    view.setInt16(4, input.precision ?? 0);
+    p = 8;
+  }
+  writeCString(out, p, MAX_UNITS_SIZE, input.units ?? "");
+  p += MAX_UNITS_SIZE;
+  const n = form === "ctrl" ? 8 : 6;
+  for (let i = 0; i < n; i++) {
+    writeNumber(view, p + i * size, type, input.limits?.[LIMIT_NAMES[i]] ?? 0);
+  }
+  return out;
+}
+
+function isStringList(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && (value.length === 0 ||
+    typeof value[0] === "string");
+}
+
+/** Null-terminated text of a CHAR array (bytes after the first NUL dropped). */
+export function charArrayToString(a: Uint8Array | number): string {
+  if (typeof a === "number") return a === 0 ? "" : String.fromCharCode(a);
+  const end = a.indexOf(0);
+  return decoder.decode(end < 0 ? a : a.subarray(0, end));
+}
+
+/**
+ * UTF-8 bytes of `s` plus a terminating NUL, as a CHAR array; with `count`
+ * the array has exactly that length (truncated, last byte kept NUL).
+ */
+export function stringToCharArray(s: string, count?: number): Uint8Array {
+  const bytes = encoder.encode(s);
+  const n = count ?? bytes.length + 1;
+  const out = new Uint8Array(n);
+  out.set(bytes.subarray(0, Math.max(0, Math.min(bytes.length, n - 1))));
+  return out;
+}

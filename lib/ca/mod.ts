@@ -1,0 +1,8 @@
+/**
+ * EPICS Channel Access for fws: the pure protocol codec (`codec/`), the
+ * client and the server, and the ECA_* status table with {@link CAError}.
+ *
+ * @module
+ */
+export * from "./codec/mod.ts";
+export * from "./errors.ts";
