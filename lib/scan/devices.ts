@@ -128,13 +128,13 @@ export class CaMotor {
   #moveDmov(val: string, dmovPv: string, target: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let sawMoving = false;
-      let sub: PortSubscription | undefined;
+      const held: { sub?: PortSubscription } = {};
       const tol = this.#options.tolerance;
-      const done = async () => {
-        sub?.cancel();
+      const done = () => {
+        held.sub?.cancel();
         resolve();
       };
-      sub = this.#ca.monitor(dmovPv, (v) => {
+      held.sub = this.#ca.monitor(dmovPv, (v) => {
         if (scalar(v) === 0) sawMoving = true;
         else if (sawMoving) done();
       });
@@ -151,7 +151,7 @@ export class CaMotor {
           }
         }
       }).catch((e) => {
-        sub?.cancel();
+        held.sub?.cancel();
         reject(e);
       });
     });

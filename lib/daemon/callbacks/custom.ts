@@ -1,0 +1,82 @@
+/**
+ * `CustomHookCallback`: the last consumer of the stream. It runs the
+ * facility's pre callback when a request starts and the post callback when
+ * the request has finished and the file is closed. A failure is thrown as an
+ * error naming the hook, which the pipeline contains and reports.
+ *
+ * @module
+ */
+import type { ScanCallback, ScanEvent } from "../../scan/events.ts";
+import type { CustomCallbackHost, PreHookInfo } from "../custom_callback.ts";
+import { log } from "../../log.ts";
+
+/** Calls the custom hooks at the start and the end of each request. */
+export class CustomHookCallback implements ScanCallback {
+  readonly name = "custom-callback";
+  readonly #host: CustomCallbackHost;
+  readonly #file: () => string;
+  readonly #log = log("daemon", "custom");
+  #info?: PreHookInfo;
+  #fits: Record<string, Record<string, Record<string, number | boolean>>> = {};
+
+  /**
+   * @param host the loaded module
+   * @param file returns the path of the file closed for the request
+   */
+  constructor(host: CustomCallbackHost, file: () => string) {
+    this.#host = host;
+    this.#file = file;
+  }
+
+  /** Runs the hooks; throws when a hook failed (contained by the pipeline). */
+  async handle(event: ScanEvent): Promise<void> {
+    if (event.type === "requestStarted") {
+      this.#fits = {};
+      this.#info = {
+        scannerIndex: event.run.scannerIndex,
+        testMode: event.run.testMode,
+        config: event.run.scanArgs,
+        startTime: event.run.startTime,
+      };
+      const r = await this.#host.pre(this.#info);
+      this.#report("pre", r);
+    } else if (event.type === "scanFinished") {
+      const fits: Record<string, Record<string, number | boolean>> = {};
+      for (const [ch, f] of Object.entries(event.record.fits)) {
+        fits[ch] = {
+          ok: f.ok,
+          center: f.center,
+          centerErr: f.centerErr,
+          sigma: f.sigma,
+          sigmaErr: f.sigmaErr,
+          amplitude: f.amplitude,
+          offset: f.offset,
+          chi2Red: f.chi2Red,
+        };
+      }
+      this.#fits[event.record.name] = fits;
+    } else if (event.type === "requestFinished" && this.#info) {
+      const r = await this.#host.post({
+        ...this.#info,
+        status: event.status,
+        message: event.message,
+        endTime: event.endTime,
+        file: this.#file(),
+        fits: this.#fits,
+      });
+      this.#report("post", r);
+    }
+  }
+
+  #report(hook: string, r: { ok: boolean; message: string }): void {
+    if (!r.ok) {
+      throw new Error(`custom ${hook} callback failed: ${r.message}`);
+    }
+    if (r.message) {
+      this.#log.info("custom {hook} callback: {message}", {
+        hook,
+        message: r.message,
+      });
+    }
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * `--custom-callback PATH`: a facility's own JS/TS module exporting
+ * `getPreCallback` and/or `getPostCallback` (as the Python original does).
+ * Each returns a function: the pre callback is called with the request
+ * before the wire moves, the post callback with the outcome and the path of
+ * the scan file once it is closed.
+ *
+ * The module never runs inside the daemon: every call happens in a fresh
+ * Deno Worker with the least permissions that work — read the module (and,
+ * for the post callback, the scan file), nothing else: no write, no net, no
+ * run, no env, no sys, no ffi — and a timeout. A hook that throws, hangs or
+ * tries something it may not do is stopped and reported; the daemon goes on.
+ *
+ * ```ts
+ * // my_hooks.js
+ * export function getPostCallback() {
+ *   return async (info) => {
+ *     const bytes = await Deno.readFile(info.file);   // allowed
+ *     return `checked ${info.file}: ${bytes.length} bytes`;
+ *   };
+ * }
+ * ```
+ *
+ * Worker permissions need Deno's `--unstable-worker-options` (deno.json
+ * `"unstable": ["worker-options"]`); without it custom callbacks are refused
+ * at start-up with a message saying so.
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+/** What the pre callback receives. */
+export interface PreHookInfo {
+  scannerIndex: number;
+  testMode: boolean;
+  /** The validated request (`scan_args` of the file). */
+  config: Record<string, string | number | boolean>;
+  startTime: string;
+}
+
+/** What the post callback receives. */
+export interface PostHookInfo extends PreHookInfo {
+  status: "completed" | "aborted" | "error";
+  message: string;
+  endTime: string;
+  /** Final path of the scan file ("" when none was written). */
+  file: string;
+  /** Fits per repetition and channel: center, sigma and their errors. */
+  fits: Record<string, Record<string, Record<string, number | boolean>>>;
+}
+
+/** Outcome of one hook call. */
+export interface HookResult {
+  ok: boolean;
+  /** What the hook returned (a string), or why it failed. */
+  message: string;
+}
+
+const BOOTSTRAP = `
+self.onmessage = async (event) => {
+  const { op, url, hook, info } = event.data;
+  try {
+    const mod = await import(url);
+    if (op === "probe") {
+      self.postMessage({ ok: true, pre: typeof mod.getPreCallback === "function",
+        post: typeof mod.getPostCallback === "function" });
+      return;
+    }
+    const getter = hook === "pre" ? mod.getPreCallback : mod.getPostCallback;
+    if (typeof getter !== "function") { self.postMessage({ ok: true, message: "" }); return; }
+    const fn = await getter();
+    if (typeof fn !== "function") {
+      self.postMessage({ ok: false, message: "get" + (hook === "pre" ? "Pre" : "Post") +
+        "Callback() did not return a function" });
+      return;
+    }
+    const result = await fn(info);
+    self.postMessage({ ok: true, message: typeof result === "string" ? result : "" });
+  } catch (error) {
+    self.postMessage({ ok: false, message: (error && error.name ? error.name + ": " : "") +
+      String(error && error.message !== undefined ? error.message : error) });
+  }
+};
+`;
+
+/** Loads and calls the hooks of one custom-callback module. */
+export class CustomCallbackHost {
+  /** Absolute path of the module. */
+  readonly path: string;
+  /** Seconds a hook may run before it is stopped. */
+  readonly timeout: number;
+  /** Whether the module exports `getPreCallback`. */
+  hasPre = false;
+  /** Whether the module exports `getPostCallback`. */
+  hasPost = false;
+  readonly #url: string;
+
+  private constructor(path: string, timeout: number) {
+    this.path = resolve(path);
+    this.timeout = timeout;
+    this.#url = pathToFileURL(this.path).href;
+  }
+
+  /**
+   * Checks the module in a sandboxed Worker: it must load and export at
+   * least one of the two hooks. Throws an error naming the file otherwise.
+   */
+  static async load(
+    path: string,
+    options: { timeout?: number } = {},
+  ): Promise<CustomCallbackHost> {
+    const host = new CustomCallbackHost(path, options.timeout ?? 10);
+    try {
+      Deno.statSync(host.path);
+    } catch {
+      throw new Error(`--custom-callback: no such file ${host.path}`);
+    }
+    const answer = await host.#call({ op: "probe" }, []);
+    if (!answer.ok) {
+      throw new Error(
+        `--custom-callback ${host.path}: could not load the module (${answer.message})`,
+      );
+    }
+    host.hasPre = answer.pre === true;
+    host.hasPost = answer.post === true;
+    if (!host.hasPre && !host.hasPost) {
+      throw new Error(
+        `--custom-callback ${host.path}: expected an export getPreCallback and/or getPostCallback`,
+      );
+    }
+    return host;
+  }
+
+  /** Runs the pre callback. Never throws. */
+  pre(info: PreHookInfo): Promise<HookResult> {
+    if (!this.hasPre) return Promise.resolve({ ok: true, message: "" });
+    return this.#hook("pre", info, []);
+  }
+
+  /** Runs the post callback, allowed to read `info.file`. Never throws. */
+  post(info: PostHookInfo): Promise<HookResult> {
+    if (!this.hasPost) return Promise.resolve({ ok: true, message: "" });
+    return this.#hook("post", info, info.file ? [info.file] : []);
+  }
+
+  async #hook(
+    hook: "pre" | "post",
+    info: PreHookInfo | PostHookInfo,
+    readable: string[],
+  ): Promise<HookResult> {
+    const answer = await this.#call({ op: "call", hook, info }, readable);
+    return { ok: answer.ok === true, message: String(answer.message ?? "") };
+  }
+
+  #call(
+    message: Record<string, unknown>,
+    readable: string[],
+  ): Promise<Record<string, unknown>> {
+    const blobUrl = URL.createObjectURL(
+      new Blob([BOOTSTRAP], { type: "application/javascript" }),
+    );
+    let worker: Worker;
+    try {
+      worker = new Worker(blobUrl, {
+        type: "module",
+        deno: {
+          permissions: {
+            read: [this.path, ...readable],
+            write: false,
+            net: false,
+            env: false,
+            run: false,
+            sys: false,
+            ffi: false,
+            import: false,
+          },
+        },
+      } as WorkerOptions);
+    } catch (error) {
+      URL.revokeObjectURL(blobUrl);
+      const text = (error as Error).message;
+      return Promise.resolve({
+        ok: false,
+        message: /unstable/i.test(text)
+          ? 'sandboxed Workers need Deno\'s --unstable-worker-options (deno.json "unstable": ["worker-options"])'
+          : text,
+      });
+    }
+    return new Promise((resolveAnswer) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (answer: Record<string, unknown>) => {
+        clearTimeout(timer);
+        worker.terminate();
+        URL.revokeObjectURL(blobUrl);
+        resolveAnswer(answer);
+      };
+      timer = setTimeout(
+        () =>
+          finish({
+            ok: false,
+            message: `stopped: no answer within ${this.timeout} s (hung)`,
+          }),
+        this.timeout * 1000,
+      );
+      worker.onmessage = (e: MessageEvent) => finish(e.data ?? {});
+      worker.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        finish({ ok: false, message: e.message || "uncaught error" });
+      };
+      worker.onmessageerror = () =>
+        finish({ ok: false, message: "unreadable answer" });
+      worker.postMessage({ ...message, url: this.#url });
+    });
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * `StatusPublisher`: the daemon's outputs on `SCAN:STATE`, `SCAN:MSG`,
+ * `SCAN:PROGRESS` and `SCAN:FILE`. It keeps the last value of each, so that
+ * everything can be published again when the IOC comes back after a restart,
+ * and it never blocks the scan: puts are sent without completion and their
+ * failures are logged, not thrown.
+ *
+ * @module
+ */
+import type { CaPort } from "../scan/ca_port.ts";
+import { log } from "../log.ts";
+import {
+  type FWSScanInterface,
+  SCAN_STATES,
+  type ScanState,
+} from "./interface.ts";
+
+/** Longest text written to a char-waveform PV (bytes, without the NUL). */
+export const MAX_TEXT = 255;
+
+/** Encodes text for a char-waveform PV: UTF-8, NUL-terminated, truncated. */
+export function textToChars(text: string, max = MAX_TEXT): Uint8Array {
+  let bytes = new TextEncoder().encode(text);
+  if (bytes.length > max) bytes = bytes.subarray(0, max);
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  return out;
+}
+
+/** Current values of the status outputs. */
+export interface StatusSnapshot {
+  state: ScanState;
+  msg: string;
+  progress: number;
+  file: string;
+}
+
+/** Publishes and remembers the status outputs. */
+export class StatusPublisher {
+  readonly #ca: CaPort;
+  readonly #pvs: FWSScanInterface;
+  readonly #now: StatusSnapshot = {
+    state: "IDLE",
+    msg: "",
+    progress: 0,
+    file: "",
+  };
+  readonly #log = log("daemon", "status");
+  /** Puts not yet acknowledged, so `flush()` can wait for them. */
+  #pending = new Set<Promise<void>>();
+
+  /**
+   * @param ca Channel Access client
+   * @param pvs the scanner's PV map
+   */
+  constructor(ca: CaPort, pvs: FWSScanInterface) {
+    this.#ca = ca;
+    this.#pvs = pvs;
+  }
+
+  /** The last published values. */
+  get snapshot(): StatusSnapshot {
+    return { ...this.#now };
+  }
+
+  /** Publishes the given fields (only those that changed). */
+  set(update: Partial<StatusSnapshot>): void {
+    if (update.state !== undefined && update.state !== this.#now.state) {
+      this.#now.state = update.state;
+      this.#put("scan.state", SCAN_STATES.indexOf(update.state));
+    }
+    if (update.msg !== undefined && update.msg !== this.#now.msg) {
+      this.#now.msg = update.msg;
+      this.#log.info("{state}: {msg}", {
+        state: this.#now.state,
+        msg: update.msg,
+      });
+      this.#put("scan.msg", textToChars(update.msg));
+    }
+    if (
+      update.progress !== undefined && update.progress !== this.#now.progress
+    ) {
+      this.#now.progress = update.progress;
+      this.#put("scan.progress", Math.round(update.progress * 100) / 100);
+    }
+    if (update.file !== undefined && update.file !== this.#now.file) {
+      this.#now.file = update.file;
+      this.#put("scan.file", textToChars(update.file, 1023));
+    }
+  }
+
+  /** Publishes every output again (after the IOC reconnected). */
+  republish(): void {
+    this.#put("scan.state", SCAN_STATES.indexOf(this.#now.state));
+    this.#put("scan.msg", textToChars(this.#now.msg));
+    this.#put("scan.progress", this.#now.progress);
+    this.#put("scan.file", textToChars(this.#now.file, 1023));
+  }
+
+  /** Waits (at most `timeout` s) until every put sent so far is done. */
+  async flush(timeout = 2): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.#pending]),
+      new Promise((r) => timer = setTimeout(r, timeout * 1000)),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Puts a value to a logical PV without completion; failures are logged. */
+  put(logical: string, value: number | Uint8Array): void {
+    this.#put(logical, value);
+  }
+
+  #put(logical: string, value: number | Uint8Array): void {
+    const pv = this.#pvs.pv(logical);
+    if (!pv) return;
+    const p = this.#ca.put(pv, value, { wait: false, timeout: 2 }).catch(
+      (error) => {
+        this.#log.debug("could not write {pv}: {error}", {
+          pv,
+          error: (error as Error).message,
+        });
+      },
+    );
+    this.#pending.add(p);
+    p.finally(() => this.#pending.delete(p));
+  }
+}
