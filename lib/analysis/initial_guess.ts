@@ -81,11 +81,12 @@ function runningMean(y: Float64Array, h: number): Float64Array {
  * 1. background `c₀` = the lower of the mean signals in the first and last
  *    10 % of the x span (a truncated peak raises only one edge);
  * 2. the profile, in x order, is smoothed by a running mean over 1 % of the
- *    points (none below 200 points); its maximum gives `A₀ = max − c₀`; a
+ *    points (at least 3 points from 20 points on); its maximum gives `A₀ = max − c₀`; a
  *    profile whose deepest dip below `c₀` is larger than its highest peak
  *    above it, or which never rises above `c₀`, has no peak;
  * 3. the half-maximum crossings either side of the maximum give the FWHM
- *    and the centre (one crossing on a truncated peak: twice its distance;
+ *    and the centre (from 20 points on, a crossing needs two points in a
+ *    row below half maximum; one crossing on a truncated peak: twice its distance;
  *    none: the whole span); the smoothing width is deconvolved;
  * 4. centre and σ are refined by the background-subtracted first and second
  *    moments within ±3σ₀ (corrected for the truncation of the window) when
@@ -120,7 +121,7 @@ export function initialGuess(x: Float64Array, y: Float64Array): InitialGuess {
   }
   const c0 = Math.min(loSum / loN, hiSum / hiN);
 
-  const h = Math.floor(n / 200);
+  const h = n < 20 ? 0 : Math.max(1, Math.floor(n / 200));
   const s = runningMean(y, h);
   let imax = 0, smax = -Infinity, smin = Infinity;
   for (let i = 0; i < n; i++) {
@@ -144,14 +145,16 @@ export function initialGuess(x: Float64Array, y: Float64Array): InitialGuess {
 
   const half = c0 + a0 / 2;
   let xl = NaN, xr = NaN;
+  // A crossing needs two points in a row below half maximum (one is noise).
+  const two = n >= 20;
   for (let i = imax; i > 0; i--) {
-    if (s[i - 1] <= half) {
+    if (s[i - 1] <= half && (!two || i < 2 || s[i - 2] <= half)) {
       xl = x[i - 1] + (half - s[i - 1]) / (s[i] - s[i - 1]) * (x[i] - x[i - 1]);
       break;
     }
   }
   for (let i = imax; i < n - 1; i++) {
-    if (s[i + 1] <= half) {
+    if (s[i + 1] <= half && (!two || i + 2 > n - 1 || s[i + 2] <= half)) {
       xr = x[i + 1] + (half - s[i + 1]) / (s[i] - s[i + 1]) * (x[i] - x[i + 1]);
       break;
     }

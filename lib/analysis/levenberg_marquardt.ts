@@ -23,6 +23,11 @@ export interface LmOptions {
   maxEvaluations: number;
 }
 
+/** Maximum number of Gauss–Newton polish steps after convergence. */
+const MAX_POLISH = 20;
+/** Polish until the step is shorter than this many standard errors. */
+const POLISH_TOL = 1e-8;
+
 /** Which rule stopped the iteration. */
 export type LmStop =
   | "ftol"
@@ -134,6 +139,13 @@ export function accumulate(
  * - xtol: the scaled step is ≤ xtol × the scaled parameter norm;
  * - gtol: max |cos(residual, Jacobian column)| ≤ gtol;
  * - maxEvaluations: the budget is spent (not converged).
+ *
+ * After convergence, Gauss–Newton steps (λ = 0) polish the solution while
+ * the next step is longer than 10⁻⁸ standard errors and χ² does not
+ * increase (at most 20): the stopping rules bound the change of χ², which
+ * on a slowly (linearly) converging, noisy profile leaves the parameters up
+ * to ~10⁻⁵ of a standard error from the minimum — scipy's curve_fit has the
+ * same limit. Usually this costs one evaluation.
  */
 export function levenbergMarquardt(
   x: Float64Array,
@@ -155,7 +167,35 @@ export function levenbergMarquardt(
   const m = new Float64Array(16);
   const b = new Float64Array(4);
   let gc: Float64Array = g;
+  const dof = Math.max(1, x.length - 4);
+  const polish = (): void => {
+    for (let k = 0; k < MAX_POLISH && nEvaluations < maxEvaluations; k++) {
+      for (let i = 0; i < 4; i++) {
+        for (let j = 0; j < 4; j++) {
+          m[i * 4 + j] = hc[i * 4 + j] / (dscale[i] * dscale[j]);
+        }
+        b[i] = gc[i] / dscale[i];
+      }
+      if (!cholesky4(m)) return;
+      choleskySolve4(m, b, delta);
+      // δᵀ·H·δ / χ²_red: the squared step length in standard errors.
+      let size = 0;
+      for (let i = 0; i < 4; i++) size += delta[i] * b[i];
+      if (!(size * dof / chi2 > POLISH_TOL * POLISH_TOL)) return;
+      for (let i = 0; i < 4; i++) pt[i] = p[i] + delta[i] / dscale[i];
+      const chi2t = accumulate(x, y, w, pt, ht, gt);
+      nEvaluations++;
+      if (!(chi2t <= chi2)) return;
+      p.set(pt);
+      [hc, ht] = [ht, hc];
+      [gc, gt] = [gt, gc];
+      chi2 = chi2t;
+      iterations++;
+    }
+  };
   const done = (stop: LmStop): LmResult => {
+    const converged = stop === "ftol" || stop === "xtol" || stop === "gtol";
+    if (converged && nEvaluations < maxEvaluations) polish();
     if (hc !== hs) hs.set(hc);
     return { stop, chi2, iterations, nEvaluations };
   };

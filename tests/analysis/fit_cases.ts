@@ -1,0 +1,397 @@
+/**
+ * Test data for the Gaussian fit: a deterministic PRNG, the table of cases
+ * compared with scipy's curve_fit, and the runner of the reference script
+ * (`scipy_fit.py`) shared by the tests and `bench/fit_bench.ts`.
+ *
+ * @module
+ */
+import type { GaussParams } from "../../lib/analysis/mod.ts";
+import { SYSTEM_PYTHON } from "../support/refs.ts";
+
+/** mulberry32 with Box–Muller normals: the same numbers on every machine. */
+export class Rng {
+  #state: number;
+  #spare = NaN;
+  constructor(seed: number) {
+    this.#state = seed >>> 0;
+  }
+  /** Uniform in [0, 1). */
+  uniform(): number {
+    let t = (this.#state = (this.#state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  /** Standard normal. */
+  normal(): number {
+    if (!Number.isNaN(this.#spare)) {
+      const v = this.#spare;
+      this.#spare = NaN;
+      return v;
+    }
+    const u = 1 - this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    const a = 2 * Math.PI * this.uniform();
+    this.#spare = r * Math.sin(a);
+    return r * Math.cos(a);
+  }
+}
+
+/** How one synthetic profile is made. */
+export interface CaseSpec {
+  name: string;
+  n: number;
+  truth: GaussParams;
+  /** x from `xStart` to `xEnd`, evenly spaced (may be decreasing). */
+  xStart: number;
+  xEnd: number;
+  /** Noise standard deviation is `amplitude / snr`. */
+  snr: number;
+  /** Poisson-like noise `sd ∝ √(f(x))` with weights `1/sd²`. */
+  weighted?: boolean;
+  seed: number;
+  /** The amplitude is below 3 standard errors: fitGaussian must refuse it. */
+  insignificant?: boolean;
+}
+
+/** One synthetic profile. */
+export interface FitCase {
+  spec: CaseSpec;
+  x: Float64Array;
+  y: Float64Array;
+  weights?: Float64Array;
+}
+
+/** `A·exp(−(x−μ)²/(2σ²)) + c`. */
+export function gauss(p: GaussParams, x: number): number {
+  const d = x - p.center;
+  return p.amplitude * Math.exp(-d * d / (2 * p.sigma * p.sigma)) + p.offset;
+}
+
+/** Generates the data of a case (deterministic). */
+export function makeCase(spec: CaseSpec): FitCase {
+  const rng = new Rng(spec.seed);
+  const { n, truth } = spec;
+  const x = new Float64Array(n);
+  const y = new Float64Array(n);
+  const weights = spec.weighted ? new Float64Array(n) : undefined;
+  const base = truth.amplitude / spec.snr;
+  for (let i = 0; i < n; i++) {
+    x[i] = spec.xStart + (spec.xEnd - spec.xStart) * i / (n - 1);
+    const f = gauss(truth, x[i]);
+    let sd = base;
+    if (weights) {
+      // Poisson-like: sd grows with the signal; truth.offset > 0 here.
+      sd = base * Math.sqrt(Math.abs(f) / truth.amplitude);
+      weights[i] = 1 / (sd * sd);
+    }
+    y[i] = f + sd * rng.normal();
+  }
+  return { spec, x, y, weights };
+}
+
+const P = (
+  amplitude: number,
+  center: number,
+  sigma: number,
+  offset: number,
+) => ({
+  amplitude,
+  center,
+  sigma,
+  offset,
+});
+
+/** The table of cases compared with curve_fit. */
+export const CASES: CaseSpec[] = [
+  {
+    name: "n10_snr1000",
+    n: 10,
+    truth: P(5, 0.3, 1.5, 1),
+    xStart: -5,
+    xEnd: 5,
+    snr: 1000,
+    seed: 1,
+  },
+  {
+    name: "n10_snr30",
+    n: 10,
+    truth: P(5, -0.4, 1.8, 1),
+    xStart: -5,
+    xEnd: 5,
+    snr: 30,
+    seed: 2,
+  },
+  {
+    name: "n10_snr3",
+    n: 10,
+    truth: P(5, 0.2, 2, 1),
+    xStart: -5,
+    xEnd: 5,
+    snr: 3,
+    seed: 3,
+    insignificant: true,
+  },
+  {
+    name: "n10_snr5",
+    n: 10,
+    truth: P(5, 0.2, 2, 1),
+    xStart: -5,
+    xEnd: 5,
+    snr: 5,
+    seed: 23,
+  },
+  {
+    name: "n100_snr3",
+    n: 100,
+    truth: P(2, 0.7, 1.2, 0.5),
+    xStart: -5,
+    xEnd: 5,
+    snr: 3,
+    seed: 4,
+  },
+  {
+    name: "n100_snr1000",
+    n: 100,
+    truth: P(2, 0.7, 1.2, 0.5),
+    xStart: -5,
+    xEnd: 5,
+    snr: 1000,
+    seed: 5,
+  },
+  {
+    name: "n100_backward",
+    n: 100,
+    truth: P(3, -1.1, 0.8, 2),
+    xStart: 5,
+    xEnd: -5,
+    snr: 50,
+    seed: 6,
+  },
+  {
+    name: "n1e4_snr3",
+    n: 1e4,
+    truth: P(1, 12.5, 0.9, 0.2),
+    xStart: 5,
+    xEnd: 20,
+    snr: 3,
+    seed: 7,
+  },
+  {
+    name: "n1e4_snr10",
+    n: 1e4,
+    truth: P(1, 12.5, 0.9, 0.2),
+    xStart: 5,
+    xEnd: 20,
+    snr: 10,
+    seed: 8,
+  },
+  {
+    name: "n1e4_snr100",
+    n: 1e4,
+    truth: P(1, 12.5, 0.9, 0.2),
+    xStart: 5,
+    xEnd: 20,
+    snr: 100,
+    seed: 9,
+  },
+  {
+    name: "n1e4_snr1000",
+    n: 1e4,
+    truth: P(1, 12.5, 0.9, 0.2),
+    xStart: 5,
+    xEnd: 20,
+    snr: 1000,
+    seed: 10,
+  },
+  {
+    name: "n1e4_narrow",
+    n: 1e4,
+    truth: P(4, 1.234, 0.05, 1),
+    xStart: -5,
+    xEnd: 5,
+    snr: 20,
+    seed: 11,
+  },
+  {
+    name: "n1e6_snr3",
+    n: 1e6,
+    truth: P(3, 0.7, 1.3, 0.5),
+    xStart: -5,
+    xEnd: 5,
+    snr: 3,
+    seed: 12,
+  },
+  {
+    name: "n1e6_snr1000",
+    n: 1e6,
+    truth: P(3, 0.7, 1.3, 0.5),
+    xStart: -5,
+    xEnd: 5,
+    snr: 1000,
+    seed: 13,
+  },
+  {
+    name: "large_x_offset",
+    n: 1000,
+    truth: P(2, 10000.4, 0.7, 0.3),
+    xStart: 9995,
+    xEnd: 10005,
+    snr: 50,
+    seed: 14,
+  },
+  {
+    name: "large_y_offset",
+    n: 1000,
+    truth: P(20, -0.3, 1.1, 1e5),
+    xStart: -5,
+    xEnd: 5,
+    snr: 100,
+    seed: 15,
+  },
+  {
+    name: "off_centre",
+    n: 200,
+    truth: P(6, 3.5, 0.6, 1),
+    xStart: -5,
+    xEnd: 5,
+    snr: 40,
+    seed: 16,
+  },
+  {
+    name: "truncated",
+    n: 200,
+    truth: P(6, 4.3, 1, 1),
+    xStart: -5,
+    xEnd: 5,
+    snr: 40,
+    seed: 17,
+  },
+  {
+    name: "truncated_left",
+    n: 300,
+    truth: P(6, -4.6, 1.2, 2),
+    xStart: -5,
+    xEnd: 5,
+    snr: 20,
+    seed: 18,
+  },
+  {
+    name: "negative_background",
+    n: 500,
+    truth: P(8, -1, 1.5, -40),
+    xStart: -6,
+    xEnd: 6,
+    snr: 30,
+    seed: 19,
+  },
+  {
+    name: "weighted_n100",
+    n: 100,
+    truth: P(1000, 0.5, 1, 50),
+    xStart: -5,
+    xEnd: 5,
+    snr: 30,
+    weighted: true,
+    seed: 20,
+  },
+  {
+    name: "weighted_n1e4",
+    n: 1e4,
+    truth: P(1000, 0.5, 1, 50),
+    xStart: -5,
+    xEnd: 5,
+    snr: 10,
+    weighted: true,
+    seed: 21,
+  },
+  {
+    name: "weighted_n1e6",
+    n: 1e6,
+    truth: P(1000, 0.5, 1, 50),
+    xStart: -5,
+    xEnd: 5,
+    snr: 10,
+    weighted: true,
+    seed: 22,
+  },
+];
+
+/** What curve_fit returned for one case. */
+export interface ScipyResult {
+  popt?: number[];
+  perr?: number[];
+  nfev?: number;
+  /** Reduced chi-square Σ((y − f)/sigma)²/(n − 4) at popt. */
+  chi2Red?: number;
+  /** Median seconds of curve_fit alone. */
+  seconds?: number;
+  error?: string;
+}
+
+/** One curve_fit run of a case. */
+export interface ScipyRun {
+  /** Result key; defaults to the case name. */
+  label?: string;
+  data: FitCase;
+  /** Starting point `[A, μ, σ, c]`. */
+  p0: number[];
+  /** > 1: time that many calls of curve_fit and report the median. */
+  repeats?: number;
+  /** Extra keyword arguments of curve_fit (`ftol`, `xtol`, `maxfev`). */
+  options?: Record<string, number>;
+}
+
+/**
+ * Runs `scipy_fit.py` once for all `runs` (one python process; each data
+ * set written once as float64 files to a temporary directory).
+ */
+export async function runScipy(
+  runs: ScipyRun[],
+): Promise<Record<string, ScipyResult>> {
+  const dir = await Deno.makeTempDir({ prefix: "fws_fit_" });
+  try {
+    const written = new Set<string>();
+    const manifest = { cases: [] as Record<string, unknown>[] };
+    for (const { label, data, p0, repeats, options } of runs) {
+      const file = data.spec.name;
+      if (!written.has(file)) {
+        written.add(file);
+        const base = `${dir}/${file}`;
+        await Deno.writeFile(`${base}.x.f64`, bytes(data.x));
+        await Deno.writeFile(`${base}.y.f64`, bytes(data.y));
+        if (data.weights) {
+          await Deno.writeFile(`${base}.w.f64`, bytes(data.weights));
+        }
+      }
+      manifest.cases.push({
+        name: label ?? file,
+        file,
+        p0,
+        weighted: !!data.weights,
+        repeats: repeats ?? 1,
+        options: options ?? {},
+      });
+    }
+    await Deno.writeTextFile(`${dir}/manifest.json`, JSON.stringify(manifest));
+    const script = new URL("./scipy_fit.py", import.meta.url).pathname;
+    const out = await new Deno.Command(SYSTEM_PYTHON, {
+      args: [script, dir],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(
+        `scipy_fit.py failed: ${new TextDecoder().decode(out.stderr)}`,
+      );
+    }
+    return JSON.parse(new TextDecoder().decode(out.stdout));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Little-endian float64 bytes (the platforms we run on are little-endian). */
+function bytes(a: Float64Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
