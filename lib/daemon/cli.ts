@@ -1,13 +1,155 @@
 /**
- * Placeholder until this subcommand lands.
+ * `fws <index>` / `fws daemon <index>`: the scan daemon of one scanner.
+ * SIGINT/SIGTERM during a scan stop the motor, close the file as aborted and
+ * exit 0 within 5 s.
  *
  * @module
  */
-import { UsageError } from "../cli.ts";
+import { parseCommand, parseScannerIndex, UsageError } from "../cli.ts";
+import { log, LogDirError, parseLogLevel, prepareLogDir } from "../log.ts";
+import {
+  checkDaemonDirs,
+  restrictPermissions,
+  WriteRootError,
+} from "../permissions.ts";
+import { loadPvMap, startDaemon } from "./start.ts";
+import { FWSScanInterface } from "./interface.ts";
 
-/** Entry point of this subcommand; not implemented yet. */
-export function daemonMain(_args: string[]): Promise<number> {
-  return Promise.reject(
-    new UsageError("this subcommand is not implemented yet"),
+/** Usage text of the daemon. */
+export const DAEMON_USAGE = `Usage: fws <scanner_index> [options]
+       fws daemon <scanner_index> [options]
+
+Runs the scan daemon of scanner N: waits for SCAN:START on FWSNN:…, runs the
+scan, publishes state, progress, fits and the HDF5 file path.
+
+Options:
+  --test-mode             prefix every PV with Test:
+  --custom-callback PATH  JS/TS module exporting getPreCallback/getPostCallback,
+                          run sandboxed (read the scan file only) with a timeout
+  --log-dir PATH          rotating log file directory
+                          (default /var/log/fws-daemon/fws-NN)
+  --data-dir PATH         HDF5 scan files (default /var/lib/fws/fws-NN)
+  --pv-map PATH           JSON map file overriding PV names (see docs)
+  --log-level LEVEL       trace, debug, info (default), warning, error, fatal
+  --help                  show this help
+
+Channel Access settings come from EPICS_CA_ADDR_LIST, EPICS_CA_AUTO_ADDR_LIST,
+EPICS_CA_SERVER_PORT as usual.`;
+
+/** Seconds SIGINT/SIGTERM may take before the process exits anyway. */
+const STOP_DEADLINE = 4.5;
+
+/** Entry point of `fws <index>` and `fws daemon <index>`. */
+export async function daemonMain(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(args, {
+    command: "fws daemon",
+    options: {
+      "test-mode": { type: "boolean" },
+      "custom-callback": { type: "string" },
+      "log-dir": { type: "string" },
+      "data-dir": { type: "string" },
+      "pv-map": { type: "string" },
+      "log-level": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    positionals: ["scanner_index"],
+  });
+  if (values.help) {
+    console.log(DAEMON_USAGE);
+    return 0;
+  }
+  const index = parseScannerIndex(positionals[0]);
+  const nn = String(index).padStart(2, "0");
+  const levelText = values["log-level"] as string | undefined;
+  const level = levelText === undefined ? "info" : parseLogLevel(levelText);
+  if (!level) {
+    throw new UsageError(
+      `--log-level: expected trace, debug, info, warning, error or fatal, got '${levelText}'`,
+    );
+  }
+  const testMode = values["test-mode"] === true;
+  const mapPath = values["pv-map"] as string | undefined;
+  let map;
+  try {
+    map = mapPath ? await loadPvMap(mapPath) : undefined;
+    new FWSScanInterface(index, { testMode, map });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const logDir = (values["log-dir"] as string | undefined) ??
+    `/var/log/fws-daemon/fws-${nn}`;
+  const dataDir = (values["data-dir"] as string | undefined) ??
+    `/var/lib/fws/fws-${nn}`;
+  try {
+    prepareLogDir(logDir);
+  } catch (error) {
+    if (error instanceof LogDirError) throw new UsageError(error.message);
+    throw error;
+  }
+  try {
+    await Deno.mkdir(dataDir, { recursive: true });
+    const probe = `${dataDir}/.fws-write-check`;
+    await Deno.writeTextFile(probe, "");
+    await Deno.remove(probe);
+  } catch (error) {
+    throw new UsageError(
+      `cannot write the data directory ${dataDir} (${
+        (error as Error).name === "PermissionDenied" ||
+          (error as Error).name === "NotCapable"
+          ? "permission denied"
+          : (error as Error).message
+      }); pass --data-dir PATH with a writable directory`,
+    );
+  }
+  try {
+    await checkDaemonDirs({ dataDir, logDir });
+  } catch (error) {
+    if (error instanceof WriteRootError) throw new UsageError(error.message);
+    throw error;
+  }
+  await restrictPermissions("daemon");
+
+  const daemon = await startDaemon({
+    scannerIndex: index,
+    testMode,
+    dataDir,
+    logDir,
+    logLevel: level,
+    pvMap: map,
+    customCallback: values["custom-callback"] as string | undefined,
+  }).catch((error) => {
+    throw new UsageError(`fws daemon: ${(error as Error).message}`);
+  });
+  const logger = log("daemon");
+  logger.info(
+    "fws daemon for scanner {index} started: prefix {prefix}, data {dataDir}, log {logFile}",
+    {
+      index,
+      prefix: daemon.pvs.prefix,
+      dataDir,
+      logFile: daemon.logFile ?? "",
+    },
   );
+
+  const stopped = Promise.withResolvers<string>();
+  const handlers: [Deno.Signal, () => void][] = (["SIGINT", "SIGTERM"] as const)
+    .map((sig) => [sig, () => stopped.resolve(sig)]);
+  for (const [sig, h] of handlers) Deno.addSignalListener(sig, h);
+  const signal = await stopped.promise;
+  for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+  logger.info("{signal}: stopping", { signal });
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    daemon.stop(`daemon stopped by ${signal}`),
+    new Promise<void>((resolve) => {
+      deadline = setTimeout(() => {
+        logger.error("stop took longer than {s} s: exiting anyway", {
+          s: STOP_DEADLINE,
+        });
+        resolve();
+      }, STOP_DEADLINE * 1000);
+    }),
+  ]);
+  clearTimeout(deadline);
+  return 0;
 }

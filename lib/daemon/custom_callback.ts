@@ -188,14 +188,14 @@ export class CustomCallbackHost {
       });
     }
     return new Promise((resolveAnswer) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      const held: { timer?: ReturnType<typeof setTimeout> } = {};
       const finish = (answer: Record<string, unknown>) => {
-        clearTimeout(timer);
+        clearTimeout(held.timer);
         worker.terminate();
         URL.revokeObjectURL(blobUrl);
         resolveAnswer(answer);
       };
-      timer = setTimeout(
+      held.timer = setTimeout(
         () =>
           finish({
             ok: false,

@@ -10,7 +10,7 @@
 import { fitGaussian, profileOf } from "../../analysis/mod.ts";
 import type { ScanCallback, ScanEvent } from "../../scan/events.ts";
 import type { ChannelFit, GaussFit } from "../../scan/model.ts";
-import { FIT_FIELDS } from "../interface.ts";
+import type { FIT_FIELDS } from "../interface.ts";
 import type { StatusPublisher } from "../status.ts";
 
 /** Fits each finished repetition and publishes the results. */
