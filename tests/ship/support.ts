@@ -24,17 +24,26 @@ export interface RunResult {
 export async function runCommand(
   program: string,
   args: string[],
-  options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } =
-    {},
+  options: {
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    cwd?: string;
+    stdin?: string;
+  } = {},
 ): Promise<RunResult> {
   const child = new Deno.Command(program, {
     args,
     cwd: options.cwd ?? ROOT,
     env: { NO_COLOR: "1", ...options.env },
-    stdin: "null",
+    stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
   const timeoutMs = options.timeoutMs ?? 60_000;
   let timedOut = false;
   const timer = setTimeout(() => {
