@@ -50,7 +50,7 @@ export interface CaseSpec {
   /** Poisson-like noise `sd ∝ √(f(x))` with weights `1/sd²`. */
   weighted?: boolean;
   seed: number;
-  /** The amplitude is below 3 standard errors: fitGaussian must refuse it. */
+  /** The amplitude is below 5 standard errors: fitGaussian must refuse it. */
   insignificant?: boolean;
 }
 
