@@ -1,0 +1,545 @@
+/**
+ * The PV set of the simulated FWS IOC: every PV of the scanner's map
+ * (`FWSScanInterface`) on a Channel Access server — motor record fields
+ * driven by {@link SimMotor}, `DAQ:ACQUIRE` (put with completion) filling the
+ * Struck and IOPS waveforms from the beam physics, context readings, soft
+ * PVs for the daemon's inputs (with sensible defaults) and outputs — plus
+ * `{P}SIM:*` knobs to switch the beam off and on and to move it.
+ *
+ * @module
+ */
+import type { FWSScanInterface, PvSpec } from "../daemon/interface.ts";
+import {
+  type BeamParameters,
+  channelBeam,
+  detectorWaveform,
+  iopsCalibration,
+  iopsWaveform,
+  SeededRandom,
+} from "./beam.ts";
+import { type MotionSegment, sampleTrajectory, SimMotor } from "./motor.ts";
+
+/** The DBR base types the simulator uses (a subset of the CA contract's). */
+export type SimPvType =
+  | "string"
+  | "short"
+  | "enum"
+  | "char"
+  | "long"
+  | "double";
+
+/** A served PV as the simulator sees it (`ServerPV` satisfies it). */
+export interface SimPV {
+  readonly name: string;
+  readonly value: unknown;
+  set(
+    value: number | string | ArrayLike<number> | string[],
+    options?: { timestamp?: Date },
+  ): void;
+}
+
+/** A PV definition (structurally the CA server's `PVDefinition`). */
+export interface SimPvDefinition {
+  type: SimPvType;
+  count?: number;
+  value?: number | string | ArrayLike<number> | string[];
+  units?: string;
+  precision?: number;
+  enumStrings?: string[];
+  readOnly?: boolean;
+  // deno-lint-ignore no-explicit-any
+  onWrite?: (value: any, pv: SimPV) => void | Promise<void>;
+}
+
+/** Where the PVs live (`CAServer` satisfies it; tests may use a map). */
+export interface PvHost {
+  addPV(name: string, definition: SimPvDefinition): SimPV;
+}
+
+/** Timing and size knobs of the simulated hardware. */
+export interface SimTiming {
+  /** Step-mode acquisition time [s]; default 0.05. 0 completes at once. */
+  acquisitionTime: number;
+  /** Samples per step-mode acquisition; default 100. */
+  samplesPerStep: number;
+  /** Fly-mode Struck/IOPS sample rate [Hz]; default 1000. */
+  flySampleRate: number;
+  /** Fixed sample count per fly acquisition (overrides the rate). */
+  flySamples?: number;
+  /** Capacity of the data waveforms (elements); default 10000. */
+  maxSamples: number;
+}
+
+/** Options of {@link SimulatedIoc}. */
+export interface SimIocOptions extends Partial<SimTiming> {
+  /** The beam; the object is read live on every acquisition. */
+  beam: BeamParameters;
+  /** PRNG seed; default 1. */
+  seed?: number;
+  /** Motor: initial position, speed, limits, tick rate, zero latency. */
+  motor?: {
+    position?: number;
+    velocity?: number;
+    vmax?: number;
+    hlm?: number;
+    llm?: number;
+    tickHz?: number;
+    instant?: boolean;
+  };
+}
+
+/** Defaults of the daemon's input PVs (logical name → value). */
+export const INPUT_DEFAULTS: Record<string, number | string> = {
+  "scan.start": 0,
+  "scan.abort": 0,
+  "scan.mode": 0,
+  "scan.startPos": -5,
+  "scan.endPos": 5,
+  "scan.nSteps": 41,
+  "scan.speed": 2,
+  "scan.nScans": 1,
+  "scan.settle": 0,
+  "scan.bidir": 0,
+  "scan.user": "",
+  "scan.comment": "",
+};
+
+/** The simulated IOC's PVs and behaviour on a {@link PvHost}. */
+export class SimulatedIoc {
+  readonly motor: SimMotor;
+  readonly beam: BeamParameters;
+  readonly timing: SimTiming;
+  readonly #pvs: FWSScanInterface;
+  readonly #served = new Map<string, SimPV>();
+  readonly #data: SeededRandom;
+  readonly #context: SeededRandom;
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #aborts = new Set<() => void>();
+  #beamOn = true;
+  #acquiring?: Promise<void>;
+  #acquisitions = 0;
+
+  /**
+   * @param host the server the PVs are added to
+   * @param pvs the scanner's PV map
+   */
+  constructor(host: PvHost, pvs: FWSScanInterface, options: SimIocOptions) {
+    this.#pvs = pvs;
+    this.beam = options.beam;
+    this.timing = {
+      acquisitionTime: options.acquisitionTime ?? 0.05,
+      samplesPerStep: options.samplesPerStep ?? 100,
+      flySampleRate: options.flySampleRate ?? 1000,
+      flySamples: options.flySamples,
+      maxSamples: options.maxSamples ?? 10000,
+    };
+    const seed = options.seed ?? 1;
+    this.#data = new SeededRandom(seed);
+    this.#context = new SeededRandom(seed ^ 0x9e3779b9);
+    const m = options.motor ?? {};
+    const hlm = m.hlm ?? 50;
+    const llm = m.llm ?? -50;
+    this.motor = new SimMotor({
+      ...m,
+      hlm,
+      llm,
+      onChange: (c) => {
+        if (c.val !== undefined) this.#set("motor.val", c.val);
+        if (c.velo !== undefined) this.#set("motor.velo", c.velo);
+        if (c.rbv !== undefined) this.#set("motor.rbv", c.rbv);
+        if (c.dmov !== undefined) this.#set("motor.dmov", c.dmov);
+      },
+    });
+    for (const { logical, name, spec } of pvs.entries()) {
+      const pv = host.addPV(name, this.#definition(logical, spec));
+      this.#served.set(logical, pv);
+    }
+    const val = pvs.pv("motor.val");
+    if (val?.endsWith(".VAL")) {
+      host.addPV(
+        val.slice(0, -4),
+        this.#definition("motor.val", {
+          logical: "motor.val",
+          template: "",
+          record: "motor",
+          direction: "motor",
+          units: "mm",
+          description: "",
+        }),
+      );
+    }
+    this.#addSimPvs(host);
+    this.#postContext();
+  }
+
+  /** The PV prefix `{P}` the IOC serves. */
+  get prefix(): string {
+    return this.#pvs.prefix;
+  }
+
+  /** Whether the beam is on. */
+  get beamOn(): boolean {
+    return this.#beamOn;
+  }
+
+  /** Acquisitions completed so far. */
+  get acquisitions(): number {
+    return this.#acquisitions;
+  }
+
+  /** Switches the beam off (signal, BEAM:CURRENT and IDC drop) or on. */
+  setBeamOn(on: boolean): void {
+    this.#beamOn = on;
+    const pv = this.#served.get("sim.beamOn");
+    if (pv && pv.value !== (on ? 1 : 0)) pv.set(on ? 1 : 0);
+    this.#postContext();
+  }
+
+  /** Stops the motor and every timer; pending puts complete. */
+  close(): void {
+    this.motor.close();
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    for (const a of [...this.#aborts]) a();
+  }
+
+  #set(logical: string, value: number | string | ArrayLike<number>): void {
+    this.#served.get(logical)?.set(value, { timestamp: new Date() });
+  }
+
+  #definition(logical: string, spec: PvSpec): SimPvDefinition {
+    if (logical.startsWith("motor.")) return this.#motorDefinition(logical);
+    if (logical === "daq.acquire") {
+      return {
+        type: "enum",
+        enumStrings: spec.enumStrings,
+        value: 0,
+        onWrite: (v) => Number(v) !== 0 ? this.acquire() : undefined,
+      };
+    }
+    if (logical.startsWith("daq.") || logical.startsWith("iops.")) {
+      const x = this.motor.position;
+      const ch = logical.slice(5);
+      const iops = this.#pvs.iopsChannels.indexOf(ch);
+      const value = logical.startsWith("daq.")
+        ? channelBeam(this.beam, ch).background
+        : x * iopsCalibration(this.beam, Math.max(0, iops)).scale +
+          iopsCalibration(this.beam, Math.max(0, iops)).offset;
+      return {
+        type: "double",
+        count: this.timing.maxSamples,
+        value: new Float64Array(this.timing.samplesPerStep).fill(value),
+        units: spec.units,
+        precision: 4,
+        readOnly: true,
+      };
+    }
+    if (["idc.current", "beam.current", "beam.energy"].includes(logical)) {
+      return {
+        type: "double",
+        value: 0,
+        units: spec.units,
+        precision: 3,
+        readOnly: true,
+      };
+    }
+    switch (spec.record) {
+      case "bo":
+      case "bi":
+      case "mbbo":
+      case "mbbi":
+        return {
+          type: "enum",
+          enumStrings: spec.enumStrings,
+          value: Number(INPUT_DEFAULTS[logical] ?? 0),
+        };
+      case "longout":
+        return { type: "long", value: Number(INPUT_DEFAULTS[logical] ?? 0) };
+      case "stringout":
+        return { type: "string", value: String(INPUT_DEFAULTS[logical] ?? "") };
+      case "waveform":
+        return {
+          type: "char",
+          count: logical === "scan.file" ? 1024 : 512,
+          value: Uint8Array.of(0),
+        };
+      default:
+        return {
+          type: "double",
+          value: Number(INPUT_DEFAULTS[logical] ?? 0),
+          units: spec.units,
+          precision: logical.startsWith("fit.") ? 5 : 3,
+        };
+    }
+  }
+
+  #motorDefinition(logical: string): SimPvDefinition {
+    const m = this.motor;
+    const number = (
+      get: () => number,
+      put: (v: number) => void,
+      units = "mm",
+    ): SimPvDefinition => ({
+      type: "double",
+      value: get(),
+      units,
+      precision: 4,
+      onWrite: (v, pv) => {
+        put(Number(v));
+        pv.set(get()); // what the record holds stands (e.g. VELO clamped)
+      },
+    });
+    switch (logical) {
+      case "motor.val":
+        return {
+          type: "double",
+          value: m.position,
+          units: "mm",
+          precision: 4,
+          // VAL is posted by the motor (target, or the stop position)
+          onWrite: (v) => m.moveTo(Number(v)),
+        };
+      case "motor.rbv":
+        return {
+          type: "double",
+          value: m.position,
+          units: "mm",
+          precision: 4,
+          readOnly: true,
+        };
+      case "motor.dmov":
+        return { type: "short", value: 1, readOnly: true };
+      case "motor.velo":
+        return number(() => m.velocity, (v) => m.velocity = v, "mm/s");
+      case "motor.vmax":
+        return number(() => m.vmax, (v) => m.vmax = v, "mm/s");
+      case "motor.hlm":
+        return number(() => m.hlm, (v) => {
+          if (!Number.isFinite(v)) {
+            throw new RangeError("HLM: expected a number");
+          }
+          m.hlm = v;
+        });
+      case "motor.llm":
+        return number(() => m.llm, (v) => {
+          if (!Number.isFinite(v)) {
+            throw new RangeError("LLM: expected a number");
+          }
+          m.llm = v;
+        });
+      case "motor.stop":
+        return {
+          type: "short",
+          value: 0,
+          onWrite: (v, pv) => {
+            if (Number(v) !== 0) m.stop();
+            pv.set(0);
+          },
+        };
+      case "motor.egu":
+        return { type: "string", value: "mm" };
+      default:
+        throw new Error(`simulator: no motor field for '${logical}'`);
+    }
+  }
+
+  #addSimPvs(host: PvHost): void {
+    const p = this.#pvs.prefix;
+    const beamOn = host.addPV(`${p}SIM:BEAM_ON`, {
+      type: "enum",
+      enumStrings: ["Off", "On"],
+      value: 1,
+      onWrite: (v) => {
+        const on = Number(v) !== 0;
+        this.#beamOn = on;
+        this.#postContext();
+      },
+    });
+    this.#served.set("sim.beamOn", beamOn);
+    const knob = (
+      field: "center" | "sigma" | "amplitude" | "background" | "noise",
+      unit: string,
+    ) =>
+      host.addPV(`${p}SIM:${field.toUpperCase()}`, {
+        type: "double",
+        value: this.beam[field],
+        units: unit,
+        precision: 4,
+        onWrite: (v) => {
+          const n = Number(v);
+          if (
+            !Number.isFinite(n) || (field === "sigma" && n <= 0) ||
+            (field === "noise" && n < 0)
+          ) {
+            throw new RangeError(
+              `SIM:${field.toUpperCase()}: invalid value ${v}`,
+            );
+          }
+          this.beam[field] = n;
+        },
+      });
+    knob("center", "mm");
+    knob("sigma", "mm");
+    knob("amplitude", "V");
+    knob("background", "V");
+    knob("noise", "V");
+  }
+
+  #postContext(): void {
+    const wobble = () => 1 + 0.001 * this.#context.normal();
+    const on = this.#beamOn;
+    this.#set("beam.current", on ? this.beam.current * wobble() : 0);
+    this.#set("idc.current", on ? this.beam.idcCurrent * wobble() : 0);
+    this.#set("beam.energy", this.beam.energy);
+  }
+
+  #flyMode(): boolean {
+    const v = this.#served.get("scan.mode")?.value;
+    return v === 1 || v === "FLY" || (v instanceof Array && v[0] === "FLY");
+  }
+
+  /**
+   * One Struck acquisition: step mode samples the wire where it is for the
+   * acquisition time; fly mode records along the next (or current) motion
+   * until the motor stops. Resolves when the waveforms are published.
+   */
+  acquire(): Promise<void> {
+    if (!this.#acquiring) {
+      this.#acquiring = (this.#flyMode() ? this.#fly() : this.#step())
+        .finally(() => this.#acquiring = undefined);
+    }
+    return this.#acquiring;
+  }
+
+  async #step(): Promise<void> {
+    const t0 = this.motor.now();
+    if (this.timing.acquisitionTime > 0) {
+      await this.#sleep(this.timing.acquisitionTime);
+    }
+    const t1 = this.motor.now();
+    const n = this.timing.samplesPerStep;
+    const positions = sampleTrajectory(this.motor.segmentsSince(t0), {
+      t0,
+      t1,
+      n,
+      restPosition: this.motor.position,
+    });
+    this.#publish(positions);
+  }
+
+  async #fly(): Promise<void> {
+    const motor = this.motor;
+    const t0 = motor.now();
+    if (!motor.moving) {
+      const started = await this.#waitMotion(
+        true,
+        Math.max(2, this.timing.acquisitionTime),
+      );
+      if (!started && !motor.moving) {
+        // the motor never moved: record the wire at rest
+        return this.#step();
+      }
+    }
+    if (motor.moving) await this.#waitMotion(false, Infinity);
+    const segments = motor.segmentsSince(t0).filter((s) =>
+      s.p1 !== s.p0 || s.t1 > s.t0
+    );
+    const moving = segments.filter((s) => s.p1 !== s.p0);
+    const first = moving[0] ?? segments[0];
+    const last = moving[moving.length - 1] ?? first;
+    if (!first) return this.#step();
+    const start = first.t0;
+    const end = last.t1;
+    const rateCount = Math.floor((end - start) * this.timing.flySampleRate) + 1;
+    const n = Math.max(
+      2,
+      Math.min(this.timing.maxSamples, this.timing.flySamples ?? rateCount),
+    );
+    const positions = end > start
+      ? sampleTrajectory(segments, {
+        t0: start,
+        t1: end,
+        n,
+        restPosition: first.p0,
+      })
+      : linear(first.p0, last.p1, n);
+    this.#publish(positions);
+  }
+
+  #publish(positions: Float64Array): void {
+    const stamp = new Date();
+    for (const ch of this.#pvs.struckChannels) {
+      const pv = this.#served.get(`daq.${ch}`);
+      if (!pv) continue;
+      pv.set(
+        detectorWaveform(positions, {
+          beam: channelBeam(this.beam, ch),
+          beamOn: this.#beamOn,
+          random: this.#data,
+        }),
+        { timestamp: stamp },
+      );
+    }
+    this.#pvs.iopsChannels.forEach((ch, i) => {
+      const pv = this.#served.get(`iops.${ch}`);
+      if (!pv) return;
+      pv.set(
+        iopsWaveform(positions, {
+          noise: this.beam.positionNoise,
+          calibration: iopsCalibration(this.beam, i),
+          random: this.#data,
+        }),
+        { timestamp: stamp },
+      );
+    });
+    this.#postContext();
+    this.#acquisitions++;
+  }
+
+  #sleep(seconds: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.#timers.delete(t);
+        this.#aborts.delete(resolve);
+        resolve();
+      }, seconds * 1000);
+      this.#timers.add(t);
+      this.#aborts.add(resolve);
+    });
+  }
+
+  /** Waits until the motor's moving state is `moving`; false on timeout. */
+  #waitMotion(moving: boolean, timeout: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      let t: ReturnType<typeof setTimeout> | undefined;
+      const done = (ok: boolean) => {
+        off();
+        if (t !== undefined) {
+          clearTimeout(t);
+          this.#timers.delete(t);
+        }
+        this.#aborts.delete(abort);
+        resolve(ok);
+      };
+      const abort = () => done(false);
+      const off = this.motor.onMotion((m) => {
+        if (m === moving) done(true);
+      });
+      this.#aborts.add(abort);
+      if (Number.isFinite(timeout)) {
+        t = setTimeout(() => done(false), timeout * 1000);
+        this.#timers.add(t);
+      }
+    });
+  }
+}
+
+function linear(a: number, b: number, n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = n === 1 ? a : a + ((b - a) * i) / (n - 1);
+  }
+  return out;
+}
+
+export type { MotionSegment };
