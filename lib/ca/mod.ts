@@ -6,3 +6,12 @@
  */
 export * from "./codec/mod.ts";
 export * from "./errors.ts";
+export {
+  CAServer,
+  type CAServerOptions,
+  type PVDefinition,
+  type PVInput,
+  type PVValue,
+  ServerPV,
+  type SetOptions,
+} from "./server.ts";

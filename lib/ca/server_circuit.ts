@@ -1,0 +1,577 @@
+/**
+ * One TCP virtual circuit of the CA server: bytes in (`receive`), replies out
+ * through a {@link CircuitTransport}. Holds the client's channels and
+ * subscriptions; a malformed message closes this circuit only, with a logged
+ * reason. No sockets here: the server wires it to a `node:net` socket, tests
+ * may drive it directly.
+ *
+ * @module
+ */
+import {
+  CA_MINOR_VERSION,
+  CAProtocolError,
+  type CARequest,
+  Command,
+  dbrType,
+  decodeRequest,
+  encodeResponse,
+  FrameReader,
+  headerSize,
+  type RawMessage,
+  writeHeader,
+} from "./codec/mod.ts";
+import { ACCESS_READ, ACCESS_WRITE } from "./codec/mod.ts";
+import { ECA } from "./errors.ts";
+import {
+  PVRequestError,
+  type PVSubscriber,
+  type ServerPV,
+} from "./server_pv.ts";
+
+/** Where a circuit's replies go. */
+export interface CircuitTransport {
+  /** Queues bytes for the client, in order. */
+  send(chunks: Uint8Array[]): void;
+  /** Bytes queued and not yet handed to the kernel. */
+  readonly backlog: number;
+  /** Closes the connection. */
+  end(): void;
+}
+
+/** What a circuit needs from its server. */
+export interface CircuitHost {
+  /** The PV of that name, if served. */
+  findPV(name: string): ServerPV | undefined;
+  /** The server's TCP port (for SEARCH over TCP). */
+  readonly tcpPort: number;
+  /** Largest payload a client may send. */
+  readonly maxPayload: number;
+  /** Log sink. */
+  log(level: "debug" | "info" | "warn", message: string): void;
+}
+
+/** Monitor updates are held back (coalesced) while this much is queued. */
+export const CIRCUIT_HIGH_WATER = 4 * 1024 * 1024;
+/** Most channels one circuit may create. */
+export const MAX_CHANNELS_PER_CIRCUIT = 100_000;
+/** Most subscriptions one circuit may hold. */
+export const MAX_SUBSCRIPTIONS_PER_CIRCUIT = 100_000;
+
+interface Channel {
+  sid: number;
+  cid: number;
+  pv: ServerPV;
+  subs: Set<Subscription>;
+}
+
+class Subscription implements PVSubscriber {
+  constructor(
+    readonly circuit: ServerCircuit,
+    readonly channel: Channel,
+    readonly subid: number,
+    readonly dataType: number,
+    readonly count: number,
+    readonly mask: number,
+  ) {}
+
+  notify(): void {
+    this.circuit.post(this);
+  }
+}
+
+const STATUS = ECA as Record<string, number>;
+
+/** One client connection's protocol state. */
+export class ServerCircuit {
+  /** Peer description for logs, e.g. "127.0.0.1:40000". */
+  readonly peer: string;
+  #transport: CircuitTransport;
+  #host: CircuitHost;
+  #reader: FrameReader;
+  #channels = new Map<number, Channel>();
+  #subs = new Map<number, Subscription>();
+  #dirty = new Set<Subscription>();
+  #nextSid = 1;
+  #eventsOn = true;
+  #out: Uint8Array[] = [];
+  #batching = false;
+  #closed = false;
+  #closeReason?: string;
+  /** Client's CA minor version, host and user names (after they are sent). */
+  clientVersion = 0;
+  hostName = "";
+  userName = "";
+
+  /**
+   * @param transport where replies go
+   * @param host the server: PV lookup, limits, log
+   * @param peer peer address for logs
+   */
+  constructor(transport: CircuitTransport, host: CircuitHost, peer = "?") {
+    this.#transport = transport;
+    this.#host = host;
+    this.peer = peer;
+    this.#reader = new FrameReader({ maxPayload: host.maxPayload });
+    this.#send(encodeResponse({
+      command: "VERSION",
+      priority: 0,
+      version: CA_MINOR_VERSION,
+    }));
+  }
+
+  /** Whether the circuit has been closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Why the circuit was closed, once it is. */
+  get closeReason(): string | undefined {
+    return this.#closeReason;
+  }
+
+  /** Open channels. */
+  get channelCount(): number {
+    return this.#channels.size;
+  }
+
+  /** Live subscriptions. */
+  get subscriptionCount(): number {
+    return this.#subs.size;
+  }
+
+  /** Bytes held by the frame reader (a partial message). */
+  get buffered(): number {
+    return this.#reader.buffered;
+  }
+
+  /** Feeds bytes received from the client. Never throws. */
+  receive(chunk: Uint8Array): void {
+    if (this.#closed) return;
+    let messages: RawMessage[];
+    try {
+      messages = this.#reader.push(chunk);
+    } catch (error) {
+      this.close(`bad message: ${(error as Error).message}`, "warn");
+      return;
+    }
+    this.#batching = true;
+    try {
+      for (const raw of messages) {
+        if (this.#closed) break;
+        this.#handle(raw);
+      }
+    } catch (error) {
+      const reason = error instanceof CAProtocolError
+        ? `bad message: ${error.message}`
+        : `internal error: ${(error as Error).stack ?? error}`;
+      this.close(reason, "warn");
+    } finally {
+      this.#batching = false;
+      this.#flush();
+    }
+  }
+
+  /** The transport's queue has drained: send held-back monitor updates. */
+  drained(): void {
+    this.#flushDirty();
+  }
+
+  /**
+   * Closes the circuit: cancels its subscriptions, forgets its channels and
+   * ends the transport. `reason` is logged.
+   */
+  close(reason = "closed", level: "debug" | "info" | "warn" = "debug"): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeReason = reason;
+    this.#host.log(level, `CA circuit ${this.peer} closed: ${reason}`);
+    this.#dispose();
+    try {
+      this.#transport.end();
+    } catch {
+      // already gone
+    }
+  }
+
+  #dispose(): void {
+    for (const sub of this.#subs.values()) sub.channel.pv.unsubscribe(sub);
+    this.#subs.clear();
+    this.#channels.clear();
+    this.#dirty.clear();
+    this.#out = [];
+  }
+
+  /** @internal a subscription's PV posted an event. */
+  post(sub: Subscription): void {
+    if (this.#closed) return;
+    if (!this.#eventsOn || this.#transport.backlog > CIRCUIT_HIGH_WATER) {
+      this.#dirty.add(sub);
+      return;
+    }
+    this.#dirty.delete(sub);
+    this.#sendEvent(sub);
+  }
+
+  #flushDirty(): void {
+    if (this.#closed || !this.#eventsOn) return;
+    for (const sub of this.#dirty) {
+      if (this.#transport.backlog > CIRCUIT_HIGH_WATER) break;
+      this.#dirty.delete(sub);
+      if (this.#subs.get(sub.subid) === sub) this.#sendEvent(sub);
+    }
+    this.#flush();
+  }
+
+  #sendEvent(sub: Subscription): void {
+    try {
+      const { payload, count } = sub.channel.pv.encode(sub.dataType, sub.count);
+      this.#sendData(
+        Command.EVENT_ADD,
+        sub.dataType,
+        count,
+        ECA.ECA_NORMAL,
+        sub.subid,
+        payload,
+      );
+    } catch (error) {
+      this.#sendData(
+        Command.EVENT_ADD,
+        sub.dataType,
+        0,
+        statusOf(error),
+        sub.subid,
+      );
+    }
+  }
+
+  #sendData(
+    command: number,
+    dataType: number,
+    count: number,
+    status: number,
+    id: number,
+    payload?: Uint8Array,
+  ): void {
+    const size = payload?.length ?? 0;
+    const header = new Uint8Array(headerSize(size, count));
+    writeHeader(new DataView(header.buffer), 0, {
+      command,
+      dataType,
+      dataCount: count,
+      param1: status,
+      param2: id,
+      payloadSize: size,
+    });
+    this.#out.push(header);
+    if (payload && size > 0) this.#out.push(payload);
+    if (!this.#batching) this.#flush();
+  }
+
+  #send(bytes: Uint8Array): void {
+    this.#out.push(bytes);
+    if (!this.#batching) this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#out.length === 0 || this.#closed) return;
+    const out = this.#out;
+    this.#out = [];
+    this.#transport.send(out);
+  }
+
+  #error(raw: RawMessage, cid: number, status: string, message: string): void {
+    this.#send(encodeResponse({
+      command: "ERROR",
+      cid,
+      status: STATUS[status] ?? ECA.ECA_INTERNAL,
+      request: raw,
+      message,
+    }));
+  }
+
+  #handle(raw: RawMessage): void {
+    const msg: CARequest = decodeRequest(raw);
+    switch (msg.command) {
+      case "VERSION":
+        this.clientVersion = msg.version;
+        return;
+      case "HOST_NAME":
+        this.hostName = msg.name.slice(0, 256);
+        return;
+      case "CLIENT_NAME":
+        this.userName = msg.name.slice(0, 256);
+        return;
+      case "ECHO":
+        this.#send(encodeResponse({ command: "ECHO" }));
+        return;
+      case "EVENTS_OFF":
+        this.#eventsOn = false;
+        return;
+      case "EVENTS_ON":
+        this.#eventsOn = true;
+        this.#flushDirty();
+        return;
+      case "SEARCH": {
+        const pv = this.#host.findPV(msg.name);
+        if (pv) {
+          this.#send(encodeResponse({
+            command: "SEARCH",
+            port: this.#host.tcpPort,
+            cid: msg.cid,
+            version: CA_MINOR_VERSION,
+          }));
+        } else if (msg.reply) {
+          this.#send(encodeResponse({
+            command: "NOT_FOUND",
+            cid: msg.cid,
+            version: CA_MINOR_VERSION,
+          }));
+        }
+        return;
+      }
+      case "CREATE_CHAN":
+        return this.#createChannel(msg.name, msg.cid);
+      case "CLEAR_CHANNEL": {
+        const ch = this.#channels.get(msg.sid);
+        if (!ch) {
+          return this.#error(
+            raw,
+            msg.cid,
+            "ECA_BADCHID",
+            `no channel with sid ${msg.sid}`,
+          );
+        }
+        this.#clearChannel(ch);
+        this.#send(
+          encodeResponse({
+            command: "CLEAR_CHANNEL",
+            sid: ch.sid,
+            cid: ch.cid,
+          }),
+        );
+        return;
+      }
+      case "READ_NOTIFY": {
+        const ch = this.#channels.get(msg.sid);
+        if (!ch) {
+          return this.#error(
+            raw,
+            0xffffffff,
+            "ECA_BADCHID",
+            `no channel with sid ${msg.sid}`,
+          );
+        }
+        try {
+          const { payload, count } = ch.pv.encode(msg.dataType, msg.count);
+          this.#sendData(
+            Command.READ_NOTIFY,
+            msg.dataType,
+            count,
+            ECA.ECA_NORMAL,
+            msg.ioid,
+            payload,
+          );
+        } catch (error) {
+          this.#host.log(
+            "debug",
+            `read of ${ch.pv.name} failed: ${(error as Error).message}`,
+          );
+          this.#sendData(
+            Command.READ_NOTIFY,
+            msg.dataType,
+            msg.count,
+            statusOf(error),
+            msg.ioid,
+          );
+        }
+        return;
+      }
+      case "WRITE":
+      case "WRITE_NOTIFY":
+        return this.#write(raw, msg.command === "WRITE_NOTIFY", msg);
+      case "EVENT_ADD": {
+        const ch = this.#channels.get(msg.sid);
+        if (!ch) {
+          return this.#error(
+            raw,
+            0xffffffff,
+            "ECA_BADCHID",
+            `no channel with sid ${msg.sid}`,
+          );
+        }
+        const old = this.#subs.get(msg.subid);
+        if (old) this.#removeSub(old);
+        if (
+          msg.dataType > 34 || msg.count > ch.pv.maxCount ||
+          (msg.mask & 0xf) === 0
+        ) {
+          const status = msg.dataType > 34
+            ? ECA.ECA_BADTYPE
+            : msg.count > ch.pv.maxCount
+            ? ECA.ECA_BADCOUNT
+            : ECA.ECA_BADMASK;
+          this.#sendData(Command.EVENT_ADD, msg.dataType, 0, status, msg.subid);
+          return;
+        }
+        if (this.#subs.size >= MAX_SUBSCRIPTIONS_PER_CIRCUIT) {
+          return this.close(
+            `more than ${MAX_SUBSCRIPTIONS_PER_CIRCUIT} subscriptions`,
+            "warn",
+          );
+        }
+        const sub = new Subscription(
+          this,
+          ch,
+          msg.subid,
+          msg.dataType,
+          msg.count,
+          msg.mask,
+        );
+        this.#subs.set(msg.subid, sub);
+        ch.subs.add(sub);
+        ch.pv.subscribe(sub);
+        this.post(sub); // the initial update
+        return;
+      }
+      case "EVENT_CANCEL": {
+        const sub = this.#subs.get(msg.subid);
+        if (!sub) {
+          return this.#error(
+            raw,
+            0xffffffff,
+            "ECA_BADMONID",
+            `no subscription ${msg.subid}`,
+          );
+        }
+        this.#removeSub(sub);
+        this.#sendData(
+          Command.EVENT_ADD,
+          sub.dataType,
+          0,
+          ECA.ECA_NORMAL,
+          sub.subid,
+        );
+        return;
+      }
+      case "REPEATER_REGISTER":
+        return;
+    }
+  }
+
+  #createChannel(name: string, cid: number): void {
+    const pv = name ? this.#host.findPV(name) : undefined;
+    if (!pv) {
+      this.#send(encodeResponse({ command: "CREATE_CH_FAIL", cid }));
+      return;
+    }
+    if (this.#channels.size >= MAX_CHANNELS_PER_CIRCUIT) {
+      this.close(`more than ${MAX_CHANNELS_PER_CIRCUIT} channels`, "warn");
+      return;
+    }
+    let sid = this.#nextSid;
+    while (this.#channels.has(sid)) sid = (sid + 1) >>> 0;
+    this.#nextSid = (sid + 1) >>> 0;
+    this.#channels.set(sid, { sid, cid, pv, subs: new Set() });
+    this.#send(encodeResponse({
+      command: "ACCESS_RIGHTS",
+      cid,
+      access: ACCESS_READ | (pv.writable ? ACCESS_WRITE : 0),
+    }));
+    this.#send(encodeResponse({
+      command: "CREATE_CHAN",
+      dataType: dbrType(pv.type),
+      count: pv.maxCount,
+      cid,
+      sid,
+    }));
+  }
+
+  #clearChannel(ch: Channel): void {
+    for (const sub of ch.subs) this.#removeSub(sub);
+    this.#channels.delete(ch.sid);
+  }
+
+  #removeSub(sub: Subscription): void {
+    sub.channel.pv.unsubscribe(sub);
+    sub.channel.subs.delete(sub);
+    this.#subs.delete(sub.subid);
+    this.#dirty.delete(sub);
+  }
+
+  #write(
+    raw: RawMessage,
+    notify: boolean,
+    msg: {
+      dataType: number;
+      count: number;
+      sid: number;
+      ioid: number;
+      payload: Uint8Array;
+    },
+  ): void {
+    const ch = this.#channels.get(msg.sid);
+    const fail = (cid: number, status: string, message: string): void => {
+      this.#host.log("debug", `write failed: ${message}`);
+      if (notify) {
+        this.#sendData(
+          Command.WRITE_NOTIFY,
+          msg.dataType,
+          msg.count,
+          STATUS[status] ?? ECA.ECA_PUTFAIL,
+          msg.ioid,
+        );
+      } else {
+        this.#error(raw, cid, status, message);
+      }
+    };
+    if (!ch) {
+      return fail(0xffffffff, "ECA_BADCHID", `no channel with sid ${msg.sid}`);
+    }
+    const pv = ch.pv;
+    if (!pv.writable) {
+      return fail(ch.cid, "ECA_NOWTACCESS", `${pv.name} is read-only`);
+    }
+    let value;
+    try {
+      value = pv.decodeWrite(msg.dataType, msg.count, msg.payload);
+    } catch (error) {
+      const status = error instanceof PVRequestError
+        ? error.status
+        : error instanceof CAProtocolError
+        ? "ECA_BADCOUNT"
+        : "ECA_PUTFAIL";
+      return fail(ch.cid, status, (error as Error).message);
+    }
+    pv.applyWrite(value).then(
+      () => {
+        if (notify && !this.#closed) {
+          this.#sendData(
+            Command.WRITE_NOTIFY,
+            msg.dataType,
+            msg.count,
+            ECA.ECA_NORMAL,
+            msg.ioid,
+          );
+        }
+      },
+      (error) => {
+        if (this.#closed) return;
+        fail(
+          ch.cid,
+          "ECA_PUTFAIL",
+          `${pv.name}: write handler failed: ${
+            (error as Error)?.message ?? error
+          }`,
+        );
+      },
+    );
+  }
+}
+
+function statusOf(error: unknown): number {
+  if (error instanceof PVRequestError) {
+    return STATUS[error.status] ?? ECA.ECA_GETFAIL;
+  }
+  if (error instanceof CAProtocolError) return ECA.ECA_BADTYPE;
+  return ECA.ECA_GETFAIL;
+}
