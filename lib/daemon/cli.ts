@@ -31,6 +31,7 @@ Options:
   --data-dir PATH         HDF5 scan files (default /var/lib/fws/fws-NN)
   --pv-map PATH           JSON map file overriding PV names (see docs)
   --log-level LEVEL       trace, debug, info (default), warning, error, fatal
+  --hook-timeout SECONDS  longest run of a custom callback (default 10)
   --help                  show this help
 
 Channel Access settings come from EPICS_CA_ADDR_LIST, EPICS_CA_AUTO_ADDR_LIST,
@@ -50,6 +51,7 @@ export async function daemonMain(args: string[]): Promise<number> {
       "data-dir": { type: "string" },
       "pv-map": { type: "string" },
       "log-level": { type: "string" },
+      "hook-timeout": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     positionals: ["scanner_index"],
@@ -65,6 +67,13 @@ export async function daemonMain(args: string[]): Promise<number> {
   if (!level) {
     throw new UsageError(
       `--log-level: expected trace, debug, info, warning, error or fatal, got '${levelText}'`,
+    );
+  }
+  const hookText = values["hook-timeout"] as string | undefined;
+  const hookTimeout = hookText === undefined ? 10 : Number(hookText);
+  if (!(hookTimeout > 0 && hookTimeout <= 3600)) {
+    throw new UsageError(
+      `--hook-timeout: expected seconds above 0 and at most 3600, got '${hookText}'`,
     );
   }
   const testMode = values["test-mode"] === true;
@@ -117,6 +126,7 @@ export async function daemonMain(args: string[]): Promise<number> {
     logLevel: level,
     pvMap: map,
     customCallback: values["custom-callback"] as string | undefined,
+    hookTimeout,
   }).catch((error) => {
     throw new UsageError(`fws daemon: ${(error as Error).message}`);
   });

@@ -1,0 +1,98 @@
+import { daemonMain } from "../../lib/daemon/cli.ts";
+import { UsageError } from "../../lib/cli.ts";
+import {
+  closeLogging,
+  log,
+  LogDirError,
+  parseLogLevel,
+  prepareLogDir,
+  setupLogging,
+} from "../../lib/log.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertThrows,
+} from "../support/assert.ts";
+
+Deno.test("daemon cli: --help prints usage and returns 0", async () => {
+  const lines: string[] = [];
+  const original = console.log;
+  console.log = (...a: unknown[]) => lines.push(a.join(" "));
+  try {
+    assertEquals(await daemonMain(["--help"]), 0);
+  } finally {
+    console.log = original;
+  }
+  assertMatch(lines.join("\n"), /--custom-callback PATH/);
+  assertMatch(lines.join("\n"), /--pv-map PATH/);
+});
+
+Deno.test("daemon cli: bad arguments are one clear UsageError", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const bad: [string[], RegExp][] = [
+      [[], /missing scanner_index/],
+      [["0"], /whole number from 1 to 99/],
+      [["x1"], /whole number from 1 to 99/],
+      [["1", "--bogus"], /bogus/],
+      [["1", "--log-level", "loud"], /--log-level: expected trace, debug/],
+      [["1", "--hook-timeout", "0"], /--hook-timeout/],
+      [["1", "--pv-map", `${dir}/missing.json`], /--pv-map .*cannot read/],
+      [
+        ["1", "--log-dir", "/dev/null/fws"],
+        /cannot write the log directory \/dev\/null\/fws .*pass --log-dir PATH/,
+      ],
+      [
+        ["1", "--log-dir", dir, "--data-dir", "/dev/null/data"],
+        /cannot write the data directory .*pass --data-dir/,
+      ],
+    ];
+    for (const [args, pattern] of bad) {
+      const e = await assertRejects(() => daemonMain(args), pattern);
+      assert(e instanceof UsageError, `${args.join(" ")}: ${e.message}`);
+    }
+    await Deno.writeTextFile(
+      `${dir}/map.json`,
+      JSON.stringify({ pvs: { "scan.nope": "X" } }),
+    );
+    await assertRejects(
+      () => daemonMain(["1", "--pv-map", `${dir}/map.json`, "--log-dir", dir]),
+      /unknown logical name 'scan\.nope'/,
+    );
+    await Deno.writeTextFile(`${dir}/map.json`, "{ not json");
+    await assertRejects(
+      () => daemonMain(["1", "--pv-map", `${dir}/map.json`]),
+      /not valid JSON/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("log: rotating file under the log dir, levels, unwritable dir", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = await setupLogging({
+      logDir: `${dir}/logs`,
+      level: "info",
+      stderr: false,
+    });
+    assertEquals(file, `${dir}/logs/fws-daemon.log`);
+    log("daemon").info("hello {who}", { who: "operator" });
+    log("daemon").debug("not written");
+    await closeLogging();
+    const text = await Deno.readTextFile(file!);
+    assertMatch(text, /hello "?operator"?/);
+    assert(!text.includes("not written"));
+    assertThrows(() => prepareLogDir("/dev/null/x"), /pass --log-dir PATH/);
+    assert(
+      assertThrows(() => prepareLogDir("/dev/null/x")) instanceof LogDirError,
+    );
+    assertEquals(parseLogLevel("WARN"), "warning");
+    assertEquals(parseLogLevel("nope"), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

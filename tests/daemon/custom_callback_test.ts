@@ -1,0 +1,121 @@
+/**
+ * `--custom-callback`: hooks run in a sandboxed Worker. A hook that throws,
+ * hangs or tries to write is stopped and reported on SCAN:MSG; the daemon
+ * carries on. The daemon runs as a real process (worker permissions need
+ * `--unstable-worker-options`).
+ */
+import { CAClient } from "../../lib/ca/mod.ts";
+import { CustomCallbackHost } from "../../lib/daemon/custom_callback.ts";
+import { startSimulator } from "../../lib/sim/mod.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+} from "../support/assert.ts";
+import { FAST_SIM, text } from "./rig.ts";
+import { nextFinalState, spawnDaemon, waitHeartbeat } from "./subprocess.ts";
+
+const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+
+async function scenario(
+  hook: string,
+  expectMsg: RegExp | null,
+): Promise<string> {
+  const sim = await startSimulator({
+    scannerIndex: 7,
+    testMode: true,
+    seed: 5,
+    ...FAST_SIM,
+  });
+  const dir = await Deno.makeTempDir({ prefix: "fws-hook-" });
+  const ca = new CAClient({ addrList: sim.addrList, autoAddrList: false });
+  const pv = (l: string) => sim.interface.requirePv(l);
+  const daemon = spawnDaemon([
+    "7",
+    "--test-mode",
+    "--log-dir",
+    `${dir}/log`,
+    "--data-dir",
+    `${dir}/data`,
+    "--custom-callback",
+    FIXTURES + hook,
+    "--hook-timeout",
+    "1",
+  ], { addrList: sim.addrList, flags: ["--unstable-worker-options"] });
+  try {
+    await waitHeartbeat(ca, pv("scan.heartbeat"));
+    for (
+      const [k, v] of Object.entries({
+        mode: 0,
+        startPos: -3,
+        endPos: 3,
+        nSteps: 11,
+        nScans: 1,
+      })
+    ) {
+      await ca.put(pv(`scan.${k}`), v, { wait: true });
+    }
+    for (let round = 0; round < 2; round++) {
+      const final = nextFinalState(ca, pv("scan.state"));
+      await ca.put(pv("scan.start"), 1, { wait: true });
+      assertEquals(
+        await final,
+        "DONE",
+        `${hook} round ${round}: ${daemon.stderr()}`,
+      );
+      const msg = text((await ca.get(pv("scan.msg"))).value);
+      if (expectMsg) assertMatch(msg, expectMsg);
+      else assert(!/failed/.test(msg), msg);
+    }
+    const files = [...Deno.readDirSync(`${dir}/data`)].map((e) => e.name);
+    assertEquals(
+      files.filter((f) => f.endsWith(".h5")).length,
+      2,
+      files.join(","),
+    );
+    assert(!files.some((f) => f.endsWith(".evil")), "the hook could not write");
+    daemon.child.kill("SIGTERM");
+    assertEquals((await daemon.exited(8)).code, 0);
+    return await Deno.readTextFile(`${dir}/log/fws-daemon.log`);
+  } finally {
+    try {
+      daemon.child.kill("SIGKILL");
+    } catch { /* gone */ }
+    await daemon.exited(5).catch(() => {});
+    await ca.close();
+    await sim.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("custom callback: good, throwing, hanging and writing hooks; the daemon carries on", async () => {
+  const [okLog, throwLog, hangLog, writeLog] = await Promise.all([
+    scenario("hooks_ok.js", null),
+    scenario(
+      "hooks_throw.js",
+      /custom post callback failed: Error: boom from the hook/,
+    ),
+    scenario(
+      "hooks_hang.js",
+      /custom pre callback failed: stopped: no answer within 1 s/,
+    ),
+    scenario(
+      "hooks_write.ts",
+      /custom post callback failed: NotCapable: Requires write access/,
+    ),
+  ]);
+  assertMatch(okLog, /custom post callback: post completed \d+/);
+  assertMatch(okLog, /custom pre callback: pre 7 step/);
+  assertMatch(throwLog, /boom from the hook/);
+  assertMatch(hangLog, /no answer within 1 s/);
+  assertMatch(writeLog, /Requires write access/);
+  assertMatch(writeLog, /custom pre callback failed: .*(net|blocked|Requires)/);
+});
+
+Deno.test("custom callback: a module without hooks or missing is refused at start-up", async () => {
+  await assertRejects(
+    () => CustomCallbackHost.load(FIXTURES + "does_not_exist.js"),
+    /no such file/,
+  );
+});
