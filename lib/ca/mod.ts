@@ -15,3 +15,5 @@ export {
   ServerPV,
   type SetOptions,
 } from "./server.ts";
+export * from "./client.ts";
+export * from "./server.ts";

@@ -1,0 +1,252 @@
+/**
+ * One TCP virtual circuit from the client to a CA server (host:port): the
+ * handshake (VERSION, HOST_NAME, CLIENT_NAME), batched writes with Nagle off,
+ * a read loop feeding the codec's FrameReader, and the ECHO probe that
+ * declares a silent server dead after EPICS_CA_CONN_TMO.
+ *
+ * @module
+ */
+import {
+  CA_MINOR_VERSION,
+  CAProtocolError,
+  type CAResponse,
+  decodeResponse,
+  encodeRequest,
+  FrameReader,
+} from "./codec/mod.ts";
+
+/** What a circuit reports to its owner. */
+export interface CircuitHandlers {
+  /** A message arrived. */
+  message(circuit: Circuit, msg: CAResponse): void;
+  /** The circuit is gone (EOF, error, unresponsive or closed); called once. */
+  closed(circuit: Circuit, reason: string): void;
+}
+
+/** Options of {@link Circuit.connect}. */
+export interface CircuitOptions {
+  /** Seconds to wait for the TCP connection. */
+  connectTimeout: number;
+  /** Seconds of silence before an ECHO probe; as long again for its answer. */
+  echoTimeout: number;
+  /** Largest payload accepted. */
+  maxPayload: number;
+  hostName: string;
+  userName: string;
+}
+
+const READ_SIZE = 1 << 20;
+
+/** A connected circuit. Create with {@link Circuit.connect}. */
+export class Circuit {
+  /** "host:port". */
+  readonly key: string;
+  /** Server host (IPv4). */
+  readonly host: string;
+  /** Server TCP port. */
+  readonly port: number;
+  /** Minor protocol version the server announced (search reply or VERSION). */
+  version: number;
+  #conn: Deno.TcpConn;
+  #handlers: CircuitHandlers;
+  #reader: FrameReader;
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #flushing = false;
+  #closed = false;
+  #lastReceive = performance.now();
+  #echoSentAt = 0;
+  #echoTimer?: ReturnType<typeof setTimeout>;
+  #echoTimeout: number;
+  #readLoop: Promise<void>;
+
+  private constructor(
+    conn: Deno.TcpConn,
+    handlers: CircuitHandlers,
+    options: CircuitOptions & { host: string; port: number; version: number },
+  ) {
+    this.#conn = conn;
+    this.#handlers = handlers;
+    this.host = options.host;
+    this.port = options.port;
+    this.key = `${options.host}:${options.port}`;
+    this.version = options.version;
+    this.#reader = new FrameReader({ maxPayload: options.maxPayload });
+    this.#echoTimeout = options.echoTimeout * 1000;
+    this.send(encodeRequest({
+      command: "VERSION",
+      priority: 0,
+      version: CA_MINOR_VERSION,
+    }));
+    this.send(encodeRequest({ command: "HOST_NAME", name: options.hostName }));
+    this.send(
+      encodeRequest({ command: "CLIENT_NAME", name: options.userName }),
+    );
+    this.#armEcho(this.#echoTimeout);
+    this.#readLoop = this.#read();
+  }
+
+  /**
+   * Opens the TCP connection and sends the handshake. Rejects with an Error
+   * naming the address when it cannot connect in time.
+   */
+  static async connect(
+    address: { host: string; port: number; version: number },
+    handlers: CircuitHandlers,
+    options: CircuitOptions,
+  ): Promise<Circuit> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const connecting = Deno.connect({
+      hostname: address.host,
+      port: address.port,
+    });
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no TCP connection to ${address.host}:${address.port} within ${options.connectTimeout} s`,
+            ),
+          ),
+        options.connectTimeout * 1000,
+      );
+    });
+    try {
+      const conn = await Promise.race([connecting, timeout]);
+      conn.setNoDelay(true);
+      conn.setKeepAlive(true);
+      return new Circuit(conn, handlers, { ...options, ...address });
+    } catch (error) {
+      connecting.then((c) => c.close(), () => {});
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Whether the circuit is closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Queues a frame; frames queued in the same tick go out in one write. */
+  send(frame: Uint8Array): void {
+    if (this.#closed) return;
+    this.#queue.push(frame);
+    this.#queued += frame.length;
+    if (!this.#flushing) {
+      this.#flushing = true;
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#queue.length > 0 && !this.#closed) {
+        const frames = this.#queue;
+        const total = this.#queued;
+        this.#queue = [];
+        this.#queued = 0;
+        let data: Uint8Array;
+        if (frames.length === 1) data = frames[0];
+        else {
+          data = new Uint8Array(total);
+          let o = 0;
+          for (const f of frames) {
+            data.set(f, o);
+            o += f.length;
+          }
+        }
+        let written = 0;
+        while (written < data.length) {
+          written += await this.#conn.write(data.subarray(written));
+        }
+      }
+    } catch (error) {
+      this.#fail(`write failed: ${(error as Error).message}`);
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  async #read(): Promise<void> {
+    const buffer = new Uint8Array(READ_SIZE);
+    let reason = "server closed the connection";
+    try {
+      while (!this.#closed) {
+        const n = await this.#conn.read(buffer);
+        if (n === null) break;
+        this.#lastReceive = performance.now();
+        const messages = this.#reader.push(buffer.subarray(0, n));
+        for (const raw of messages) {
+          if (this.#closed) return;
+          let msg: CAResponse;
+          try {
+            msg = decodeResponse(raw);
+          } catch (error) {
+            if (error instanceof CAProtocolError) continue; // unknown command: skip
+            throw error;
+          }
+          if (msg.command === "VERSION") this.version = msg.version;
+          this.#handlers.message(this, msg);
+        }
+      }
+    } catch (error) {
+      reason = error instanceof CAProtocolError
+        ? `protocol error: ${error.message}`
+        : `read failed: ${(error as Error).message}`;
+    }
+    this.#fail(reason);
+  }
+
+  #armEcho(delay: number): void {
+    if (this.#closed) return;
+    this.#echoTimer = setTimeout(() => this.#checkEcho(), delay);
+  }
+
+  #checkEcho(): void {
+    this.#echoTimer = undefined;
+    if (this.#closed) return;
+    const now = performance.now();
+    if (this.#echoSentAt > 0) {
+      if (this.#lastReceive >= this.#echoSentAt) {
+        this.#echoSentAt = 0; // answered (or other traffic arrived)
+      } else if (now - this.#echoSentAt >= this.#echoTimeout) {
+        this.#fail(
+          `no reply to ECHO within ${
+            this.#echoTimeout / 1000
+          } s (EPICS_CA_CONN_TMO)`,
+        );
+        return;
+      } else {
+        this.#armEcho(this.#echoSentAt + this.#echoTimeout - now);
+        return;
+      }
+    }
+    const idle = now - this.#lastReceive;
+    if (idle >= this.#echoTimeout) {
+      this.#echoSentAt = now;
+      this.send(encodeRequest({ command: "ECHO" }));
+      this.#armEcho(this.#echoTimeout);
+    } else {
+      this.#armEcho(this.#echoTimeout - idle);
+    }
+  }
+
+  #fail(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#echoTimer !== undefined) clearTimeout(this.#echoTimer);
+    this.#queue = [];
+    try {
+      this.#conn.close();
+    } catch { /* already closed */ }
+    this.#handlers.closed(this, reason);
+  }
+
+  /** Closes the circuit and waits for its read loop to end. */
+  async close(reason = "closed by the client"): Promise<void> {
+    this.#fail(reason);
+    await this.#readLoop;
+  }
+}
