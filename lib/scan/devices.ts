@@ -27,6 +27,8 @@ export class CaMotor {
   readonly #ca: CaPort;
   readonly #pv: FWSScanInterface;
   readonly #options: Required<MotorOptions>;
+  /** Readback after the last move (saves a read before the next one). */
+  #last?: number;
 
   /**
    * @param ca Channel Access client
@@ -80,11 +82,12 @@ export class CaMotor {
   ): Promise<number> {
     const { signal } = options;
     const val = this.#pv.requirePv("motor.val");
-    const start = await waitFor(this.readback(), {
+    const start = this.#last ?? await waitFor(this.readback(), {
       what: `readback of ${this.name}`,
       timeout: 3,
       signal,
     });
+    this.#last = undefined;
     const velo = options.speed ??
       await waitFor(this.speed(), {
         what: `speed of ${this.name}`,
@@ -122,6 +125,7 @@ export class CaMotor {
         } mm from the target ${target} mm; expected within ${this.#options.tolerance} mm`,
       );
     }
+    this.#last = rbv;
     return rbv;
   }
 

@@ -209,6 +209,11 @@ export class FWSScanRunner {
     options: { emit: (event: ScanEvent) => Promise<void>; signal: AbortSignal },
   ): Promise<void> {
     const { emit, signal } = options;
+    const speed = await waitFor(this.#dev.motor.speed(), {
+      what: `speed of ${this.#dev.motor.name}`,
+      timeout: 3,
+      signal,
+    });
     for (let i = 0; i < rep.positions.length; i++) {
       const target = rep.positions[i];
       await this.#beam(emit, signal);
@@ -219,7 +224,10 @@ export class FWSScanRunner {
           i + 1
         }/${rep.positions.length}: moving to ${target} mm`,
       });
-      const readback = await this.#dev.motor.move(target, { signal });
+      const readback = await this.#dev.motor.move(target, {
+        signal,
+        speed: Number.isFinite(speed) && speed > 0 ? speed : undefined,
+      });
       await sleep(plan.settle, signal);
       const reading = await this.#acquire(
         emit,
