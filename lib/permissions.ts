@@ -75,10 +75,10 @@ export const PERMISSION_PROFILES: Record<Subcommand, PermissionProfile> = {
     note: "serves Channel Access; never writes a file",
   },
   plot: {
-    keep: ["read", "env", "sys"],
-    startup: ["net", "run"],
+    keep: [],
+    startup: ["read", "net", "env", "sys", "run"],
     note:
-      "drops net once 127.0.0.1 is bound (accepting needs no permission) and run once the browser opener has started",
+      "reads the file and the assets, binds 127.0.0.1, starts the browser opener, then drops everything: serving accepted connections needs no permission",
   },
   demo: {
     keep: ["read", "write", "net", "env", "sys"],
@@ -133,7 +133,14 @@ export async function dropPermissions(
 /**
  * Start-up step of a subcommand: keeps its profile's `keep` and `startup`
  * permissions and revokes the rest. Returns the profile so the caller can drop
- * `startup` later.
+ * `startup` later with `dropPermissions(profile.startup)`.
+ *
+ * @example
+ * ```ts
+ * const profile = await restrictPermissions("plot"); // write, ffi gone
+ * // … read the file, Deno.serve on 127.0.0.1, start xdg-open …
+ * await dropPermissions(profile.startup); // now nothing is left
+ * ```
  */
 export async function restrictPermissions(
   subcommand: Subcommand,

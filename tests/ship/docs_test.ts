@@ -44,7 +44,7 @@ Deno.test("gen_pv_table: tables, escaping and missing markers", () => {
   );
   assertMatch(
     permissionTableMarkdown(PERMISSION_PROFILES),
-    /\| `plot` \| read, env, sys \| net, run \| write, ffi \|/,
+    /\| `plot` \| {2}\| read, net, env, sys, run \| write, ffi \|/,
   );
   let message = "";
   try {

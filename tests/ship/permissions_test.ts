@@ -106,7 +106,7 @@ function assertAllowed(outcomes: Outcomes, names: string[], label: string) {
 }
 
 for (const set of ["plot", "fws"]) {
-  Deno.test(`plot under -P=${set}: no write, no process, no connection at all once listening, still serves`, async () => {
+  Deno.test(`plot under -P=${set}: keeps nothing once listening (no read, write, process or connection), still serves`, async () => {
     const out = await probe(set, "plot", ["--serve"]);
     if (set === "fws") {
       // the union grants them: the revocation is what takes them away
@@ -116,7 +116,15 @@ for (const set of ["plot", "fws"]) {
     }
     assertRefused(
       out.result,
-      ["write", "mkdir", "run", "connectLoopback", "connectRemote", "listen"],
+      [
+        "read",
+        "write",
+        "mkdir",
+        "run",
+        "connectLoopback",
+        "connectRemote",
+        "listen",
+      ],
       `plot/${set}`,
     );
     assertMatch(
@@ -132,7 +140,7 @@ for (const set of ["daemon", "fws"]) {
     assertRefused(out.result, ["run"], `daemon/${set}`);
     assertAllowed(
       out.result,
-      ["write", "mkdir", "listen", "connectLoopback", "connectRemote"],
+      ["read", "write", "mkdir", "listen", "connectLoopback", "connectRemote"],
       `daemon/${set}`,
     );
     assertEquals(out.worker, {
@@ -188,7 +196,7 @@ Deno.test("every profile names only known permissions and never both keeps and d
   }
   assert(!PERMISSION_PROFILES.daemon.keep.includes("run"));
   assert(!PERMISSION_PROFILES.plot.keep.includes("write"));
-  assert(!PERMISSION_PROFILES.plot.keep.includes("net"));
+  assertEquals(PERMISSION_PROFILES.plot.keep, []);
   assert(!PERMISSION_PROFILES.sim.keep.includes("write"));
 });
 

@@ -32,6 +32,7 @@ async function attempt(fn: () => unknown): Promise<Outcome> {
 let counter = 0;
 const actions: Record<string, () => unknown> = {
   write: () => Deno.writeTextFileSync(`${tmp}/probe_${counter++}.txt`, "x"),
+  read: () => Deno.readTextFileSync(new URL(import.meta.url).pathname),
   mkdir: () => Deno.mkdirSync(`${tmp}/dir_${counter++}`),
   // xdg-open may be missing on the machine: NotFound means the permission
   // check passed; NotCapable means it was refused.
