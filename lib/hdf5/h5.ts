@@ -1,0 +1,488 @@
+/**
+ * A small, safe face over h5wasm (HDF5 compiled to WebAssembly, node build
+ * with direct host-file access, NODERAWFS). Every trap found in h5wasm 0.10.3
+ * is closed here, so no caller can fall into one:
+ *
+ * - dtypes are never given as strings (`"<f8"` silently means float32 there,
+ *   `"<i8"` int32): writers take a typed array and the HDF5 type follows it;
+ * - HDF5's diagnostic stack, which the library prints to stderr and often does
+ *   not turn into an exception (`create_group` with a missing parent), is
+ *   captured; any diagnostic during a call becomes an {@link H5Error} with the
+ *   innermost reason;
+ * - datasets whose filters the wasm build cannot decode (LZF, Blosc, …) are
+ *   refused before reading instead of returning garbage;
+ * - attributes are replaced, not duplicated, when written twice.
+ *
+ * The wasm binary is inlined in h5wasm's JavaScript, so `deno compile` embeds
+ * it with the module graph; reading needs no write permission.
+ *
+ * @module
+ */
+import h5wasm from "h5wasm/node";
+import { resolve } from "node:path";
+
+type H5Module = Awaited<typeof h5wasm.ready>;
+type Entity = ReturnType<InstanceType<typeof h5wasm.Group>["get"]>;
+
+/** An HDF5 operation failed; `message` says which and why. */
+export class H5Error extends Error {
+  /** @param message what failed and HDF5's reason */
+  constructor(message: string) {
+    super(message);
+    this.name = "H5Error";
+  }
+}
+
+/** HDF5 filters the wasm build decodes: deflate, shuffle, fletcher32. */
+const DECODABLE_FILTERS = new Set([1, 2, 3]);
+
+let module: H5Module | undefined;
+let diagnostics = "";
+
+/** Loads the wasm module once and routes HDF5's stderr into a buffer. */
+async function ready(): Promise<H5Module> {
+  if (module) return module;
+  const m = await h5wasm.ready;
+  // deno-lint-ignore no-explicit-any
+  const fs = (m as any).FS;
+  const write = fs.write;
+  fs.write = function (
+    stream: { fd: number },
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position?: number,
+  ): number {
+    if (stream && stream.fd === 2) {
+      diagnostics += new TextDecoder().decode(
+        buffer.subarray(offset, offset + length),
+      );
+      return length;
+    }
+    return write.call(fs, stream, buffer, offset, length, position);
+  };
+  module = m;
+  return m;
+}
+
+/** The innermost "minor"/detail line of an HDF5 diagnostic stack. */
+function reason(text: string): string {
+  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  const details = lines.filter((l) => /^#\d+:/.test(l)).map((l) =>
+    l.replace(/^#\d+:.*? in [\w]+\(\): /, "")
+  );
+  const last = details.at(-1);
+  return last ?? (lines.at(-1) ?? "unknown HDF5 error");
+}
+
+/** Runs `fn`; an exception or any HDF5 diagnostic becomes an H5Error. */
+function guarded<T>(what: string, fn: () => T): T {
+  diagnostics = "";
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    const text = diagnostics ||
+      (error instanceof Error ? error.message : String(error));
+    diagnostics = "";
+    throw new H5Error(`${what}: ${reason(text)}`);
+  }
+  if (diagnostics) {
+    const text = diagnostics;
+    diagnostics = "";
+    throw new H5Error(`${what}: ${reason(text)}`);
+  }
+  return result;
+}
+
+/** A value of an attribute as read: numbers, strings, or arrays of them. */
+export type AttrValue = string | number | boolean | number[] | string[];
+
+/** A numeric dataset read as float64, with its shape and stored type. */
+export interface NumericData {
+  data: Float64Array;
+  shape: number[];
+  /** Stored type, e.g. `float64`, `float32`, `int64`. */
+  type: string;
+}
+
+/** Options of {@link H5Group.writeFloat64}. */
+export interface WriteOptions {
+  /** Dataset shape; default `[data.length]`. */
+  shape?: number[];
+  /** gzip level 1–9: stored chunked and compressed. */
+  gzip?: number;
+  /** Chunk shape (with gzip); default: whole rows up to ~1 MiB. */
+  chunks?: number[];
+}
+
+function storedType(meta: { type: number; size: number; signed: boolean }) {
+  if (meta.type === 1) return `float${meta.size * 8}`;
+  if (meta.type === 0) return `${meta.signed ? "" : "u"}int${meta.size * 8}`;
+  if (meta.type === 8) return "enum";
+  if (meta.type === 3) return "string";
+  return `class ${meta.type}`;
+}
+
+function toFloat64(value: unknown): Float64Array | undefined {
+  if (value instanceof Float64Array) return value;
+  if (value instanceof BigInt64Array || value instanceof BigUint64Array) {
+    return Float64Array.from(value, (v) => Number(v));
+  }
+  if (ArrayBuffer.isView(value)) {
+    return Float64Array.from(value as unknown as ArrayLike<number>);
+  }
+  if (typeof value === "number") return Float64Array.of(value);
+  if (typeof value === "bigint") return Float64Array.of(Number(value));
+  if (typeof value === "boolean") return Float64Array.of(value ? 1 : 0);
+  return undefined;
+}
+
+function defaultChunks(shape: number[]): number[] {
+  const target = 131072; // elements: 1 MiB of float64
+  if (shape.length === 0) return [];
+  const row = shape.slice(1).reduce((a, b) => a * b, 1);
+  const rows = Math.max(1, Math.min(shape[0], Math.floor(target / row)));
+  return [Math.max(1, rows), ...shape.slice(1).map((n) => Math.max(1, n))];
+}
+
+/** A group of an open file (the root is `file.root`). */
+export class H5Group {
+  readonly #group: InstanceType<typeof h5wasm.Group>;
+  /** Absolute path inside the file, e.g. `/scan_001/struck`. */
+  readonly path: string;
+
+  /** @internal */
+  constructor(group: InstanceType<typeof h5wasm.Group>) {
+    this.#group = group;
+    this.path = group.path === "" ? "/" : group.path;
+  }
+
+  #child(name: string): string {
+    if (!name || name.includes("/")) {
+      throw new H5Error(
+        `invalid HDF5 name '${name}' in ${this.path}; expected a non-empty name without '/'`,
+      );
+    }
+    return this.path === "/" ? `/${name}` : `${this.path}/${name}`;
+  }
+
+  /** Names of the members, sorted. */
+  keys(): string[] {
+    return guarded(`list ${this.path}`, () => this.#group.keys()).sort();
+  }
+
+  /** What `name` is: `group`, `dataset`, `other`, or undefined when absent. */
+  kind(name: string): "group" | "dataset" | "other" | undefined {
+    if (!this.keys().includes(name)) return undefined;
+    const e: Entity = guarded(
+      `open ${this.#child(name)}`,
+      () => this.#group.get(name),
+    );
+    if (e instanceof h5wasm.Group) return "group";
+    if (e instanceof h5wasm.Dataset) return "dataset";
+    return "other";
+  }
+
+  /** The existing subgroup `name`, or undefined. */
+  group(name: string): H5Group | undefined {
+    if (this.kind(name) !== "group") return undefined;
+    return new H5Group(
+      this.#group.get(name) as InstanceType<typeof h5wasm.Group>,
+    );
+  }
+
+  /** Creates the subgroup `name` (the parent is this group, so it exists). */
+  createGroup(name: string): H5Group {
+    const path = this.#child(name);
+    const g = guarded(
+      `create group ${path}`,
+      () => this.#group.create_group(name, true),
+    );
+    if (!(g instanceof h5wasm.Group)) {
+      throw new H5Error(`create group ${path}: not created`);
+    }
+    return new H5Group(g);
+  }
+
+  /** Names of the attributes. */
+  attrNames(): string[] {
+    return guarded(
+      `list attributes of ${this.path}`,
+      () => Object.keys(this.#group.attrs),
+    );
+  }
+
+  /** An attribute's value (strings, numbers, arrays), or undefined. */
+  attr(name: string): AttrValue | undefined {
+    if (!this.attrNames().includes(name)) return undefined;
+    return guarded(`read attribute ${name} of ${this.path}`, () => {
+      const v = this.#group.get_attribute(name, true);
+      return (Array.isArray(v) ? v : v) as AttrValue;
+    });
+  }
+
+  #setAttr(
+    name: string,
+    data: string | string[] | Float64Array | Int32Array | Int8Array,
+    shape?: number[],
+  ): void {
+    guarded(`write attribute ${name} of ${this.path}`, () => {
+      if (this.attrNames().includes(name)) this.#group.delete_attribute(name);
+      this.#group.create_attribute(name, data, shape ?? null);
+    });
+  }
+
+  /** Sets a UTF-8 string attribute. */
+  setString(name: string, value: string): void {
+    this.#setAttr(name, value);
+  }
+
+  /** Sets a float64 scalar attribute. */
+  setFloat(name: string, value: number): void {
+    this.#setAttr(name, Float64Array.of(value), []);
+  }
+
+  /** Sets an int32 scalar attribute. */
+  setInt(name: string, value: number): void {
+    this.#setAttr(name, Int32Array.of(value), []);
+  }
+
+  /** Sets a boolean attribute (int8 0/1, as NeXus NX_BOOLEAN). */
+  setBool(name: string, value: boolean): void {
+    this.#setAttr(name, Int8Array.of(value ? 1 : 0), []);
+  }
+
+  /** Sets a 1-D array of UTF-8 strings attribute. */
+  setStrings(name: string, values: string[]): void {
+    this.#setAttr(name, values, [values.length]);
+  }
+
+  /** Writes a float64 dataset; returns a handle for its attributes. */
+  writeFloat64(
+    name: string,
+    data: Float64Array,
+    options: WriteOptions = {},
+  ): H5Dataset {
+    return this.#write(name, data, options);
+  }
+
+  /** Writes an int32 dataset. */
+  writeInt32(
+    name: string,
+    data: Int32Array,
+    options: WriteOptions = {},
+  ): H5Dataset {
+    return this.#write(name, data, options);
+  }
+
+  /** Writes a scalar float64 dataset. */
+  writeScalar(name: string, value: number): H5Dataset {
+    return this.#write(name, Float64Array.of(value), { shape: [] });
+  }
+
+  /** Writes a scalar int32 dataset. */
+  writeScalarInt(name: string, value: number): H5Dataset {
+    return this.#write(name, Int32Array.of(value), { shape: [] });
+  }
+
+  /** Writes a scalar int8 dataset holding 0/1. */
+  writeScalarBool(name: string, value: boolean): H5Dataset {
+    return this.#write(name, Int8Array.of(value ? 1 : 0), { shape: [] });
+  }
+
+  /** Writes a scalar UTF-8 string dataset. */
+  writeString(name: string, value: string): H5Dataset {
+    const path = this.#child(name);
+    const d = guarded(
+      `write ${path}`,
+      () => this.#group.create_dataset({ name, data: value }),
+    );
+    return new H5Dataset(d, path);
+  }
+
+  #write(
+    name: string,
+    data: Float64Array | Int32Array | Int8Array,
+    options: WriteOptions,
+  ): H5Dataset {
+    const path = this.#child(name);
+    const shape = options.shape ?? [data.length];
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (count !== data.length) {
+      throw new H5Error(
+        `write ${path}: shape [${shape}] holds ${count} values but ${data.length} were given`,
+      );
+    }
+    const gzip = options.gzip && count > 0 ? options.gzip : undefined;
+    if (gzip !== undefined && !(gzip >= 1 && gzip <= 9)) {
+      throw new H5Error(`write ${path}: gzip level ${gzip}; expected 1 to 9`);
+    }
+    const d = guarded(`write ${path}`, () =>
+      this.#group.create_dataset({
+        name,
+        data,
+        shape,
+        ...(gzip === undefined ? {} : {
+          chunks: options.chunks ?? defaultChunks(shape),
+          compression: "gzip" as const,
+          compression_opts: gzip,
+        }),
+      }));
+    return new H5Dataset(d, path);
+  }
+
+  /** The existing dataset `name`, or undefined. */
+  dataset(name: string): H5Dataset | undefined {
+    if (this.kind(name) !== "dataset") return undefined;
+    return new H5Dataset(
+      this.#group.get(name) as InstanceType<typeof h5wasm.Dataset>,
+      this.#child(name),
+    );
+  }
+}
+
+/** A dataset of an open file. */
+export class H5Dataset {
+  readonly #dataset: InstanceType<typeof h5wasm.Dataset>;
+  /** Absolute path inside the file. */
+  readonly path: string;
+
+  /** @internal */
+  constructor(dataset: InstanceType<typeof h5wasm.Dataset>, path: string) {
+    this.#dataset = dataset;
+    this.path = path;
+  }
+
+  /** Shape (`[]` for a scalar). */
+  get shape(): number[] {
+    return guarded(`shape of ${this.path}`, () => this.#dataset.shape ?? []);
+  }
+
+  /** Stored type name, e.g. `float64`, `int64`, `string`. */
+  get type(): string {
+    return guarded(
+      `type of ${this.path}`,
+      () => storedType(this.#dataset.metadata),
+    );
+  }
+
+  /** The filters of the dataset (id and name). */
+  filters(): { id: number; name: string }[] {
+    return guarded(`filters of ${this.path}`, () => this.#dataset.filters);
+  }
+
+  #checkDecodable(): void {
+    for (const f of this.filters()) {
+      if (!DECODABLE_FILTERS.has(f.id)) {
+        throw new H5Error(
+          `${this.path} is compressed with the '${
+            f.name || "unknown"
+          }' filter (id ${f.id}), which fws cannot decode; ` +
+            `expected gzip or none (convert with: h5repack -f GZIP=4 in.h5 out.h5)`,
+        );
+      }
+    }
+  }
+
+  /** Reads a numeric dataset (any int/float/bool type) as float64. */
+  readNumeric(): NumericData {
+    const type = this.type;
+    if (!/^u?int|^float|^enum/.test(type)) {
+      throw new H5Error(`${this.path} holds ${type} data; expected numbers`);
+    }
+    this.#checkDecodable();
+    const raw = guarded(`read ${this.path}`, () => this.#dataset.value);
+    const data = toFloat64(raw);
+    if (!data) {
+      throw new H5Error(`${this.path}: could not read ${type} data as numbers`);
+    }
+    return { data, shape: this.shape, type };
+  }
+
+  /** Reads a scalar (or one-element) value: number or string. */
+  readScalar(): number | string {
+    const type = this.type;
+    if (type !== "string") {
+      const { data } = this.readNumeric();
+      if (data.length !== 1) {
+        throw new H5Error(
+          `${this.path} holds ${data.length} values; expected a single value`,
+        );
+      }
+      return data[0];
+    }
+    const v = guarded(`read ${this.path}`, () => this.#dataset.json_value);
+    return Array.isArray(v) ? String(v[0] ?? "") : String(v ?? "");
+  }
+
+  /** An attribute's value, or undefined. */
+  attr(name: string): AttrValue | undefined {
+    return guarded(`read attribute ${name} of ${this.path}`, () => {
+      if (!(name in this.#dataset.attrs)) return undefined;
+      return this.#dataset.get_attribute(name, true) as AttrValue;
+    });
+  }
+
+  /** Sets a UTF-8 string attribute. */
+  setString(name: string, value: string): void {
+    guarded(`write attribute ${name} of ${this.path}`, () => {
+      if (name in this.#dataset.attrs) this.#dataset.delete_attribute(name);
+      this.#dataset.create_attribute(name, value);
+    });
+  }
+
+  /** Sets a float64 scalar attribute. */
+  setFloat(name: string, value: number): void {
+    guarded(`write attribute ${name} of ${this.path}`, () => {
+      if (name in this.#dataset.attrs) this.#dataset.delete_attribute(name);
+      this.#dataset.create_attribute(name, Float64Array.of(value), []);
+    });
+  }
+}
+
+/** Access mode: read-only, or create a new file (refusing an existing one). */
+export type H5Mode = "r" | "create" | "overwrite";
+
+/** An open HDF5 file; `root` is its `/` group. */
+export class H5File {
+  readonly #file: InstanceType<typeof h5wasm.File>;
+  /** Absolute host path. */
+  readonly path: string;
+  /** The `/` group. */
+  readonly root: H5Group;
+  #open = true;
+
+  private constructor(file: InstanceType<typeof h5wasm.File>, path: string) {
+    this.#file = file;
+    this.path = path;
+    this.root = new H5Group(file);
+  }
+
+  /**
+   * Opens `path`: `"r"` read-only (works without write permission),
+   * `"create"` a new file (fails if it exists), `"overwrite"` truncates.
+   */
+  static async open(path: string, mode: H5Mode): Promise<H5File> {
+    await ready();
+    const abs = resolve(path);
+    const h5mode = mode === "r" ? "r" : mode === "create" ? "x" : "w";
+    const file = guarded(
+      `open ${abs}`,
+      () => new h5wasm.File(abs, h5mode, { track_order: true }),
+    );
+    return new H5File(file, abs);
+  }
+
+  /** Writes every buffered change to disk; the file is then readable as is. */
+  flush(): void {
+    guarded(`flush ${this.path}`, () => this.#file.flush());
+  }
+
+  /** Closes the file (idempotent). */
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    guarded(`close ${this.path}`, () => this.#file.close());
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The HDF5 scan-file layout: the ONE place for group, dataset and attribute
+ * names (DESIGN.md "HDF5 scan file"). Writer, reader, inspect and tests take
+ * every name from here.
+ *
+ * ```
+ * /                      NXroot: file_format, scanner_index, test_mode, user, comment,
+ *                        start_time, end_time, source_*, scan_args (+ arg_<key>), status,
+ *                        message, default
+ * /scan_001              NXentry: mode, direction, start_time, end_time, status, default
+ * /scan_001/scan         positions_planned, positions_readback [mm], timestamps [s], step_index
+ * /scan_001/struck/<CH>  waveform (+ units, sample_period [s])
+ * /scan_001/iops/<CH>    waveform [mm]
+ * /scan_001/idc/<name>   readings (+ units); /scan_001/beam/<name> likewise
+ * /scan_001/fit/<CH>     NXparameters: amplitude, center, sigma, offset (+ _err), chi2_red, …
+ * /scan_001/profile_<CH> NXdata: signal <CH>, axes position, auxiliary fit
+ * ```
+ *
+ * @module
+ */
+import type { GaussFit } from "../scan/model.ts";
+
+export { FILE_FORMAT, scanGroupName } from "../scan/model.ts";
+
+/** Root (`/`) attribute names. */
+export const ROOT = {
+  fileFormat: "file_format",
+  scannerIndex: "scanner_index",
+  testMode: "test_mode",
+  user: "user",
+  comment: "comment",
+  startTime: "start_time",
+  endTime: "end_time",
+  sourceProgram: "source_program",
+  sourceVersion: "source_version",
+  sourceHost: "source_host",
+  /** NeXus NXroot names of the writer, mirroring source_*. */
+  creator: "creator",
+  creatorVersion: "creator_version",
+  scanArgs: "scan_args",
+  status: "status",
+  message: "message",
+  nxClass: "NX_class",
+  default: "default",
+} as const;
+
+/** Prefix of the per-argument root attributes (`arg_mode`, `arg_steps`, …). */
+export const ARG_PREFIX = "arg_";
+
+/** `scan_NNN` (NXentry) attribute names. */
+export const SCAN = {
+  mode: "mode",
+  direction: "direction",
+  startTime: "start_time",
+  endTime: "end_time",
+  status: "status",
+  nxClass: "NX_class",
+  default: "default",
+} as const;
+
+/** Pattern of repetition group names; group 1 is the number. */
+export const SCAN_GROUP_PATTERN = /^scan_(\d+)$/;
+
+/** Subgroups of a `scan_NNN` entry. */
+export const GROUP = {
+  scan: "scan",
+  struck: "struck",
+  iops: "iops",
+  idc: "idc",
+  beam: "beam",
+  fit: "fit",
+} as const;
+
+/** Datasets of `/scan_NNN/scan`. */
+export const MOTION = {
+  positionsPlanned: "positions_planned",
+  positionsReadback: "positions_readback",
+  timestamps: "timestamps",
+  stepIndex: "step_index",
+} as const;
+
+/** Attribute names on datasets. */
+export const ATTR = {
+  units: "units",
+  samplePeriod: "sample_period",
+  longName: "long_name",
+  nxClass: "NX_class",
+  signal: "signal",
+  axes: "axes",
+  auxiliarySignals: "auxiliary_signals",
+  source: "source",
+} as const;
+
+/** NeXus class names used. */
+export const NX = {
+  root: "NXroot",
+  entry: "NXentry",
+  collection: "NXcollection",
+  detector: "NXdetector",
+  parameters: "NXparameters",
+  data: "NXdata",
+} as const;
+
+/** Units of the motion datasets. */
+export const UNITS = {
+  position: "mm",
+  time: "s",
+} as const;
+
+/** `profile_PDB` for struck channel `PDB`. */
+export function profileGroupName(channel: string): string {
+  return `profile_${channel}`;
+}
+
+/** Pattern of profile group names; group 1 is the channel. */
+export const PROFILE_GROUP_PATTERN = /^profile_(.+)$/;
+
+/** Datasets of a `profile_<CH>` NXdata group (signal is named after <CH>). */
+export const PROFILE = {
+  axis: "position",
+  fit: "fit",
+} as const;
+
+/** Which unit a fit value carries: the x axis, the signal, or none. */
+export type FitUnit = "x" | "y" | "none";
+
+/**
+ * Datasets of `/scan_NNN/fit/<CH>`: GaussFit field → dataset name and unit
+ * kind. `ok` is stored as `converged`, `message` and `iopsChannel` as strings.
+ */
+export const FIT_NUMBERS: ReadonlyArray<
+  readonly [keyof GaussFit, string, FitUnit]
+> = [
+  ["amplitude", "amplitude", "y"],
+  ["amplitudeErr", "amplitude_err", "y"],
+  ["center", "center", "x"],
+  ["centerErr", "center_err", "x"],
+  ["sigma", "sigma", "x"],
+  ["sigmaErr", "sigma_err", "x"],
+  ["offset", "offset", "y"],
+  ["offsetErr", "offset_err", "y"],
+  ["chi2Red", "chi2_red", "none"],
+  ["rSquared", "r_squared", "none"],
+  ["fwhm", "fwhm", "x"],
+  ["rms", "rms", "x"],
+  ["centroid", "centroid", "x"],
+];
+
+/** Integer fit datasets. */
+export const FIT_INTEGERS: ReadonlyArray<readonly [keyof GaussFit, string]> = [
+  ["nPoints", "n_points"],
+  ["iterations", "iterations"],
+  ["nEvaluations", "n_evaluations"],
+];
+
+/** The remaining fit datasets. */
+export const FIT = {
+  converged: "converged",
+  message: "message",
+  iopsChannel: "iops_channel",
+} as const;
+
+/** Waveforms with at least this many values are stored chunked + gzip. */
+export const GZIP_THRESHOLD = 4096;
+
+/** gzip level of large waveforms. */
+export const GZIP_LEVEL = 4;
+
+/** Suffix of a file being written; renamed away when closed. */
+export const PARTIAL_SUFFIX = ".partial";
+
+/**
+ * The file name of a request: `fwsNN_YYYYMMDD_HHMMSS.h5` for scanner `index`
+ * and the request's start `date` (UTC).
+ *
+ * @example
+ * ```ts
+ * scanFileName(3, new Date("2026-11-23T22:05:09Z")); // "fws03_20261123_220509.h5"
+ * ```
+ */
+export function scanFileName(index: number, date: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `fws${p(index)}_${date.getUTCFullYear()}${p(date.getUTCMonth() + 1)}${
+    p(date.getUTCDate())
+  }_${p(date.getUTCHours())}${p(date.getUTCMinutes())}${
+    p(date.getUTCSeconds())
+  }.h5`;
+}

@@ -1,0 +1,383 @@
+/**
+ * The scan-file writer: one HDF5 file per request, written incrementally to
+ * `<name>.partial`, flushed after every repetition (so a crash leaves a
+ * readable file with everything so far, `status=running`), and renamed to its
+ * final name by {@link ScanFileWriter.close}.
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import { profileOf } from "../analysis/mod.ts";
+import type {
+  ChannelFit,
+  Readings,
+  ScanRecord,
+  ScanRun,
+  ScanStatus,
+  Waveform,
+} from "../scan/model.ts";
+import { ScanFileError } from "./errors.ts";
+import { H5Error, H5File, type H5Group } from "./h5.ts";
+import {
+  ARG_PREFIX,
+  ATTR,
+  FIT,
+  FIT_INTEGERS,
+  FIT_NUMBERS,
+  GROUP,
+  GZIP_LEVEL,
+  GZIP_THRESHOLD,
+  MOTION,
+  NX,
+  PARTIAL_SUFFIX,
+  PROFILE,
+  profileGroupName,
+  ROOT,
+  SCAN,
+  SCAN_GROUP_PATTERN,
+  scanGroupName,
+  UNITS,
+} from "./layout.ts";
+
+/** Options of {@link ScanFileWriter.create}. */
+export interface CreateOptions {
+  /** Replace an existing file (and `.partial`); default: refuse. */
+  overwrite?: boolean;
+}
+
+/** How {@link ScanFileWriter.close} ends the file. */
+export interface CloseOptions {
+  status: ScanStatus;
+  /** ISO 8601. */
+  endTime: string;
+  /** Why the request ended as it did (empty when completed). */
+  message?: string;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `fn`, turning HDF5 failures into a ScanFileError naming `path`. */
+function wrap<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof ScanFileError) throw error;
+    const why = error instanceof Error ? error.message : String(error);
+    throw new ScanFileError(path, `write failed: ${why}`);
+  }
+}
+
+function writeRootHeader(root: H5Group, run: ScanRun): void {
+  root.setString(ROOT.nxClass, NX.root);
+  root.setString(ROOT.fileFormat, run.fileFormat);
+  root.setInt(ROOT.scannerIndex, run.scannerIndex);
+  root.setBool(ROOT.testMode, run.testMode);
+  root.setString(ROOT.user, run.user);
+  root.setString(ROOT.comment, run.comment);
+  root.setString(ROOT.startTime, run.startTime);
+  root.setString(ROOT.endTime, run.endTime);
+  root.setString(ROOT.sourceProgram, run.source.program);
+  root.setString(ROOT.sourceVersion, run.source.version);
+  root.setString(ROOT.sourceHost, run.source.host);
+  root.setString(ROOT.creator, run.source.program);
+  root.setString(ROOT.creatorVersion, run.source.version);
+  root.setString(ROOT.scanArgs, JSON.stringify(run.scanArgs));
+  for (const [key, value] of Object.entries(run.scanArgs)) {
+    const name = ARG_PREFIX + key;
+    if (typeof value === "boolean") root.setBool(name, value);
+    else if (typeof value === "number") {
+      if (Number.isInteger(value) && Math.abs(value) < 2 ** 31) {
+        root.setInt(name, value);
+      } else root.setFloat(name, value);
+    } else root.setString(name, String(value));
+  }
+  root.setString(ROOT.status, "running");
+  root.setString(ROOT.message, run.message);
+}
+
+function writeWaveform(group: H5Group, name: string, w: Waveform): void {
+  const d = group.writeFloat64(name, w.data, {
+    shape: w.shape,
+    gzip: w.data.length >= GZIP_THRESHOLD ? GZIP_LEVEL : undefined,
+  });
+  d.setString(ATTR.units, w.units);
+  if (w.samplePeriod !== undefined) {
+    d.setFloat(ATTR.samplePeriod, w.samplePeriod);
+  }
+}
+
+function writeReadings(group: H5Group, name: string, r: Readings): void {
+  group.writeFloat64(name, r.values).setString(ATTR.units, r.units);
+}
+
+function collection(parent: H5Group, name: string, nxClass: string): H5Group {
+  const g = parent.createGroup(name);
+  g.setString(ATTR.nxClass, nxClass);
+  return g;
+}
+
+function writeFit(
+  parent: H5Group,
+  channel: string,
+  fit: ChannelFit,
+  units: { x: string; y: string },
+): void {
+  const g = collection(parent, channel, NX.parameters);
+  for (const [key, name, unit] of FIT_NUMBERS) {
+    const d = g.writeScalar(name, fit[key] as number);
+    if (unit !== "none") d.setString(ATTR.units, units[unit]);
+  }
+  for (const [key, name] of FIT_INTEGERS) {
+    g.writeScalarInt(name, fit[key] as number);
+  }
+  g.writeScalarBool(FIT.converged, fit.ok);
+  g.writeString(FIT.message, fit.message);
+  g.writeString(FIT.iopsChannel, fit.iopsChannel);
+}
+
+function gaussian(fit: ChannelFit, x: Float64Array): Float64Array {
+  const out = new Float64Array(x.length);
+  const s2 = 2 * fit.sigma * fit.sigma;
+  for (let i = 0; i < x.length; i++) {
+    const d = x[i] - fit.center;
+    out[i] = fit.amplitude * Math.exp(-d * d / s2) + fit.offset;
+  }
+  return out;
+}
+
+/** Writes the NXdata profile of one channel; false when there is none. */
+function writeProfile(
+  entry: H5Group,
+  scan: ScanRecord,
+  channel: string,
+): boolean {
+  const fit = scan.fits[channel];
+  const iops = fit?.iopsChannel || Object.keys(scan.iops)[0] || "";
+  let profile;
+  try {
+    profile = profileOf(scan, channel, iops);
+  } catch {
+    return false; // e.g. a fly scan without IOPS data: no profile to show
+  }
+  if (profile.x.length === 0) return false;
+  const g = collection(entry, profileGroupName(channel), NX.data);
+  g.setString(ATTR.signal, channel);
+  g.setStrings(ATTR.axes, [PROFILE.axis]);
+  const yUnits = scan.struck[channel].units;
+  const source = scan.iops[iops]
+    ? `${GROUP.iops}/${iops}`
+    : `${GROUP.scan}/${MOTION.positionsReadback}`;
+  const y = g.writeFloat64(channel, profile.y);
+  y.setString(ATTR.units, yUnits);
+  y.setString(ATTR.longName, `${channel} signal`);
+  const x = g.writeFloat64(PROFILE.axis, profile.x);
+  x.setString(ATTR.units, scan.iops[iops]?.units ?? UNITS.position);
+  x.setString(ATTR.longName, `wire position (${source})`);
+  x.setString(ATTR.source, source);
+  if (fit?.ok) {
+    g.setStrings(ATTR.auxiliarySignals, [PROFILE.fit]);
+    const f = g.writeFloat64(PROFILE.fit, gaussian(fit, profile.x));
+    f.setString(ATTR.units, yUnits);
+    f.setString(ATTR.longName, `Gaussian fit of ${channel}`);
+  }
+  return true;
+}
+
+function writeRecord(root: H5Group, scan: ScanRecord): string {
+  const name = scan.name || scanGroupName(scan.index);
+  if (!SCAN_GROUP_PATTERN.test(name)) {
+    throw new H5Error(`scan name '${name}'; expected scan_NNN`);
+  }
+  const entry = collection(root, name, NX.entry);
+  entry.setString(SCAN.mode, scan.mode);
+  entry.setString(SCAN.direction, scan.direction);
+  entry.setString(SCAN.startTime, scan.startTime);
+  entry.setString(SCAN.endTime, scan.endTime);
+  entry.setString(SCAN.status, scan.status);
+
+  const motion = collection(entry, GROUP.scan, NX.collection);
+  motion.writeFloat64(MOTION.positionsPlanned, scan.positionsPlanned)
+    .setString(ATTR.units, UNITS.position);
+  motion.writeFloat64(MOTION.positionsReadback, scan.positionsReadback)
+    .setString(ATTR.units, UNITS.position);
+  motion.writeFloat64(MOTION.timestamps, scan.timestamps)
+    .setString(ATTR.units, UNITS.time);
+  motion.writeInt32(MOTION.stepIndex, scan.stepIndex);
+
+  const struck = collection(entry, GROUP.struck, NX.detector);
+  for (const [ch, w] of Object.entries(scan.struck)) {
+    writeWaveform(struck, ch, w);
+  }
+  const iops = collection(entry, GROUP.iops, NX.collection);
+  for (const [ch, w] of Object.entries(scan.iops)) writeWaveform(iops, ch, w);
+  const idc = collection(entry, GROUP.idc, NX.collection);
+  for (const [n, r] of Object.entries(scan.idc)) writeReadings(idc, n, r);
+  const beam = collection(entry, GROUP.beam, NX.collection);
+  for (const [n, r] of Object.entries(scan.beam)) writeReadings(beam, n, r);
+
+  const fits = collection(entry, GROUP.fit, NX.collection);
+  for (const [ch, fit] of Object.entries(scan.fits)) {
+    const y = scan.struck[ch]?.units ?? "";
+    const x = scan.iops[fit.iopsChannel]?.units ?? UNITS.position;
+    writeFit(fits, ch, fit, { x, y });
+  }
+
+  let first = "";
+  for (const ch of Object.keys(scan.struck)) {
+    if (writeProfile(entry, scan, ch) && !first) first = ch;
+  }
+  if (first) entry.setString(SCAN.default, profileGroupName(first));
+  return name;
+}
+
+/**
+ * Writes one scan request incrementally and abort-safely.
+ *
+ * @example
+ * ```ts
+ * const w = await ScanFileWriter.create("/data/fws03_20261123_220509.h5", run);
+ * for (const scan of scans) await w.writeScan(scan);
+ * const path = await w.close({ status: "completed", endTime: new Date().toISOString() });
+ * ```
+ */
+export class ScanFileWriter {
+  /** Final path (what {@link close} returns). */
+  readonly path: string;
+  /** Path while writing: `<path>.partial`. */
+  readonly partialPath: string;
+  readonly #file: H5File;
+  #closed = false;
+  #hasDefault = false;
+
+  private constructor(path: string, file: H5File) {
+    this.path = path;
+    this.partialPath = file.path;
+    this.#file = file;
+  }
+
+  /**
+   * Creates `<path>.partial` with the root attributes of `run` (status
+   * `running`), writes any scans `run` already holds, and flushes.
+   *
+   * @throws {ScanFileError} when the file exists (unless `overwrite`) or
+   *   cannot be created
+   */
+  static async create(
+    path: string,
+    run: ScanRun,
+    options: CreateOptions = {},
+  ): Promise<ScanFileWriter> {
+    const abs = resolve(path);
+    const partial = abs + PARTIAL_SUFFIX;
+    if (!options.overwrite) {
+      for (const p of [abs, partial]) {
+        if (exists(p)) {
+          throw new ScanFileError(
+            p,
+            "already exists; refusing to overwrite a scan file",
+          );
+        }
+      }
+    }
+    let file: H5File;
+    try {
+      file = await H5File.open(
+        partial,
+        options.overwrite ? "overwrite" : "create",
+      );
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new ScanFileError(partial, `cannot create: ${why}`);
+    }
+    const writer = new ScanFileWriter(abs, file);
+    try {
+      wrap(partial, () => writeRootHeader(file.root, run));
+      for (const scan of run.scans) await writer.writeScan(scan);
+      wrap(partial, () => file.flush());
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    return writer;
+  }
+
+  /**
+   * Writes one repetition (data, fits, profile NXdata groups) and flushes,
+   * so the `.partial` file on disk is complete up to this scan.
+   */
+  writeScan(scan: ScanRecord): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(
+        new ScanFileError(this.path, "writeScan after close"),
+      );
+    }
+    try {
+      wrap(this.partialPath, () => {
+        const name = writeRecord(this.#file.root, scan);
+        if (!this.#hasDefault) {
+          this.#file.root.setString(ROOT.default, name);
+          this.#hasDefault = true;
+        }
+        this.#file.flush();
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.resolve();
+  }
+
+  /**
+   * Sets the final status, end time and message, closes the file and renames
+   * `<path>.partial` to `<path>`; returns the final path.
+   */
+  async close(options: CloseOptions): Promise<string> {
+    if (this.#closed) {
+      throw new ScanFileError(this.path, "closed twice");
+    }
+    this.#closed = true;
+    try {
+      wrap(this.partialPath, () => {
+        const root = this.#file.root;
+        root.setString(ROOT.status, options.status);
+        root.setString(ROOT.endTime, options.endTime);
+        root.setString(ROOT.message, options.message ?? "");
+      });
+    } finally {
+      wrap(this.partialPath, () => this.#file.close());
+    }
+    try {
+      await Deno.rename(this.partialPath, this.path);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new ScanFileError(
+        this.partialPath,
+        `cannot rename to ${this.path}: ${why}`,
+      );
+    }
+    return this.path;
+  }
+}
+
+/**
+ * Writes a whole run at once: create, every scan, close with `run.status`,
+ * `run.endTime` and `run.message`; returns the final path.
+ */
+export async function writeScanFile(
+  path: string,
+  run: ScanRun,
+  options: CreateOptions = {},
+): Promise<string> {
+  const writer = await ScanFileWriter.create(path, run, options);
+  return await writer.close({
+    status: run.status,
+    endTime: run.endTime,
+    message: run.message,
+  });
+}

@@ -1,0 +1,147 @@
+/**
+ * Scan runs for the HDF5 tests: deterministic, realistic (Gaussian profiles
+ * with noise, two struck and two IOPS channels, context readings, fits).
+ *
+ * @module
+ */
+import { fitGaussian, profileOf } from "../../lib/analysis/mod.ts";
+import {
+  FILE_FORMAT,
+  scanGroupName,
+  type ScanRecord,
+  type ScanRun,
+} from "../../lib/scan/model.ts";
+
+/** A small deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Options of {@link makeScan}. */
+export interface ScanOptions {
+  steps?: number;
+  samples?: number;
+  seed?: number;
+  mode?: "step" | "fly";
+  fit?: boolean;
+}
+
+/** One repetition with a Gaussian beam at 1.5 mm, sigma 0.8 mm. */
+export function makeScan(index: number, options: ScanOptions = {}): ScanRecord {
+  const steps = options.steps ?? 21;
+  const samples = options.samples ?? 8;
+  const mode = options.mode ?? "step";
+  const random = rng(options.seed ?? index);
+  const rows = mode === "step" ? steps : 1;
+  const cols = mode === "step" ? samples : steps * samples;
+  const planned = new Float64Array(steps).map((_, i) =>
+    -5 + (10 * i) / (steps - 1)
+  );
+  const readback = planned.map((p) => p + (random() - 0.5) * 0.01);
+  const t0 = 1_800_000_000 + index * 60;
+  const pos = (r: number, c: number) =>
+    mode === "step"
+      ? readback[r] + (random() - 0.5) * 0.002
+      : -5 + (10 * c) / (cols - 1);
+  const ch1 = new Float64Array(rows * cols);
+  const ch2 = new Float64Array(rows * cols);
+  const pdb = new Float64Array(rows * cols);
+  const pdt = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const x = pos(r, c);
+      const k = r * cols + c;
+      ch1[k] = x;
+      ch2[k] = x + 0.01;
+      const g = Math.exp(-((x - 1.5) ** 2) / (2 * 0.8 ** 2));
+      pdb[k] = 0.2 + 3 * g + (random() - 0.5) * 0.05;
+      pdt[k] = 0.1 + 1.5 * g + (random() - 0.5) * 0.05;
+    }
+  }
+  const shape = mode === "step" ? [rows, cols] : [cols];
+  const scan: ScanRecord = {
+    name: scanGroupName(index),
+    index,
+    mode,
+    direction: index % 2 === 1 ? "forward" : "backward",
+    startTime: new Date(t0 * 1000).toISOString(),
+    endTime: new Date((t0 + 30) * 1000).toISOString(),
+    status: "completed",
+    positionsPlanned: mode === "step" ? planned : Float64Array.of(-5, 5),
+    positionsReadback: mode === "step" ? readback : Float64Array.of(-5, 5),
+    timestamps: new Float64Array(mode === "step" ? steps : 1).map((_, i) =>
+      t0 + i * 0.5
+    ),
+    stepIndex: new Int32Array(mode === "step" ? steps : 1).map((_, i) => i),
+    struck: {
+      PDB: { data: pdb, shape, units: "V", samplePeriod: 1e-6 },
+      PDT: { data: pdt, shape: [...shape], units: "V" },
+    },
+    iops: {
+      ch1: { data: ch1, shape: [...shape], units: "mm", samplePeriod: 1e-5 },
+      ch2: { data: ch2, shape: [...shape], units: "mm" },
+    },
+    idc: {
+      current: {
+        values: new Float64Array(mode === "step" ? steps : 1).fill(1.25),
+        units: "mA",
+      },
+    },
+    beam: {
+      current: {
+        values: new Float64Array(mode === "step" ? steps : 1).fill(2.5),
+        units: "mA",
+      },
+      energy: {
+        values: new Float64Array(mode === "step" ? steps : 1).fill(NaN),
+        units: "MeV",
+      },
+    },
+    fits: {},
+  };
+  if (options.fit ?? true) {
+    for (const ch of ["PDB", "PDT"]) {
+      const { x, y } = profileOf(scan, ch, "ch1");
+      scan.fits[ch] = { ...fitGaussian(x, y), iopsChannel: "ch1" };
+    }
+  }
+  return scan;
+}
+
+/** A run of `scans` repetitions. */
+export function makeRun(scans = 3, options: ScanOptions = {}): ScanRun {
+  return {
+    fileFormat: FILE_FORMAT,
+    scannerIndex: 3,
+    testMode: true,
+    user: "operator",
+    comment: "unit test — µ, ü",
+    startTime: "2027-01-15T10:00:00.000Z",
+    endTime: "2027-01-15T10:05:00.000Z",
+    source: { program: "fws", version: "0.1.0", host: "testhost" },
+    scanArgs: {
+      mode: options.mode ?? "step",
+      start: -5,
+      end: 5,
+      steps: options.steps ?? 21,
+      speed: 2.5,
+      repetitions: scans,
+      bidir: true,
+    },
+    status: "completed",
+    message: "",
+    scans: Array.from({ length: scans }, (_, i) => makeScan(i + 1, options)),
+  };
+}
+
+/** A fresh temporary directory (removed by the caller). */
+export function tempDir(): string {
+  return Deno.makeTempDirSync({ prefix: "fws_hdf5_" });
+}
