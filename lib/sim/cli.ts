@@ -11,7 +11,11 @@ import {
   parseScannerIndex,
   UsageError,
 } from "../cli.ts";
-import { parsePvMap, type PvMapFile } from "../daemon/interface.ts";
+import {
+  FWSScanInterface,
+  parsePvMap,
+  type PvMapFile,
+} from "../daemon/interface.ts";
 import { type SimulatorOptions, startSimulator } from "./mod.ts";
 
 /** Usage text of `fws sim`. */
@@ -52,11 +56,27 @@ function numberOption(
   return n;
 }
 
+/** `--center -1.5` → `--center=-1.5` (parseArgs takes `-1.5` for an option). */
+function joinNegativeValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if (
+      /^--[a-z-]+$/.test(args[i]) && next !== undefined &&
+      /^-(\d|\.\d)/.test(next)
+    ) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else out.push(args[i]);
+  }
+  return out;
+}
+
 /** Parses the arguments of `fws sim` into simulator options. */
 export async function parseSimArgs(
   args: string[],
 ): Promise<SimulatorOptions | "help"> {
-  const { values, positionals } = parseCommand(args, {
+  const { values, positionals } = parseCommand(joinNegativeValues(args), {
     command: "fws sim",
     options: {
       "test-mode": { type: "boolean" },
@@ -128,6 +148,7 @@ export async function parseSimArgs(
     }
     try {
       pvMap = parsePvMap(text, mapPath);
+      new FWSScanInterface(scannerIndex, { map: pvMap }); // unknown names, nulls
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
