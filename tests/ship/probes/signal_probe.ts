@@ -1,0 +1,41 @@
+/**
+ * Preloaded (`deno run --preload`) into a real subcommand: on SIGUSR2 it
+ * tries to read, write, start a process, connect and listen from inside the
+ * running process — i.e. after the subcommand's start-up revocation — and
+ * prints one line `PROBE {json}` with `"ok"` or the error name for each.
+ *
+ * Environment (read at preload, before any revocation): FWS_PROBE_TMP, a
+ * directory to try writing into; FWS_PROBE_PORT, a closed TCP port on
+ * 127.0.0.1 to try connecting to.
+ *
+ * @module
+ */
+const tmp = Deno.env.get("FWS_PROBE_TMP") ?? "/tmp";
+const port = Number(Deno.env.get("FWS_PROBE_PORT") ?? "1");
+const self = new URL(import.meta.url).pathname;
+
+async function attempt(fn: () => unknown): Promise<string> {
+  try {
+    await fn();
+    return "ok";
+  } catch (error) {
+    return (error as Error).name;
+  }
+}
+
+Deno.addSignalListener("SIGUSR2", async () => {
+  const result = {
+    read: await attempt(() => Deno.readTextFileSync(self)),
+    write: await attempt(() =>
+      Deno.writeTextFileSync(`${tmp}/signal_probe.txt`, "x")
+    ),
+    run: await attempt(() => new Deno.Command("true").outputSync()),
+    connect: await attempt(async () =>
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close()
+    ),
+    listen: await attempt(() =>
+      Deno.listen({ hostname: "127.0.0.1", port: 0 }).close()
+    ),
+  };
+  console.log(`PROBE ${JSON.stringify(result)}`);
+});
