@@ -128,3 +128,37 @@ export function dbrInfo(
   }
   return { type: BASE_TYPES[code % 7], form: FORMS[Math.floor(code / 7)] };
 }
+
+/** EPICS alarm status names by number (alarm.h, EPICS 7). */
+export const ALARM_STATUS: readonly string[] = [
+  "NO_ALARM",
+  "READ",
+  "WRITE",
+  "HIHI",
+  "HIGH",
+  "LOLO",
+  "LOW",
+  "STATE",
+  "COS",
+  "COMM",
+  "TIMEOUT",
+  "HWLIMIT",
+  "CALC",
+  "SCAN",
+  "LINK",
+  "SOFT",
+  "BAD_SUB",
+  "UDF",
+  "DISABLE",
+  "SIMM",
+  "READ_ACCESS",
+  "WRITE_ACCESS",
+];
+
+/** EPICS alarm severity names by number. */
+export const ALARM_SEVERITY: readonly string[] = [
+  "NO_ALARM",
+  "MINOR",
+  "MAJOR",
+  "INVALID",
+];
