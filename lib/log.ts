@@ -89,7 +89,10 @@ let active = false;
 export async function setupLogging(
   options: LoggingOptions = {},
 ): Promise<string | undefined> {
-  const formatter = getTextFormatter({ timestamp: "date-time-timezone" });
+  const formatter = getTextFormatter({
+    timestamp: "date-time-timezone",
+    value: "bare",
+  });
   const sinks: Record<string, Sink> = {};
   if (options.stderr !== false) {
     const encoder = new TextEncoder();

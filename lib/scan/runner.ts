@@ -85,7 +85,11 @@ export class FWSScanRunner {
    */
   constructor(devices: RunnerDevices, options: RunnerOptions) {
     this.#dev = devices;
-    this.#options = { acquireTimeout: 10, readTimeout: 5, ...options };
+    this.#options = {
+      ...options,
+      acquireTimeout: options.acquireTimeout ?? 10,
+      readTimeout: options.readTimeout ?? 5,
+    };
   }
 
   /**
