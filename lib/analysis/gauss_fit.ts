@@ -241,21 +241,16 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
       counts,
     );
   }
-  let xmin = Infinity, xmax = -Infinity;
-  for (let i = 0; i < n; i++) {
-    if (data.x[i] < xmin) xmin = data.x[i];
-    if (data.x[i] > xmax) xmax = data.x[i];
-  }
-  if (center < xmin || center > xmax) {
+  const fwhm = FWHM_PER_SIGMA * sigma;
+  const stats = dataStatistics(data, offset, center, 3 * fwhm);
+  if (center < stats.xmin || center > stats.xmax) {
     return failed(
       `no peak in the scanned range: fitted centre ${
         center.toPrecision(6)
-      } is outside [${xmin}, ${xmax}]`,
+      } is outside [${stats.xmin}, ${stats.xmax}]`,
       counts,
     );
   }
-  const fwhm = FWHM_PER_SIGMA * sigma;
-  const stats = dataStatistics(data, offset, center, 3 * fwhm);
   if (!(stats.rms >= 0) || !Number.isFinite(stats.centroid)) {
     return failed(
       "no peak: the background-subtracted signal around the fitted centre is not positive",
@@ -282,42 +277,49 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
   };
 }
 
-/** Weighted total sum of squares, and moments of `y − offset` in a window. */
+/**
+ * One pass: x range, weighted total sum of squares `Σw(y − ȳ_w)²`, and the
+ * first two moments of `y − offset` within `halfWidth` of `center` (sums
+ * shifted by `offset` and `center`, so large offsets cost no precision).
+ */
 function dataStatistics(
   data: { x: Float64Array; y: Float64Array; w: Float64Array | undefined },
   offset: number,
   center: number,
   halfWidth: number,
-): { ssTot: number; centroid: number; rms: number } {
+): {
+  xmin: number;
+  xmax: number;
+  ssTot: number;
+  centroid: number;
+  rms: number;
+} {
   const { x, y, w } = data;
   const n = x.length;
-  let sw = 0, swy = 0;
+  let xmin = Infinity, xmax = -Infinity;
+  let sw = 0, s1 = 0, s2 = 0, su = 0, sud = 0, sudd = 0;
   for (let i = 0; i < n; i++) {
-    const wi = w ? w[i] : 1;
+    const xi = x[i];
+    if (xi < xmin) xmin = xi;
+    if (xi > xmax) xmax = xi;
+    const u = y[i] - offset;
+    const wi = w === undefined ? 1 : w[i];
     sw += wi;
-    swy += wi * y[i];
-  }
-  const mean = swy / sw;
-  let ssTot = 0, su = 0, sux = 0;
-  for (let i = 0; i < n; i++) {
-    const wi = w ? w[i] : 1;
-    ssTot += wi * (y[i] - mean) ** 2;
-    if (Math.abs(x[i] - center) <= halfWidth) {
-      const u = y[i] - offset;
+    s1 += wi * u;
+    s2 += wi * u * u;
+    const d = xi - center;
+    if (d >= -halfWidth && d <= halfWidth) {
       su += u;
-      sux += u * x[i];
+      sud += u * d;
+      sudd += u * d * d;
     }
   }
-  const centroid = sux / su;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    if (Math.abs(x[i] - center) <= halfWidth) {
-      sxx += (y[i] - offset) * (x[i] - centroid) ** 2;
-    }
-  }
+  const shift = sud / su;
   return {
-    ssTot,
-    centroid: su > 0 ? centroid : NaN,
-    rms: su > 0 ? Math.sqrt(sxx / su) : NaN,
+    xmin,
+    xmax,
+    ssTot: s2 - s1 * s1 / sw,
+    centroid: su > 0 ? center + shift : NaN,
+    rms: su > 0 ? Math.sqrt(sudd / su - shift * shift) : NaN,
   };
 }

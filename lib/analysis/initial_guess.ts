@@ -29,15 +29,22 @@ export const FWHM_PER_SIGMA = 2 * Math.sqrt(2 * Math.LN2);
 /** Fraction of the x span at each end used to estimate the background. */
 const EDGE_FRACTION = 0.1;
 
-/** Whether x is monotonic (non-strictly) in index order. */
-function isMonotonic(x: Float64Array): boolean {
-  let up = false;
-  let down = false;
+/** Range of x and whether it is monotonic (non-strictly) in index order. */
+function xRange(x: Float64Array): {
+  xmin: number;
+  xmax: number;
+  monotonic: boolean;
+} {
+  let up = false, down = false;
+  let xmin = x[0], xmax = x[0];
   for (let i = 1; i < x.length; i++) {
-    if (x[i] > x[i - 1]) up = true;
-    else if (x[i] < x[i - 1]) down = true;
+    const v = x[i];
+    if (v > x[i - 1]) up = true;
+    else if (v < x[i - 1]) down = true;
+    if (v < xmin) xmin = v;
+    else if (v > xmax) xmax = v;
   }
-  return !(up && down);
+  return { xmin, xmax, monotonic: !(up && down) };
 }
 
 /** Copies of x and y sorted by x (only for profiles that are not monotonic). */
@@ -56,11 +63,27 @@ function sortByX(
   return { x: sx, y: sy };
 }
 
+/** Largest profile whose running mean uses the reused buffer. */
+const MAX_SCRATCH = 4_000_000;
+
+/** Reused buffer of the running mean (no 8 MB allocation per fit of 1e6 points). */
+let scratch = new Float64Array(0);
+
 /** Centred running mean of `y` with half-width `h` (in points). */
 function runningMean(y: Float64Array, h: number): Float64Array {
   const n = y.length;
   if (h === 0) return y;
-  const out = new Float64Array(n);
+  if (n > MAX_SCRATCH) return runningMeanInto(y, h, new Float64Array(n));
+  if (scratch.length < n) scratch = new Float64Array(n);
+  return runningMeanInto(y, h, scratch.subarray(0, n));
+}
+
+function runningMeanInto(
+  y: Float64Array,
+  h: number,
+  out: Float64Array,
+): Float64Array {
+  const n = y.length;
   let sum = 0;
   let lo = 0;
   let hi = -1;
@@ -100,14 +123,10 @@ function runningMean(y: Float64Array, h: number): Float64Array {
  * ```
  */
 export function initialGuess(x: Float64Array, y: Float64Array): InitialGuess {
-  if (!isMonotonic(x)) ({ x, y } = sortByX(x, y));
+  const range = xRange(x);
+  if (!range.monotonic) ({ x, y } = sortByX(x, y));
+  const { xmin, xmax } = range;
   const n = x.length;
-  let xmin = Infinity;
-  let xmax = -Infinity;
-  for (let i = 0; i < n; i++) {
-    if (x[i] < xmin) xmin = x[i];
-    if (x[i] > xmax) xmax = x[i];
-  }
   const span = xmax - xmin;
   if (!(span > 0)) {
     return { ok: false, message: "all positions are equal: no x range" };
@@ -115,9 +134,14 @@ export function initialGuess(x: Float64Array, y: Float64Array): InitialGuess {
   let loSum = 0, loN = 0, hiSum = 0, hiN = 0;
   const loLimit = xmin + EDGE_FRACTION * span;
   const hiLimit = xmax - EDGE_FRACTION * span;
-  for (let i = 0; i < n; i++) {
+  // x is monotonic: the edges are the runs of points at either end.
+  for (let i = 0; i < n && (x[i] <= loLimit || x[i] >= hiLimit); i++) {
     if (x[i] <= loLimit) (loSum += y[i]), loN++;
-    if (x[i] >= hiLimit) (hiSum += y[i]), hiN++;
+    else (hiSum += y[i]), hiN++;
+  }
+  for (let i = n - 1; i >= 0 && (x[i] <= loLimit || x[i] >= hiLimit); i--) {
+    if (x[i] <= loLimit) (loSum += y[i]), loN++;
+    else (hiSum += y[i]), hiN++;
   }
   const c0 = Math.min(loSum / loN, hiSum / hiN);
 
@@ -173,33 +197,29 @@ export function initialGuess(x: Float64Array, y: Float64Array): InitialGuess {
   if (!(sigma2 > spacing * spacing / 4)) sigma2 = spacing * spacing / 4;
   let sigma = Math.sqrt(sigma2);
 
-  // Step 4: background-subtracted moments in a ±3σ window.
-  let su = 0, sux = 0;
-  for (let i = 0; i < n; i++) {
-    if (Math.abs(x[i] - center) <= 3 * sigma) {
-      const u = y[i] - c0;
-      su += u;
-      sux += u * x[i];
-    }
-  }
+  // Step 4: background-subtracted moments in a ±3σ window (shifted by the
+  // centre so a large x offset costs no precision).
   const inside = center - 3 * sigma >= xmin && center + 3 * sigma <= xmax;
-  if (inside && su > 0) {
-    const mu1 = sux / su;
-    let sxx = 0, sw = 0;
+  if (inside) {
+    let su = 0, sud = 0, sudd = 0;
+    const w = 3 * sigma;
     for (let i = 0; i < n; i++) {
-      if (Math.abs(x[i] - mu1) <= 3 * sigma) {
+      const d = x[i] - center;
+      if (d >= -w && d <= w) {
         const u = y[i] - c0;
-        sw += u;
-        sxx += u * (x[i] - mu1) ** 2;
+        su += u;
+        sud += u * d;
+        sudd += u * d * d;
       }
     }
+    const shift = sud / su;
     // Variance of a Gaussian truncated at ±3σ is 0.97333σ².
-    const sigma1 = Math.sqrt(sxx / sw / 0.97333);
+    const sigma1 = Math.sqrt((sudd / su - shift * shift) / 0.97333);
     if (
-      sw > 0 && Number.isFinite(sigma1) && sigma1 > sigma / 3 &&
-      sigma1 < sigma * 3 && Math.abs(mu1 - center) < sigma
+      su > 0 && Number.isFinite(sigma1) && sigma1 > sigma / 3 &&
+      sigma1 < sigma * 3 && Math.abs(shift) < sigma
     ) {
-      center = mu1;
+      center += shift;
       sigma = sigma1;
     }
   }

@@ -25,8 +25,9 @@ export interface LmOptions {
 
 /** Maximum number of Gauss–Newton polish steps after convergence. */
 const MAX_POLISH = 20;
-/** Polish until the step is shorter than this many standard errors. */
-const POLISH_TOL = 1e-8;
+/** Polish until the next step is shorter than this many standard errors
+ * (the parameters are then ~1e-7 standard errors from the minimum). */
+const POLISH_TOL = 1e-7;
 
 /** Which rule stopped the iteration. */
 export type LmStop =
@@ -141,7 +142,7 @@ export function accumulate(
  * - maxEvaluations: the budget is spent (not converged).
  *
  * After convergence, Gauss–Newton steps (λ = 0) polish the solution while
- * the next step is longer than 10⁻⁸ standard errors and χ² does not
+ * the next step is longer than 10⁻⁷ standard errors and χ² does not
  * increase (at most 20): the stopping rules bound the change of χ², which
  * on a slowly (linearly) converging, noisy profile leaves the parameters up
  * to ~10⁻⁵ of a standard error from the minimum — scipy's curve_fit has the
