@@ -1,13 +1,283 @@
 /**
- * Placeholder until this subcommand lands.
+ * `fws plot <file.h5> <struck_channel>` — serves the profile page of one
+ * scan file on loopback and opens it in the browser.
+ *
+ * The page follows Fresh's island model on npm packages: `routes/` renders
+ * the page on the server (preact-render-to-string) and serves the JSON and
+ * binary data endpoints; `islands/` holds the interactive Preact components,
+ * bundled by `tools/bundle_islands.ts` (`deno task bundle`) into
+ * `static/islands/bundle.{js,css}`; uPlot draws the charts.
+ *
+ * Assets are read once at start-up with
+ * `Deno.readFile(new URL("./static/…", import.meta.url))`: under `deno run`
+ * that is the source tree, inside a `deno compile` binary built with
+ * `--include static/` it is the binary's embedded file system. They are then
+ * served from memory, so the process can give up `read` after start-up.
+ *
+ * Permissions: `write` is revoked first thing; after the file and the assets
+ * are loaded and the browser opener has been started, `run`, `read`, `env`
+ * and `sys` are revoked too — only `net` (the loopback listener) remains.
  *
  * @module
  */
-import { UsageError } from "./lib/cli.ts";
+import { basename } from "node:path";
+import {
+  parseCommand,
+  parseIntOption,
+  parseScannerIndex,
+  UsageError,
+} from "./lib/cli.ts";
+import type { ScanRun } from "./lib/scan/model.ts";
+import { type Assets, createHandler, PlotData } from "./routes/mod.ts";
 
-/** Entry point of this subcommand; not implemented yet. */
-export function plotMain(_args: string[]): Promise<number> {
-  return Promise.reject(
-    new UsageError("this subcommand is not implemented yet"),
-  );
+const USAGE = `Usage: fws plot <file.h5> <struck_channel> [options]
+
+Serve the profile page of a scan file on 127.0.0.1 and open it in the browser.
+
+Options:
+  --iops-channel CH    position channel for the x axis (default ch1)
+  --scanner-index N    scanner index shown (default: from the file name fwsNN_…)
+  --port N             port to listen on (default 0 = a free one)
+  --no-open            do not open a browser; just print the URL
+  -h, --help           show this help`;
+
+/** The page's embedded assets, relative to this module. */
+const ASSET_URLS = {
+  bundleJs: new URL("./static/islands/bundle.js", import.meta.url),
+  bundleCss: new URL("./static/islands/bundle.css", import.meta.url),
+  styleCss: new URL("./static/style.css", import.meta.url),
+};
+
+/**
+ * Reads the page assets. A missing bundle is an error that says how to make
+ * it (`deno task bundle`).
+ */
+export async function loadAssets(): Promise<Assets> {
+  const read = async (url: URL): Promise<Uint8Array> => {
+    try {
+      return await Deno.readFile(url);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new Error(
+          `the page bundle ${url.pathname} is missing; build it with \`deno task bundle\``,
+        );
+      }
+      throw error;
+    }
+  };
+  return {
+    bundleJs: await read(ASSET_URLS.bundleJs),
+    bundleCss: await read(ASSET_URLS.bundleCss),
+    styleCss: await read(ASSET_URLS.styleCss),
+  };
+}
+
+/** The scanner index in a file name `fwsNN_…`, if it has one. */
+export function scannerIndexFromName(path: string): number | undefined {
+  const m = /^fws(\d{2})_/i.exec(basename(path));
+  const n = m ? Number(m[1]) : NaN;
+  return n >= 1 && n <= 99 ? n : undefined;
+}
+
+/** Options of {@link startPlotServer}. */
+export interface PlotServerOptions {
+  /** Base name shown in the page. */
+  file: string;
+  /** Initial struck (detector) channel. */
+  struck: string;
+  /** Initial IOPS (position) channel. */
+  iops: string;
+  scannerIndex: number;
+  /** Port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** Page assets (default: {@link loadAssets}). */
+  assets?: Assets;
+}
+
+/** A running plot server. */
+export interface PlotServer {
+  /** `http://127.0.0.1:<port>/`. */
+  url: string;
+  port: number;
+  /** Stops listening and waits for open requests and the cache warm-up. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the page of `run` on 127.0.0.1 until closed.
+ *
+ * @example
+ * ```ts
+ * const server = await startPlotServer(await readScanFile("fws01_x.h5"), {
+ *   file: "fws01_x.h5", struck: "PDB", iops: "ch1", scannerIndex: 1,
+ * });
+ * console.log(server.url);
+ * await server.close();
+ * ```
+ */
+export async function startPlotServer(
+  run: ScanRun,
+  options: PlotServerOptions,
+): Promise<PlotServer> {
+  const assets = options.assets ?? await loadAssets();
+  const data = new PlotData(run, options);
+  let port = 0;
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: options.port ?? 0,
+    onListen: () => {},
+  }, createHandler(data, { assets, port: () => port }));
+  port = server.addr.port;
+  // Compute every profile and fit in the background, one per macrotask, so
+  // that channel switches later are cache hits.
+  let stop = false;
+  const warm = (async () => {
+    // The initial IOPS channel first (struck switches), then the others.
+    const iopsOrder = [
+      options.iops,
+      ...data.iopsChannels.filter((i) => i !== options.iops),
+    ];
+    const pairs = iopsOrder.flatMap((i) =>
+      data.struckChannels.flatMap((s) =>
+        data.run.scans.map((scan) => [scan, s, i] as const)
+      )
+    );
+    for (const [scan, s, i] of pairs) {
+      if (stop) return;
+      await new Promise((r) => setTimeout(r, 0));
+      data.profile(scan, s, i);
+    }
+  })();
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    async close() {
+      stop = true;
+      await warm;
+      await server.shutdown();
+    },
+  };
+}
+
+function openBrowser(url: string): void {
+  const opener = Deno.build.os === "darwin" ? "open" : "xdg-open";
+  try {
+    const child = new Deno.Command(opener, {
+      args: [url],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    child.status.then((s) => {
+      if (!s.success) {
+        console.error(`fws plot: ${opener} failed; open ${url} yourself`);
+      }
+    });
+  } catch (error) {
+    console.error(
+      `fws plot: could not start ${opener} (${
+        error instanceof Error ? error.message : error
+      }); open ${url} yourself`,
+    );
+  }
+}
+
+function revoke(names: Deno.PermissionName[]): void {
+  for (const name of names) {
+    Deno.permissions.revokeSync({ name } as Deno.PermissionDescriptor);
+  }
+}
+
+/** Entry point of `fws plot`. */
+export async function plotMain(args: string[]): Promise<number> {
+  revoke(["write"]);
+  const { values, positionals } = parseCommand(args, {
+    command: "fws plot",
+    options: {
+      help: { type: "boolean", short: "h" },
+      "iops-channel": { type: "string" },
+      "scanner-index": { type: "string" },
+      port: { type: "string" },
+      "no-open": { type: "boolean" },
+    },
+    positionals: ["file.h5", "struck_channel"],
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const [path, struck] = positionals;
+  const iops = (values["iops-channel"] as string | undefined) ?? "ch1";
+  const port = values.port === undefined
+    ? 0
+    : parseIntOption(values.port as string, {
+      name: "port",
+      min: 0,
+      max: 65535,
+    });
+  const given = values["scanner-index"] === undefined
+    ? undefined
+    : parseScannerIndex(values["scanner-index"] as string, "--scanner-index");
+
+  let assets: Assets;
+  let run: ScanRun;
+  try {
+    assets = await loadAssets();
+    // Loaded here, not at the top, so the server part (and its tests) does
+    // not pay for the HDF5 library.
+    const { readScanFile } = await import("./lib/hdf5/mod.ts");
+    run = await readScanFile(path);
+  } catch (error) {
+    console.error(
+      `fws plot: ${error instanceof Error ? error.message : error}`,
+    );
+    return 1;
+  }
+  const data = new PlotData(run, {
+    file: basename(path),
+    scannerIndex: 0,
+    struck,
+    iops,
+  });
+  if (!data.struckChannels.includes(struck)) {
+    throw new UsageError(
+      `fws plot: struck channel '${struck}' is not in ${
+        basename(path)
+      }; the file has: ${
+        data.struckChannels.join(", ") || "(no struck channels)"
+      }`,
+    );
+  }
+  if (data.iopsChannels.length > 0 && !data.iopsChannels.includes(iops)) {
+    throw new UsageError(
+      `fws plot: IOPS channel '${iops}' is not in ${
+        basename(path)
+      }; the file has: ${data.iopsChannels.join(", ")}`,
+    );
+  }
+  const scannerIndex = given ?? scannerIndexFromName(path) ?? run.scannerIndex;
+
+  const server = await startPlotServer(run, {
+    file: basename(path),
+    struck,
+    iops,
+    scannerIndex,
+    port,
+    assets,
+  });
+  console.log(`fws plot: serving ${basename(path)} at ${server.url}`);
+  if (!values["no-open"]) openBrowser(server.url);
+  revoke(["run", "read", "env", "sys"]);
+  console.log("fws plot: press Ctrl-C to stop");
+
+  const { promise: stopped, resolve } = Promise.withResolvers<void>();
+  const onSignal = () => resolve();
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  await stopped;
+  Deno.removeSignalListener("SIGINT", onSignal);
+  Deno.removeSignalListener("SIGTERM", onSignal);
+  await server.close();
+  console.log("fws plot: stopped");
+  return 0;
 }

@@ -1,0 +1,112 @@
+/**
+ * Island: the fit table of the chosen channel pair — centre, sigma,
+ * amplitude, offset with standard errors, reduced χ² and FWHM per scan, and
+ * mean ± std over the successful fits. Rendered on the server too.
+ *
+ * @module
+ */
+import type { JSX } from "preact";
+import { fits, iops, page, scan, struck } from "./shared/state.ts";
+import { fmt, pm } from "./shared/format.ts";
+
+const COLUMNS: [string, string, string | null][] = [
+  ["center", "centre", "centerErr"],
+  ["sigma", "sigma", "sigmaErr"],
+  ["amplitude", "amplitude", "amplitudeErr"],
+  ["offset", "offset", "offsetErr"],
+  ["chi2Red", "χ²/ndf", null],
+  ["fwhm", "FWHM", null],
+];
+
+/** The table. */
+export function FitTable(): JSX.Element {
+  const state = page.value;
+  const f = fits.value;
+  if (!state || !f) return <p>loading fits…</p>;
+  const stale = f.struck !== struck.value || f.iops !== iops.value;
+  const xu = state.units[f.iops] ?? "mm";
+  const yu = state.units[f.struck] ?? "";
+  const unit = (k: string) =>
+    k === "center" || k === "sigma" || k === "fwhm"
+      ? xu
+      : k === "amplitude" || k === "offset"
+      ? yu
+      : "";
+  return (
+    <table
+      id="fit-table"
+      class={stale ? "fits stale" : "fits"}
+      data-struck={f.struck}
+      data-iops={f.iops}
+    >
+      <thead>
+        <tr>
+          <th>scan</th>
+          {COLUMNS.map(([k, label]) => (
+            <th>
+              {label}
+              {unit(k) && <small>[{unit(k)}]</small>}
+            </th>
+          ))}
+          <th>points</th>
+          <th>fit</th>
+        </tr>
+      </thead>
+      <tbody>
+        {f.rows.map((r) => {
+          const row = r as unknown as Record<string, number | null>;
+          return (
+            <tr
+              class={`status-${r.status}${
+                r.scan === scan.value ? " active" : ""
+              }`}
+              data-scan={r.scan}
+              onClick={() => scan.value = r.scan}
+            >
+              <td>
+                {r.name}
+                {r.status !== "completed" && (
+                  <span class="badge">{r.status.toUpperCase()}</span>
+                )}
+              </td>
+              {COLUMNS.map(([k, , e]) => (
+                <td
+                  data-key={k}
+                  data-value={row[k] ?? ""}
+                  data-err={e ? row[e] ?? "" : ""}
+                >
+                  {r.ok ? (e ? pm(row[k], row[e]) : fmt(row[k])) : "–"}
+                </td>
+              ))}
+              <td>{r.nPoints}</td>
+              <td title={r.message} class={r.ok ? "ok" : "failed"}>
+                {r.ok ? "ok" : "failed"}
+                {r.source === "refit" && (
+                  <small>(refit on {r.iopsChannel})</small>
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+      <tfoot>
+        <tr id="fit-summary">
+          <th>mean ± std</th>
+          {COLUMNS.map(([k]) => {
+            const s = f.summary[k];
+            return (
+              <td
+                data-key={k}
+                data-mean={s?.mean ?? ""}
+                data-std={s?.std ?? ""}
+              >
+                {s ? pm(s.mean, s.std) : "–"}
+              </td>
+            );
+          })}
+          <td colSpan={2}>n = {f.summary.center?.n ?? 0}</td>
+        </tr>
+      </tfoot>
+    </table>
+  );
+}

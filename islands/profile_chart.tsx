@@ -1,0 +1,245 @@
+/**
+ * Island: one scan's profile (signal vs position) with the fit curve, its
+ * residuals below, scan tabs (aborted scans marked), drag-zoom that refetches
+ * the range at full resolution, cursor read-out in the legend, PNG export.
+ *
+ * @module
+ */
+import type { JSX } from "preact";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import type uPlot from "uplot";
+import {
+  fetchColumns,
+  fits,
+  fitsFor,
+  iops,
+  page,
+  perf,
+  profileShown,
+  query,
+  scan,
+  struck,
+} from "./shared/state.ts";
+import { exportPng, UPlotChart } from "./shared/uplot_chart.tsx";
+import type { FitRow } from "./shared/types.ts";
+
+const GRID = 300;
+
+/** Merges the data x with a fine grid so the fit curve is smooth. */
+function withFit(
+  x: Float32Array,
+  y: Float32Array,
+  fit: FitRow | undefined,
+): uPlot.AlignedData {
+  const n = x.length;
+  const model = (v: number) => {
+    const d = (v - fit!.center!) / fit!.sigma!;
+    return fit!.amplitude! * Math.exp(-0.5 * d * d) + fit!.offset!;
+  };
+  if (!fit?.ok || fit.center === null || n === 0) {
+    return [x, y, new Array(n).fill(null)] as unknown as uPlot.AlignedData;
+  }
+  if (n >= 500) {
+    const f = new Float32Array(n);
+    for (let k = 0; k < n; k++) f[k] = model(x[k]);
+    return [x, y, f] as unknown as uPlot.AlignedData;
+  }
+  const lo = x[0];
+  const hi = x[n - 1];
+  const xs: number[] = [];
+  const ys: (number | null)[] = [];
+  const fs: number[] = [];
+  let i = 0;
+  for (let g = 0; g <= GRID; g++) {
+    const gx = lo + ((hi - lo) * g) / GRID;
+    while (i < n && x[i] <= gx) {
+      xs.push(x[i]);
+      ys.push(y[i]);
+      fs.push(model(x[i]));
+      i++;
+    }
+    if (xs.length === 0 || xs[xs.length - 1] !== gx) {
+      xs.push(gx);
+      ys.push(null);
+      fs.push(model(gx));
+    }
+  }
+  return [xs, ys, fs];
+}
+
+/** The profile section. */
+export function ProfileChart(): JSX.Element {
+  const state = page.value;
+  const [shown, setShown] = useState<
+    { key: string; cols: Float32Array[] } | null
+  >(null);
+  const cols = shown?.cols;
+  const [zoomed, setZoomed] = useState<
+    { key: string; range: [number, number] } | null
+  >(null);
+  const [info, setInfo] = useState("");
+  const charts = useRef<{ p?: uPlot | null; r?: uPlot | null }>({});
+  const s = struck.value;
+  const i = iops.value;
+  const n = scan.value;
+  const key = `${s}/${i}/${n}`;
+  const zoom = zoomed?.key === key ? zoomed.range : null;
+  const rangeRef = useRef<[number, number] | null>(null);
+  rangeRef.current = zoom;
+  const setZoom = (range: [number, number] | null) =>
+    setZoomed(range ? { key, range } : null);
+  // The fit of the data on screen (not of the selection, which may be
+  // ahead of it while a switch loads), so a switch redraws once.
+  const [ks, ki, kn] = (shown?.key ?? key).split("/");
+  fits.value; // subscribe: a newly loaded fit table re-renders
+  const fit = fitsFor(ks, ki)?.rows.find((r) => r.scan === Number(kn));
+
+  useEffect(() => {
+    if (!state) return;
+    const abort = new AbortController();
+    const url = `/api/profile?${
+      query({
+        scan: n,
+        struck: s,
+        iops: i,
+        buckets: state.buckets.profile,
+        xmin: zoom?.[0],
+        xmax: zoom?.[1],
+      })
+    }`;
+    fetchColumns(url, abort.signal).then((c) => {
+      setShown({ key, cols: c.cols });
+      setInfo(
+        c.rows < c.total
+          ? `${c.total} points, shown as ${c.rows} (min/max); zoom in for full resolution`
+          : `${c.total} points (full resolution)`,
+      );
+    }).catch((e) => {
+      if (!abort.signal.aborted) perf().errors.push(String(e));
+    });
+    return () => abort.abort();
+  }, [key, zoom?.[0], zoom?.[1]]);
+
+  const data = useMemo(
+    () => cols ? withFit(cols[0], cols[1], fit) : null,
+    [cols, fit],
+  );
+  const resid = useMemo(
+    () => cols ? [cols[0], cols[2]] as unknown as uPlot.AlignedData : null,
+    [cols],
+  );
+
+  if (!state) return <div />;
+  const info0 = state.scans.find((x) => x.index === n);
+  const units = state.units[s] ?? "";
+  const xUnits = state.units[i] ?? "mm";
+  const range = (_u: uPlot, min: number, max: number): uPlot.Range.MinMax =>
+    rangeRef.current ?? [min, max];
+  const title = `${state.file} ${info0?.name ?? ""} ${s} vs ${i}`;
+  const onDraw = (u: uPlot) => {
+    const rows = u.data[0]?.length ?? 0;
+    if (rows === 0) return;
+    const marks = perf();
+    const t = performance.now();
+    marks.firstProfile ??= t;
+    const [ds, di, dn] = (shown?.key ?? "").split("/");
+    marks.lastProfile = { t, struck: ds, iops: di, scan: Number(dn), rows };
+    if (shown) profileShown.value = shown.key;
+  };
+  return (
+    <div>
+      <div class="tabs" role="tablist">
+        {state.scans.map((x) => (
+          <button
+            type="button"
+            role="tab"
+            class={`tab status-${x.status}${x.index === n ? " active" : ""}`}
+            aria-selected={x.index === n}
+            data-scan={x.index}
+            title={`${x.name}: ${x.status}, ${x.direction}`}
+            onClick={() => scan.value = x.index}
+          >
+            {x.name}
+            {x.status !== "completed" && (
+              <span class="badge">{x.status.toUpperCase()}</span>
+            )}
+          </button>
+        ))}
+      </div>
+      {info0 && info0.status !== "completed" && (
+        <p class={`warning status-${info0.status}`} id="scan-status">
+          {info0.name} {info0.status}: its data ends where the scan stopped.
+        </p>
+      )}
+      <p class="chart-title" id="profile-title">
+        {info0?.name} · {s} vs {i}
+      </p>
+      <UPlotChart
+        name="profile"
+        height={300}
+        optionsKey={`${units}/${xUnits}`}
+        data={data}
+        onDraw={onDraw}
+        onZoom={setZoom}
+        onChart={(u) => charts.current.p = u}
+        options={() => ({
+          scales: { x: { time: false, range } },
+          cursor: { sync: { key: "profile" } },
+          axes: [
+            { label: `position [${xUnits}]` },
+            { label: `signal [${units}]` },
+          ],
+          series: [
+            { label: `position [${xUnits}]` },
+            {
+              label: "signal",
+              stroke: "#0072b2",
+              spanGaps: true,
+              points: { show: (u: uPlot) => (u.data[0]?.length ?? 0) < 600 },
+            },
+            {
+              label: "fit",
+              stroke: "#d55e00",
+              width: 2,
+              points: { show: false },
+            },
+          ],
+        })}
+      />
+      <UPlotChart
+        name="residuals"
+        height={120}
+        optionsKey={`${xUnits}`}
+        data={resid}
+        onZoom={setZoom}
+        onChart={(u) => charts.current.r = u}
+        options={() => ({
+          scales: { x: { time: false, range } },
+          cursor: { sync: { key: "profile" } },
+          axes: [{}, { label: "residual" }],
+          series: [
+            { label: `position [${xUnits}]` },
+            { label: "residual", stroke: "#555", points: { show: false } },
+          ],
+        })}
+      />
+      <p class="hint">
+        <span id="profile-info">{info}</span>{" "}
+        · drag to zoom, double-click to zoom out{" "}
+        <button
+          type="button"
+          id="png-profile"
+          onClick={() =>
+            charts.current.p &&
+            exportPng(
+              charts.current.p,
+              `${state.file.replace(/\.h5$/, "")}_${info0?.name}_${s}.png`,
+              title,
+            )}
+        >
+          Save PNG
+        </button>
+      </p>
+    </div>
+  );
+}

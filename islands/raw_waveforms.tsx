@@ -1,0 +1,118 @@
+/**
+ * Island: the raw waveforms of the chosen scan (the struck channel and the
+ * IOPS channel, flattened row-major, against sample index), min/max
+ * decimated, full resolution when zoomed in.
+ *
+ * @module
+ */
+import type { JSX } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import type uPlot from "uplot";
+import {
+  fetchColumns,
+  iops,
+  page,
+  perf,
+  profileReady,
+  query,
+  scan,
+  struck,
+} from "./shared/state.ts";
+import { UPlotChart } from "./shared/uplot_chart.tsx";
+
+function RawTrace(
+  props: {
+    group: "struck" | "iops";
+    channel: string;
+    scan: number;
+    color: string;
+  },
+): JSX.Element {
+  const state = page.value!;
+  const key = `${props.group}/${props.channel}/${props.scan}`;
+  const [zoomed, setZoomed] = useState<
+    { key: string; range: [number, number] } | null
+  >(null);
+  const [data, setData] = useState<uPlot.AlignedData | null>(null);
+  const [info, setInfo] = useState("");
+  const zoom = zoomed?.key === key ? zoomed.range : null;
+  const ready = profileReady(struck.value, iops.value);
+  useEffect(() => {
+    if (!ready) return;
+    const abort = new AbortController();
+    const url = `/api/raw?${
+      query({
+        scan: props.scan,
+        group: props.group,
+        channel: props.channel,
+        buckets: state.buckets.raw,
+        from: zoom?.[0],
+        to: zoom?.[1],
+      })
+    }`;
+    fetchColumns(url, abort.signal).then((c) => {
+      setData(c.cols as unknown as uPlot.AlignedData);
+      setInfo(
+        `shape ${c.headers.get("x-shape")}, ${c.total} samples` +
+          (c.rows < c.total ? `, shown as ${c.rows} (min/max)` : ""),
+      );
+    }).catch((e) => {
+      if (!abort.signal.aborted) perf().errors.push(String(e));
+    });
+    return () => abort.abort();
+  }, [key, ready, zoom?.[0], zoom?.[1]]);
+  const units = state.units[props.channel] ?? "";
+  return (
+    <div>
+      <UPlotChart
+        name={`raw-${props.group}`}
+        height={160}
+        optionsKey={`${props.group}/${units}`}
+        data={data}
+        onZoom={(r) => setZoomed(r ? { key, range: r } : null)}
+        options={() => ({
+          scales: { x: { time: false } },
+          axes: [{ label: "sample" }, {
+            label: `${
+              props.group === "struck" ? "signal" : "position"
+            } [${units}]`,
+            size: 60,
+          }],
+          series: [
+            { label: "sample" },
+            {
+              label: props.group,
+              stroke: props.color,
+              points: { show: false },
+            },
+          ],
+        })}
+      />
+      <p class="hint">{props.channel}: {info}</p>
+    </div>
+  );
+}
+
+/** The raw waveform section. */
+export function RawWaveforms(): JSX.Element {
+  const state = page.value;
+  if (!state) return <div />;
+  return (
+    <div>
+      <RawTrace
+        group="struck"
+        channel={struck.value}
+        scan={scan.value}
+        color="#0072b2"
+      />
+      {state.iopsChannels.length > 0 && (
+        <RawTrace
+          group="iops"
+          channel={iops.value}
+          scan={scan.value}
+          color="#009e73"
+        />
+      )}
+    </div>
+  );
+}

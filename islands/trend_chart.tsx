@@ -1,0 +1,82 @@
+/**
+ * Island: sigma and centre of the fit over the scans (successful fits only),
+ * with PNG export.
+ *
+ * @module
+ */
+import type { JSX } from "preact";
+import { useMemo, useRef } from "preact/hooks";
+import type uPlot from "uplot";
+import { fits, page, profileReady } from "./shared/state.ts";
+import { exportPng, UPlotChart } from "./shared/uplot_chart.tsx";
+
+/** The trend section. */
+export function TrendChart(): JSX.Element {
+  const state = page.value;
+  const f = fits.value;
+  const chart = useRef<uPlot | null>(null);
+  const data = useMemo<uPlot.AlignedData | null>(() =>
+    f
+      ? [
+        f.rows.map((r) => r.scan),
+        f.rows.map((r) => (r.ok ? r.center : null)),
+        f.rows.map((r) => (r.ok ? r.sigma : null)),
+      ]
+      : null, [f]);
+  if (!state || !f) return <div />;
+  const ready = profileReady(f.struck, f.iops);
+  const xu = state.units[f.iops] ?? "mm";
+  return (
+    <div>
+      <UPlotChart
+        name="trend"
+        height={200}
+        optionsKey="trend"
+        data={ready ? data : null}
+        onChart={(u) => chart.current = u}
+        options={() => ({
+          scales: { x: { time: false }, sigma: {} },
+          axes: [
+            { label: "scan", incrs: [1, 2, 5, 10, 20, 50, 100] },
+            { label: `centre [${xu}]`, stroke: "#0072b2", size: 70 },
+            {
+              label: `sigma [${xu}]`,
+              scale: "sigma",
+              side: 1,
+              size: 70,
+              stroke: "#d55e00",
+              grid: { show: false },
+            },
+          ],
+          series: [
+            { label: "scan" },
+            {
+              label: "centre",
+              stroke: "#0072b2",
+              points: { show: true, size: 7 },
+            },
+            {
+              label: "sigma",
+              scale: "sigma",
+              stroke: "#d55e00",
+              points: { show: true, size: 7 },
+            },
+          ],
+        })}
+      />
+      <button
+        type="button"
+        id="png-trend"
+        onClick={() =>
+          chart.current &&
+          exportPng(
+            chart.current,
+            `${state.file.replace(/\.h5$/, "")}_trend_${f.struck}.png`,
+            `${state.file} centre and sigma over scans, ${f.struck} vs ${f.iops}`,
+          )}
+      >
+        Save PNG
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,130 @@
+/**
+ * What every route handler receives, and small response helpers.
+ *
+ * @module
+ */
+import type { PlotData } from "./plot_data.ts";
+
+/** The embedded page assets, loaded once at start-up. */
+export interface Assets {
+  /** The bundled islands (ESM, minified). */
+  bundleJs: Uint8Array;
+  /** CSS emitted by the bundler (uPlot's stylesheet). */
+  bundleCss: Uint8Array;
+  /** The page's own stylesheet. */
+  styleCss: Uint8Array;
+}
+
+/** The request and the served file. */
+export interface RouteContext {
+  req: Request;
+  url: URL;
+  data: PlotData;
+  assets: Assets;
+}
+
+/** A route handler. */
+export type Handler = (ctx: RouteContext) => Response | Promise<Response>;
+
+/** A plain-text error response. */
+export function textError(status: number, message: string): Response {
+  return new Response(message + "\n", {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
+/** A JSON response. */
+export function json(value: unknown): Response {
+  return new Response(JSON.stringify(value), {
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+    },
+  });
+}
+
+/** Thrown by parameter parsing; becomes a 400 naming the parameter. */
+export class BadRequest extends Error {}
+
+/** A 1-based scan number that exists in the file. */
+export function scanParam(ctx: RouteContext): number {
+  const text = ctx.url.searchParams.get("scan") ?? "";
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !ctx.data.scan(n)) {
+    throw new BadRequest(
+      `scan: expected one of ${
+        ctx.data.run.scans.map((s) => s.index).join(", ")
+      }, got '${text}'`,
+    );
+  }
+  return n;
+}
+
+/** The struck and IOPS channel parameters, checked against the file. */
+export function channelParams(
+  ctx: RouteContext,
+): { struck: string; iops: string } {
+  const struck = ctx.url.searchParams.get("struck") ?? "";
+  const iops = ctx.url.searchParams.get("iops") ?? "";
+  if (!ctx.data.struckChannels.includes(struck)) {
+    throw new BadRequest(
+      `struck: expected one of ${
+        ctx.data.struckChannels.join(", ")
+      }, got '${struck}'`,
+    );
+  }
+  if (!ctx.data.hasChannels(struck, iops)) {
+    throw new BadRequest(
+      `iops: expected one of ${
+        ctx.data.iopsChannels.join(", ")
+      }, got '${iops}'`,
+    );
+  }
+  return { struck, iops };
+}
+
+/** An optional finite number parameter. */
+export function numberParam(
+  ctx: RouteContext,
+  name: string,
+): number | undefined {
+  const text = ctx.url.searchParams.get(name);
+  if (text === null || text === "") return undefined;
+  const v = Number(text);
+  if (!Number.isFinite(v)) {
+    throw new BadRequest(`${name}: expected a number, got '${text}'`);
+  }
+  return v;
+}
+
+/** A bucket count: at least 1, at most 20000 (default `fallback`). */
+export function bucketsParam(ctx: RouteContext, fallback: number): number {
+  const v = numberParam(ctx, "buckets") ?? fallback;
+  return Math.max(1, Math.min(20000, Math.floor(v)));
+}
+
+/**
+ * A binary response of Float32 columns laid out column after column; the
+ * headers say the column names, the row count and the full-resolution count.
+ */
+export function columns(
+  body: Float32Array,
+  meta: {
+    columns: string[];
+    rows: number;
+    total: number;
+    extra?: Record<string, string>;
+  },
+): Response {
+  return new Response(body as Float32Array<ArrayBuffer>, {
+    headers: {
+      "content-type": "application/octet-stream",
+      "cache-control": "no-store",
+      "x-columns": meta.columns.join(","),
+      "x-rows": String(meta.rows),
+      "x-total": String(meta.total),
+      ...meta.extra,
+    },
+  });
+}

@@ -1,0 +1,256 @@
+/**
+ * The one scan file the server shows, with the derived views the routes
+ * serve: profiles (via `profileOf`, the one definition) sorted by position
+ * with residuals against the shown fit, fits (the file's, or `fitGaussian`
+ * when the file's fit used another IOPS channel) and their summary (via
+ * `summarizeFits`). Derived arrays are cached per channel pair.
+ *
+ * @module
+ */
+import {
+  fitGaussian,
+  profileOf,
+  summarizeFits,
+} from "../../lib/analysis/mod.ts";
+import type { GaussFit, ScanRecord, ScanRun } from "../../lib/scan/model.ts";
+import {
+  finiteOrNull,
+  type FitRow,
+  type FitsPayload,
+  type PageState,
+  type ScanInfo,
+} from "../../islands/shared/types.ts";
+
+/** Bucket counts of the min/max decimation (points = 2 × buckets). */
+export const BUCKETS = { profile: 2000, overlay: 500, raw: 2000 };
+
+/** A profile in acquisition order and sorted by position, with residuals. */
+export interface ShownProfile {
+  /** As `profileOf` returns it (acquisition order): what CSV exports. */
+  x: Float64Array;
+  y: Float64Array;
+  /** The same points sorted by ascending position. */
+  sx: Float64Array;
+  sy: Float64Array;
+  /** `sy − fit(sx)` (NaN when the fit failed). */
+  sr: Float64Array;
+  fit: GaussFit & { iopsChannel: string; source: "file" | "refit" };
+}
+
+/** The Gaussian model the fit describes, evaluated at `x`. */
+export function gaussModel(fit: GaussFit, x: number): number {
+  const d = (x - fit.center) / fit.sigma;
+  return fit.amplitude * Math.exp(-0.5 * d * d) + fit.offset;
+}
+
+/** How to put a position array in ascending order. */
+type Order = "ascending" | "descending" | Uint32Array;
+
+function orderOf(x: Float64Array): Order {
+  const n = x.length;
+  let ascending = true;
+  let descending = true;
+  for (let i = 1; i < n && (ascending || descending); i++) {
+    if (x[i] < x[i - 1]) ascending = false;
+    if (x[i] > x[i - 1]) descending = false;
+  }
+  if (ascending) return "ascending";
+  if (descending) return "descending";
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => x[a] - x[b]);
+  return order;
+}
+
+function applyOrder(v: Float64Array, order: Order): Float64Array {
+  if (order === "ascending") return v;
+  if (order === "descending") return v.slice().reverse();
+  const out = new Float64Array(order.length);
+  for (let i = 0; i < order.length; i++) out[i] = v[order[i]];
+  return out;
+}
+
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Names in first-seen order over all scans. */
+function channelNames(
+  scans: ScanRecord[],
+  pick: (s: ScanRecord) => Record<string, unknown>,
+): string[] {
+  const seen = new Set<string>();
+  for (const s of scans) for (const k of Object.keys(pick(s))) seen.add(k);
+  return [...seen];
+}
+
+/** The served file and its caches. */
+export class PlotData {
+  readonly run: ScanRun;
+  /** Base name of the file (never a path). */
+  readonly file: string;
+  readonly scannerIndex: number;
+  /** The channel pair the page opens with. */
+  readonly initialStruck: string;
+  readonly initialIops: string;
+  readonly struckChannels: string[];
+  readonly iopsChannels: string[];
+  #profiles = new Map<string, ShownProfile>();
+  /** Sort orders by scan and IOPS channel: every struck channel shares one. */
+  #orders = new Map<string, { x: Float64Array; order: Order }>();
+
+  /**
+   * @param run the file's content, from `readScanFile`
+   * @param options `file`: base name shown in the page; `scannerIndex`;
+   *   the initial `struck` and `iops` channels
+   */
+  constructor(
+    run: ScanRun,
+    options: {
+      file: string;
+      scannerIndex: number;
+      struck: string;
+      iops: string;
+    },
+  ) {
+    this.run = run;
+    this.file = options.file;
+    this.scannerIndex = options.scannerIndex;
+    this.initialStruck = options.struck;
+    this.initialIops = options.iops;
+    this.struckChannels = channelNames(run.scans, (s) => s.struck);
+    this.iopsChannels = channelNames(run.scans, (s) => s.iops);
+  }
+
+  /** The scan with 1-based repetition number `index`, if any. */
+  scan(index: number): ScanRecord | undefined {
+    return this.run.scans.find((s) => s.index === index);
+  }
+
+  /** Whether `struck`/`iops` name channels of this file. */
+  hasChannels(struck: string, iops: string): boolean {
+    return this.struckChannels.includes(struck) &&
+      (this.iopsChannels.includes(iops) ||
+        (this.iopsChannels.length === 0 && iops !== ""));
+  }
+
+  /**
+   * The profile of one scan for a channel pair, or `undefined` when the scan
+   * lacks the channel. Cached.
+   */
+  profile(
+    scan: ScanRecord,
+    struck: string,
+    iops: string,
+  ): ShownProfile | undefined {
+    const key = `${scan.index}\u0000${struck}\u0000${iops}`;
+    const hit = this.#profiles.get(key);
+    if (hit) return hit;
+    let p;
+    try {
+      p = profileOf(scan, struck, iops);
+    } catch {
+      return undefined;
+    }
+    const stored = scan.fits[struck];
+    const fit = stored && stored.iopsChannel === iops
+      ? { ...stored, source: "file" as const }
+      : {
+        ...fitGaussian(p.x, p.y),
+        iopsChannel: iops,
+        source: "refit" as const,
+      };
+    const okey = `${scan.index}\u0000${iops}`;
+    let cached = this.#orders.get(okey);
+    if (!cached || !sameValues(cached.x, p.x)) {
+      cached = { x: p.x, order: orderOf(p.x) };
+      this.#orders.set(okey, cached);
+    }
+    const sx = applyOrder(p.x, cached.order);
+    const sy = applyOrder(p.y, cached.order);
+    const sr = new Float64Array(sx.length);
+    for (let i = 0; i < sx.length; i++) {
+      sr[i] = fit.ok ? sy[i] - gaussModel(fit, sx[i]) : NaN;
+    }
+    const shown = { x: p.x, y: p.y, sx, sy, sr, fit };
+    this.#profiles.set(key, shown);
+    return shown;
+  }
+
+  /** The fit table of a channel pair: one row per scan, and the summary. */
+  fits(struck: string, iops: string): FitsPayload {
+    const rows: FitRow[] = [];
+    const fits: GaussFit[] = [];
+    for (const scan of this.run.scans) {
+      const f = this.profile(scan, struck, iops)?.fit;
+      if (f) fits.push(f);
+      rows.push({
+        scan: scan.index,
+        name: scan.name,
+        status: scan.status,
+        ok: f?.ok ?? false,
+        message: f?.message ?? `no channel ${struck} in this scan`,
+        source: f?.source ?? "file",
+        iopsChannel: f?.iopsChannel ?? iops,
+        center: finiteOrNull(f?.center ?? NaN),
+        centerErr: finiteOrNull(f?.centerErr ?? NaN),
+        sigma: finiteOrNull(f?.sigma ?? NaN),
+        sigmaErr: finiteOrNull(f?.sigmaErr ?? NaN),
+        amplitude: finiteOrNull(f?.amplitude ?? NaN),
+        amplitudeErr: finiteOrNull(f?.amplitudeErr ?? NaN),
+        offset: finiteOrNull(f?.offset ?? NaN),
+        offsetErr: finiteOrNull(f?.offsetErr ?? NaN),
+        chi2Red: finiteOrNull(f?.chi2Red ?? NaN),
+        fwhm: finiteOrNull(f?.fwhm ?? NaN),
+        nPoints: f?.nPoints ?? 0,
+      });
+    }
+    const summary: FitsPayload["summary"] = {};
+    for (const [k, v] of Object.entries(summarizeFits(fits))) {
+      summary[k] = {
+        mean: finiteOrNull(v.mean),
+        std: finiteOrNull(v.std),
+        n: v.n,
+      };
+    }
+    return { struck, iops, rows, summary };
+  }
+
+  /** The state serialized into the page for the initial channel pair. */
+  pageState(struck: string, iops: string): PageState {
+    const units: Record<string, string> = {};
+    for (const s of this.run.scans) {
+      for (const [k, w] of Object.entries(s.struck)) units[k] ??= w.units;
+      for (const [k, w] of Object.entries(s.iops)) units[k] ??= w.units;
+    }
+    const scans: ScanInfo[] = this.run.scans.map((s) => ({
+      index: s.index,
+      name: s.name,
+      status: s.status,
+      mode: s.mode,
+      direction: s.direction,
+      startTime: s.startTime,
+      endTime: s.endTime,
+    }));
+    return {
+      file: this.file,
+      scannerIndex: this.scannerIndex,
+      status: this.run.status,
+      struckChannels: this.struckChannels,
+      iopsChannels: this.iopsChannels.length ? this.iopsChannels : [iops],
+      units,
+      scans,
+      struck,
+      iops,
+      fits: this.fits(struck, iops),
+      buckets: BUCKETS,
+    };
+  }
+}

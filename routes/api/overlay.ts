@@ -1,0 +1,69 @@
+/**
+ * `GET /api/overlay?struck=CH&iops=ch&buckets=B` — the profiles of every
+ * scan on one shared position axis for the overlay chart: the full position
+ * range is cut into B equal bins, and each bin holds two rows (at ¼ and ¾ of
+ * the bin) carrying, per scan, the lowest and the highest signal in that bin
+ * (in acquisition order) — a min/max decimation that needs no joining in the
+ * browser. Float32 columns `x, s1, s2, …` (one per scan, in file order; NaN
+ * where a scan has no point in a bin). `x-scans` lists the scan numbers.
+ *
+ * @module
+ */
+import {
+  bucketsParam,
+  channelParams,
+  columns,
+  type RouteContext,
+} from "../_lib/context.ts";
+import { BUCKETS } from "../_lib/plot_data.ts";
+
+/** The handler. */
+export function overlayRoute(ctx: RouteContext): Response {
+  const { struck, iops } = channelParams(ctx);
+  const buckets = bucketsParam(ctx, BUCKETS.overlay);
+  const profiles = ctx.data.run.scans.map((scan) =>
+    ctx.data.profile(scan, struck, iops)
+  );
+  let lo = Infinity;
+  let hi = -Infinity;
+  let total = 0;
+  for (const p of profiles) {
+    if (!p || p.sx.length === 0) continue;
+    lo = Math.min(lo, p.sx[0]);
+    hi = Math.max(hi, p.sx[p.sx.length - 1]);
+    total += p.sx.length;
+  }
+  if (!(hi > lo)) hi = lo + 1;
+  const rows = 2 * buckets;
+  const w = (hi - lo) / buckets;
+  const body = new Float32Array(rows * (profiles.length + 1)).fill(NaN);
+  for (let b = 0; b < buckets; b++) {
+    body[2 * b] = lo + w * (b + 0.25);
+    body[2 * b + 1] = lo + w * (b + 0.75);
+  }
+  profiles.forEach((p, k) => {
+    if (!p) return;
+    const base = (k + 1) * rows;
+    const minAt = new Int32Array(buckets).fill(-1);
+    const maxAt = new Int32Array(buckets).fill(-1);
+    for (let i = 0; i < p.sx.length; i++) {
+      const b = Math.min(buckets - 1, Math.floor((p.sx[i] - lo) / w));
+      if (minAt[b] < 0 || p.sy[i] < p.sy[minAt[b]]) minAt[b] = i;
+      if (maxAt[b] < 0 || p.sy[i] > p.sy[maxAt[b]]) maxAt[b] = i;
+    }
+    for (let b = 0; b < buckets; b++) {
+      if (minAt[b] < 0) continue;
+      const [first, second] = minAt[b] <= maxAt[b]
+        ? [minAt[b], maxAt[b]]
+        : [maxAt[b], minAt[b]];
+      body[base + 2 * b] = p.sy[first];
+      body[base + 2 * b + 1] = p.sy[second];
+    }
+  });
+  return columns(body, {
+    columns: ["x", ...ctx.data.run.scans.map((s) => s.name)],
+    rows,
+    total,
+    extra: { "x-scans": ctx.data.run.scans.map((s) => s.index).join(",") },
+  });
+}
