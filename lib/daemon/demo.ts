@@ -1,13 +1,310 @@
 /**
- * Placeholder until this subcommand lands.
+ * `fws demo`: the newcomer's first command. In one process it starts the
+ * simulated FWS IOC on free loopback ports and the scan daemon, asks for one
+ * step scan of three repetitions through Channel Access puts (as an operator
+ * would), shows the progress, prints the Gaussian fits per channel and
+ * repetition with mean ± std, and the scan file; then opens the plot page.
  *
  * @module
  */
-import { UsageError } from "../cli.ts";
+import { CAClient, type CAValue, charArrayToString } from "../ca/mod.ts";
+import { parseCommand, parseIntOption, UsageError } from "../cli.ts";
+import { readScanFile } from "../hdf5/mod.ts";
+import { summarizeFits } from "../analysis/mod.ts";
+import type { ChannelFit } from "../scan/model.ts";
+import { type Simulator, startSimulator } from "../sim/mod.ts";
+import { SCAN_STATES } from "./interface.ts";
+import { type RequestOutcome, startDaemon } from "./mod.ts";
 
-/** Entry point of this subcommand; not implemented yet. */
-export function demoMain(_args: string[]): Promise<number> {
-  return Promise.reject(
-    new UsageError("this subcommand is not implemented yet"),
+/** Usage text of `fws demo`. */
+export const DEMO_USAGE = `Usage: fws demo [options]
+
+Starts a simulated FWS IOC and the scan daemon in this process, requests one
+step scan of 3 repetitions over Channel Access, prints the fitted beam centre
+and sigma per channel and repetition, writes an HDF5 scan file and opens the
+plot page.
+
+Options:
+  --data-dir PATH   where the scan file goes; default a new temporary directory
+  --seed N          seed of the simulated noise; default 1
+  --no-open         do not open the plot page; print how to open it instead
+  --help            show this help
+`;
+
+/** What {@link runDemo} needs. */
+export interface DemoOptions {
+  /** Directory of the scan file. */
+  dataDir: string;
+  /** Seed of the simulated noise. */
+  seed: number;
+  /** Repetitions; default 3. */
+  nScans?: number;
+  /** Steps per repetition; default 41. */
+  nSteps?: number;
+  /** Where the lines go; default console.log. */
+  print?: (line: string) => void;
+  /** Draw a progress bar in place (a terminal) instead of plain lines. */
+  tty?: boolean;
+  /** Longest the scan may take [s]; default 120. */
+  timeout?: number;
+  /** Aborts the demo (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+/** What the demo measured. */
+export interface DemoResult {
+  outcome: RequestOutcome;
+  /** Fits by channel, one per repetition. */
+  fits: Record<string, ChannelFit[]>;
+  /** The simulated beam's centre and sigma [mm]. */
+  beam: { center: number; sigma: number };
+}
+
+const BAR = 30;
+
+function progressLine(percent: number, detail: string): string {
+  const p = Math.max(0, Math.min(100, percent));
+  const filled = Math.round((p / 100) * BAR);
+  return `[${"#".repeat(filled)}${".".repeat(BAR - filled)}] ${
+    p.toFixed(0).padStart(3)
+  }%  ${detail}`;
+}
+
+function text(v: CAValue): string {
+  if (v.value instanceof Uint8Array) return charArrayToString(v.value);
+  return String(v.value);
+}
+
+function fmt(value: number, err: number): string {
+  if (!Number.isFinite(value)) return "—".padEnd(20);
+  return `${value.toFixed(4).padStart(8)} ± ${
+    Number.isFinite(err) ? err.toFixed(4) : "nan"
+  }`.padEnd(20);
+}
+
+/** Prints the fit table: per channel and repetition, then mean ± std. */
+export function fitTable(
+  fits: Record<string, ChannelFit[]>,
+  beam: { center: number; sigma: number },
+): string[] {
+  const lines = [
+    `${"channel".padEnd(8)}${"scan".padEnd(10)}${"centre [mm]".padEnd(22)}${
+      "sigma [mm]".padEnd(22)
+    }fit`,
+  ];
+  for (const [ch, list] of Object.entries(fits)) {
+    list.forEach((f, i) => {
+      const name = `scan_${String(i + 1).padStart(3, "0")}`;
+      lines.push(
+        `${ch.padEnd(8)}${name.padEnd(10)}${fmt(f.center, f.centerErr)}  ${
+          fmt(f.sigma, f.sigmaErr)
+        }  ${f.ok ? `ok (x: ${f.iopsChannel})` : `failed: ${f.message}`}`,
+      );
+    });
+    const s = summarizeFits(list);
+    lines.push(
+      `${ch.padEnd(8)}${"mean±std".padEnd(10)}${
+        fmt(s.center.mean, s.center.std)
+      }  ${fmt(s.sigma.mean, s.sigma.std)}  n=${s.center.n}`,
+    );
+  }
+  lines.push(
+    `simulated beam: centre ${beam.center} mm, sigma ${beam.sigma} mm`,
   );
+  return lines;
+}
+
+/**
+ * Runs the demo scan end to end and returns its outcome and fits; the
+ * simulator, daemon and client are always closed before it returns.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const nScans = options.nScans ?? 3;
+  const nSteps = options.nSteps ?? 41;
+  const sim: Simulator = await startSimulator({
+    scannerIndex: 1,
+    testMode: true,
+    seed: options.seed,
+    acquisitionTime: 0.01,
+    motor: { velocity: 10, vmax: 20 },
+  });
+  const pvs = sim.interface;
+  print(
+    `simulated IOC ${pvs.prefix} on 127.0.0.1 (UDP ${sim.udpPort}, TCP ${sim.tcpPort}); ` +
+      `beam centre ${sim.beam.center} mm, sigma ${sim.beam.sigma} mm`,
+  );
+  const ca = { addrList: sim.addrList, autoAddrList: false };
+  const client = new CAClient({ ...ca, timeout: 5 });
+  let daemon: Awaited<ReturnType<typeof startDaemon>> | undefined;
+  const subs: { cancel(): void }[] = [];
+  try {
+    daemon = await startDaemon({
+      scannerIndex: 1,
+      testMode: true,
+      dataDir: options.dataDir,
+      ca,
+      tuning: { suspender: { resumeDelay: 0.2 } },
+    });
+    print(`scan daemon watching ${pvs.requirePv("scan.start")}`);
+    const finished = new Promise<RequestOutcome>((resolve) =>
+      daemon!.bridge.onRequestFinished(resolve)
+    );
+    const pv = (logical: string) => pvs.requirePv(logical);
+    const request: [string, number | string][] = [
+      ["scan.mode", "STEP"],
+      ["scan.startPos", -5],
+      ["scan.endPos", 5],
+      ["scan.nSteps", nSteps],
+      ["scan.nScans", nScans],
+      ["scan.settle", 0],
+      ["scan.user", "demo"],
+      ["scan.comment", "fws demo: simulated beam"],
+    ];
+    for (const [logical, value] of request) {
+      await client.put(pv(logical), value, { wait: true });
+    }
+    print(
+      `request: step scan ${-5} → ${5} mm, ${nSteps} steps, ${nScans} repetitions`,
+    );
+    let percent = 0;
+    let detail = "";
+    let lastDecile = -1;
+    const show = () => {
+      if (options.tty) {
+        const line = progressLine(percent, detail).slice(0, 100);
+        Deno.stdout.writeSync(
+          new TextEncoder().encode(`\r${line.padEnd(100)}`),
+        );
+      } else if (Math.floor(percent / 10) > lastDecile) {
+        lastDecile = Math.floor(percent / 10);
+        print(progressLine(percent, detail));
+      }
+    };
+    subs.push(client.monitor(pv("scan.progress"), (v) => {
+      percent = Number(v.value);
+      show();
+    }));
+    subs.push(client.monitor(pv("scan.msg"), (v) => {
+      detail = text(v);
+      if (options.tty) show();
+    }));
+    await client.put(pv("scan.start"), 1, { wait: true });
+    const timeout = options.timeout ?? 120;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const outcome = await Promise.race([
+      finished,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(new Error(`the demo scan took longer than ${timeout} s`)),
+          timeout * 1000,
+        );
+        options.signal?.addEventListener(
+          "abort",
+          () => reject(new Error("demo interrupted")),
+          { once: true },
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+    for (const s of subs.splice(0)) s.cancel();
+    if (outcome.status === "completed") {
+      percent = 100;
+      detail = `${nScans} repetitions done`;
+      show();
+    }
+    if (options.tty) Deno.stdout.writeSync(new TextEncoder().encode("\n"));
+    const state = await client.get(pv("scan.state"));
+    const stateName = typeof state.value === "number"
+      ? SCAN_STATES[state.value]
+      : String(state.value);
+    print(`scan ${outcome.status} (${stateName}): ${outcome.message}`);
+    const fits: Record<string, ChannelFit[]> = {};
+    if (outcome.file) {
+      const run = await readScanFile(outcome.file);
+      for (const scan of run.scans) {
+        for (const [ch, fit] of Object.entries(scan.fits)) {
+          (fits[ch] ??= []).push(fit);
+        }
+      }
+      print("");
+      for (const line of fitTable(fits, sim.beam)) print(line);
+      print("");
+      print(`scan file: ${outcome.file}`);
+    }
+    return {
+      outcome,
+      fits,
+      beam: { center: sim.beam.center, sigma: sim.beam.sigma },
+    };
+  } finally {
+    for (const s of subs) s.cancel();
+    await daemon?.stop("demo finished").catch(() => {});
+    await client.close();
+    await sim.close();
+  }
+}
+
+/** Entry point of `fws demo`. */
+export async function demoMain(args: string[]): Promise<number> {
+  const { values } = parseCommand(args, {
+    command: "fws demo",
+    options: {
+      "data-dir": { type: "string" },
+      seed: { type: "string" },
+      "no-open": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(DEMO_USAGE);
+    return 0;
+  }
+  const seedText = values.seed as string | undefined;
+  const seed = seedText === undefined
+    ? 1
+    : parseIntOption(seedText, { name: "seed", min: 0, max: 2 ** 32 - 1 });
+  let dataDir = values["data-dir"] as string | undefined;
+  if (dataDir !== undefined) {
+    if (dataDir.trim() === "") {
+      throw new UsageError("--data-dir: expected a directory path, got ''");
+    }
+    await Deno.mkdir(dataDir, { recursive: true });
+  } else {
+    dataDir = await Deno.makeTempDir({ prefix: "fws-demo-" });
+  }
+  const controller = new AbortController();
+  const onInt = () => controller.abort();
+  Deno.addSignalListener("SIGINT", onInt);
+  let result: DemoResult;
+  try {
+    result = await runDemo({
+      dataDir,
+      seed,
+      tty: Deno.stdout.isTerminal(),
+      signal: controller.signal,
+    });
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInt);
+  }
+  const file = result.outcome.file;
+  if (result.outcome.status !== "completed" || !file) return 1;
+  if (values["no-open"]) {
+    console.log(`open the plot page with:  fws plot ${file} PDB`);
+    return 0;
+  }
+  let plotMain: ((args: string[]) => Promise<number>) | undefined;
+  try {
+    plotMain = (await import("../../plot.ts")).plotMain;
+  } catch {
+    plotMain = undefined;
+  }
+  if (!plotMain) {
+    console.log(
+      `the plot page is not available in this build; plot with:  fws plot ${file} PDB`,
+    );
+    return 0;
+  }
+  console.log("opening the plot page (Ctrl-C to quit)");
+  return await plotMain([file, "PDB"]);
 }

@@ -1,0 +1,112 @@
+/** `fws demo` as a newcomer runs it: a subprocess with only the `fws` permission set. */
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertMatch,
+} from "../support/assert.ts";
+import { readScanFile } from "../../lib/hdf5/mod.ts";
+import { defaultBeam } from "../../lib/sim/beam.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+async function fws(
+  args: string[],
+  timeout = 90,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeout * 1000);
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-P=fws", "main.ts", ...args],
+      cwd: root,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+      signal: controller.signal,
+    }).output();
+    const d = new TextDecoder();
+    return {
+      code: out.code,
+      stdout: d.decode(out.stdout),
+      stderr: d.decode(out.stderr),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+Deno.test("fws demo --no-open: scans the simulated beam, prints fits near it and a file that exists", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "fws-demo-test-" });
+  try {
+    const t0 = performance.now();
+    const { code, stdout, stderr } = await fws([
+      "demo",
+      "--no-open",
+      "--data-dir",
+      dataDir,
+    ]);
+    const seconds = (performance.now() - t0) / 1000;
+    assertEquals(code, 0, `exit code\n${stdout}\n${stderr}`);
+    assert(seconds < 60, `the demo took ${seconds} s`);
+    // progress in plain lines (stdout is not a terminal), up to 100 %
+    assertMatch(stdout, /\[#{30}\] 100%/);
+    assert(!stdout.includes("\r"), "no carriage returns when not a TTY");
+    assertMatch(stdout, /scan completed \(DONE\)/);
+    const beam = defaultBeam();
+    for (const ch of ["PDB", "PDT"]) {
+      const rows = stdout.split("\n").filter((l) =>
+        l.startsWith(ch) && /scan_00\d/.test(l)
+      );
+      assertEquals(rows.length, 3, `${ch}: one row per repetition`);
+      const mean = stdout.split("\n").find((l) =>
+        l.startsWith(ch) && l.includes("mean±std")
+      );
+      assert(mean, `${ch}: a mean ± std row`);
+      const numbers = mean.match(/-?\d+\.\d+/g)!.map(Number);
+      const [center, centerStd, sigma, sigmaStd] = numbers;
+      assertAlmostEquals(center, beam.center, 0.01);
+      assertAlmostEquals(sigma, beam.sigma, 0.01);
+      assert(centerStd > 0 && centerStd < 0.01, `centre std ${centerStd}`);
+      assert(sigmaStd > 0 && sigmaStd < 0.01, `sigma std ${sigmaStd}`);
+      for (const row of rows) {
+        const [c, cErr, s, sErr] = row.match(/-?\d+\.\d+/g)!.map(Number);
+        assert(cErr > 0 && sErr > 0, `standard errors in ${row}`);
+        assertAlmostEquals(c, beam.center, 0.01);
+        assertAlmostEquals(s, beam.sigma, 0.01);
+      }
+    }
+    const file = stdout.match(/^scan file: (.+\.h5)$/m)?.[1];
+    assert(file, `a scan file line in\n${stdout}`);
+    assert(file.startsWith(dataDir), `${file} is in ${dataDir}`);
+    assert((await Deno.stat(file)).isFile);
+    assertMatch(
+      stdout,
+      new RegExp(`fws plot ${file.replaceAll(".", "\\.")} PDB`),
+    );
+    const run = await readScanFile(file);
+    assertEquals(run.status, "completed");
+    assertEquals(run.scans.map((s) => s.name), [
+      "scan_001",
+      "scan_002",
+      "scan_003",
+    ]);
+    assertEquals(run.scans[0].positionsPlanned.length, 41);
+    assert(run.scans.every((s) => s.fits.PDB?.ok && s.fits.PDT?.ok));
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("fws demo --help and bad arguments", async () => {
+  const help = await fws(["demo", "--help"]);
+  assertEquals(help.code, 0);
+  assertMatch(help.stdout, /Usage: fws demo/);
+  assertMatch(help.stdout, /--no-open/);
+  const bad = await fws(["demo", "--bogus"]);
+  assertEquals(bad.code, 2);
+  assertMatch(bad.stderr, /fws demo: Unknown option '--bogus'/);
+  const extra = await fws(["demo", "extra"]);
+  assertEquals(extra.code, 2);
+  assertMatch(extra.stderr, /unexpected argument 'extra'/);
+});
