@@ -5,8 +5,13 @@
  */
 import { assertEquals, assertMatch } from "../support/assert.ts";
 import { ROOT, runCommand } from "./support.ts";
+import { writeScanFile } from "../../lib/hdf5/mod.ts";
+import { syntheticRun } from "../plot/fixture.ts";
 
-type Probe = Record<"read" | "write" | "run" | "connect" | "listen", string>;
+type Probe = Record<
+  "read" | "write" | "run" | "connect" | "connectRemote" | "listen",
+  string
+>;
 
 /** A free TCP port on 127.0.0.1 (closed again: connecting to it is refused). */
 function closedPort(): number {
@@ -23,7 +28,13 @@ function closedPort(): number {
 async function probeSubcommand(
   set: string,
   args: string[],
-  options: { ready: RegExp; env?: Record<string, string>; tmp: string },
+  options: {
+    ready: RegExp;
+    env?: Record<string, string>;
+    tmp: string;
+    /** Called once ready, before the probe (e.g. to use the server). */
+    onReady?: (output: string) => Promise<void>;
+  },
 ): Promise<{ probe: Probe; code: number; output: string }> {
   const child = new Deno.Command(Deno.execPath(), {
     cwd: ROOT,
@@ -50,6 +61,7 @@ async function probeSubcommand(
   let output = "";
   let probe: Probe | undefined;
   let signalled = false;
+  let readyError: unknown;
   const { promise: done, resolve } = Promise.withResolvers<void>();
   const kill = setTimeout(() => {
     try {
@@ -61,7 +73,14 @@ async function probeSubcommand(
       output += text;
       if (!signalled && options.ready.test(output)) {
         signalled = true;
-        child.kill("SIGUSR2");
+        const before = options.onReady?.(output) ?? Promise.resolve();
+        before.then(
+          () => child.kill("SIGUSR2"),
+          (error) => {
+            readyError = error;
+            child.kill("SIGTERM");
+          },
+        );
       }
       const m = output.match(/^PROBE (\{.*\})$/m);
       if (m && !probe) {
@@ -77,6 +96,7 @@ async function probeSubcommand(
   await pumps;
   resolve();
   await done;
+  if (readyError) throw readyError;
   if (!probe) {
     throw new Error(
       `main.ts ${
@@ -196,3 +216,34 @@ Deno.test("fws daemon refuses data and log directories outside the write roots, 
     );
   });
 });
+
+for (const set of ["plot", "fws"]) {
+  Deno.test(`fws plot under -P=${set}: serving, it cannot write a file, connect beyond loopback or start a process`, async () => {
+    await withTmp(async (tmp) => {
+      const file = await writeScanFile(
+        `${tmp}/fws01_20261123_230000.h5`,
+        syntheticRun({ scans: 2, samples: 200 }),
+      );
+      const { probe, output } = await probeSubcommand(set, [
+        "plot",
+        file,
+        "PDB",
+        "--no-open",
+      ], {
+        ready: /press Ctrl-C to stop/,
+        tmp,
+        onReady: async (text) => {
+          const url = text.match(/http:\/\/127\.0\.0\.1:\d+\//)![0];
+          const page = await fetch(url);
+          assertEquals(page.status, 200);
+          await page.body?.cancel();
+        },
+      });
+      for (
+        const name of ["read", "write", "run", "connect", "listen"] as const
+      ) {
+        assertEquals(probe[name], "NotCapable", `${name}\n${output}`);
+      }
+    });
+  });
+}

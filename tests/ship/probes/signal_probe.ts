@@ -33,6 +33,16 @@ Deno.addSignalListener("SIGUSR2", async () => {
     connect: await attempt(async () =>
       (await Deno.connect({ hostname: "127.0.0.1", port })).close()
     ),
+    // TEST-NET-1 (never routed): beyond loopback
+    connectRemote: await attempt(async () => {
+      const conn = await Promise.race([
+        Deno.connect({ hostname: "192.0.2.1", port: 5064 }),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error("timeout")), 500)
+        ),
+      ]);
+      conn.close();
+    }),
     listen: await attempt(() =>
       Deno.listen({ hostname: "127.0.0.1", port: 0 }).close()
     ),
