@@ -168,6 +168,14 @@ export function levenbergMarquardt(
   const m = new Float64Array(16);
   const b = new Float64Array(4);
   let gc: Float64Array = g;
+  /** The trial point's JᵀWJ and JᵀWr become the current ones. */
+  const swap = (): void => {
+    const h2 = hc, g2 = gc;
+    hc = ht;
+    gc = gt;
+    ht = h2;
+    gt = g2;
+  };
   const dof = Math.max(1, x.length - 4);
   const polish = (): void => {
     for (let k = 0; k < MAX_POLISH && nEvaluations < maxEvaluations; k++) {
@@ -188,8 +196,7 @@ export function levenbergMarquardt(
       nEvaluations++;
       if (!(chi2t <= chi2)) return;
       p.set(pt);
-      [hc, ht] = [ht, hc];
-      [gc, gt] = [gt, gc];
+      swap();
       chi2 = chi2t;
       iterations++;
     }
@@ -255,8 +262,7 @@ export function levenbergMarquardt(
       const accepted = ratio >= 1e-4;
       if (accepted) {
         p.set(pt);
-        [hc, ht] = [ht, hc];
-        [gc, gt] = [gt, gc];
+        swap();
         chi2 = chi2t;
         iterations++;
         for (let j = 0; j < 4; j++) {
