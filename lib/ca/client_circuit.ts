@@ -35,8 +35,6 @@ export interface CircuitOptions {
   userName: string;
 }
 
-const READ_SIZE = 1 << 20;
-
 /** A connected circuit. Create with {@link Circuit.connect}. */
 export class Circuit {
   /** "host:port". */
@@ -170,14 +168,13 @@ export class Circuit {
   }
 
   async #read(): Promise<void> {
-    const buffer = new Uint8Array(READ_SIZE);
     let reason = "server closed the connection";
     try {
       while (!this.#closed) {
-        const n = await this.#conn.read(buffer);
+        const n = await this.#conn.read(this.#reader.writable());
         if (n === null) break;
         this.#lastReceive = performance.now();
-        const messages = this.#reader.push(buffer.subarray(0, n));
+        const messages = this.#reader.commit(n);
         for (const raw of messages) {
           if (this.#closed) return;
           let msg: CAResponse;

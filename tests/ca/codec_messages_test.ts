@@ -265,3 +265,40 @@ Deno.test("errors: ECA table and CAError", () => {
   assertEquals(error.pv, "A:B");
   assertEquals(error.message, "A:B: ECA_NOWTACCESS (Write access denied)");
 });
+
+Deno.test("framer: zero-copy writable()/commit() gives the same messages as push()", () => {
+  const frames = [
+    ...REQUESTS.map(encodeRequest),
+    encodeRaw({
+      command: 15,
+      dataType: 6,
+      dataCount: 100000,
+      param1: 1,
+      param2: 2,
+    }, new Uint8Array(800000).fill(7)),
+    ...RESPONSES.map(encodeResponse),
+  ];
+  const all = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+  let o = 0;
+  for (const f of frames) {
+    all.set(f, o);
+    o += f.length;
+  }
+  const expected = new FrameReader().push(all);
+  const reader = new FrameReader();
+  const got = [];
+  let sizes = 1;
+  for (let p = 0; p < all.length;) {
+    const target = reader.writable();
+    const n = Math.min(
+      target.length,
+      all.length - p,
+      (sizes = (sizes * 7919) % 70000) + 1,
+    );
+    target.set(all.subarray(p, p + n));
+    p += n;
+    got.push(...reader.commit(n));
+  }
+  assertEquals(got.length, frames.length);
+  assertEquals(got, expected);
+});

@@ -184,6 +184,48 @@ export class FrameReader {
     return out;
   }
 
+  /**
+   * Zero-copy receive, step 1: the region the next received bytes should be
+   * written into (for `conn.read(reader.writable())`). While a large payload
+   * is being received this is that payload's own buffer, so it is never
+   * copied. Follow with {@link FrameReader.commit}.
+   */
+  writable(): Uint8Array {
+    if (this.#failed) throw this.#failed;
+    if (this.#big) return this.#big.payload.subarray(this.#big.filled);
+    const free = this.#buf.length - this.#len;
+    if (free < 16 * 1024) {
+      const grown = new Uint8Array(this.#buf.length * 2);
+      grown.set(this.#buf.subarray(0, this.#len));
+      this.#buf = grown;
+    }
+    return this.#buf.subarray(this.#len);
+  }
+
+  /** Zero-copy receive, step 2: `n` bytes were written into `writable()`. */
+  commit(n: number): RawMessage[] {
+    if (this.#failed) throw this.#failed;
+    const out: RawMessage[] = [];
+    const big = this.#big;
+    if (big) {
+      big.filled += n;
+      if (big.filled >= big.payload.length) {
+        this.#big = undefined;
+        out.push(finish(big));
+      }
+      return out;
+    }
+    this.#len += n;
+    try {
+      this.#parse(out);
+    } catch (error) {
+      this.#failed = error as CAProtocolError;
+      this.#len = 0;
+      throw error;
+    }
+    return out;
+  }
+
   #append(bytes: Uint8Array): void {
     const need = this.#len + bytes.length;
     if (need > this.#buf.length) {
