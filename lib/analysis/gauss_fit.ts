@@ -257,7 +257,7 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
       counts,
     );
   }
-  return {
+  const result: GaussFit = {
     ok: true,
     message: stopMessage,
     amplitude,
@@ -275,7 +275,27 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
     centroid: stats.centroid,
     ...counts,
   };
+  const bad = RESULT_NUMBERS.find((k) => !Number.isFinite(result[k]));
+  if (bad) return failed(`the fit gave a non-finite ${bad}`, counts);
+  return result;
 }
+
+/** The fitted numbers that must be finite in a successful fit. */
+const RESULT_NUMBERS = [
+  "amplitude",
+  "center",
+  "sigma",
+  "offset",
+  "amplitudeErr",
+  "centerErr",
+  "sigmaErr",
+  "offsetErr",
+  "chi2Red",
+  "rSquared",
+  "fwhm",
+  "rms",
+  "centroid",
+] as const;
 
 /**
  * One pass: x range, weighted total sum of squares `Σw(y − ȳ_w)²`, and the
