@@ -170,9 +170,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     let percent = 0;
     let detail = "";
     let lastDecile = -1;
+    const total = nScans * nSteps;
     const show = () => {
       if (options.tty) {
-        const line = progressLine(percent, detail).slice(0, 100);
+        const done = Math.round((percent / 100) * total);
+        const line = progressLine(percent, `${done}/${total} steps  ${detail}`)
+          .slice(0, 100);
         Deno.stdout.writeSync(
           new TextEncoder().encode(`\r${line.padEnd(100)}`),
         );

@@ -116,6 +116,7 @@ export class SimulatedIoc {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #aborts = new Set<() => void>();
   #beamOn = true;
+  #closed = false;
   #acquiring?: Promise<void>;
   #acquisitions = 0;
 
@@ -197,6 +198,7 @@ export class SimulatedIoc {
 
   /** Stops the motor and every timer; pending puts complete. */
   close(): void {
+    this.#closed = true;
     this.motor.close();
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
@@ -467,6 +469,7 @@ export class SimulatedIoc {
   }
 
   #publish(positions: Float64Array): void {
+    if (this.#closed) return;
     const stamp = new Date();
     for (const ch of this.#pvs.struckChannels) {
       const pv = this.#served.get(`daq.${ch}`);
@@ -497,6 +500,7 @@ export class SimulatedIoc {
   }
 
   #sleep(seconds: number): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.#timers.delete(t);
@@ -510,6 +514,7 @@ export class SimulatedIoc {
 
   /** Waits until the motor's moving state is `moving`; false on timeout. */
   #waitMotion(moving: boolean, timeout: number): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
     return new Promise((resolve) => {
       let t: ReturnType<typeof setTimeout> | undefined;
       const done = (ok: boolean) => {

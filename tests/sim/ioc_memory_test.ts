@@ -215,3 +215,28 @@ Deno.test("SimulatedIoc: a map file's names, channels and nulls are served as ma
   assert(host.pvs.has("Test:LAB3-FIT:A:SIGMA"));
   ioc.close();
 });
+
+Deno.test("SimulatedIoc: close releases a pending fly acquisition and leaves no timers", async () => {
+  const { host, ioc } = makeIoc({ acquisitionTime: 0.5 });
+  await host.put("FWS03:SCAN:MODE", 1);
+  const acquisition = host.put("FWS03:DAQ:ACQUIRE", 1);
+  await new Promise((r) => setTimeout(r, 20));
+  const t0 = performance.now();
+  ioc.close();
+  await acquisition;
+  assert(performance.now() - t0 < 100, "released at once");
+  assertEquals(ioc.acquisitions, 0);
+});
+
+Deno.test("SimulatedIoc: a fly acquisition without motion records the wire at rest", async () => {
+  const { host, ioc } = makeIoc({ motor: { position: 1 } });
+  await host.put("FWS03:SCAN:MODE", "FLY");
+  const t0 = performance.now();
+  await host.put("FWS03:DAQ:ACQUIRE", 1);
+  const dt = (performance.now() - t0) / 1000;
+  assert(dt >= 1.9 && dt < 3, `waited ${dt} s for motion`);
+  const ch1 = host.pv("FWS03:IOPS:CH1").value as Float64Array;
+  assertEquals(ch1.length, 100);
+  assertAlmostEquals(mean(ch1), 1, 1e-9);
+  ioc.close();
+});
