@@ -5,10 +5,12 @@
  * maximum number of function evaluations).
  *
  * Each evaluation is one fused pass over the data computing the residuals,
- * `JᵀWJ` and `JᵀWr` (one `exp` per point, no allocation).
+ * `JᵀWJ` and `JᵀWr` (one `exp` per point — {@linkcode gaussExp}, twice as
+ * fast as `Math.exp` — and no allocation).
  *
  * @module
  */
+import { gaussExp } from "./fast_exp.ts";
 import { cholesky4, choleskySolve4 } from "./sym4.ts";
 
 /** Stopping tolerances, as in MINPACK `lmder` / scipy `leastsq`. */
@@ -74,7 +76,7 @@ export function accumulate(
   if (w === undefined) {
     for (let i = 0; i < n; i++) {
       const d = x[i] - mu;
-      const e = Math.exp(halfInv * d * d);
+      const e = gaussExp(halfInv * d * d);
       const r = y[i] - (a * e + c);
       const jm = ainv * e * d;
       const js = jm * d * invS;
@@ -98,7 +100,7 @@ export function accumulate(
     for (let i = 0; i < n; i++) {
       const wi = w[i];
       const d = x[i] - mu;
-      const e = Math.exp(halfInv * d * d);
+      const e = gaussExp(halfInv * d * d);
       const r = y[i] - (a * e + c);
       const jm = ainv * e * d;
       const js = jm * d * invS;
