@@ -124,6 +124,31 @@ function storedType(meta: { type: number; size: number; signed: boolean }) {
   return `class ${meta.type}`;
 }
 
+type Attrs = Record<
+  string,
+  {
+    metadata: { type: number; enum_type?: { members: Record<string, number> } };
+  }
+>;
+
+/** Reads attribute `name`; numpy/h5py booleans (enum FALSE/TRUE) → boolean. */
+function readAttr(
+  owner: { attrs: Attrs; get_attribute(n: string, j: true): unknown },
+  name: string,
+): AttrValue | undefined {
+  const attrs = owner.attrs;
+  if (!(name in attrs)) return undefined;
+  const value = owner.get_attribute(name, true) as AttrValue;
+  const members = attrs[name].metadata.enum_type?.members;
+  if (
+    attrs[name].metadata.type === 8 && members &&
+    "TRUE" in members && "FALSE" in members && typeof value === "number"
+  ) {
+    return value === members.TRUE;
+  }
+  return value;
+}
+
 function toFloat64(value: unknown): Float64Array | undefined {
   if (value instanceof Float64Array) return value;
   if (value instanceof BigInt64Array || value instanceof BigUint64Array) {
@@ -215,11 +240,10 @@ export class H5Group {
 
   /** An attribute's value (strings, numbers, arrays), or undefined. */
   attr(name: string): AttrValue | undefined {
-    if (!this.attrNames().includes(name)) return undefined;
-    return guarded(`read attribute ${name} of ${this.path}`, () => {
-      const v = this.#group.get_attribute(name, true);
-      return (Array.isArray(v) ? v : v) as AttrValue;
-    });
+    return guarded(
+      `read attribute ${name} of ${this.path}`,
+      () => readAttr(this.#group as never, name),
+    );
   }
 
   #setAttr(
@@ -418,10 +442,10 @@ export class H5Dataset {
 
   /** An attribute's value, or undefined. */
   attr(name: string): AttrValue | undefined {
-    return guarded(`read attribute ${name} of ${this.path}`, () => {
-      if (!(name in this.#dataset.attrs)) return undefined;
-      return this.#dataset.get_attribute(name, true) as AttrValue;
-    });
+    return guarded(
+      `read attribute ${name} of ${this.path}`,
+      () => readAttr(this.#dataset as never, name),
+    );
   }
 
   /** Sets a UTF-8 string attribute. */
