@@ -260,3 +260,49 @@ Deno.test("restrictPermissions rejects an unknown subcommand; the revokers accep
     [],
   );
 });
+
+Deno.test("the proposed plot set (net scoped to 127.0.0.1 and localhost) refuses remote hosts from the start and still serves", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "fws_ship_scoped_" });
+  const child = new Deno.Command(Deno.execPath(), {
+    cwd: ROOT,
+    args: [
+      "run",
+      "--no-config",
+      "--no-prompt",
+      "--allow-read",
+      "--allow-env",
+      "--allow-sys",
+      "--allow-net=127.0.0.1,localhost",
+      "--allow-run=xdg-open,open",
+      "tests/ship/probes/probe.ts",
+      "plot",
+      tmp,
+      "--serve",
+    ],
+    stdout: "piped",
+    stderr: "null",
+    stdin: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const deadline = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  try {
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    const out: ProbeOutput = JSON.parse(text.trim());
+    assertEquals(out.result.connectRemote.before, "NotCapable");
+    assertNotEquals(out.result.connectLoopback.before, "NotCapable");
+    assertEquals(out.result.listen.before, "ok");
+    const response = await fetch(`http://127.0.0.1:${out.port}/`);
+    assertEquals(await response.text(), "served");
+    while (!(await reader.read()).done) { /* drain */ }
+    assertEquals((await child.status).code, 0);
+  } finally {
+    clearTimeout(deadline);
+    reader.releaseLock();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
