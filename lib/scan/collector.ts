@@ -74,13 +74,20 @@ export class ScanDataCollector {
     add("beam", "energy", "beam.energy");
   }
 
-  /** Reads every data PV once, concurrently. */
-  async read(): Promise<DataReading> {
-    const values = await Promise.all(
-      this.#reads.map((r) =>
-        this.#ca.get(r.pv, { form: "time", timeout: this.#timeout })
-      ),
-    );
+  /**
+   * Reads every data PV once: concurrently, or one after the other with
+   * `sequential` (fly mode: large waveforms, lower peak memory).
+   */
+  async read(options: { sequential?: boolean } = {}): Promise<DataReading> {
+    const get = (r: { pv: string }) =>
+      this.#ca.get(r.pv, { form: "time", timeout: this.#timeout });
+    let values: PortValue[];
+    if (options.sequential) {
+      values = [];
+      for (const r of this.#reads) values.push(await get(r));
+    } else {
+      values = await Promise.all(this.#reads.map(get));
+    }
     const reading: DataReading = {
       timestamp: NaN,
       struck: {},

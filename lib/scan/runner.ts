@@ -41,7 +41,7 @@ export interface RunnerDevices {
     acquire(options: { timeout: number; signal?: AbortSignal }): Promise<void>;
   };
   collector: {
-    read(): Promise<DataReading>;
+    read(options?: { sequential?: boolean }): Promise<DataReading>;
     readonly units: Record<string, string>;
   };
   suspender?: {
@@ -263,6 +263,7 @@ export class FWSScanRunner {
     signal: AbortSignal,
     trigger: () => Promise<unknown>,
     where: string,
+    sequential = false,
   ): Promise<DataReading> {
     const s = this.#dev.suspender;
     for (;;) {
@@ -274,9 +275,9 @@ export class FWSScanRunner {
         detail: `${where}: acquiring`,
       });
       await trigger();
-      const reading = await waitFor(this.#dev.collector.read(), {
+      const reading = await waitFor(this.#dev.collector.read({ sequential }), {
         what: "the data PVs",
-        timeout: this.#options.readTimeout,
+        timeout: this.#options.readTimeout * (sequential ? 4 : 1),
         signal,
       });
       if (!s || (s.losses === losses && s.ok)) return reading;
@@ -301,30 +302,37 @@ export class FWSScanRunner {
     let endReadback = NaN;
     const travel = Math.abs(rep.end - rep.start) / plan.speed;
     try {
-      const reading = await this.#acquire(emit, signal, async () => {
-        await emit({
-          type: "phase",
-          phase: "moving",
-          detail: `${rep.name}: moving to the start ${rep.start} mm`,
-        });
-        await motor.setSpeed(normal);
-        startReadback = await motor.move(rep.start, { signal });
-        await sleep(plan.settle, signal);
-        await emit({
-          type: "phase",
-          phase: "acquiring",
-          detail: `${rep.name}: flying to ${rep.end} mm at ${plan.speed} mm/s`,
-        });
-        await motor.setSpeed(plan.speed);
-        const acquisition = this.#dev.daq.acquire({
-          timeout: travel * 2 + this.#options.acquireTimeout,
-          signal,
-        });
-        const movement = motor.move(rep.end, { signal, speed: plan.speed });
-        acquisition.catch(() => {});
-        movement.catch(() => {});
-        [, endReadback] = await Promise.all([acquisition, movement]);
-      }, rep.name);
+      const reading = await this.#acquire(
+        emit,
+        signal,
+        async () => {
+          await emit({
+            type: "phase",
+            phase: "moving",
+            detail: `${rep.name}: moving to the start ${rep.start} mm`,
+          });
+          await motor.setSpeed(normal);
+          startReadback = await motor.move(rep.start, { signal });
+          await sleep(plan.settle, signal);
+          await emit({
+            type: "phase",
+            phase: "acquiring",
+            detail:
+              `${rep.name}: flying to ${rep.end} mm at ${plan.speed} mm/s`,
+          });
+          await motor.setSpeed(plan.speed);
+          const acquisition = this.#dev.daq.acquire({
+            timeout: travel * 2 + this.#options.acquireTimeout,
+            signal,
+          });
+          const movement = motor.move(rep.end, { signal, speed: plan.speed });
+          acquisition.catch(() => {});
+          movement.catch(() => {});
+          [, endReadback] = await Promise.all([acquisition, movement]);
+        },
+        rep.name,
+        true,
+      );
       builder.add(0, {
         planned: [rep.start, rep.end],
         readback: [startReadback, endReadback],

@@ -12,6 +12,7 @@ import type { ScanCallback, ScanEvent } from "../../scan/events.ts";
 import type { ChannelFit, GaussFit } from "../../scan/model.ts";
 import type { FIT_FIELDS } from "../interface.ts";
 import type { StatusPublisher } from "../status.ts";
+import { releaseMemory } from "../memory.ts";
 
 /** Fits each finished repetition and publishes the results. */
 export class GaussFitCallback implements ScanCallback {
@@ -48,6 +49,7 @@ export class GaussFitCallback implements ScanCallback {
       const stored: ChannelFit = { ...fit, iopsChannel: this.#iops };
       record.fits[ch] = stored;
       this.#publish(ch, fit);
+      releaseMemory(record.struck[ch].data.length);
     }
   }
 

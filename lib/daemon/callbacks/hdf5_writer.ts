@@ -12,6 +12,7 @@ import type { ScanCallback, ScanEvent } from "../../scan/events.ts";
 import type { ScanRecord, ScanRun, ScanStatus } from "../../scan/model.ts";
 import type { StatusPublisher } from "../status.ts";
 import { log } from "../../log.ts";
+import { releaseMemory } from "../memory.ts";
 
 /** The writer the callback drives (`ScanFileWriter` from lib/hdf5). */
 export interface ScanFileSink {
@@ -103,6 +104,9 @@ export class HDF5WriterCallback implements ScanCallback {
         if (!this.#writer) return;
         this.#status.set({ state: "WRITING" });
         await this.#writer.writeScan(event.record);
+        releaseMemory(
+          Object.values(event.record.struck)[0]?.data.length ?? 0,
+        );
         break;
       case "requestFinished": {
         if (!this.#writer) return;
