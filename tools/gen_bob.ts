@@ -285,5 +285,5 @@ if (import.meta.main) {
     new FWSScanInterface(index, { testMode: values["test-mode"], map }),
   );
   if (values.output) await Deno.writeTextFile(values.output, xml);
-  else console.log(xml);
+  else await Deno.stdout.write(new TextEncoder().encode(xml));
 }
