@@ -14,9 +14,11 @@
  * `--include static/` it is the binary's embedded file system. They are then
  * served from memory, so the process can give up `read` after start-up.
  *
- * Permissions: `write` is revoked first thing; after the file and the assets
- * are loaded and the browser opener has been started, `run`, `read`, `env`
- * and `sys` are revoked too — only `net` (the loopback listener) remains.
+ * Permissions (`lib/permissions.ts`, profile `plot`): `write` and `ffi` are
+ * revoked first thing; once the file and the assets are in memory, the
+ * server listens on 127.0.0.1 and the browser opener has been started,
+ * `read`, `net`, `env`, `sys` and `run` are revoked too — serving the
+ * already-bound listener needs none of them.
  *
  * @module
  */
@@ -27,6 +29,7 @@ import {
   parseScannerIndex,
   UsageError,
 } from "./lib/cli.ts";
+import { dropPermissions, restrictPermissions } from "./lib/permissions.ts";
 import type { ScanRun } from "./lib/scan/model.ts";
 import { type Assets, createHandler, PlotData } from "./routes/mod.ts";
 
@@ -190,7 +193,9 @@ function revoke(names: Deno.PermissionName[]): void {
 
 /** Entry point of `fws plot`. */
 export async function plotMain(args: string[]): Promise<number> {
-  revoke(["write"]);
+  // write and ffi go now; read, net, env, sys and run are dropped once the
+  // file is read, the server listens and the browser opener has started.
+  const profile = await restrictPermissions("plot");
   const { values, positionals } = parseCommand(args, {
     command: "fws plot",
     options: {
@@ -267,7 +272,8 @@ export async function plotMain(args: string[]): Promise<number> {
   });
   console.log(`fws plot: serving ${basename(path)} at ${server.url}`);
   if (!values["no-open"]) openBrowser(server.url);
-  revoke(["run", "read", "env", "sys"]);
+  // Serving accepted connections needs no permission: drop everything.
+  await dropPermissions(profile.startup);
   console.log("fws plot: press Ctrl-C to stop");
 
   const { promise: stopped, resolve } = Promise.withResolvers<void>();

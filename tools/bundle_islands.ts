@@ -19,7 +19,34 @@ const outDir = new URL("static/islands/", root);
 export async function bundleIslands(): Promise<
   { file: string; bytes: number; gzipped: number }[]
 > {
+  // Built in a private directory and renamed into place, so concurrent
+  // builds (parallel test files) never expose a half-written bundle.
   await Deno.mkdir(outDir, { recursive: true });
+  const tmp = await Deno.makeTempDir({
+    dir: outDir.pathname,
+    prefix: ".build-",
+  });
+  try {
+    await build(tmp);
+    for (const name of ["bundle.css", "bundle.js"]) {
+      await Deno.rename(`${tmp}/${name}`, new URL(name, outDir));
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+  const result = [];
+  for (const name of ["bundle.js", "bundle.css"]) {
+    const bytes = await Deno.readFile(new URL(name, outDir));
+    result.push({
+      file: `static/islands/${name}`,
+      bytes: bytes.length,
+      gzipped: gzipSync(bytes).length,
+    });
+  }
+  return result;
+}
+
+async function build(dir: string): Promise<void> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "bundle",
@@ -30,7 +57,7 @@ export async function bundleIslands(): Promise<
       "esm",
       "--minify",
       "--output",
-      new URL("bundle.js", outDir).pathname,
+      `${dir}/bundle.js`,
       new URL("islands/boot.ts", root).pathname,
     ],
     cwd: root.pathname,
@@ -45,16 +72,6 @@ export async function bundleIslands(): Promise<
       }`,
     );
   }
-  const result = [];
-  for (const name of ["bundle.js", "bundle.css"]) {
-    const bytes = await Deno.readFile(new URL(name, outDir));
-    result.push({
-      file: `static/islands/${name}`,
-      bytes: bytes.length,
-      gzipped: gzipSync(bytes).length,
-    });
-  }
-  return result;
 }
 
 if (import.meta.main) {
