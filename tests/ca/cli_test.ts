@@ -1,0 +1,203 @@
+import { caMain, formatG } from "../../lib/ca/cli.ts";
+import { CAServer } from "../../lib/ca/mod.ts";
+import { UsageError } from "../../lib/cli.ts";
+import { missingReference } from "../support/refs.ts";
+import { caget, caput, SoftIoc } from "../support/epics.ts";
+import { assert, assertEquals, assertRejects } from "../support/assert.ts";
+
+/** Runs caMain with EPICS_CA_* pointing at `port`, capturing its output. */
+async function run(
+  port: number,
+  args: string[],
+): Promise<{ code: number; out: string; err: string }> {
+  const env: Record<string, string> = {
+    EPICS_CA_ADDR_LIST: `127.0.0.1:${port}`,
+    EPICS_CA_AUTO_ADDR_LIST: "NO",
+    EPICS_CA_SERVER_PORT: String(port),
+    EPICS_CA_MAX_ARRAY_BYTES: "20000000",
+  };
+  const saved = Object.fromEntries(
+    Object.keys(env).map((k) => [k, Deno.env.get(k)]),
+  );
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = console.log;
+  const error = console.error;
+  console.log = (...a: unknown[]) => out.push(a.join(" "));
+  console.error = (...a: unknown[]) => err.push(a.join(" "));
+  for (const [k, v] of Object.entries(env)) Deno.env.set(k, v);
+  try {
+    const code = await caMain(args);
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    console.log = log;
+    console.error = error;
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) Deno.env.delete(k);
+      else Deno.env.set(k, v);
+    }
+  }
+}
+
+async function server(): Promise<
+  CAServer & { port: number; [Symbol.asyncDispose](): Promise<void> }
+> {
+  const s = new CAServer({
+    serverPort: 0,
+    udpPort: 0,
+    intfAddrList: ["127.0.0.1"],
+    beaconAddrList: [],
+  });
+  s.addPV("C:D", { type: "double", value: 2.5, units: "mm", precision: 2 });
+  s.addPV("C:E", { type: "enum", value: 1, enumStrings: ["STEP", "FLY"] });
+  s.addPV("C:W", { type: "long", count: 4, value: [1, 2, 3, 4] });
+  s.addPV("C:M", { type: "char", count: 40, value: "ready" });
+  s.addPV("C:RO", { type: "double", readOnly: true });
+  s.addPV("C:A", { type: "double", value: 95, status: 3, severity: 2 });
+  const { udpPort } = await s.start();
+  return Object.assign(s, {
+    port: udpPort,
+    [Symbol.asyncDispose]: () => s.close(),
+  });
+}
+
+Deno.test("cli: %g formatting like printf", () => {
+  assertEquals(formatG(3.14159), "3.14159");
+  assertEquals(formatG(1e10), "1e+10");
+  assertEquals(formatG(4294967295), "4.29497e+09");
+  assertEquals(formatG(1e-300), "1e-300");
+  assertEquals(formatG(0.0001), "0.0001");
+  assertEquals(formatG(0.00001234), "1.234e-05");
+  assertEquals(formatG(-2.75), "-2.75");
+  assertEquals(formatG(100000), "100000");
+  assertEquals(formatG(1234567), "1.23457e+06");
+  assertEquals(formatG(NaN), "nan");
+  assertEquals(formatG(-Infinity), "-inf");
+});
+
+Deno.test("cli: get, put, info and monitor against CAServer", async () => {
+  await using s = await server();
+  let r = await run(s.port, ["get", "C:D", "C:E", "C:W", "C:A"]);
+  assertEquals(r.code, 0);
+  assertEquals(
+    r.out,
+    [
+      "C:D                            2.5",
+      "C:E                            FLY",
+      "C:W 4 1 2 3 4",
+      "C:A                            95",
+    ].join("\n"),
+  );
+  r = await run(s.port, ["get", "-a", "C:A"]);
+  assert(
+    /^C:A {28}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} 95 HIHI MAJOR$/.test(r.out),
+    r.out,
+  );
+  r = await run(s.port, ["get", "-t", "-n", "C:E"]);
+  assertEquals(r.out, "1");
+  r = await run(s.port, ["get", "-S", "C:M"]);
+  assertEquals(r.out, "C:M ready");
+  r = await run(s.port, ["get", "-#", "2", "C:W"]);
+  assertEquals(r.out, "C:W 2 1 2");
+  r = await run(s.port, ["put", "-c", "C:E", "STEP"]);
+  assertEquals(r.code, 0);
+  assertEquals(
+    r.out,
+    "Old : C:E                            FLY\nNew : C:E                            STEP",
+  );
+  r = await run(s.port, ["put", "-a", "C:W", "2", "7", "8"]);
+  assertEquals(r.out.split("\n")[1], "New : C:W 2 7 8");
+  r = await run(s.port, ["put", "-t", "-S", "C:M", "two", "words"]);
+  assertEquals(r.out, "C:M two words".slice(4));
+  r = await run(s.port, ["put", "C:RO", "1"]);
+  assertEquals(r.code, 1);
+  assert(/C:RO: ECA_NOWTACCESS/.test(r.err), r.err);
+  r = await run(s.port, ["put", "C:D", "abc"]);
+  assertEquals(r.code, 1);
+  assert(
+    /C:D: ECA_BADTYPE \(cannot convert 'abc' to double/.test(r.err),
+    r.err,
+  );
+  r = await run(s.port, ["get", "-w", "0.2", "C:NOPE", "C:D"]);
+  assertEquals(r.code, 1);
+  assertEquals(r.err, "Channel connect timed out: 'C:NOPE' not found.");
+  assertEquals(r.out, "C:D                            2.5");
+  r = await run(s.port, ["info", "C:W"]);
+  assertEquals(r.out.split("\n").slice(0, 1), ["C:W"]);
+  assert(r.out.includes("    Native data type: DBF_LONG"));
+  assert(r.out.includes("    Element count:    4"));
+  assert(r.out.includes("    Access:           read, write"));
+  const pv = s.pv("C:D")!;
+  const timer = setTimeout(() => pv.set(3.75), 200);
+  r = await run(s.port, ["monitor", "--updates", "2", "C:D"]);
+  clearTimeout(timer);
+  const lines = r.out.split("\n");
+  assertEquals(lines.length, 2);
+  assert(/^C:D {28}\S+ \S+ 2\.5 {2}$/.test(lines[0]), lines[0]);
+  assert(/ 3\.75 {2}$/.test(lines[1]), lines[1]);
+});
+
+Deno.test("cli: usage errors and help", async () => {
+  assertEquals(await run(1, ["--help"]).then((r) => r.code), 0);
+  assertEquals((await run(1, ["get", "--help"])).code, 0);
+  await assertRejects(() => caMain(["frob"]), /unknown action 'frob'/);
+  const e = await assertRejects(() => caMain(["get"]), /missing PV/);
+  assert(e instanceof UsageError);
+  await assertRejects(() => caMain(["put", "X"]), /missing value/);
+  await assertRejects(
+    () => caMain(["get", "-w", "soon", "X"]),
+    /expects seconds, got 'soon'/,
+  );
+  await assertRejects(
+    () => caMain(["monitor", "-m", "q", "X"]),
+    /-m expects letters/,
+  );
+  await assertRejects(
+    () => caMain(["put", "-a", "X", "3", "1"]),
+    /got count '3' and 1 values/,
+  );
+});
+
+Deno.test({
+  name: "cli: output identical to caget/caput on a softIoc",
+  ignore: missingReference("epics"),
+  async fn() {
+    await using ioc = await SoftIoc.start();
+    const pvs = [
+      "AI",
+      "AO:NAN",
+      "AO:INF",
+      "LONGIN",
+      "MBBI",
+      "BO",
+      "STRINGIN",
+      "WF:SHORT",
+      "WF:FLOAT",
+      "WF:STRING",
+      "WF:ULONG",
+      "AI:HIHI",
+    ]
+      .map((r) => ioc.pv(r));
+    for (const flags of [[], ["-a"], ["-t"], ["-n"]]) {
+      const ours = await run(ioc.port, ["get", ...flags, ...pvs]);
+      const theirs = await caget([...flags, ...pvs], { port: ioc.port });
+      assertEquals(
+        ours.out,
+        theirs.stdout.trimEnd(),
+        `caget ${flags.join(" ")}`,
+      );
+    }
+    const ours = await run(ioc.port, ["get", "-S", ioc.pv("WF:CHAR")]);
+    assertEquals(
+      ours.out,
+      (await caget(["-S", ioc.pv("WF:CHAR")], { port: ioc.port })).stdout
+        .trimEnd(),
+    );
+    const put1 = await run(ioc.port, ["put", ioc.pv("AO"), "2.5"]);
+    const put2 = await caput([ioc.pv("AO"), "3.5"], { port: ioc.port });
+    assertEquals(
+      put1.out.replace("2.5", "X").replace("1.5", "Y"),
+      put2.stdout.trimEnd().replace("3.5", "X").replace("2.5", "Y"),
+    );
+  },
+});
