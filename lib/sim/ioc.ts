@@ -392,7 +392,10 @@ export class SimulatedIoc {
     const on = this.#beamOn;
     this.#set("beam.current", on ? this.beam.current * wobble() : 0);
     this.#set("idc.current", on ? this.beam.idcCurrent * wobble() : 0);
-    this.#set("beam.energy", this.beam.energy);
+    const energy = this.#served.get("beam.energy");
+    if (energy && energy.value !== this.beam.energy) {
+      this.#set("beam.energy", this.beam.energy);
+    }
   }
 
   #flyMode(): boolean {
