@@ -19,12 +19,13 @@
 # Exit codes: 0 built, 1 build failed, 2 bad arguments, 3 no usable Deno
 # runtime base (DENORT_BIN missing, not a runtime base, or not downloadable).
 # Environment: DENO (deno to use), DENORT_BIN, FWS_DATA_ROOT, FWS_LOG_ROOT,
-# FWS_DOWNLOAD_TIMEOUT (s, default 15), FWS_COMPILE_TIMEOUT (s, default 900).
+# FWS_DOWNLOAD_TIMEOUT (s, default 15), FWS_COMPILE_TIMEOUT (s, default 900),
+# FWS_SKIP_BUNDLE=1 (keep static/islands/ as it is).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 usage() {
-  sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -139,7 +140,9 @@ else
 fi
 
 # --- 2. the islands of the plot page -----------------------------------------
-if [ -f tools/bundle_islands.ts ]; then
+if [ "${FWS_SKIP_BUNDLE:-}" = 1 ]; then
+  echo "compile.sh: FWS_SKIP_BUNDLE=1: using the islands bundled before" >&2
+elif [ -f tools/bundle_islands.ts ]; then
   "$DENO" task bundle || die 1 "bundling the islands failed (deno task bundle)"
 else
   echo "compile.sh: tools/bundle_islands.ts does not exist yet: no islands bundled" >&2
