@@ -144,7 +144,8 @@ function usable(
  * what `scipy.optimize.curve_fit` reports by default, with
  * `χ²_red = Σ wᵢ rᵢ² / (n − 4)`. `rSquared` is `1 − Σwr²/Σw(y−ȳ_w)²`.
  * `centroid` and `rms` are the first moment and the RMS width of
- * `y − offset` over the points within ±3·FWHM of the fitted centre.
+ * `y − offset` over the points within ±3·FWHM of the fitted centre (of its
+ * positive part when noise leaves the plain moments undefined).
  *
  * `ok` is false — with NaN for every fitted number and a `message` saying
  * why — for invalid or non-finite input, fewer than 5 points, a flat
@@ -299,7 +300,8 @@ const RESULT_NUMBERS = [
 
 /**
  * One pass: x range, weighted total sum of squares `Σw(y − ȳ_w)²`, and the
- * first two moments of `y − offset` within `halfWidth` of `center` (sums
+ * first two moments of `y − offset` within `halfWidth` of `center` (of
+ * its positive part when the plain ones are undefined; sums
  * shifted by `offset` and `center`, so large offsets cost no precision).
  */
 function dataStatistics(
@@ -318,6 +320,7 @@ function dataStatistics(
   const n = x.length;
   let xmin = Infinity, xmax = -Infinity;
   let sw = 0, s1 = 0, s2 = 0, su = 0, sud = 0, sudd = 0;
+  let sp = 0, spd = 0, spdd = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[i];
     if (xi < xmin) xmin = xi;
@@ -332,14 +335,21 @@ function dataStatistics(
       su += u;
       sud += u * d;
       sudd += u * d * d;
+      if (u > 0) (sp += u), (spd += u * d), (spdd += u * d * d);
     }
   }
-  const shift = sud / su;
+  let shift = sud / su;
+  let variance = sudd / su - shift * shift;
+  if (!(su > 0 && variance > 0)) {
+    // Noise made the plain moments undefined: use the positive part only.
+    shift = spd / sp;
+    variance = spdd / sp - shift * shift;
+  }
   return {
     xmin,
     xmax,
     ssTot: s2 - s1 * s1 / sw,
-    centroid: su > 0 ? center + shift : NaN,
-    rms: su > 0 ? Math.sqrt(sudd / su - shift * shift) : NaN,
+    centroid: center + shift,
+    rms: Math.sqrt(variance),
   };
 }

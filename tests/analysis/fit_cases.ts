@@ -394,7 +394,11 @@ export async function runScipy(
         `scipy_fit.py failed: ${new TextDecoder().decode(out.stderr)}`,
       );
     }
-    return JSON.parse(new TextDecoder().decode(out.stdout));
+    // null (a non-finite number in python) becomes NaN.
+    return JSON.parse(
+      new TextDecoder().decode(out.stdout),
+      (_key, value) => value === null ? NaN : value,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -477,4 +481,36 @@ async function* lines(
 /** Little-endian float64 bytes (the platforms we run on are little-endian). */
 function bytes(a: Float64Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/**
+ * `count` random profiles: 12 to 5000 points, spans from 0.1 to 1000 at
+ * offsets up to ±500, σ from 2 % to 32 % of the span, centres anywhere in
+ * the middle 95 %, amplitudes from 1e-3 to 1e3 with backgrounds of either
+ * sign up to 10× the amplitude, SNR 5 to 1000, 30 % scanned backwards.
+ */
+export function randomSpecs(count: number, seed: number): CaseSpec[] {
+  const rng = new Rng(seed);
+  const specs: CaseSpec[] = [];
+  for (let i = 0; i < count; i++) {
+    const n = [12, 30, 100, 300, 1000, 5000][i % 6];
+    const span = 10 ** (rng.uniform() * 4 - 1);
+    const x0 = (rng.uniform() - 0.5) * 1e3;
+    const sigma = span * (0.02 + rng.uniform() * 0.3);
+    const center = x0 + span * (rng.uniform() - 0.5) * 0.95;
+    const amplitude = 10 ** (rng.uniform() * 6 - 3);
+    const offset = amplitude * (rng.uniform() - 0.5) * 20;
+    const snr = 10 ** (0.7 + rng.uniform() * 2.3);
+    const backward = rng.uniform() < 0.3;
+    specs.push({
+      name: `random_${i}`,
+      n,
+      truth: { amplitude, center, sigma, offset },
+      xStart: x0 + (backward ? span : -span) / 2,
+      xEnd: x0 + (backward ? -span : span) / 2,
+      snr,
+      seed: seed * 1000 + i,
+    });
+  }
+  return specs;
 }

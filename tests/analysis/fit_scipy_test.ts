@@ -14,9 +14,15 @@
 import { levenbergMarquardt } from "ml-levenberg-marquardt";
 import { fitGaussian, initialGuess } from "../../lib/analysis/mod.ts";
 import type { GaussFit } from "../../lib/scan/model.ts";
-import { assert } from "../support/assert.ts";
+import { assert, assertMatch } from "../support/assert.ts";
 import { missingReference } from "../support/refs.ts";
-import { CASES, type FitCase, makeCase, runScipy } from "./fit_cases.ts";
+import {
+  CASES,
+  type FitCase,
+  makeCase,
+  randomSpecs,
+  runScipy,
+} from "./fit_cases.ts";
 
 const KEYS = ["amplitude", "center", "sigma", "offset"] as const;
 const ERR_KEYS = [
@@ -144,4 +150,42 @@ Deno.test("fitGaussian agrees with ml-levenberg-marquardt on small cases", () =>
       } vs ml-levenberg-marquardt ${other.parameterValues}: ${r}`,
     );
   }
+});
+
+Deno.test({
+  name:
+    "fitGaussian finds curve_fit's minimum (started from the truth) on 240 random profiles, or refuses where curve_fit's amplitude is insignificant too",
+  ignore: missingReference("scipy"),
+  async fn() {
+    const cases = randomSpecs(240, 99).map(makeCase);
+    const ref = await runScipy(cases.map((data) => {
+      const t = data.spec.truth;
+      return {
+        data,
+        p0: [t.amplitude, t.center, t.sigma, t.offset],
+        options: { ftol: 1e-14, xtol: 1e-14, maxfev: 100000 },
+      };
+    }));
+    let refused = 0;
+    for (const data of cases) {
+      const name = data.spec.name;
+      const fit = fitGaussian(data.x, data.y);
+      const r = ref[name];
+      assert(r.popt && r.perr, `${name}: curve_fit: ${r.error}`);
+      if (!fit.ok) {
+        refused++;
+        assertMatch(fit.message, /no significant peak/);
+        assert(
+          !(r.popt[0] >= 5 * r.perr[0]),
+          `${name}: refused (${fit.message}) but curve_fit has A=${
+            r.popt[0]
+          } ± ${r.perr[0]}`,
+        );
+        continue;
+      }
+      const p = maxRelative(params(fit), r.popt, r.perr);
+      assert(p <= 1e-6, `${name}: ${params(fit)} vs ${r.popt}: ${p}`);
+    }
+    assert(refused <= 10, `${refused} of 240 refused`);
+  },
 });

@@ -11,7 +11,7 @@ DIR/<file>.x.f64, .y.f64 and, when weighted, .w.f64 (little-endian float64;
 weights w = 1/sigma**2, so curve_fit gets sigma = 1/sqrt(w)).
 
 Without --serve: prints one JSON object, name -> {popt, perr, chi2Red, nfev,
-seconds} or {error}. curve_fit runs with its defaults (method "lm",
+seconds} or {error}; a non-finite number is null. curve_fit runs with its defaults (method "lm",
 finite-difference Jacobian, absolute_sigma=False) from the given p0;
 "seconds" is the median wall time of `repeats` calls of curve_fit alone
 (file reading excluded).
@@ -59,6 +59,12 @@ def load(directory):
     return runs
 
 
+def finite(v):
+    """JSON has no inf/nan: non-finite numbers become null."""
+    v = float(v)
+    return v if np.isfinite(v) else None
+
+
 def fit_once(x, y, sigma, p0, options):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -87,9 +93,9 @@ def main(directory, serve):
                 times.append(seconds)
             r = (y - gauss(x, *popt)) / (1 if sigma is None else sigma)
             out[name] = {
-                "popt": [float(v) for v in popt],
-                "perr": [float(v) for v in np.sqrt(np.diag(pcov))],
-                "chi2Red": float(np.sum(r * r) / (len(x) - len(popt))),
+                "popt": [finite(v) for v in popt],
+                "perr": [finite(v) for v in np.sqrt(np.diag(pcov))],
+                "chi2Red": finite(np.sum(r * r) / (len(x) - len(popt))),
                 "nfev": int(info["nfev"]),
                 "seconds": float(np.median(times)),
             }
