@@ -17,7 +17,10 @@ import {
   iopsWaveform,
   SeededRandom,
 } from "./beam.ts";
-import { type MotionSegment, sampleTrajectory, SimMotor } from "./motor.ts";
+import { SimDaq, type SimTiming } from "./daq.ts";
+import { SimMotor } from "./motor.ts";
+
+export type { SimTiming };
 
 /** The DBR base types the simulator uses (a subset of the CA contract's). */
 export type SimPvType =
@@ -54,20 +57,6 @@ export interface SimPvDefinition {
 /** Where the PVs live (`CAServer` satisfies it; tests may use a map). */
 export interface PvHost {
   addPV(name: string, definition: SimPvDefinition): SimPV;
-}
-
-/** Timing and size knobs of the simulated hardware. */
-export interface SimTiming {
-  /** Step-mode acquisition time [s]; default 0.05. 0 completes at once. */
-  acquisitionTime: number;
-  /** Samples per step-mode acquisition; default 100. */
-  samplesPerStep: number;
-  /** Fly-mode Struck/IOPS sample rate [Hz]; default 1000. */
-  flySampleRate: number;
-  /** Fixed sample count per fly acquisition (overrides the rate). */
-  flySamples?: number;
-  /** Capacity of the data waveforms (elements); default 10000. */
-  maxSamples: number;
 }
 
 /** Options of {@link SimulatedIoc}. */
@@ -113,8 +102,7 @@ export class SimulatedIoc {
   readonly #served = new Map<string, SimPV>();
   readonly #data: SeededRandom;
   readonly #context: SeededRandom;
-  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
-  readonly #aborts = new Set<() => void>();
+  readonly #daq: SimDaq;
   #beamOn = true;
   #closed = false;
   #acquiring?: Promise<void>;
@@ -151,6 +139,7 @@ export class SimulatedIoc {
         if (c.dmov !== undefined) this.#set("motor.dmov", c.dmov);
       },
     });
+    this.#daq = new SimDaq(this.motor, this.timing);
     for (const { logical, name, spec } of pvs.entries()) {
       const pv = host.addPV(name, this.#definition(logical, spec));
       this.#served.set(logical, pv);
@@ -200,9 +189,7 @@ export class SimulatedIoc {
   close(): void {
     this.#closed = true;
     this.motor.close();
-    for (const t of this.#timers) clearTimeout(t);
-    this.#timers.clear();
-    for (const a of [...this.#aborts]) a();
+    this.#daq.close();
   }
 
   #set(logical: string, value: number | string | ArrayLike<number>): void {
@@ -410,65 +397,13 @@ export class SimulatedIoc {
    */
   acquire(): Promise<void> {
     if (!this.#acquiring) {
-      this.#acquiring = (this.#flyMode() ? this.#fly() : this.#step())
+      this.#acquiring = this.#daq.record(this.#flyMode())
+        .then((positions) => {
+          if (positions) this.#publish(positions);
+        })
         .finally(() => this.#acquiring = undefined);
     }
     return this.#acquiring;
-  }
-
-  async #step(): Promise<void> {
-    const t0 = this.motor.now();
-    if (this.timing.acquisitionTime > 0) {
-      await this.#sleep(this.timing.acquisitionTime);
-    }
-    const t1 = this.motor.now();
-    const n = this.timing.samplesPerStep;
-    const positions = sampleTrajectory(this.motor.segmentsSince(t0), {
-      t0,
-      t1,
-      n,
-      restPosition: this.motor.position,
-    });
-    this.#publish(positions);
-  }
-
-  async #fly(): Promise<void> {
-    const motor = this.motor;
-    const t0 = motor.now();
-    if (!motor.moving) {
-      const started = await this.#waitMotion(
-        true,
-        Math.max(2, this.timing.acquisitionTime),
-      );
-      if (!started && !motor.moving) {
-        // the motor never moved: record the wire at rest
-        return this.#step();
-      }
-    }
-    if (motor.moving) await this.#waitMotion(false, Infinity);
-    const segments = motor.segmentsSince(t0).filter((s) =>
-      s.p1 !== s.p0 || s.t1 > s.t0
-    );
-    const moving = segments.filter((s) => s.p1 !== s.p0);
-    const first = moving[0] ?? segments[0];
-    const last = moving[moving.length - 1] ?? first;
-    if (!first) return this.#step();
-    const start = first.t0;
-    const end = last.t1;
-    const rateCount = Math.floor((end - start) * this.timing.flySampleRate) + 1;
-    const n = Math.max(
-      2,
-      Math.min(this.timing.maxSamples, this.timing.flySamples ?? rateCount),
-    );
-    const positions = end > start
-      ? sampleTrajectory(segments, {
-        t0: start,
-        t1: end,
-        n,
-        restPosition: first.p0,
-      })
-      : linear(first.p0, last.p1, n);
-    this.#publish(positions);
   }
 
   #publish(positions: Float64Array): void {
@@ -501,53 +436,4 @@ export class SimulatedIoc {
     this.#postContext();
     this.#acquisitions++;
   }
-
-  #sleep(seconds: number): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.#timers.delete(t);
-        this.#aborts.delete(resolve);
-        resolve();
-      }, seconds * 1000);
-      this.#timers.add(t);
-      this.#aborts.add(resolve);
-    });
-  }
-
-  /** Waits until the motor's moving state is `moving`; false on timeout. */
-  #waitMotion(moving: boolean, timeout: number): Promise<boolean> {
-    if (this.#closed) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      let t: ReturnType<typeof setTimeout> | undefined;
-      const done = (ok: boolean) => {
-        off();
-        if (t !== undefined) {
-          clearTimeout(t);
-          this.#timers.delete(t);
-        }
-        this.#aborts.delete(abort);
-        resolve(ok);
-      };
-      const abort = () => done(false);
-      const off = this.motor.onMotion((m) => {
-        if (m === moving) done(true);
-      });
-      this.#aborts.add(abort);
-      if (Number.isFinite(timeout)) {
-        t = setTimeout(() => done(false), timeout * 1000);
-        this.#timers.add(t);
-      }
-    });
-  }
 }
-
-function linear(a: number, b: number, n: number): Float64Array {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    out[i] = n === 1 ? a : a + ((b - a) * i) / (n - 1);
-  }
-  return out;
-}
-
-export type { MotionSegment };
