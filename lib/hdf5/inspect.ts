@@ -116,6 +116,29 @@ export interface InspectReport {
   >;
 }
 
+/** Key order of a fit row in the JSON (stable for scripts). */
+const FIT_ROW_KEYS: (keyof ChannelFit)[] = [
+  "ok",
+  "message",
+  "iopsChannel",
+  "amplitude",
+  "amplitudeErr",
+  "center",
+  "centerErr",
+  "sigma",
+  "sigmaErr",
+  "offset",
+  "offsetErr",
+  "chi2Red",
+  "rSquared",
+  "fwhm",
+  "rms",
+  "centroid",
+  "nPoints",
+  "iterations",
+  "nEvaluations",
+];
+
 function finite(v: number): number | null {
   return Number.isFinite(v) ? v : null;
 }
@@ -137,7 +160,8 @@ export function inspectReport(file: string, run: ScanRun): InspectReport {
     if (list.length === 0) continue;
     const rows = list.map(({ scan, fit }) => {
       const row: Record<string, unknown> = { scan };
-      for (const [k, v] of Object.entries(fit)) {
+      for (const k of FIT_ROW_KEYS) {
+        const v = fit[k];
         row[k] = typeof v === "number" ? finite(v) : v;
       }
       return row as FitRow;
