@@ -30,3 +30,4 @@ export {
   SUMMARY_KEYS,
   type SummaryKey,
 } from "./statistics.ts";
+export type { GaussFit, ScanRecord } from "../scan/model.ts";
