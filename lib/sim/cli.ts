@@ -39,7 +39,10 @@ Options:
   --pv-map PATH        serve the PV names of this map file
   --help               show this help
 
-Switch the beam off and on with  fws ca put <prefix>SIM:BEAM_ON 0|1
+Beyond the scanner's PV map it serves <prefix>SIM:BEAM_ON (0 switches the
+beam off, 1 brings it back) and <prefix>SIM:CENTER, SIM:SIGMA, SIM:AMPLITUDE,
+SIM:BACKGROUND, SIM:NOISE to change the beam while it runs, e.g.
+  fws ca put Test:FWS01:SIM:BEAM_ON 0
 `;
 
 function numberOption(
