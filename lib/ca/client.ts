@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { getLogger } from "@logtape/logtape";
 import { CAError } from "./errors.ts";
 import { type ClientConfig, resolveConfig } from "./client_config.ts";
 import { SearchEngine } from "./client_search.ts";
@@ -50,7 +51,10 @@ interface PendingOp {
   channel: CAChannel;
   resolve(msg: DataResponse | WriteNotifyResponse): void;
   reject(error: Error): void;
-  timer: ReturnType<typeof setTimeout>;
+  /** performance.now() ms after which the op fails with ECA_TIMEOUT. */
+  deadline: number;
+  /** Seconds, for the message. */
+  timeout: number;
 }
 
 interface CircuitSlot {
@@ -58,6 +62,8 @@ interface CircuitSlot {
   connecting: Promise<Circuit | undefined>;
   channels: Set<CAChannel>;
 }
+
+const logger = getLogger(["fws", "ca", "client"]);
 
 /** Seconds before retrying a server whose TCP port refused us. */
 const CONNECT_RETRY = 1;
@@ -89,6 +95,8 @@ export class CAClient {
   #subs = new Map<number, Subscription>();
   #retryTimers = new Set<ReturnType<typeof setTimeout>>();
   #closing = new Set<Promise<void>>();
+  #opTimer?: ReturnType<typeof setTimeout>;
+  #opTimerDue = Infinity;
   #nextId = 1;
   #closed = false;
   #host: ChannelHost;
@@ -196,7 +204,11 @@ export class CAClient {
         }
         created.circuit = circuit;
         return circuit;
-      }, () => {
+      }, (error) => {
+        logger.warn("CA server {server} unreachable: {reason}", {
+          server: key,
+          reason: (error as Error).message,
+        });
         this.#circuits.delete(key);
         for (const ch of created.channels) this.#retryLater(ch);
         created.channels.clear();
@@ -255,7 +267,6 @@ export class CAClient {
         if (!op) return;
         this.#ops.delete(id);
         op.channel.ops.delete(id);
-        clearTimeout(op.timer);
         op.resolve(msg);
         return;
       }
@@ -272,7 +283,6 @@ export class CAClient {
           if (!op) return;
           this.#ops.delete(r.param2);
           op.channel.ops.delete(r.param2);
-          clearTimeout(op.timer);
           op.reject(
             new CAError(op.channel.name, msg.status, msg.message || undefined),
           );
@@ -289,6 +299,11 @@ export class CAClient {
     if (!slot || slot.circuit !== circuit) return;
     this.#circuits.delete(circuit.key);
     const channels = [...slot.channels];
+    logger.warn("CA circuit to {server} lost ({n} channels): {reason}", {
+      server: circuit.key,
+      n: channels.length,
+      reason,
+    });
     slot.channels.clear();
     for (const channel of channels) {
       channel.onLost(`circuit to ${circuit.key} lost: ${reason}`);
@@ -306,26 +321,49 @@ export class CAClient {
     }
     const ioid = this.#id();
     return new Promise((resolve, reject) => {
-      const op: PendingOp = {
-        channel,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.#ops.delete(ioid);
-          channel.ops.delete(ioid);
-          reject(
-            new CAError(
-              channel.name,
-              "ECA_TIMEOUT",
-              `no reply from ${circuit.key} within ${timeout} s`,
-            ),
-          );
-        }, timeout * 1000),
-      };
-      this.#ops.set(ioid, op);
+      const deadline = performance.now() + timeout * 1000;
+      this.#ops.set(ioid, { channel, resolve, reject, deadline, timeout });
       channel.ops.add(ioid);
+      this.#armOpTimer(deadline);
       circuit.send(frame(ioid));
     });
+  }
+
+  /**
+   * One timer for all pending operations, due at the earliest deadline
+   * (a setTimeout per request would cost more than the request itself).
+   */
+  #armOpTimer(deadline: number): void {
+    if (this.#opTimer !== undefined && this.#opTimerDue <= deadline) return;
+    if (this.#opTimer !== undefined) clearTimeout(this.#opTimer);
+    this.#opTimerDue = deadline;
+    this.#opTimer = setTimeout(
+      () => this.#expireOps(),
+      Math.max(0, deadline - performance.now()),
+    );
+  }
+
+  #expireOps(): void {
+    this.#opTimer = undefined;
+    this.#opTimerDue = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [id, op] of this.#ops) {
+      if (op.deadline <= now + 1) {
+        this.#ops.delete(id);
+        op.channel.ops.delete(id);
+        op.reject(
+          new CAError(
+            op.channel.name,
+            "ECA_TIMEOUT",
+            `no reply from ${
+              op.channel.host ?? "the server"
+            } within ${op.timeout} s`,
+          ),
+        );
+      } else next = Math.min(next, op.deadline);
+    }
+    if (next < Infinity) this.#armOpTimer(next);
   }
 
   #rejectOps(channel: CAChannel, error: CAError): void {
@@ -333,7 +371,6 @@ export class CAClient {
       const op = this.#ops.get(id);
       if (!op) continue;
       this.#ops.delete(id);
-      clearTimeout(op.timer);
       op.reject(error);
     }
     channel.ops.clear();
@@ -362,6 +399,8 @@ export class CAClient {
     for (const channel of [...this.#channels.values()]) channel.close();
     this.#closed = true;
     for (const t of this.#retryTimers) clearTimeout(t);
+    if (this.#opTimer !== undefined) clearTimeout(this.#opTimer);
+    this.#opTimer = undefined;
     this.#retryTimers.clear();
     const slots = [...this.#circuits.values()];
     this.#circuits.clear();
