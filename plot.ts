@@ -185,12 +185,6 @@ function openBrowser(url: string): void {
   }
 }
 
-function revoke(names: Deno.PermissionName[]): void {
-  for (const name of names) {
-    Deno.permissions.revokeSync({ name } as Deno.PermissionDescriptor);
-  }
-}
-
 /** Entry point of `fws plot`. */
 export async function plotMain(args: string[]): Promise<number> {
   // write and ffi go now; read, net, env, sys and run are dropped once the

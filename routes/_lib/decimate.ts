@@ -91,3 +91,32 @@ export function packColumns(
   });
   return out;
 }
+
+/**
+ * Like {@link minMaxIndices} over the rows listed in `rows` (ascending
+ * indices into `y`): the min and max of each of `buckets` equal-count
+ * buckets of that list, or the whole list when it has at most `2 * buckets`.
+ */
+export function minMaxOfRows(
+  y: ArrayLike<number>,
+  rows: Uint32Array,
+  buckets: number,
+): Uint32Array {
+  if (rows.length <= 2 * buckets) return rows.slice();
+  const out = new Uint32Array(2 * buckets);
+  let k = 0;
+  const n = rows.length;
+  for (let b = 0; b < buckets; b++) {
+    const start = Math.floor((b * n) / buckets);
+    const end = Math.floor(((b + 1) * n) / buckets);
+    let lo = start;
+    let hi = start;
+    for (let i = start + 1; i < end; i++) {
+      if (y[rows[i]] < y[rows[lo]]) lo = i;
+      if (y[rows[i]] > y[rows[hi]]) hi = i;
+    }
+    out[k++] = rows[Math.min(lo, hi)];
+    if (lo !== hi) out[k++] = rows[Math.max(lo, hi)];
+  }
+  return out.slice(0, k);
+}

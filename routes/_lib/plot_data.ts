@@ -1,9 +1,10 @@
 /**
  * The one scan file the server shows, with the derived views the routes
- * serve: profiles (via `profileOf`, the one definition) sorted by position
- * with residuals against the shown fit, fits (the file's, or `fitGaussian`
- * when the file's fit used another IOPS channel) and their summary (via
- * `summarizeFits`). Derived arrays are cached per channel pair.
+ * serve: profiles (via `profileOf`, the one definition), fits (the file's,
+ * or `fitGaussian` when the file's fit used another IOPS channel) and their
+ * summary (via `summarizeFits`). Profiles and fits are cached per channel
+ * pair. Nothing is sorted at full resolution: the profile route decimates in
+ * acquisition order and sorts only the points it sends.
  *
  * @module
  */
@@ -24,16 +25,12 @@ import {
 /** Bucket counts of the min/max decimation (points = 2 × buckets). */
 export const BUCKETS = { profile: 2000, overlay: 500, raw: 2000 };
 
-/** A profile in acquisition order and sorted by position, with residuals. */
+/** A profile as `profileOf` returns it, with the fit shown for it. */
 export interface ShownProfile {
-  /** As `profileOf` returns it (acquisition order): what CSV exports. */
+  /** Position, in acquisition order (what CSV exports). */
   x: Float64Array;
+  /** Signal, in acquisition order. */
   y: Float64Array;
-  /** The same points sorted by ascending position. */
-  sx: Float64Array;
-  sy: Float64Array;
-  /** `sy − fit(sx)` (NaN when the fit failed). */
-  sr: Float64Array;
   fit: GaussFit & { iopsChannel: string; source: "file" | "refit" };
 }
 
@@ -41,44 +38,6 @@ export interface ShownProfile {
 export function gaussModel(fit: GaussFit, x: number): number {
   const d = (x - fit.center) / fit.sigma;
   return fit.amplitude * Math.exp(-0.5 * d * d) + fit.offset;
-}
-
-/** How to put a position array in ascending order. */
-type Order = "ascending" | "descending" | Uint32Array;
-
-function orderOf(x: Float64Array): Order {
-  const n = x.length;
-  let ascending = true;
-  let descending = true;
-  for (let i = 1; i < n && (ascending || descending); i++) {
-    if (x[i] < x[i - 1]) ascending = false;
-    if (x[i] > x[i - 1]) descending = false;
-  }
-  if (ascending) return "ascending";
-  if (descending) return "descending";
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => x[a] - x[b]);
-  return order;
-}
-
-function applyOrder(v: Float64Array, order: Order): Float64Array {
-  if (order === "ascending") return v;
-  if (order === "descending") return v.slice().reverse();
-  const out = new Float64Array(order.length);
-  for (let i = 0; i < order.length; i++) out[i] = v[order[i]];
-  return out;
-}
-
-function sameValues(a: Float64Array, b: Float64Array): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 /** Names in first-seen order over all scans. */
@@ -103,8 +62,6 @@ export class PlotData {
   readonly struckChannels: string[];
   readonly iopsChannels: string[];
   #profiles = new Map<string, ShownProfile>();
-  /** Sort orders by scan and IOPS channel: every struck channel shares one. */
-  #orders = new Map<string, { x: Float64Array; order: Order }>();
 
   /**
    * @param run the file's content, from `readScanFile`
@@ -167,19 +124,7 @@ export class PlotData {
         iopsChannel: iops,
         source: "refit" as const,
       };
-    const okey = `${scan.index}\u0000${iops}`;
-    let cached = this.#orders.get(okey);
-    if (!cached || !sameValues(cached.x, p.x)) {
-      cached = { x: p.x, order: orderOf(p.x) };
-      this.#orders.set(okey, cached);
-    }
-    const sx = applyOrder(p.x, cached.order);
-    const sy = applyOrder(p.y, cached.order);
-    const sr = new Float64Array(sx.length);
-    for (let i = 0; i < sx.length; i++) {
-      sr[i] = fit.ok ? sy[i] - gaussModel(fit, sx[i]) : NaN;
-    }
-    const shown = { x: p.x, y: p.y, sx, sy, sr, fit };
+    const shown = { x: p.x, y: p.y, fit };
     this.#profiles.set(key, shown);
     return shown;
   }

@@ -28,11 +28,14 @@ export function overlayRoute(ctx: RouteContext): Response {
   let hi = -Infinity;
   let total = 0;
   for (const p of profiles) {
-    if (!p || p.sx.length === 0) continue;
-    lo = Math.min(lo, p.sx[0]);
-    hi = Math.max(hi, p.sx[p.sx.length - 1]);
-    total += p.sx.length;
+    if (!p) continue;
+    for (let i = 0; i < p.x.length; i++) {
+      if (p.x[i] < lo) lo = p.x[i];
+      if (p.x[i] > hi) hi = p.x[i];
+    }
+    total += p.x.length;
   }
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) [lo, hi] = [0, 1];
   if (!(hi > lo)) hi = lo + 1;
   const rows = 2 * buckets;
   const w = (hi - lo) / buckets;
@@ -46,18 +49,18 @@ export function overlayRoute(ctx: RouteContext): Response {
     const base = (k + 1) * rows;
     const minAt = new Int32Array(buckets).fill(-1);
     const maxAt = new Int32Array(buckets).fill(-1);
-    for (let i = 0; i < p.sx.length; i++) {
-      const b = Math.min(buckets - 1, Math.floor((p.sx[i] - lo) / w));
-      if (minAt[b] < 0 || p.sy[i] < p.sy[minAt[b]]) minAt[b] = i;
-      if (maxAt[b] < 0 || p.sy[i] > p.sy[maxAt[b]]) maxAt[b] = i;
+    for (let i = 0; i < p.x.length; i++) {
+      const b = Math.min(buckets - 1, Math.floor((p.x[i] - lo) / w));
+      if (minAt[b] < 0 || p.y[i] < p.y[minAt[b]]) minAt[b] = i;
+      if (maxAt[b] < 0 || p.y[i] > p.y[maxAt[b]]) maxAt[b] = i;
     }
     for (let b = 0; b < buckets; b++) {
       if (minAt[b] < 0) continue;
       const [first, second] = minAt[b] <= maxAt[b]
         ? [minAt[b], maxAt[b]]
         : [maxAt[b], minAt[b]];
-      body[base + 2 * b] = p.sy[first];
-      body[base + 2 * b + 1] = p.sy[second];
+      body[base + 2 * b] = p.y[first];
+      body[base + 2 * b + 1] = p.y[second];
     }
   });
   return columns(body, {

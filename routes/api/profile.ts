@@ -1,8 +1,10 @@
 /**
  * `GET /api/profile?scan=N&struck=CH&iops=ch&buckets=B[&xmin=&xmax=]` — one
- * scan's profile sorted by position, as Float32 columns `x, y, r` (r = the
- * residual against the shown fit), min/max-decimated to at most 2·B rows;
- * a zoomed range that fits comes back at full resolution.
+ * scan's profile as Float32 columns `x, y, r` (r = the residual against the
+ * shown fit), sorted by position. Above 2·B points it is min/max-decimated
+ * (buckets in acquisition order, so nothing is sorted at full resolution);
+ * a zoomed range `[xmin, xmax]` that holds at most 2·B points comes back at
+ * full resolution.
  *
  * @module
  */
@@ -16,13 +18,8 @@ import {
   scanParam,
   textError,
 } from "../_lib/context.ts";
-import {
-  lowerBound,
-  minMaxIndices,
-  packColumns,
-  upperBound,
-} from "../_lib/decimate.ts";
-import { BUCKETS } from "../_lib/plot_data.ts";
+import { minMaxIndices, minMaxOfRows } from "../_lib/decimate.ts";
+import { BUCKETS, gaussModel } from "../_lib/plot_data.ts";
 
 /** The handler. */
 export function profileRoute(ctx: RouteContext): Response {
@@ -33,21 +30,34 @@ export function profileRoute(ctx: RouteContext): Response {
   if (!p) {
     return textError(404, `${scan.name} has no profile for ${struck}/${iops}`);
   }
-  const xmin = numberParam(ctx, "xmin");
-  const xmax = numberParam(ctx, "xmax");
-  if (xmin !== undefined && xmax !== undefined && xmax < xmin) {
+  const xmin = numberParam(ctx, "xmin") ?? -Infinity;
+  const xmax = numberParam(ctx, "xmax") ?? Infinity;
+  if (xmax < xmin) {
     throw new BadRequest(`xmax: expected ≥ xmin (${xmin}), got ${xmax}`);
   }
-  const from = xmin === undefined ? 0 : lowerBound(p.sx, xmin);
-  const to = xmax === undefined ? p.sx.length : upperBound(p.sx, xmax);
-  const keep = minMaxIndices(p.sy, {
-    from,
-    to,
-    buckets: bucketsParam(ctx, BUCKETS.profile),
-  });
-  return columns(packColumns([p.sx, p.sy, p.sr], keep), {
-    columns: ["x", "y", "r"],
-    rows: keep.length,
-    total: to - from,
-  });
+  const { x, y, fit } = p;
+  const buckets = bucketsParam(ctx, BUCKETS.profile);
+  let keep: Uint32Array;
+  let total = x.length;
+  if (xmin === -Infinity && xmax === Infinity) {
+    keep = minMaxIndices(y, { from: 0, to: x.length, buckets });
+  } else {
+    const rows = new Uint32Array(x.length);
+    let n = 0;
+    for (let i = 0; i < x.length; i++) {
+      if (x[i] >= xmin && x[i] <= xmax) rows[n++] = i;
+    }
+    total = n;
+    keep = minMaxOfRows(y, rows.subarray(0, n), buckets);
+  }
+  keep.sort((a, b) => x[a] - x[b] || a - b);
+  const rows = keep.length;
+  const body = new Float32Array(3 * rows);
+  for (let k = 0; k < rows; k++) {
+    const i = keep[k];
+    body[k] = x[i];
+    body[rows + k] = y[i];
+    body[2 * rows + k] = fit.ok ? y[i] - gaussModel(fit, x[i]) : NaN;
+  }
+  return columns(body, { columns: ["x", "y", "r"], rows, total });
 }
