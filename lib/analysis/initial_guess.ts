@@ -29,22 +29,46 @@ export const FWHM_PER_SIGMA = 2 * Math.sqrt(2 * Math.LN2);
 /** Fraction of the x span at each end used to estimate the background. */
 const EDGE_FRACTION = 0.1;
 
-/** Range of x and whether it is monotonic (non-strictly) in index order. */
+/** Profiles longer than this are checked for order on block means. */
+const BLOCK_CHECK_MIN = 2000;
+/** Number of blocks of that check. */
+const BLOCKS = 200;
+
+/**
+ * Range of x and whether index order is x order at the scale the guess
+ * works on: strictly monotonic (non-strictly), or — for long profiles such
+ * as fly scans whose encoder jitter exceeds the sample spacing — monotonic
+ * means over 200 blocks of consecutive points.
+ */
 function xRange(x: Float64Array): {
   xmin: number;
   xmax: number;
-  monotonic: boolean;
+  ordered: boolean;
 } {
+  const n = x.length;
   let up = false, down = false;
   let xmin = x[0], xmax = x[0];
-  for (let i = 1; i < x.length; i++) {
+  for (let i = 1; i < n; i++) {
     const v = x[i];
     if (v > x[i - 1]) up = true;
     else if (v < x[i - 1]) down = true;
     if (v < xmin) xmin = v;
     else if (v > xmax) xmax = v;
   }
-  return { xmin, xmax, monotonic: !(up && down) };
+  if (!(up && down)) return { xmin, xmax, ordered: true };
+  if (n < BLOCK_CHECK_MIN) return { xmin, xmax, ordered: false };
+  const size = Math.floor(n / BLOCKS);
+  let previous = NaN;
+  up = down = false;
+  for (let b = 0; b < BLOCKS; b++) {
+    let sum = 0;
+    for (let i = b * size; i < (b + 1) * size; i++) sum += x[i];
+    const mean = sum / size;
+    if (mean > previous) up = true;
+    else if (mean < previous) down = true;
+    previous = mean;
+  }
+  return { xmin, xmax, ordered: !(up && down) };
 }
 
 /** Copies of x and y sorted by x (only for profiles that are not monotonic). */
@@ -103,8 +127,11 @@ function runningMeanInto(
  *
  * 1. background `c₀` = the lower of the mean signals in the first and last
  *    10 % of the x span (a truncated peak raises only one edge);
- * 2. the profile, in x order, is smoothed by a running mean over 1 % of the
- *    points (at least 3 points from 20 points on); its maximum gives `A₀ = max − c₀`; a
+ * 2. the profile, in x order (index order when x is monotonic, or for more
+ *    than 2000 points when its means over 200 blocks are — a fly scan with
+ *    encoder jitter; otherwise sorted), is smoothed by a running mean over
+ *    1 % of the points (at least 3 points from 20 points on); its maximum
+ *    gives `A₀ = max − c₀`; a
  *    profile whose deepest dip below `c₀` is larger than its highest peak
  *    above it, or which never rises above `c₀`, has no peak;
  * 3. the half-maximum crossings either side of the maximum give the FWHM
@@ -124,7 +151,7 @@ function runningMeanInto(
  */
 export function initialGuess(x: Float64Array, y: Float64Array): InitialGuess {
   const range = xRange(x);
-  if (!range.monotonic) ({ x, y } = sortByX(x, y));
+  if (!range.ordered) ({ x, y } = sortByX(x, y));
   const { xmin, xmax } = range;
   const n = x.length;
   const span = xmax - xmin;
@@ -134,7 +161,7 @@ export function initialGuess(x: Float64Array, y: Float64Array): InitialGuess {
   let loSum = 0, loN = 0, hiSum = 0, hiN = 0;
   const loLimit = xmin + EDGE_FRACTION * span;
   const hiLimit = xmax - EDGE_FRACTION * span;
-  // x is monotonic: the edges are the runs of points at either end.
+  // x is ordered: the edges are the runs of points at either end.
   for (let i = 0; i < n && (x[i] <= loLimit || x[i] >= hiLimit); i++) {
     if (x[i] <= loLimit) (loSum += y[i]), loN++;
     else (hiSum += y[i]), hiN++;

@@ -47,6 +47,8 @@ export interface CaseSpec {
   xEnd: number;
   /** Noise standard deviation is `amplitude / snr`. */
   snr: number;
+  /** Position noise (standard deviation, x units), as an encoder's in a fly scan. */
+  jitter?: number;
   /** Poisson-like noise `sd ∝ √(f(x))` with weights `1/sd²`. */
   weighted?: boolean;
   seed: number;
@@ -77,7 +79,8 @@ export function makeCase(spec: CaseSpec): FitCase {
   const weights = spec.weighted ? new Float64Array(n) : undefined;
   const base = truth.amplitude / spec.snr;
   for (let i = 0; i < n; i++) {
-    x[i] = spec.xStart + (spec.xEnd - spec.xStart) * i / (n - 1);
+    x[i] = spec.xStart + (spec.xEnd - spec.xStart) * i / (n - 1) +
+      (spec.jitter ? spec.jitter * rng.normal() : 0);
     const f = gauss(truth, x[i]);
     let sd = base;
     if (weights) {
@@ -230,6 +233,16 @@ export const CASES: CaseSpec[] = [
     xEnd: 5,
     snr: 1000,
     seed: 13,
+  },
+  {
+    name: "fly_jitter_n1e5",
+    n: 1e5,
+    truth: P(3, 0.7, 1.3, 0.5),
+    xStart: -5,
+    xEnd: 5,
+    jitter: 1e-3,
+    snr: 20,
+    seed: 24,
   },
   {
     name: "large_x_offset",
