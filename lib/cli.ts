@@ -57,7 +57,7 @@ export function parseCommand(
   let parsed;
   try {
     parsed = parseArgs({
-      args,
+      args: joinNegativeValues(args, spec.options),
       options: spec.options,
       allowPositionals: true,
       strict: true,
@@ -92,6 +92,29 @@ export function parseCommand(
     values: parsed.values as ParsedCommand["values"],
     positionals: parsed.positionals,
   };
+}
+
+/**
+ * `--center -1.5` → `--center=-1.5`: parseArgs would otherwise take `-1.5`
+ * for an option. Only for options that take a value.
+ */
+function joinNegativeValues(
+  args: string[],
+  options: ParseCommandOptions["options"],
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = /^--([A-Za-z0-9-]+)$/.exec(args[i])?.[1];
+    const next = args[i + 1];
+    if (
+      name && options[name]?.type === "string" && next !== undefined &&
+      /^-(\d|\.\d)/.test(next)
+    ) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else out.push(args[i]);
+  }
+  return out;
 }
 
 /**

@@ -59,27 +59,11 @@ function numberOption(
   return n;
 }
 
-/** `--center -1.5` → `--center=-1.5` (parseArgs takes `-1.5` for an option). */
-function joinNegativeValues(args: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const next = args[i + 1];
-    if (
-      /^--[a-z-]+$/.test(args[i]) && next !== undefined &&
-      /^-(\d|\.\d)/.test(next)
-    ) {
-      out.push(`${args[i]}=${next}`);
-      i++;
-    } else out.push(args[i]);
-  }
-  return out;
-}
-
 /** Parses the arguments of `fws sim` into simulator options. */
 export async function parseSimArgs(
   args: string[],
 ): Promise<SimulatorOptions | "help"> {
-  const { values, positionals } = parseCommand(joinNegativeValues(args), {
+  const { values, positionals } = parseCommand(args, {
     command: "fws sim",
     options: {
       "test-mode": { type: "boolean" },
