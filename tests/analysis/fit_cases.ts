@@ -47,6 +47,8 @@ export interface CaseSpec {
   xEnd: number;
   /** Noise standard deviation is `amplitude / snr`. */
   snr: number;
+  /** x uniformly random in [xStart, xEnd], in no order. */
+  randomX?: boolean;
   /** Position noise (standard deviation, x units), as an encoder's in a fly scan. */
   jitter?: number;
   /** Poisson-like noise `sd ∝ √(f(x))` with weights `1/sd²`. */
@@ -79,7 +81,8 @@ export function makeCase(spec: CaseSpec): FitCase {
   const weights = spec.weighted ? new Float64Array(n) : undefined;
   const base = truth.amplitude / spec.snr;
   for (let i = 0; i < n; i++) {
-    x[i] = spec.xStart + (spec.xEnd - spec.xStart) * i / (n - 1) +
+    const t = spec.randomX ? rng.uniform() : i / (n - 1);
+    x[i] = spec.xStart + (spec.xEnd - spec.xStart) * t +
       (spec.jitter ? spec.jitter * rng.normal() : 0);
     const f = gauss(truth, x[i]);
     let sd = base;
@@ -243,6 +246,16 @@ export const CASES: CaseSpec[] = [
     jitter: 1e-3,
     snr: 20,
     seed: 24,
+  },
+  {
+    name: "unordered_n1e4",
+    n: 1e4,
+    truth: P(3, -1.7, 0.6, 0.5),
+    xStart: -5,
+    xEnd: 5,
+    randomX: true,
+    snr: 20,
+    seed: 25,
   },
   {
     name: "large_x_offset",
