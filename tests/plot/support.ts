@@ -111,14 +111,18 @@ export interface PlotProcess {
  */
 export async function startPlotProcess(
   args: string[],
-  options: { set?: string; timeoutMs?: number } = {},
+  options: {
+    set?: string;
+    timeoutMs?: number;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<PlotProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", `-P=${options.set ?? "plot"}`, "main.ts", "plot", ...args],
     cwd: new URL("../../", import.meta.url).pathname,
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...options.env },
   }).spawn();
   let text = "";
   const decoder = new TextDecoder();
