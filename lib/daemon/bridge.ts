@@ -294,6 +294,7 @@ export class FWSScanBridgeDaemon {
       const message = `request rejected: ${(error as Error).message}`;
       status.set({ state: "ERROR", msg: message });
       this.#log.warn(message);
+      await status.flush();
       return { status: "error", message, file: "" };
     }
     if (signal.aborted) {
@@ -381,6 +382,8 @@ export class FWSScanBridgeDaemon {
       status: outcome.status,
       message,
     });
+    // the outcome is announced once the status and fit PVs are written
+    await status.flush();
     return { status: outcome.status, message, file, config };
   }
 

@@ -82,7 +82,7 @@ Deno.test("daemon: SIGTERM mid-scan stops the motor, closes the file as aborted,
     { addrList: sim.addrList },
   );
   try {
-    await waitHeartbeat(ca, pv("scan.heartbeat"));
+    await waitHeartbeat(ca, pv("scan.heartbeat"), 45, daemon.stderr);
     for (
       const [k, v] of Object.entries({
         mode: 0,

@@ -121,7 +121,8 @@ export function nextFinalState(
 export function waitHeartbeat(
   ca: CAClient,
   pv: string,
-  timeout = 20,
+  timeout = 45,
+  describe: () => string = () => "",
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let first: number | undefined;
@@ -129,7 +130,9 @@ export function waitHeartbeat(
     const timer = setTimeout(() => {
       done = true;
       sub.cancel();
-      reject(new Error(`${pv}: no heartbeat within ${timeout} s`));
+      reject(
+        new Error(`${pv}: no heartbeat within ${timeout} s\n${describe()}`),
+      );
     }, timeout * 1000);
     const sub = ca.monitor(pv, (v) => {
       if (done) return;
