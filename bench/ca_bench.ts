@@ -1,0 +1,367 @@
+/**
+ * Channel Access benchmark: the fws client against EPICS's own libca, both
+ * talking to a real softIoc in the same run. Prints a markdown table.
+ *
+ *   deno run -P=test bench/ca_bench.ts [--quick]
+ *
+ * Needs the EPICS build (tests/support/build_epics.sh) and gcc.
+ *
+ * @module
+ */
+import { CAClient } from "../lib/ca/client.ts";
+import { epicsCacheDir } from "../tests/support/refs.ts";
+import {
+  caClientEnv,
+  caput,
+  epicsIncludeDir,
+  epicsLibDir,
+  MAX_ARRAY_BYTES,
+  SoftIoc,
+} from "../tests/support/epics.ts";
+
+const BIG = 1_000_000;
+const PAYLOAD_MB = (BIG * 8) / 1e6;
+const quick = Deno.args.includes("--quick");
+const WF_RUNS = quick ? 5 : 15;
+const SEQ_N = quick ? 500 : 3000;
+const PIPE_N = 100;
+const PIPE_ROUNDS = quick ? 20 : 100;
+const MON_N = quick ? 5000 : 20000;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Compiles bench/c/ca_bench.c against the EPICS build (cached). */
+async function buildC(): Promise<string> {
+  const src = new URL("./c/ca_bench.c", import.meta.url).pathname;
+  const out = `${epicsCacheDir()}/../bin/ca_bench`;
+  const srcTime = (await Deno.stat(src)).mtime?.getTime() ?? 0;
+  const outTime = await Deno.stat(out).then(
+    (s) => s.mtime?.getTime() ?? 0,
+    () => 0,
+  );
+  if (outTime > srcTime) return out;
+  await Deno.mkdir(`${epicsCacheDir()}/../bin`, { recursive: true });
+  const inc = epicsIncludeDir();
+  const r = await new Deno.Command("gcc", {
+    args: [
+      "-O2",
+      src,
+      `-I${inc}`,
+      `-I${inc}/os/Linux`,
+      `-I${inc}/compiler/gcc`,
+      `-L${epicsLibDir()}`,
+      `-Wl,-rpath,${epicsLibDir()}`,
+      "-lca",
+      "-lCom",
+      "-o",
+      out,
+    ],
+  }).output();
+  if (!r.success) {
+    throw new Error(
+      `gcc failed on ${src}:\n${new TextDecoder().decode(r.stderr)}`,
+    );
+  }
+  return out;
+}
+
+let cBin = "";
+let port = 0;
+
+/** Runs the C program; returns its JSON lines. */
+async function libca(args: string[]): Promise<Record<string, unknown>[]> {
+  const r = await new Deno.Command(cBin, {
+    args,
+    env: caClientEnv(port),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(r.stdout);
+  if (!r.success) {
+    throw new Error(
+      `ca_bench ${args.join(" ")} failed: ${
+        new TextDecoder().decode(r.stderr)
+      }`,
+    );
+  }
+  return text.trim().split("\n").map((l) => JSON.parse(l));
+}
+
+function spawnC(args: string[]): Deno.ChildProcess {
+  return new Deno.Command(cBin, {
+    args,
+    env: caClientEnv(port),
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+}
+
+async function rssChild(pv: string): Promise<void> {
+  // child mode: measure this process's RSS around 1e6-element gets
+  const client = new CAClient({
+    addrList: [`127.0.0.1:${port}`],
+    autoAddrList: false,
+  });
+  await client.channel(pv).waitConnected(10);
+  await client.get(pv, { count: 1 });
+  const base = Deno.memoryUsage().rss;
+  let peak = base;
+  const timer = setInterval(
+    () => peak = Math.max(peak, Deno.memoryUsage().rss),
+    1,
+  );
+  for (let i = 0; i < 5; i++) {
+    const v = await client.get(pv);
+    if ((v.value as Float64Array).length !== BIG) {
+      throw new Error("short array");
+    }
+    peak = Math.max(peak, Deno.memoryUsage().rss);
+  }
+  clearInterval(timer);
+  await client.close();
+  console.log(JSON.stringify({ baseKb: base / 1024, peakKb: peak / 1024 }));
+}
+
+interface Row {
+  metric: string;
+  fws: number;
+  libca: number;
+  unit: string;
+  /** "time": lower is better, goal fws/libca ≤ limit; "rate": higher is better, ≥ limit */
+  kind: "time" | "rate" | "rss";
+  limit: number;
+  note?: string;
+}
+
+async function main(): Promise<void> {
+  cBin = await buildC();
+  Deno.env.set("EPICS_CA_MAX_ARRAY_BYTES", String(MAX_ARRAY_BYTES));
+  const ioc = await SoftIoc.start();
+  port = ioc.port;
+  const rows: Row[] = [];
+  const client = new CAClient({
+    addrList: [`127.0.0.1:${port}`],
+    autoAddrList: false,
+    timeout: 30,
+  });
+  try {
+    const big = ioc.pv("WF:BIG");
+    await libca(["fill", big, String(BIG)]);
+
+    // 1. 1e6-element DOUBLE waveform get
+    const c = (await libca(["wfget", big, String(WF_RUNS + 2)]))[0];
+    const cMs = median((c.ms as number[]).slice(2));
+    const fMs: number[] = [];
+    for (let i = 0; i < WF_RUNS + 2; i++) {
+      const t0 = performance.now();
+      const v = await client.get(big);
+      const dt = performance.now() - t0;
+      if ((v.value as Float64Array).length !== BIG) {
+        throw new Error("fws: short array");
+      }
+      if ((v.value as Float64Array)[BIG - 1] !== (BIG - 1) * 0.5) {
+        throw new Error("fws: wrong data");
+      }
+      if (i >= 2) fMs.push(dt);
+    }
+    rows.push({
+      metric: "1e6 DOUBLE waveform get (median)",
+      fws: median(fMs),
+      libca: cMs,
+      unit: "ms",
+      kind: "time",
+      limit: 1.5,
+    });
+
+    // 2. RSS during the 1e6 get
+    const child = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-P=test",
+        new URL(import.meta.url).pathname,
+        "--rss-child",
+        String(port),
+        big,
+      ],
+      env: { EPICS_CA_MAX_ARRAY_BYTES: String(MAX_ARRAY_BYTES) },
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    const rss = JSON.parse(
+      new TextDecoder().decode(child.stdout).trim().split("\n").at(-1)!,
+    );
+    rows.push({
+      metric: `RSS growth during the 1e6 get (payload ${PAYLOAD_MB} MB)`,
+      fws: (rss.peakKb - rss.baseKb) / 1024,
+      libca: ((c.rssPeakKb as number) - (c.rssBaseKb as number)) / 1024,
+      unit: "MB",
+      kind: "rss",
+      limit: 3,
+    });
+
+    // 3. sequential scalar gets
+    const ai = ioc.pv("AI");
+    const seqC = (await libca(["seq", ai, String(SEQ_N)]))[0];
+    await client.get(ai);
+    let t0 = performance.now();
+    for (let i = 0; i < SEQ_N; i++) await client.get(ai);
+    const seqF = performance.now() - t0;
+    rows.push({
+      metric: "sequential scalar gets",
+      fws: SEQ_N / (seqF / 1000),
+      libca: SEQ_N / ((seqC.ms as number) / 1000),
+      unit: "gets/s",
+      kind: "rate",
+      limit: 1,
+    });
+
+    // 4. 100 pipelined gets
+    const pipeC =
+      (await libca(["pipe", ai, String(PIPE_N), String(PIPE_ROUNDS)]))[0];
+    t0 = performance.now();
+    for (let r = 0; r < PIPE_ROUNDS; r++) {
+      await Promise.all(Array.from({ length: PIPE_N }, () => client.get(ai)));
+    }
+    const pipeF = performance.now() - t0;
+    rows.push({
+      metric: `${PIPE_N} pipelined gets`,
+      fws: (PIPE_N * PIPE_ROUNDS) / (pipeF / 1000),
+      libca: (pipeC.n as number) / ((pipeC.ms as number) / 1000),
+      unit: "gets/s",
+      kind: "rate",
+      limit: 1,
+    });
+
+    // 5. monitor updates/s with none lost (a libca writer puts 1..N as fast as it can)
+    const ao = ioc.pv("AO:FREE");
+    const monC = await monitorRun(ao, async () => {
+      const mon = spawnC(["monitor", ao, String(MON_N), "60"]);
+      const lines = readLines(mon.stdout);
+      await lines.next(); // ready
+      return async () => {
+        const res = JSON.parse((await lines.next()).value as string);
+        await mon.status;
+        return res as { received: number; lost: number; ms: number };
+      };
+    });
+    const monF = await monitorRun(ao, async () => {
+      let received = -1;
+      let lost = 0;
+      let expected = 0;
+      let first = 0;
+      let last = 0;
+      let done: () => void = () => {};
+      const finished = new Promise<void>((r) => done = r);
+      let ready: () => void = () => {};
+      const isReady = new Promise<void>((r) => ready = r);
+      const sub = client.monitor(ao, (v) => {
+        const x = v.value as number;
+        received++;
+        if (received === 0) {
+          first = performance.now();
+          ready();
+        } else if (x !== expected) lost += x - expected;
+        expected = x + 1;
+        last = performance.now();
+        if (x >= MON_N) done();
+      }, { form: "plain" });
+      await isReady;
+      return async () => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          finished,
+          new Promise((r) => timer = setTimeout(r, 60_000)),
+        ]);
+        clearTimeout(timer);
+        sub.cancel();
+        return { received, lost, ms: last - first };
+      };
+    });
+    rows.push({
+      metric:
+        `monitor updates (${MON_N} puts by a libca writer at the IOC's pace)`,
+      fws: monF.received / (monF.ms / 1000),
+      libca: monC.received / (monC.ms / 1000),
+      unit: "updates/s",
+      kind: "rate",
+      limit: 1,
+      note: `lost: fws ${monF.lost}, libca ${monC.lost}`,
+    });
+  } finally {
+    await client.close();
+    await ioc.close();
+  }
+  printTable(rows);
+}
+
+async function monitorRun(
+  pv: string,
+  start: () => Promise<
+    () => Promise<{ received: number; lost: number; ms: number }>
+  >,
+): Promise<{ received: number; lost: number; ms: number }> {
+  await caput([pv, "0"], { port });
+  const finish = await start();
+  await libca(["put", pv, String(MON_N), "10"]);
+  return await finish();
+}
+
+async function* readLines(
+  stream: ReadableStream<Uint8Array>,
+): AsyncGenerator<string> {
+  let buf = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) {
+    buf += decoder.decode(chunk, { stream: true });
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      yield buf.slice(0, i);
+      buf = buf.slice(i + 1);
+    }
+  }
+}
+
+function fmt(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+function printTable(rows: Row[]): void {
+  console.log(
+    `\nCA benchmark: fws client vs libca (EPICS 7.0.3.1), softIoc on loopback\n`,
+  );
+  console.log("| metric | fws | libca | unit | fws/libca | goal | met |");
+  console.log("| --- | ---: | ---: | --- | ---: | --- | :---: |");
+  for (const r of rows) {
+    const ratio = r.fws / r.libca;
+    let goal: string;
+    let met: boolean;
+    if (r.kind === "time") {
+      goal = `≤ ${r.limit}×`;
+      met = ratio <= r.limit;
+    } else if (r.kind === "rate") {
+      goal = `≥ ${r.limit}×`;
+      met = ratio >= r.limit;
+    } else {
+      goal = `≤ ${r.limit}× payload`;
+      met = r.fws <= r.limit * PAYLOAD_MB;
+    }
+    console.log(
+      `| ${r.metric}${r.note ? ` (${r.note})` : ""} | ${fmt(r.fws)} | ${
+        fmt(r.libca)
+      } | ${r.unit} | ${ratio.toFixed(2)} | ${goal} | ${
+        met ? "yes" : "**no**"
+      } |`,
+    );
+  }
+}
+
+if (Deno.args[0] === "--rss-child") {
+  port = Number(Deno.args[1]);
+  await rssChild(Deno.args[2]);
+} else {
+  await main();
+}
