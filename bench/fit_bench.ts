@@ -22,11 +22,8 @@
  * @module
  */
 import { fitGaussian, initialGuess } from "../lib/analysis/mod.ts";
-import {
-  type CaseSpec,
-  makeCase,
-  ScipyServer,
-} from "../tests/analysis/fit_cases.ts";
+import { type CaseSpec, makeCase } from "../tests/analysis/fit_cases.ts";
+import { ScipyServer } from "../tests/analysis/scipy_ref.ts";
 
 /** N and number of timed repeats. */
 const SIZES: [number, number][] = [[100, 201], [1e4, 51], [1e6, 11]];

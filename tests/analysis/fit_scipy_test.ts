@@ -16,13 +16,8 @@ import { fitGaussian, initialGuess } from "../../lib/analysis/mod.ts";
 import type { GaussFit } from "../../lib/scan/model.ts";
 import { assert, assertMatch } from "../support/assert.ts";
 import { missingReference } from "../support/refs.ts";
-import {
-  CASES,
-  type FitCase,
-  makeCase,
-  randomSpecs,
-  runScipy,
-} from "./fit_cases.ts";
+import { CASES, type FitCase, makeCase, randomSpecs } from "./fit_cases.ts";
+import { runScipy } from "./scipy_ref.ts";
 
 const KEYS = ["amplitude", "center", "sigma", "offset"] as const;
 const ERR_KEYS = [
