@@ -16,7 +16,7 @@ import {
   page,
   perf,
   profileShown,
-  query,
+  profileUrl,
   scan,
   struck,
 } from "./shared/state.ts";
@@ -97,16 +97,14 @@ export function ProfileChart(): JSX.Element {
   useEffect(() => {
     if (!state) return;
     const abort = new AbortController();
-    const url = `/api/profile?${
-      query({
-        scan: n,
-        struck: s,
-        iops: i,
-        buckets: state.buckets.profile,
-        xmin: zoom?.[0],
-        xmax: zoom?.[1],
-      })
-    }`;
+    const url = profileUrl({
+      scan: n,
+      struck: s,
+      iops: i,
+      buckets: state.buckets.profile,
+      xmin: zoom?.[0],
+      xmax: zoom?.[1],
+    });
     fetchColumns(url, abort.signal).then((c) => {
       setShown({ key, cols: c.cols });
       setInfo(

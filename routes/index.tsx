@@ -8,6 +8,7 @@
 import type { FunctionComponent, JSX } from "preact";
 import { renderToString } from "preact-render-to-string";
 import { initState, ISLANDS, type PageState } from "../islands/mod.ts";
+import { profileUrl } from "../islands/shared/state.ts";
 import { FileHeader } from "./_components/file_header.tsx";
 import type { RouteContext } from "./_lib/context.ts";
 
@@ -25,6 +26,7 @@ function Page(
 ): JSX.Element {
   const { data } = props.ctx;
   const json = JSON.stringify(props.state).replace(/</g, "\\u003c");
+  const first = props.state.scans[0]?.index;
   return (
     <html lang="en">
       <head>
@@ -32,6 +34,20 @@ function Page(
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>fws plot — {data.file}</title>
         <link rel="icon" href="data:," />
+        <link rel="modulepreload" href="/static/islands/bundle.js" />
+        {first && (
+          <link
+            rel="preload"
+            as="fetch"
+            crossorigin="anonymous"
+            href={profileUrl({
+              scan: first,
+              struck: props.state.struck,
+              iops: props.state.iops,
+              buckets: props.state.buckets.profile,
+            })}
+          />
+        )}
         <link rel="stylesheet" href="/static/islands/bundle.css" />
         <link rel="stylesheet" href="/static/style.css" />
       </head>

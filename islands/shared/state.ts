@@ -137,3 +137,18 @@ export function query(
   }
   return q.toString();
 }
+
+/**
+ * The URL of one scan's profile; the page preloads the initial one with the
+ * very same URL, so the island's first fetch is answered from the preload.
+ */
+export function profileUrl(params: {
+  scan: number;
+  struck: string;
+  iops: string;
+  buckets: number;
+  xmin?: number;
+  xmax?: number;
+}): string {
+  return `/api/profile?${query({ ...params })}`;
+}

@@ -376,6 +376,31 @@ Deno.test({
             assert(switchMs < 2000, `channel switch took ${switchMs} ms`);
           },
         );
+
+        await t.step(
+          "a reload (warm browser) draws the profile again",
+          async () => {
+            await page.reload();
+            await page.waitForFunction(
+              () =>
+                (globalThis as unknown as { __fws?: Marks }).__fws
+                  ?.firstProfile,
+              null,
+              { timeout: 20_000 },
+            );
+            const warm = (await marks()).firstProfile!;
+            console.log(
+              `plot page timings: first profile drawn ${
+                warm.toFixed(0)
+              } ms after a reload; ` +
+                `load average ${
+                  Deno.loadavg()[0].toFixed(1)
+                } on ${navigator.hardwareConcurrency} cores`,
+            );
+            assert(warm < 5000, `first profile after reload ${warm} ms`);
+            assertEquals(problems, []);
+          },
+        );
       } finally {
         await browser.close();
         await server.close();
