@@ -179,3 +179,43 @@ Deno.test("daemon: fly scan, 1 and 3 repetitions", async () => {
     await rig.close();
   }
 });
+
+Deno.test("daemon: DMOV completion, and inputs typed as strings by a user", async () => {
+  const rig = await makeRig({
+    daemon: {
+      tuning: {
+        motor: { completion: "dmov" },
+        suspender: { resumeDelay: 0.05, threshold: 1 },
+      },
+    },
+  });
+  try {
+    const outcome = await rig.request({
+      mode: "STEP",
+      startPos: "-4.5",
+      endPos: " 4.5",
+      nSteps: "19",
+      nScans: "1",
+      bidir: "No",
+      user: "typed by hand",
+    });
+    assertEquals(outcome.status, "completed", outcome.message);
+    assertEquals(outcome.config?.startPos, -4.5);
+    assertEquals(outcome.config?.nSteps, 19);
+    const run = await readScanFile(outcome.file);
+    const scan = run.scans[0];
+    assertEquals(scan.positionsPlanned.length, 19);
+    for (let i = 0; i < 19; i++) {
+      assert(
+        Math.abs(scan.positionsReadback[i] - scan.positionsPlanned[i]) < 0.02,
+        `step ${i}: readback ${scan.positionsReadback[i]} vs ${
+          scan.positionsPlanned[i]
+        }`,
+      );
+    }
+    assertEquals(run.user, "typed by hand");
+    assert(scan.fits.PDB.ok, scan.fits.PDB.message);
+  } finally {
+    await rig.close();
+  }
+});
