@@ -1,0 +1,46 @@
+import { scanFileName } from "../../lib/daemon/callbacks/hdf5_writer.ts";
+import { MAX_TEXT, textToChars } from "../../lib/daemon/status.ts";
+import {
+  StoppedError,
+  waitFor,
+  WaitTimeoutError,
+} from "../../lib/scan/wait.ts";
+import { assert, assertEquals, assertRejects } from "../support/assert.ts";
+
+Deno.test("scan file name: fwsNN_YYYYMMDD_HHMMSS.h5 in UTC", () => {
+  assertEquals(
+    scanFileName(3, new Date("2026-01-02T03:04:05.678Z")),
+    "fws03_20260102_030405.h5",
+  );
+  assertEquals(
+    scanFileName(42, new Date("2026-12-31T23:59:59Z")),
+    "fws42_20261231_235959.h5",
+  );
+});
+
+Deno.test("char-waveform text: NUL-terminated UTF-8, truncated", () => {
+  assertEquals(Array.from(textToChars("ok")), [111, 107, 0]);
+  const long = textToChars("x".repeat(1000));
+  assertEquals(long.length, MAX_TEXT + 1);
+  assertEquals(long[MAX_TEXT], 0);
+});
+
+Deno.test("waitFor: every wait has a timeout and ends on abort", async () => {
+  const never = new Promise<void>(() => {});
+  const e = await assertRejects(
+    () => waitFor(never, { what: "the moon", timeout: 0.02 }),
+    /timed out after 0\.02 s waiting for the moon/,
+  );
+  assert(e instanceof WaitTimeoutError);
+  const controller = new AbortController();
+  const pending = waitFor(never, {
+    what: "x",
+    timeout: 5,
+    signal: controller.signal,
+  });
+  controller.abort({ kind: "error", message: "lost connection to X" });
+  const stopped = await assertRejects(() => pending, /lost connection to X/);
+  assert(stopped instanceof StoppedError);
+  assertEquals((stopped as StoppedError).reason.kind, "error");
+  assertEquals(await waitFor(Promise.resolve(7), { what: "y", timeout: 1 }), 7);
+});
