@@ -54,9 +54,11 @@ export function UPlotChart(props: UPlotChartProps): JSX.Element {
         ...base,
         // A plain font: uPlot's default stack makes the browser probe many
         // missing fonts on the first draw.
-        axes: (base.axes ?? [{}, {}]).map((a) => ({
+        axes: (base.axes ?? [{}, {}]).map((a, k) => ({
           font: FONT,
           labelFont: `bold ${FONT}`,
+          // denser ticks on the value axes of the small charts
+          ...(k > 0 ? { space: props.height < 250 ? 18 : 30 } : {}),
           ...a,
         })),
         width,

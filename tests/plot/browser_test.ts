@@ -111,6 +111,20 @@ Deno.test({
               { timeout: 20_000 },
             );
             firstProfile = (await marks()).firstProfile!;
+            const nav = await page.evaluate(() => {
+              const n = performance.getEntriesByType(
+                "navigation",
+              )[0] as PerformanceNavigationTiming;
+              return { html: n.responseEnd, dcl: n.domContentLoadedEventEnd };
+            });
+            console.log(
+              `plot page first load: html received ${
+                nav.html.toFixed(0)
+              } ms, islands hydrated (DOMContentLoaded) ` +
+                `${nav.dcl.toFixed(0)} ms, first profile drawn ${
+                  firstProfile.toFixed(0)
+                } ms after navigation`,
+            );
             for (
               const chart of ["overlay", "raw-struck", "raw-iops", "trend"]
             ) {

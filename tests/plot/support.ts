@@ -11,11 +11,27 @@ import { bundleIslands } from "../../tools/bundle_islands.ts";
 
 const BUNDLE = new URL("../../static/islands/bundle.js", import.meta.url);
 
-/** Builds `static/islands/bundle.{js,css}` unless present. */
+/** Newest modification time of the islands' sources. */
+async function newestIsland(dir: URL): Promise<number> {
+  let newest = 0;
+  for await (const e of Deno.readDir(dir)) {
+    const url = new URL(e.name + (e.isDirectory ? "/" : ""), dir);
+    const t = e.isDirectory
+      ? await newestIsland(url)
+      : (await Deno.stat(url)).mtime?.getTime() ?? 0;
+    newest = Math.max(newest, t);
+  }
+  return newest;
+}
+
+/** Builds `static/islands/bundle.{js,css}` when absent or older than islands/. */
 export async function ensureBundle(): Promise<void> {
-  try {
-    await Deno.stat(BUNDLE);
-  } catch {
+  const built = await Deno.stat(BUNDLE).then((s) => s.mtime?.getTime() ?? 0)
+    .catch(() => -1);
+  if (
+    built < 0 ||
+    built < await newestIsland(new URL("../../islands/", import.meta.url))
+  ) {
     await bundleIslands();
   }
 }
