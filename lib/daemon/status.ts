@@ -115,7 +115,17 @@ export class StatusPublisher {
   #put(logical: string, value: number | Uint8Array): void {
     const pv = this.#pvs.pv(logical);
     if (!pv) return;
-    const p = this.#ca.put(pv, value, { wait: false, timeout: 2 }).catch(
+    let out: number | Uint8Array | string = value;
+    if (
+      value instanceof Uint8Array &&
+      this.#ca.channel(pv).nativeType === "string"
+    ) {
+      // a facility mapped a text output to a stringout: 39 characters at most
+      const end = value.indexOf(0);
+      out = new TextDecoder().decode(end >= 0 ? value.subarray(0, end) : value)
+        .slice(0, 39);
+    }
+    const p = this.#ca.put(pv, out, { wait: false, timeout: 2 }).catch(
       (error) => {
         this.#log.debug("could not write {pv}: {error}", {
           pv,

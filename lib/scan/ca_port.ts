@@ -34,6 +34,8 @@ export interface PortSubscription {
 export interface PortChannel extends EventTarget {
   readonly name: string;
   readonly connected: boolean;
+  /** Native DBR type once connected (e.g. `"string"`, `"char"`). */
+  readonly nativeType?: string;
   waitConnected(timeout?: number): Promise<void>;
 }
 

@@ -83,6 +83,11 @@ Deno.test({
       assertEquals(run.status, "completed");
       assertEquals(run.user, "softioc");
       assertEquals(run.scans[0].positionsPlanned.length, 33);
+      const msg = await caget(["-t", "SIOC03:SCAN:MSG"], tool);
+      assertEquals(
+        msg.stdout.trim(),
+        "completed 1 scan; file " + path.slice(0, 16),
+      );
       const start = await caget(["-t", "SIOC03:SCAN:START"], tool);
       assertEquals(start.stdout.trim(), "Idle");
     } finally {
