@@ -422,3 +422,65 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "plot page in Chromium: a step scan draws points with a smooth fit curve",
+  ignore: missingReference("chromium"),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await ensureBundle();
+    const run = syntheticRun({
+      scans: 2,
+      mode: "step",
+      steps: 41,
+      samples: 16,
+    });
+    const server = await startPlotServer(run, {
+      file: "fws03_20261123_232000.h5",
+      struck: "PDB",
+      iops: "ch1",
+      scannerIndex: 3,
+    });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({
+        viewport: { width: 1000, height: 800 },
+      });
+      const problems: string[] = [];
+      page.on("console", (m) => {
+        if (m.type() === "error") problems.push(m.text());
+      });
+      page.on("pageerror", (e) => problems.push(e.message));
+      await page.goto(server.url);
+      await page.waitForFunction(
+        () => (globalThis as unknown as { __fws?: Marks }).__fws?.firstProfile,
+        null,
+        { timeout: 20_000 },
+      );
+      assertMatch(
+        await page.textContent("#profile-info") ?? "",
+        /^41 points \(full resolution\)/,
+      );
+      // 41 measured points merged with a 301-point grid for the fit curve
+      const points = Number(
+        await page.getAttribute('[data-chart="profile"]', "data-points"),
+      );
+      assert(points > 300, `${points} x values`);
+      assertMatch(await page.textContent("#scanner") ?? "", /FWS03/);
+      await page.click('.tab[data-scan="2"]');
+      await page.waitForFunction(
+        () =>
+          (globalThis as unknown as { __fws: Marks }).__fws.lastProfile
+            ?.scan === 2,
+        null,
+        { timeout: 10_000 },
+      );
+      assertEquals(problems, []);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  },
+});
