@@ -251,3 +251,105 @@ for (const set of ["plot", "fws"]) {
     });
   });
 }
+
+/** Runs `main.ts <args>` to its end with the probe preloaded; the UNLOAD line. */
+async function probeAtExit(
+  set: string,
+  args: string[],
+  options: { tmp: string; env?: Record<string, string>; timeoutMs?: number },
+): Promise<{ probe: Record<string, string>; code: number; output: string }> {
+  const out = await runCommand(Deno.execPath(), [
+    "run",
+    `--config=${ROOT}/deno.json`,
+    `-P=${set}`,
+    "--no-prompt",
+    "--unstable-worker-options",
+    "--preload=tests/ship/probes/signal_probe.ts",
+    "main.ts",
+    ...args,
+  ], {
+    env: { FWS_PROBE_TMP: options.tmp, ...options.env },
+    timeoutMs: options.timeoutMs ?? 60_000,
+  });
+  const output = out.stdout + out.stderr;
+  const m = out.stdout.match(/^UNLOAD (\{.*\})$/m);
+  if (!m) {
+    throw new Error(
+      `main.ts ${
+        args.join(" ")
+      } printed no UNLOAD line (exit ${out.code}):\n${output}`,
+    );
+  }
+  return { probe: JSON.parse(m[1]), code: out.code, output };
+}
+
+Deno.test("fws inspect under the union: reading a file, it cannot write, listen or start a process", async () => {
+  await withTmp(async (tmp) => {
+    const file = await writeScanFile(
+      `${tmp}/fws02_20261123_230000.h5`,
+      syntheticRun({ scans: 1, samples: 100 }),
+    );
+    const { probe, code, output } = await probeAtExit(
+      "fws",
+      ["inspect", file],
+      { tmp },
+    );
+    assertEquals(code, 0, output);
+    for (const name of ["write", "run", "listen"]) {
+      assertEquals(probe[name], "NotCapable", `${name}\n${output}`);
+    }
+  });
+});
+
+Deno.test("fws ca get under the union: it cannot write or start a process", async () => {
+  await withTmp(async (tmp) => {
+    const { probe, output } = await probeAtExit("fws", [
+      "ca",
+      "get",
+      "FWS_SHIP:NOBODY",
+    ], {
+      tmp,
+      env: {
+        EPICS_CA_ADDR_LIST: `127.0.0.1:${closedPort()}`,
+        EPICS_CA_AUTO_ADDR_LIST: "NO",
+        EPICS_CA_CONN_TMO: "1",
+      },
+    });
+    for (const name of ["write", "run"]) {
+      assertEquals(probe[name], "NotCapable", `${name}\n${output}`);
+    }
+  });
+});
+
+Deno.test("fws demo --no-open under the union: after its scan it cannot start a process", async () => {
+  await withTmp(async (tmp) => {
+    const { probe, code, output } = await probeAtExit("fws", [
+      "demo",
+      "--no-open",
+      "--data-dir",
+      `${tmp}/data`,
+    ], { tmp, timeoutMs: 120_000 });
+    assertEquals(code, 0, output);
+    assertEquals(probe.run, "NotCapable", `run\n${output}`);
+    assertEquals(probe.write, "ok", "write");
+  });
+});
+
+Deno.test("every subcommand restricts its permissions at start-up (lib/permissions.ts)", async () => {
+  const modules: Record<string, string> = {
+    daemon: "lib/daemon/cli.ts",
+    sim: "lib/sim/cli.ts",
+    plot: "plot.ts",
+    demo: "lib/daemon/demo.ts",
+    inspect: "lib/hdf5/inspect.ts",
+    ca: "lib/ca/cli.ts",
+  };
+  const missing: string[] = [];
+  for (const [name, path] of Object.entries(modules)) {
+    const text = await Deno.readTextFile(`${ROOT}/${path}`);
+    if (!text.includes(`restrictPermissions("${name}")`)) {
+      missing.push(`${path} does not call restrictPermissions("${name}")`);
+    }
+  }
+  assertEquals(missing, []);
+});

@@ -29,7 +29,11 @@ Deno.addSignalListener("SIGUSR2", async () => {
     write: await attempt(() =>
       Deno.writeTextFileSync(`${tmp}/signal_probe.txt`, "x")
     ),
-    run: await attempt(() => new Deno.Command("true").outputSync()),
+    // xdg-open is the one program the union grants; NotFound (not
+    // installed) still means the permission check passed
+    run: await attempt(() =>
+      new Deno.Command("xdg-open", { args: ["--version"] }).outputSync()
+    ),
     connect: await attempt(async () =>
       (await Deno.connect({ hostname: "127.0.0.1", port })).close()
     ),
@@ -48,4 +52,32 @@ Deno.addSignalListener("SIGUSR2", async () => {
     ),
   };
   console.log(`PROBE ${JSON.stringify(result)}`);
+});
+
+// On exit (Deno.exit dispatches "unload"), the same checks that can run
+// synchronously, printed as `UNLOAD {json}`: for commands that end by
+// themselves (inspect, ca get, demo --no-open).
+function attemptSync(fn: () => unknown): string {
+  try {
+    fn();
+    return "ok";
+  } catch (error) {
+    return (error as Error).name;
+  }
+}
+
+globalThis.addEventListener("unload", () => {
+  const result = {
+    read: attemptSync(() => Deno.readTextFileSync(self)),
+    write: attemptSync(() =>
+      Deno.writeTextFileSync(`${tmp}/unload_probe.txt`, "x")
+    ),
+    run: attemptSync(() =>
+      new Deno.Command("xdg-open", { args: ["--version"] }).outputSync()
+    ),
+    listen: attemptSync(() =>
+      Deno.listen({ hostname: "127.0.0.1", port: 0 }).close()
+    ),
+  };
+  console.log(`UNLOAD ${JSON.stringify(result)}`);
 });
