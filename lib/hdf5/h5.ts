@@ -18,7 +18,7 @@
  *
  * @module
  */
-import h5wasm from "h5wasm/node";
+import h5wasm, { guess_metadata } from "h5wasm/node";
 import { resolve } from "node:path";
 
 type H5Module = Awaited<typeof h5wasm.ready>;
@@ -32,6 +32,9 @@ export class H5Error extends Error {
     this.name = "H5Error";
   }
 }
+
+/** Arrays larger than this are written in slabs of this many bytes. */
+const SLAB_BYTES = 8 << 20;
 
 /** HDF5 filters the wasm build decodes: deflate, shuffle, fletcher32. */
 const DECODABLE_FILTERS = new Set([1, 2, 3]);
@@ -342,18 +345,91 @@ export class H5Group {
     if (gzip !== undefined && !(gzip >= 1 && gzip <= 9)) {
       throw new H5Error(`write ${path}: gzip level ${gzip}; expected 1 to 9`);
     }
+    const chunks = gzip === undefined
+      ? undefined
+      : options.chunks ?? defaultChunks(shape);
+    if (data.byteLength > SLAB_BYTES && shape.length > 0) {
+      return this.#writeInSlabs(path, data, shape, { gzip, chunks });
+    }
     const d = guarded(`write ${path}`, () =>
       this.#group.create_dataset({
         name,
         data,
         shape,
         ...(gzip === undefined ? {} : {
-          chunks: options.chunks ?? defaultChunks(shape),
+          chunks,
           compression: "gzip" as const,
           compression_opts: gzip,
         }),
       }));
     return new H5Dataset(d, path);
+  }
+
+  /**
+   * Large arrays: creates the dataset without data, then writes it in slabs
+   * of whole rows through one small reusable heap region, so a big waveform
+   * neither doubles its memory in the wasm heap (which never shrinks) nor
+   * pays for touching that much fresh heap.
+   */
+  #writeInSlabs(
+    path: string,
+    data: Float64Array | Int32Array | Int8Array,
+    shape: number[],
+    layout: { gzip?: number; chunks?: number[] },
+  ): H5Dataset {
+    const meta = {
+      ...guess_metadata(data),
+      shape: shape.map(BigInt),
+      maxshape: shape.map(BigInt),
+      chunks: layout.chunks ? layout.chunks.map(BigInt) : null,
+      compression: layout.gzip === undefined ? 0 : 1,
+      compression_opts: layout.gzip === undefined ? [] : [layout.gzip],
+      track_order: false,
+    };
+    // h5wasm creates the dataset, then H5Dwrite refuses the NULL buffer:
+    // exactly that one diagnostic is expected, anything else is an error.
+    diagnostics = "";
+    try {
+      module!.create_dataset(this.#group.file_id, path, 0n, meta as never);
+    } catch (error) {
+      diagnostics = "";
+      throw new H5Error(`write ${path}: ${error}`);
+    }
+    const text = diagnostics;
+    diagnostics = "";
+    if (text && reason(text) !== "no input buffer") {
+      throw new H5Error(`write ${path}: ${reason(text)}`);
+    }
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    const dataset = guarded(
+      `open ${path}`,
+      () => this.#group.get(name),
+    ) as InstanceType<typeof h5wasm.Dataset>;
+    if (!(dataset instanceof h5wasm.Dataset)) {
+      throw new H5Error(`write ${path}: dataset not created`);
+    }
+    const row = shape.slice(1).reduce((a, b) => a * b, 1);
+    let rows = Math.max(
+      1,
+      Math.floor(SLAB_BYTES / (row * data.BYTES_PER_ELEMENT)),
+    );
+    if (layout.chunks) {
+      const c = layout.chunks[0];
+      rows = Math.max(c, Math.floor(rows / c) * c); // whole chunks per slab
+    }
+    const rest = shape.slice(1).map(() => [] as []);
+    for (let r0 = 0; r0 < shape[0]; r0 += rows) {
+      const r1 = Math.min(shape[0], r0 + rows);
+      guarded(
+        `write ${path}`,
+        () =>
+          dataset.write_slice(
+            [[r0, r1], ...rest],
+            data.subarray(r0 * row, r1 * row),
+          ),
+      );
+    }
+    return new H5Dataset(dataset, path);
   }
 
   /** The existing dataset `name`, or undefined. */

@@ -5,6 +5,7 @@ import {
   ScanFileWriter,
   writeScanFile,
 } from "../../lib/hdf5/mod.ts";
+import { H5File } from "../../lib/hdf5/h5.ts";
 import {
   assert,
   assertEquals,
@@ -243,6 +244,40 @@ Deno.test("a bad record is one ScanFileError and the file stays valid", async ()
     const back = await readScanFile(path);
     assertEquals(back.status, "error");
     assertEquals(back.scans[0], run.scans[0]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("arrays above the slab size are written in slabs and read back exactly", async () => {
+  const dir = tempDir();
+  try {
+    const n = 1_300_003; // > 8 MiB of float64, not a multiple of anything
+    const flat = new Float64Array(n).map((_, i) => Math.sin(i) * 1e3 + i);
+    const rows = new Float64Array(700 * 2000).map((_, i) => i % 977);
+    const ints = new Int32Array(2_500_000).map((_, i) => i * 7);
+    const f = await H5File.open(`${dir}/big.h5`, "create");
+    f.root.writeFloat64("flat", flat);
+    f.root.writeFloat64("rows", rows, { shape: [700, 2000], gzip: 4 });
+    f.root.writeInt32("ints", ints);
+    f.close();
+    const r = await H5File.open(`${dir}/big.h5`, "r");
+    try {
+      const a = r.root.dataset("flat")!.readNumeric();
+      assertEquals(a.shape, [n]);
+      assertEquals(a.data, flat);
+      const b = r.root.dataset("rows")!.readNumeric();
+      assertEquals(b.shape, [700, 2000]);
+      assertEquals(b.data, rows);
+      assertEquals(r.root.dataset("rows")!.filters().map((x) => x.name), [
+        "deflate",
+      ]);
+      const c = r.root.dataset("ints")!;
+      assertEquals(c.type, "int32");
+      assertEquals(c.readNumeric().data, Float64Array.from(ints));
+    } finally {
+      r.close();
+    }
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
