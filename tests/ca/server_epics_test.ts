@@ -354,3 +354,57 @@ Deno.test({
     assertEquals(got[4999], 4999 % 97);
   },
 });
+
+Deno.test({
+  name: "server: camonitor follows every type the server offers",
+  ignore,
+  async fn() {
+    await using f = await startFixture();
+    const names = [
+      "T:DOUBLE",
+      "T:FLOAT",
+      "T:LONG",
+      "T:SHORT",
+      "T:CHAR1",
+      "T:ENUM",
+      "T:STRING",
+      "T:WF:DOUBLE",
+      "T:WF:FLOAT",
+      "T:WF:LONG",
+      "T:WF:SHORT",
+      "T:WF:ENUM",
+      "T:WF:STRING",
+    ];
+    await using mon = Camonitor.start(names, { port: f.udpPort });
+    const initial = new Set<string>();
+    while (initial.size < names.length) {
+      initial.add((await mon.nextLine()).split(/\s+/)[0]);
+    }
+    assertEquals([...initial].sort(), [...names].sort());
+    const updates: [string, unknown, RegExp][] = [
+      ["T:DOUBLE", 8.5, /8.5\s*$/],
+      ["T:FLOAT", 0.25, /0.25\s*$/],
+      ["T:LONG", 77, /77\s*$/],
+      ["T:SHORT", -5, /-5\s*$/],
+      ["T:CHAR1", 66, /66\s*$/],
+      ["T:ENUM", "IDLE", /IDLE\s*$/],
+      ["T:STRING", "updated", /updated\s*$/],
+      ["T:WF:DOUBLE", [1, 2], / 2 1 2\s*$/],
+      ["T:WF:FLOAT", [0.5, 4], / 2 0.5 4\s*$/],
+      ["T:WF:LONG", [9, 8, 7], / 3 9 8 7\s*$/],
+      ["T:WF:SHORT", [3, 4], / 2 3 4\s*$/],
+      ["T:WF:ENUM", [2, 2, 0], / 3 C C A\s*$/],
+      ["T:WF:STRING", ["x", "y"], / 2 x y\s*$/],
+    ];
+    // camonitor subscribes with count 0: it shows the current (dynamic) length
+    for (const [name, value, shown] of updates) {
+      fixturePV(f, name).set(value as number);
+      const line = await mon.nextLine();
+      assert(
+        line.startsWith(name + " "),
+        `expected an update of ${name}, got ${line}`,
+      );
+      assertMatch(line, shown);
+    }
+  },
+});
