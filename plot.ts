@@ -125,29 +125,35 @@ export async function startPlotServer(
   const assets = options.assets ?? await loadAssets();
   const data = new PlotData(run, options);
   let port = 0;
+  let lastRequest = 0;
+  const handler = createHandler(data, { assets, port: () => port });
   const server = Deno.serve({
     hostname: "127.0.0.1",
     port: options.port ?? 0,
     onListen: () => {},
-  }, createHandler(data, { assets, port: () => port }));
+  }, (req) => {
+    lastRequest = performance.now();
+    return handler(req);
+  });
   port = server.addr.port;
-  // Compute every profile and fit in the background, one per macrotask, so
-  // that channel switches later are cache hits.
+  // Fit in the background what the file does not hold (profiles on another
+  // IOPS channel than the stored fit's), so that IOPS switches later are
+  // cache hits. It yields to the page: it runs only after 300 ms without a
+  // request, one fit per macrotask.
   let stop = false;
   const warm = (async () => {
-    // The initial IOPS channel first (struck switches), then the others.
-    const iopsOrder = [
-      options.iops,
-      ...data.iopsChannels.filter((i) => i !== options.iops),
-    ];
-    const pairs = iopsOrder.flatMap((i) =>
+    const pairs = data.run.scans.flatMap((scan) =>
       data.struckChannels.flatMap((s) =>
-        data.run.scans.map((scan) => [scan, s, i] as const)
+        data.iopsChannels
+          .filter((i) => scan.fits[s]?.iopsChannel !== i)
+          .map((i) => [scan, s, i] as const)
       )
     );
     for (const [scan, s, i] of pairs) {
-      if (stop) return;
-      await new Promise((r) => setTimeout(r, 0));
+      do {
+        if (stop) return;
+        await new Promise((r) => setTimeout(r, 100));
+      } while (performance.now() - lastRequest < 300);
       data.profile(scan, s, i);
     }
   })();
