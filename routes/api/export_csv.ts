@@ -26,12 +26,14 @@ export function exportCsvRoute(ctx: RouteContext): Response {
     const f = p.fit.ok ? gaussModel(p.fit, p.x[i]) : NaN;
     lines.push(`${p.x[i]},${p.y[i]},${f},${p.y[i] - f}`);
   }
-  const base = ctx.data.file.replace(/\.h5$/i, "");
+  const safe = (t: string) => t.replace(/[^A-Za-z0-9._-]/g, "_");
+  const base = safe(ctx.data.file.replace(/\.h5$/i, ""));
   return new Response(lines.join("\n") + "\n", {
     headers: {
       "content-type": "text/csv; charset=utf-8",
-      "content-disposition":
-        `attachment; filename="${base}_${scan.name}_${struck}_${iops}.csv"`,
+      "content-disposition": `attachment; filename="${base}_${scan.name}_${
+        safe(struck)
+      }_${safe(iops)}.csv"`,
       "cache-control": "no-store",
     },
   });
