@@ -114,8 +114,8 @@ export class CAClient {
       timeout: this.#config.timeout,
       nextId: () => this.#id(),
       search: (channel) => this.#startSearch(channel),
-      request: (channel, frame, timeout) =>
-        this.#request(channel, frame, timeout),
+      request: (channel, send, timeout) =>
+        this.#request(channel, send, timeout),
       registerSubscription: (id, sub) => {
         if (sub) this.#subs.set(id, sub);
         else this.#subs.delete(id);
@@ -312,7 +312,7 @@ export class CAClient {
 
   #request(
     channel: CAChannel,
-    frame: (ioid: number) => Uint8Array,
+    send: (circuit: Circuit, ioid: number) => void,
     timeout: number,
   ): Promise<DataResponse | WriteNotifyResponse> {
     const circuit = channel.circuit;
@@ -325,7 +325,7 @@ export class CAClient {
       this.#ops.set(ioid, { channel, resolve, reject, deadline, timeout });
       channel.ops.add(ioid);
       this.#armOpTimer(deadline);
-      circuit.send(frame(ioid));
+      send(circuit, ioid);
     });
   }
 

@@ -28,7 +28,7 @@ import type {
   PutOptions,
   PutValue,
 } from "./client_types.ts";
-import { DBE_ALARM, DBE_VALUE } from "./codec/constants.ts";
+import { Command, DBE_ALARM, DBE_VALUE } from "./codec/constants.ts";
 
 /** The client services a channel uses (implemented by CAClient). */
 export interface ChannelHost {
@@ -38,10 +38,10 @@ export interface ChannelHost {
   nextId(): number;
   /** Starts searching for the channel. */
   search(channel: CAChannel): void;
-  /** Sends a request and waits for the reply with id `ioid`. */
+  /** Sends a request (via `send`) and waits for the reply with id `ioid`. */
   request(
     channel: CAChannel,
-    frame: (ioid: number) => Uint8Array,
+    send: (circuit: Circuit, ioid: number) => void,
     timeout: number,
   ): Promise<DataResponse | WriteNotifyResponse>;
   /** Registers or drops a subscription id. */
@@ -117,7 +117,9 @@ export class Subscription {
     if (!ecaSuccess(msg.status)) return;
     let data: DbrData;
     try {
-      data = decodeDbr(msg.dataType, msg.count, msg.payload, { inPlace: true });
+      data = decodeDbr(msg.dataType, msg.count, msg.payload, {
+        inPlace: ownsBuffer(msg.payload),
+      });
     } catch {
       return; // a malformed update is dropped; the next one will do
     }
@@ -303,14 +305,8 @@ export class CAChannel extends EventTarget {
     const sid = this.#sid;
     const reply = await this.#host.request(
       this,
-      (ioid) =>
-        encodeRequest({
-          command: "READ_NOTIFY",
-          dataType,
-          count,
-          sid,
-          ioid,
-        }),
+      (circuit, ioid) =>
+        circuit.sendHeader(Command.READ_NOTIFY, dataType, count, sid, ioid),
       remaining(timeout, start),
     ) as DataResponse;
     if (!ecaSuccess(reply.status)) throw new CAError(this.name, reply.status);
@@ -318,7 +314,7 @@ export class CAChannel extends EventTarget {
       return toCAValue(
         this.name,
         decodeDbr(reply.dataType, reply.count, reply.payload, {
-          inPlace: true,
+          inPlace: ownsBuffer(reply.payload),
         }),
       );
     } catch (error) {
@@ -365,15 +361,15 @@ export class CAChannel extends EventTarget {
     }
     const reply = await this.#host.request(
       this,
-      (ioid) =>
-        encodeRequest({
+      (circuit, ioid) =>
+        circuit.send(encodeRequest({
           command: "WRITE_NOTIFY",
           dataType,
           count,
           sid,
           ioid,
           payload,
-        }),
+        })),
       remaining(timeout, start),
     );
     if (!ecaSuccess(reply.status)) throw new CAError(this.name, reply.status);
@@ -496,6 +492,16 @@ export class CAChannel extends EventTarget {
     this.#host.forget(this);
     this.#circuit = undefined;
   }
+}
+
+/**
+ * Whether a payload is the whole of its buffer (a large one the frame reader
+ * allocated for it): only then may decoding swap bytes in place and hand out
+ * a view, without pinning a buffer shared with other messages.
+ */
+function ownsBuffer(payload: Uint8Array): boolean {
+  return payload.byteOffset === 0 &&
+    payload.byteLength === payload.buffer.byteLength;
 }
 
 function remaining(timeout: number, start: number): number {

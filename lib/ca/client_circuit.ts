@@ -13,6 +13,8 @@ import {
   decodeResponse,
   encodeRequest,
   FrameReader,
+  HEADER_SIZE,
+  writeHeader,
 } from "./codec/mod.ts";
 
 /** What a circuit reports to its owner. */
@@ -49,7 +51,9 @@ export class Circuit {
   #handlers: CircuitHandlers;
   #reader: FrameReader;
   #queue: Uint8Array[] = [];
-  #queued = 0;
+  #out = new Uint8Array(16 * 1024);
+  #outView = new DataView(this.#out.buffer);
+  #outLen = 0;
   #flushing = false;
   #closed = false;
   #lastReceive = performance.now();
@@ -130,8 +134,59 @@ export class Circuit {
   /** Queues a frame; frames queued in the same tick go out in one write. */
   send(frame: Uint8Array): void {
     if (this.#closed) return;
-    this.#queue.push(frame);
-    this.#queued += frame.length;
+    if (frame.length >= 64 * 1024) {
+      // big payload: queue it as is rather than copying it
+      this.#takeBuffered();
+      this.#queue.push(frame);
+    } else {
+      this.#reserve(frame.length).set(frame, this.#outLen - frame.length);
+    }
+    this.#schedule();
+  }
+
+  /** Queues a payload-less message written straight into the send buffer. */
+  sendHeader(
+    command: number,
+    dataType: number,
+    dataCount: number,
+    param1: number,
+    param2: number,
+  ): void {
+    if (this.#closed) return;
+    this.#reserve(HEADER_SIZE);
+    writeHeader(this.#outView, this.#outLen - HEADER_SIZE, {
+      command,
+      dataType,
+      dataCount,
+      param1,
+      param2,
+      payloadSize: 0,
+    });
+    this.#schedule();
+  }
+
+  /** Grows the send buffer by `n` bytes (returns it; new bytes at the end). */
+  #reserve(n: number): Uint8Array {
+    if (this.#outLen + n > this.#out.length) {
+      const grown = new Uint8Array(
+        Math.max(this.#out.length * 2, this.#outLen + n),
+      );
+      grown.set(this.#out.subarray(0, this.#outLen));
+      this.#out = grown;
+      this.#outView = new DataView(grown.buffer);
+    }
+    this.#outLen += n;
+    return this.#out;
+  }
+
+  /** Moves the buffered bytes into the write queue. */
+  #takeBuffered(): void {
+    if (this.#outLen === 0) return;
+    this.#queue.push(this.#out.slice(0, this.#outLen));
+    this.#outLen = 0;
+  }
+
+  #schedule(): void {
     if (!this.#flushing) {
       this.#flushing = true;
       queueMicrotask(() => this.#flush());
@@ -140,24 +195,16 @@ export class Circuit {
 
   async #flush(): Promise<void> {
     try {
-      while (this.#queue.length > 0 && !this.#closed) {
+      while (!this.#closed) {
+        this.#takeBuffered();
+        if (this.#queue.length === 0) break;
         const frames = this.#queue;
-        const total = this.#queued;
         this.#queue = [];
-        this.#queued = 0;
-        let data: Uint8Array;
-        if (frames.length === 1) data = frames[0];
-        else {
-          data = new Uint8Array(total);
-          let o = 0;
-          for (const f of frames) {
-            data.set(f, o);
-            o += f.length;
+        for (const data of frames) {
+          let written = 0;
+          while (written < data.length) {
+            written += await this.#conn.write(data.subarray(written));
           }
-        }
-        let written = 0;
-        while (written < data.length) {
-          written += await this.#conn.write(data.subarray(written));
         }
       }
     } catch (error) {
@@ -235,6 +282,7 @@ export class Circuit {
     this.#closed = true;
     if (this.#echoTimer !== undefined) clearTimeout(this.#echoTimer);
     this.#queue = [];
+    this.#outLen = 0;
     try {
       this.#conn.close();
     } catch { /* already closed */ }

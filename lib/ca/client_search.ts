@@ -38,6 +38,34 @@ interface BeaconState {
   interval?: number;
 }
 
+/**
+ * Tells beacon anomalies from regular beacons, per server: a server seen for
+ * the first time, a beacon id out of sequence (the server restarted), or an
+ * interval much shorter (a restart's fast beacons) or much longer (the
+ * server was stopped or unreachable) than the previous one.
+ */
+export class BeaconTracker {
+  #servers = new Map<string, BeaconState>();
+
+  /** Records a beacon of `server` at `now` ms; true when it is an anomaly. */
+  observe(server: string, id: number, now: number): boolean {
+    const last = this.#servers.get(server);
+    if (!last) {
+      this.#servers.set(server, { id, at: now });
+      return true;
+    }
+    const interval = now - last.at;
+    let anomaly = id !== ((last.id + 1) >>> 0) && id !== last.id;
+    if (!anomaly && last.interval !== undefined) {
+      anomaly = interval < last.interval * 0.8 || interval > last.interval * 3;
+    }
+    last.interval = interval;
+    last.id = id;
+    last.at = now;
+    return anomaly;
+  }
+}
+
 /** First search interval in seconds; it doubles up to maxSearchPeriod. */
 const INITIAL_PERIOD = 0.03;
 /** Largest search datagram (MAX_UDP_SEND of libca). */
@@ -53,7 +81,7 @@ export class SearchEngine {
   #timer?: ReturnType<typeof setTimeout>;
   #timerDue = Infinity;
   #sequence = 0;
-  #beacons = new Map<string, BeaconState>();
+  #beacons = new BeaconTracker();
   #repeaterConfirmed = false;
   #repeaterTimer?: ReturnType<typeof setTimeout>;
   #repeaterTries = 0;
@@ -244,25 +272,11 @@ export class SearchEngine {
   }
 
   #beacon(host: string, port: number, id: number): void {
-    const key = `${host}:${port}`;
-    const now = performance.now();
-    const last = this.#beacons.get(key);
-    let anomaly = false;
-    if (!last) {
-      anomaly = true;
-      this.#beacons.set(key, { id, at: now });
-    } else {
-      const interval = now - last.at;
-      if (id !== ((last.id + 1) >>> 0) && id !== last.id) anomaly = true;
-      else if (last.interval !== undefined) {
-        if (interval < last.interval * 0.8 || interval > last.interval * 3) {
-          anomaly = true;
-        }
-      }
-      last.interval = interval;
-      last.id = id;
-      last.at = now;
-    }
+    const anomaly = this.#beacons.observe(
+      `${host}:${port}`,
+      id,
+      performance.now(),
+    );
     if (anomaly && this.#pending.size > 0) this.resetBackoff();
   }
 

@@ -10,6 +10,7 @@ import {
   encodeResponse,
   splitDatagram,
 } from "../../lib/ca/mod.ts";
+import { BeaconTracker } from "../../lib/ca/client_search.ts";
 import { freePort } from "../support/epics.ts";
 import { assert, assertEquals } from "../support/assert.ts";
 
@@ -85,13 +86,10 @@ Deno.test("beacons on the repeater port: a new server restarts the search", asyn
     const ms = sink.times[before] - sentAt;
     console.log(`search ${ms.toFixed(0)} ms after a new server's beacon`);
     assert(ms < 200);
-    // a regular next beacon is no anomaly
-    await new Promise((r) => setTimeout(r, 100));
-    const settled = sink.times.length;
+    // a restarted server (beacon id back to 0 after 1) is one
     sender.send(beacon(1), beaconPort, "127.0.0.1");
-    await new Promise((r) => setTimeout(r, 100));
-    assertEquals(sink.times.length, settled);
-    // a restarted server (beacon id back to 0) is one
+    await new Promise((r) => setTimeout(r, 1000));
+    const settled = sink.times.length;
     sender.send(beacon(0), beaconPort, "127.0.0.1");
     await until(
       () => sink.times.length > settled,
@@ -145,4 +143,18 @@ Deno.test("beacons through a CA repeater the client registered with", async () =
     await close(repeater);
     await close(sink.socket);
   }
+});
+
+Deno.test("beacons: what counts as an anomaly", () => {
+  const t = new BeaconTracker();
+  assertEquals(t.observe("a:1", 5, 0), true, "first beacon of a server");
+  assertEquals(t.observe("a:1", 6, 1000), false, "next in sequence");
+  assertEquals(t.observe("a:1", 7, 2000), false, "same period");
+  assertEquals(t.observe("a:1", 8, 4000), false, "period doubling");
+  assertEquals(t.observe("a:1", 9, 4500), true, "much shorter period");
+  assertEquals(t.observe("a:1", 10, 5000), false);
+  assertEquals(t.observe("a:1", 11, 9000), true, "back after a silence");
+  assertEquals(t.observe("a:1", 0, 10000), true, "id restarted");
+  assertEquals(t.observe("b:2", 0, 10000), true, "another server");
+  assertEquals(t.observe("a:1", 0, 11000), false, "a repeated id is tolerated");
 });

@@ -33,7 +33,11 @@ export interface HeaderFields {
 export interface RawMessage extends HeaderFields {
   /** Payload size from the header (= payload.length). */
   payloadSize: number;
-  /** The payload bytes (padding included); never reused by the reader. */
+  /**
+   * The payload bytes (padding included); never reused by the reader. Small
+   * payloads completed by the same chunk share one buffer (disjoint views);
+   * a large one has a buffer of its own.
+   */
   payload: Uint8Array;
 }
 
@@ -240,6 +244,8 @@ export class FrameReader {
   #parse(out: RawMessage[]): void {
     const buf = this.#buf;
     const view = new DataView(buf.buffer, buf.byteOffset, this.#len);
+    const first = out.length;
+    const starts: number[] = [];
     let p = 0;
     while (this.#len - p >= HEADER_SIZE) {
       const avail = this.#len - p;
@@ -259,30 +265,38 @@ export class FrameReader {
           }) announces a ${payloadSize}-byte payload; expected at most ${this.#max} bytes`,
         );
       }
-      const fields: HeaderFields = {
+      const complete = avail >= hsize + payloadSize;
+      if (!complete && payloadSize < BIG_PAYLOAD) break;
+      const msg: RawMessage = {
         command: view.getUint16(p),
+        payloadSize,
         dataType: view.getUint16(p + 4),
         dataCount,
         param1: view.getUint32(p + 8),
         param2: view.getUint32(p + 12),
+        payload: EMPTY,
       };
-      if (avail >= hsize + payloadSize) {
-        const start = p + hsize;
-        out.push({
-          ...fields,
-          payloadSize,
-          payload: buf.slice(start, start + payloadSize),
-        });
+      if (complete) {
+        out.push(msg);
+        starts.push(p + hsize);
         p += hsize + payloadSize;
         continue;
       }
-      if (payloadSize >= BIG_PAYLOAD) {
-        const payload = new Uint8Array(payloadSize);
-        payload.set(buf.subarray(p + hsize, this.#len));
-        this.#big = { ...fields, payload, filled: avail - hsize };
-        p = this.#len;
-      }
+      const payload = new Uint8Array(payloadSize);
+      payload.set(buf.subarray(p + hsize, this.#len));
+      this.#big = { ...msg, payload, filled: avail - hsize };
+      p = this.#len;
       break;
+    }
+    if (starts.length > 0) {
+      // one allocation for all payloads completed by this chunk
+      const end = starts.at(-1)! + out.at(-1)!.payloadSize;
+      const slab = buf.slice(starts[0], end);
+      for (let i = 0; i < starts.length; i++) {
+        const m = out[first + i];
+        const at = starts[i] - starts[0];
+        m.payload = slab.subarray(at, at + m.payloadSize);
+      }
     }
     if (p > 0) {
       buf.copyWithin(0, p, this.#len);
@@ -293,6 +307,8 @@ export class FrameReader {
     }
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 function finish(big: PendingBig): RawMessage {
   return {
