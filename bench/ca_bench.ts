@@ -9,6 +9,7 @@
  * @module
  */
 import { CAClient } from "../lib/ca/client.ts";
+import { CAServer } from "../lib/ca/server.ts";
 import { epicsCacheDir } from "../tests/support/refs.ts";
 import {
   caClientEnv,
@@ -143,6 +144,7 @@ async function main(): Promise<void> {
   const ioc = await SoftIoc.start();
   port = ioc.port;
   const rows: Row[] = [];
+  const rsrv: Record<string, number> = {};
   const client = new CAClient({
     addrList: [`127.0.0.1:${port}`],
     autoAddrList: false,
@@ -155,6 +157,7 @@ async function main(): Promise<void> {
     // 1. 1e6-element DOUBLE waveform get
     const c = (await libca(["wfget", big, String(WF_RUNS + 2)]))[0];
     const cMs = median((c.ms as number[]).slice(2));
+    rsrv.wf = cMs;
     const fMs: number[] = [];
     for (let i = 0; i < WF_RUNS + 2; i++) {
       const t0 = performance.now();
@@ -206,6 +209,7 @@ async function main(): Promise<void> {
     // 3. sequential scalar gets
     const ai = ioc.pv("AI");
     const seqC = (await libca(["seq", ai, String(SEQ_N)]))[0];
+    rsrv.seq = SEQ_N / ((seqC.ms as number) / 1000);
     await client.get(ai);
     let t0 = performance.now();
     for (let i = 0; i < SEQ_N; i++) await client.get(ai);
@@ -230,7 +234,7 @@ async function main(): Promise<void> {
     rows.push({
       metric: `${PIPE_N} pipelined gets`,
       fws: (PIPE_N * PIPE_ROUNDS) / (pipeF / 1000),
-      libca: (pipeC.n as number) / ((pipeC.ms as number) / 1000),
+      libca: rsrv.pipe = (pipeC.n as number) / ((pipeC.ms as number) / 1000),
       unit: "gets/s",
       kind: "rate",
       limit: 1,
@@ -238,16 +242,9 @@ async function main(): Promise<void> {
 
     // 5. monitor updates/s with none lost (a libca writer puts 1..N as fast as it can)
     const ao = ioc.pv("AO:FREE");
-    const monC = await monitorRun(ao, async () => {
-      const mon = spawnC(["monitor", ao, String(MON_N), "60"]);
-      const lines = readLines(mon.stdout);
-      await lines.next(); // ready
-      return async () => {
-        const res = JSON.parse((await lines.next()).value as string);
-        await mon.status;
-        return res as { received: number; lost: number; ms: number };
-      };
-    });
+    const monC = await libcaMonitor(ao);
+    rsrv.mon = monC.received / (monC.ms / 1000);
+    rsrv.monLost = monC.lost;
     const monF = await monitorRun(ao, async () => {
       let received = -1;
       let lost = 0;
@@ -296,6 +293,103 @@ async function main(): Promise<void> {
     await ioc.close();
   }
   printTable(rows);
+  printServerTable(await serverRows(rsrv));
+}
+
+async function libcaMonitor(
+  pv: string,
+): Promise<{ received: number; lost: number; ms: number }> {
+  return await monitorRun(pv, async () => {
+    const mon = spawnC(["monitor", pv, String(MON_N), "60"]);
+    const lines = readLines(mon.stdout);
+    await lines.next(); // ready
+    return async () => {
+      const res = JSON.parse((await lines.next()).value as string);
+      await mon.status;
+      return res as { received: number; lost: number; ms: number };
+    };
+  });
+}
+
+/** libca against our server vs libca against softIoc (rsrv). */
+async function serverRows(rsrv: Record<string, number>): Promise<Row[]> {
+  const server = new CAServer({
+    serverPort: 0,
+    udpPort: 0,
+    intfAddrList: ["127.0.0.1"],
+    beaconAddrList: ["127.0.0.1"],
+    beaconPort: 1,
+    maxArrayBytes: MAX_ARRAY_BYTES,
+  });
+  server.addPV("B:WF:BIG", {
+    type: "double",
+    count: BIG,
+    value: Float64Array.from({ length: BIG }, (_, i) => i * 0.5),
+  });
+  server.addPV("B:AI", { type: "double", value: 3.14159 });
+  server.addPV("B:AO:FREE", { type: "double" });
+  const saved = port;
+  try {
+    port = (await server.start()).udpPort;
+    const wf = (await libca(["wfget", "B:WF:BIG", String(WF_RUNS + 2)]))[0];
+    const seq = (await libca(["seq", "B:AI", String(SEQ_N)]))[0];
+    const pipe =
+      (await libca(["pipe", "B:AI", String(PIPE_N), String(PIPE_ROUNDS)]))[0];
+    const mon = await libcaMonitor("B:AO:FREE");
+    return [
+      {
+        metric: "libca: 1e6 DOUBLE waveform get (median)",
+        fws: median((wf.ms as number[]).slice(2)),
+        libca: rsrv.wf,
+        unit: "ms",
+        kind: "time",
+        limit: 1.5,
+      },
+      {
+        metric: "libca: sequential scalar gets",
+        fws: SEQ_N / ((seq.ms as number) / 1000),
+        libca: rsrv.seq,
+        unit: "gets/s",
+        kind: "rate",
+        limit: 1,
+      },
+      {
+        metric: `libca: ${PIPE_N} pipelined gets`,
+        fws: (pipe.n as number) / ((pipe.ms as number) / 1000),
+        libca: rsrv.pipe,
+        unit: "gets/s",
+        kind: "rate",
+        limit: 1,
+      },
+      {
+        metric: "libca: monitor updates at the writer's pace",
+        fws: mon.received / (mon.ms / 1000),
+        libca: rsrv.mon,
+        unit: "updates/s",
+        kind: "rate",
+        limit: 1,
+        note: `lost: fws server ${mon.lost}, softIoc ${rsrv.monLost}`,
+      },
+    ];
+  } finally {
+    port = saved;
+    await server.close();
+  }
+}
+
+function printServerTable(rows: Row[]): void {
+  console.log(
+    `\nCA server: libca (EPICS 7.0.3.1) against the fws server vs against softIoc (rsrv)\n`,
+  );
+  console.log("| metric | fws server | softIoc | unit | fws/softIoc |");
+  console.log("| --- | ---: | ---: | --- | ---: |");
+  for (const r of rows) {
+    console.log(
+      `| ${r.metric}${r.note ? ` (${r.note})` : ""} | ${fmt(r.fws)} | ${
+        fmt(r.libca)
+      } | ${r.unit} | ${(r.fws / r.libca).toFixed(2)} |`,
+    );
+  }
 }
 
 async function monitorRun(

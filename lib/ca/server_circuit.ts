@@ -95,6 +95,7 @@ export class ServerCircuit {
   #eventsOn = true;
   #out: Uint8Array[] = [];
   #batching = false;
+  #flushScheduled = false;
   #closed = false;
   #closeReason?: string;
   /** Client's CA minor version, host and user names (after they are sent). */
@@ -264,19 +265,29 @@ export class ServerCircuit {
     });
     this.#out.push(header);
     if (payload && size > 0) this.#out.push(payload);
-    if (!this.#batching) this.#flush();
+    if (!this.#batching) this.#scheduleFlush();
   }
 
   #send(bytes: Uint8Array): void {
     this.#out.push(bytes);
-    if (!this.#batching) this.#flush();
+    if (!this.#batching) this.#scheduleFlush();
+  }
+
+  #scheduleFlush(): void {
+    // replies and monitor updates of the same tick go out in one write
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => {
+      this.#flushScheduled = false;
+      this.#flush();
+    });
   }
 
   #flush(): void {
     if (this.#out.length === 0 || this.#closed) return;
     const out = this.#out;
     this.#out = [];
-    this.#transport.send(out);
+    this.#transport.send(coalesce(out));
   }
 
   #error(raw: RawMessage, cid: number, status: string, message: string): void {
@@ -566,6 +577,42 @@ export class ServerCircuit {
       },
     );
   }
+}
+
+/** Chunks at least this big are written as they are, smaller ones merged. */
+const MERGE_LIMIT = 64 * 1024;
+
+/** Merges runs of small chunks into single buffers (fewer socket writes). */
+function coalesce(chunks: Uint8Array[]): Uint8Array[] {
+  if (chunks.length === 1) return chunks;
+  const out: Uint8Array[] = [];
+  let run: Uint8Array[] = [];
+  let runBytes = 0;
+  const endRun = (): void => {
+    if (run.length === 1) out.push(run[0]);
+    else if (run.length > 1) {
+      const merged = new Uint8Array(runBytes);
+      let o = 0;
+      for (const c of run) {
+        merged.set(c, o);
+        o += c.length;
+      }
+      out.push(merged);
+    }
+    run = [];
+    runBytes = 0;
+  };
+  for (const c of chunks) {
+    if (c.length >= MERGE_LIMIT) {
+      endRun();
+      out.push(c);
+    } else {
+      run.push(c);
+      runBytes += c.length;
+    }
+  }
+  endRun();
+  return out;
 }
 
 function statusOf(error: unknown): number {
