@@ -44,34 +44,32 @@ Options:
   --no-open            do not open a browser; just print the URL
   -h, --help           show this help`;
 
-/** The page's embedded assets, relative to this module. */
-const ASSET_URLS = {
-  bundleJs: new URL("./static/islands/bundle.js", import.meta.url),
-  bundleCss: new URL("./static/islands/bundle.css", import.meta.url),
-  styleCss: new URL("./static/style.css", import.meta.url),
-};
+/** Where the page's assets live: `static/` next to this module. */
+const STATIC_DIR = new URL("./static/", import.meta.url);
 
 /**
- * Reads the page assets. A missing bundle is an error that says how to make
- * it (`deno task bundle`).
+ * Reads the page assets from `dir` (default: `static/` next to this module,
+ * which `deno compile --include static/` embeds). A missing bundle is an
+ * error that says how to make it (`deno task bundle`).
  */
-export async function loadAssets(): Promise<Assets> {
-  const read = async (url: URL): Promise<Uint8Array> => {
+export async function loadAssets(dir: URL = STATIC_DIR): Promise<Assets> {
+  const read = async (name: string): Promise<Uint8Array> => {
+    const url = new URL(name, dir);
     try {
       return await Deno.readFile(url);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) {
         throw new Error(
-          `the page bundle ${url.pathname} is missing; build it with \`deno task bundle\``,
+          `the page asset ${url.pathname} is missing; build the islands with \`deno task bundle\``,
         );
       }
       throw error;
     }
   };
   return {
-    bundleJs: await read(ASSET_URLS.bundleJs),
-    bundleCss: await read(ASSET_URLS.bundleCss),
-    styleCss: await read(ASSET_URLS.styleCss),
+    bundleJs: await read("islands/bundle.js"),
+    bundleCss: await read("islands/bundle.css"),
+    styleCss: await read("style.css"),
   };
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 import type { JSX } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import {
   fetchColumns,
@@ -18,7 +18,7 @@ import {
   scan,
   struck,
 } from "./shared/state.ts";
-import { UPlotChart } from "./shared/uplot_chart.tsx";
+import { exportPng, UPlotChart } from "./shared/uplot_chart.tsx";
 
 function RawTrace(
   props: {
@@ -35,6 +35,7 @@ function RawTrace(
   >(null);
   const [data, setData] = useState<uPlot.AlignedData | null>(null);
   const [info, setInfo] = useState("");
+  const chart = useRef<uPlot | null>(null);
   const zoom = zoomed?.key === key ? zoomed.range : null;
   const ready = profileReady(struck.value, iops.value);
   useEffect(() => {
@@ -70,6 +71,7 @@ function RawTrace(
         optionsKey={`${props.group}/${units}`}
         data={data}
         onZoom={(r) => setZoomed(r ? { key, range: r } : null)}
+        onChart={(u) => chart.current = u}
         options={() => ({
           scales: { x: { time: false } },
           axes: [{ label: "sample" }, {
@@ -88,7 +90,24 @@ function RawTrace(
           ],
         })}
       />
-      <p class="hint">{props.channel}: {info}</p>
+      <p class="hint">
+        {props.channel}: {info}{" "}
+        <button
+          type="button"
+          id={`png-raw-${props.group}`}
+          onClick={() =>
+            chart.current &&
+            exportPng(
+              chart.current,
+              `${
+                state.file.replace(/\.h5$/, "")
+              }_scan_${props.scan}_raw_${props.channel}.png`,
+              `${state.file} scan ${props.scan} raw ${props.channel}`,
+            )}
+        >
+          Save PNG
+        </button>
+      </p>
     </div>
   );
 }

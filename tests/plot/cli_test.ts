@@ -4,7 +4,7 @@
  * browser opener, Ctrl-C, and a file written by h5py.
  */
 import { writeScanFile } from "../../lib/hdf5/mod.ts";
-import { scannerIndexFromName } from "../../plot.ts";
+import { loadAssets, scannerIndexFromName } from "../../plot.ts";
 import {
   assert,
   assertAlmostEquals,
@@ -229,4 +229,22 @@ Deno.test({
       }
     });
   },
+});
+
+Deno.test("a missing page bundle is one clear error naming the fix", async () => {
+  await withTmp(async (dir) => {
+    await Deno.writeTextFile(`${dir}/style.css`, "body {}");
+    const error = await loadAssets(new URL(`file://${dir}/`)).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    assert(error, "loadAssets must reject");
+    assertMatch(
+      error.message,
+      /^the page asset .*\/islands\/bundle\.js is missing; build the islands with `deno task bundle`$/,
+    );
+  });
+  await ensureBundle();
+  const assets = await loadAssets();
+  assert(assets.bundleJs.length > 10_000 && assets.styleCss.length > 100);
 });
