@@ -10,12 +10,10 @@
  */
 import { CAClient } from "../lib/ca/client.ts";
 import { CAServer } from "../lib/ca/server.ts";
-import { epicsCacheDir } from "../tests/support/refs.ts";
 import {
+  buildCaBench,
   caClientEnv,
   caput,
-  epicsIncludeDir,
-  epicsLibDir,
   MAX_ARRAY_BYTES,
   SoftIoc,
 } from "../tests/support/epics.ts";
@@ -33,41 +31,6 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Compiles bench/c/ca_bench.c against the EPICS build (cached). */
-async function buildC(): Promise<string> {
-  const src = new URL("./c/ca_bench.c", import.meta.url).pathname;
-  const out = `${epicsCacheDir()}/../bin/ca_bench`;
-  const srcTime = (await Deno.stat(src)).mtime?.getTime() ?? 0;
-  const outTime = await Deno.stat(out).then(
-    (s) => s.mtime?.getTime() ?? 0,
-    () => 0,
-  );
-  if (outTime > srcTime) return out;
-  await Deno.mkdir(`${epicsCacheDir()}/../bin`, { recursive: true });
-  const inc = epicsIncludeDir();
-  const r = await new Deno.Command("gcc", {
-    args: [
-      "-O2",
-      src,
-      `-I${inc}`,
-      `-I${inc}/os/Linux`,
-      `-I${inc}/compiler/gcc`,
-      `-L${epicsLibDir()}`,
-      `-Wl,-rpath,${epicsLibDir()}`,
-      "-lca",
-      "-lCom",
-      "-o",
-      out,
-    ],
-  }).output();
-  if (!r.success) {
-    throw new Error(
-      `gcc failed on ${src}:\n${new TextDecoder().decode(r.stderr)}`,
-    );
-  }
-  return out;
 }
 
 let cBin = "";
@@ -139,7 +102,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  cBin = await buildC();
+  cBin = await buildCaBench();
   Deno.env.set("EPICS_CA_MAX_ARRAY_BYTES", String(MAX_ARRAY_BYTES));
   const ioc = await SoftIoc.start();
   port = ioc.port;
@@ -152,7 +115,7 @@ async function main(): Promise<void> {
   });
   try {
     const big = ioc.pv("WF:BIG");
-    await libca(["fill", big, String(BIG)]);
+    await ioc.fillBig(BIG);
 
     // 1. 1e6-element DOUBLE waveform get
     const c = (await libca(["wfget", big, String(WF_RUNS + 2)]))[0];

@@ -56,6 +56,48 @@ export function epicsIncludeDir(): string {
 }
 
 /**
+ * Compiles `bench/c/ca_bench.c` (a small libca program: gets, puts,
+ * monitors, array fill) against the EPICS build once; returns its path.
+ * Needs gcc.
+ */
+export async function buildCaBench(): Promise<string> {
+  const src = new URL("../../bench/c/ca_bench.c", import.meta.url).pathname;
+  const dir = `${epicsCacheDir()}/../bin`;
+  const out = `${dir}/ca_bench`;
+  const srcTime = (await Deno.stat(src)).mtime?.getTime() ?? 0;
+  const outTime = await Deno.stat(out).then(
+    (s) => s.mtime?.getTime() ?? 0,
+    () => 0,
+  );
+  if (outTime > srcTime) return out;
+  await Deno.mkdir(dir, { recursive: true });
+  const inc = epicsIncludeDir();
+  const tmp = `${out}.${Deno.pid}`;
+  const r = await new Deno.Command("gcc", {
+    args: [
+      "-O2",
+      src,
+      `-I${inc}`,
+      `-I${inc}/os/Linux`,
+      `-I${inc}/compiler/gcc`,
+      `-L${epicsLibDir()}`,
+      `-Wl,-rpath,${epicsLibDir()}`,
+      "-lca",
+      "-lCom",
+      "-o",
+      tmp,
+    ],
+  }).output();
+  if (!r.success) {
+    throw new Error(
+      `gcc failed on ${src}:\n${new TextDecoder().decode(r.stderr)}`,
+    );
+  }
+  await Deno.rename(tmp, out); // atomic: parallel callers never see half a file
+  return out;
+}
+
+/**
  * A port free for both TCP and UDP on 127.0.0.1 right now (CA uses the same
  * number for the server's TCP port and its UDP search port).
  */
@@ -245,6 +287,28 @@ export class SoftIoc {
         this.#output += decoder.decode(chunk, { stream: true });
       }
       for (const listener of this.#outputListeners) listener();
+    }
+  }
+
+  /**
+   * Writes 0, 0.5, 1, … ((n−1)/2) into `WF:BIG` with libca (the waveform is
+   * empty after start; softIoc cannot initialise 1e6 elements from a db).
+   */
+  async fillBig(n = 1_000_000): Promise<void> {
+    const bin = await buildCaBench();
+    const r = await new Deno.Command(bin, {
+      args: ["fill", this.pv("WF:BIG"), String(n)],
+      env: { ...baseEnv(), ...caClientEnv(this.port) },
+      clearEnv: true,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!r.success) {
+      throw new Error(
+        `fillBig: ca_bench fill failed: ${
+          stripRepeaterNoise(new TextDecoder().decode(r.stderr))
+        }`,
+      );
     }
   }
 
