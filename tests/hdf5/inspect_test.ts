@@ -1,9 +1,9 @@
 import { writeScanFile } from "../../lib/hdf5/mod.ts";
 import {
   formatReport,
-  inspectMain,
   type InspectReport,
   inspectReport,
+  runInspect,
 } from "../../lib/hdf5/inspect.ts";
 import { UsageError } from "../../lib/cli.ts";
 import { summarizeFits } from "../../lib/analysis/mod.ts";
@@ -15,7 +15,7 @@ import {
 } from "../support/assert.ts";
 import { makeRun, tempDir } from "./fixtures.ts";
 
-/** Runs inspectMain capturing console.log / console.error. */
+/** Runs runInspect capturing console.log / console.error. */
 async function capture(
   args: string[],
 ): Promise<{ code: number; out: string; err: string }> {
@@ -26,7 +26,7 @@ async function capture(
   console.log = (...a: unknown[]) => out.push(a.join(" "));
   console.error = (...a: unknown[]) => err.push(a.join(" "));
   try {
-    const code = await inspectMain(args);
+    const code = await runInspect(args);
     return { code, out: out.join("\n"), err: err.join("\n") };
   } finally {
     console.log = log;
@@ -185,11 +185,47 @@ Deno.test("inspect: --help, and usage errors are UsageError", async () => {
   const help = await capture(["--help"]);
   assertEquals(help.code, 0);
   assertMatch(help.out, /^Usage: fws inspect <file\.h5> \[--json\]/);
-  await assertRejects(() => inspectMain([]), /fws inspect: missing file\.h5/);
-  const e = await assertRejects(() => inspectMain(["a.h5", "--bogus"]));
+  await assertRejects(() => runInspect([]), /fws inspect: missing file\.h5/);
+  const e = await assertRejects(() => runInspect(["a.h5", "--bogus"]));
   assert(e instanceof UsageError);
   await assertRejects(
-    () => inspectMain(["a.h5", "b.h5"]),
+    () => runInspect(["a.h5", "b.h5"]),
     /unexpected argument 'b\.h5'/,
   );
+});
+
+Deno.test("fws inspect through main.ts (restricted to read, env, sys): exit codes and output", async () => {
+  const dir = tempDir();
+  try {
+    const path = await writeScanFile(`${dir}/m.h5`, makeRun(1));
+    const main = new URL("../../main.ts", import.meta.url).pathname;
+    const config = new URL("../../deno.json", import.meta.url).pathname;
+    const fws = async (...args: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--quiet", `--config=${config}`, "-P=fws", main, ...args],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const d = new TextDecoder();
+      return {
+        code: out.code,
+        out: d.decode(out.stdout),
+        err: d.decode(out.stderr).replace(
+          /.*Permissions in the config.*\n/g,
+          "",
+        ),
+      };
+    };
+    const ok = await fws("inspect", path, "--json");
+    assertEquals([ok.code, ok.err], [0, ""]);
+    assertEquals(JSON.parse(ok.out).scans.length, 1);
+    const bad = await fws("inspect", `${dir}/missing.h5`);
+    assertEquals(bad.code, 1);
+    assertEquals(bad.err, `fws inspect: ${dir}/missing.h5: no such file\n`);
+    const usage = await fws("inspect");
+    assertEquals(usage.code, 2);
+    assertMatch(usage.err, /^fws inspect: missing file\.h5/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
