@@ -94,6 +94,7 @@ export class ServerCircuit {
   #nextSid = 1;
   #eventsOn = true;
   #out: Uint8Array[] = [];
+  #outBytes = 0;
   #batching = false;
   #flushScheduled = false;
   #closed = false;
@@ -138,6 +139,11 @@ export class ServerCircuit {
   /** Live subscriptions. */
   get subscriptionCount(): number {
     return this.#subs.size;
+  }
+
+  /** Reply bytes not yet sent: queued here and in the transport. */
+  get queuedBytes(): number {
+    return this.#outBytes + this.#transport.backlog;
   }
 
   /** Bytes held by the frame reader (a partial message). */
@@ -200,12 +206,13 @@ export class ServerCircuit {
     this.#channels.clear();
     this.#dirty.clear();
     this.#out = [];
+    this.#outBytes = 0;
   }
 
   /** @internal a subscription's PV posted an event. */
   post(sub: Subscription): void {
     if (this.#closed) return;
-    if (!this.#eventsOn || this.#transport.backlog > CIRCUIT_HIGH_WATER) {
+    if (!this.#eventsOn || this.queuedBytes > CIRCUIT_HIGH_WATER) {
       this.#dirty.add(sub);
       return;
     }
@@ -216,7 +223,7 @@ export class ServerCircuit {
   #flushDirty(): void {
     if (this.#closed || !this.#eventsOn) return;
     for (const sub of this.#dirty) {
-      if (this.#transport.backlog > CIRCUIT_HIGH_WATER) break;
+      if (this.queuedBytes > CIRCUIT_HIGH_WATER) break;
       this.#dirty.delete(sub);
       if (this.#subs.get(sub.subid) === sub) this.#sendEvent(sub);
     }
@@ -264,12 +271,17 @@ export class ServerCircuit {
       payloadSize: size,
     });
     this.#out.push(header);
-    if (payload && size > 0) this.#out.push(payload);
+    this.#outBytes += header.length;
+    if (payload && size > 0) {
+      this.#out.push(payload);
+      this.#outBytes += size;
+    }
     if (!this.#batching) this.#scheduleFlush();
   }
 
   #send(bytes: Uint8Array): void {
     this.#out.push(bytes);
+    this.#outBytes += bytes.length;
     if (!this.#batching) this.#scheduleFlush();
   }
 
@@ -287,6 +299,7 @@ export class ServerCircuit {
     if (this.#out.length === 0 || this.#closed) return;
     const out = this.#out;
     this.#out = [];
+    this.#outBytes = 0;
     this.#transport.send(coalesce(out));
   }
 

@@ -431,3 +431,56 @@ Deno.test("server: EPICS_CAS_SERVER_PORT and EPICS_CAS_INTF_ADDR_LIST configure 
     await server.close();
   }
 });
+
+Deno.test("server: a client that stops reading gets coalesced monitors, memory stays bounded", async () => {
+  await using f = await startFixture();
+  const big = fixturePV(f, "T:WF:BIG");
+  const c = await RawClient.connect(f.tcpPort);
+  try {
+    const ch = await c.createChannel("T:WF:BIG", 1);
+    c.send(encodeRequest({
+      command: "EVENT_ADD",
+      dataType: dbrType("double"),
+      count: 0,
+      sid: ch.sid,
+      subid: 3,
+      mask: 1,
+    }));
+    await c.next((r) => r.command === "EVENT_ADD", 10);
+    c.socket.pause(); // stop reading: the server's queue must not grow per update
+    const data = new Float64Array(BIG);
+    let maxQueued = 0;
+    for (let i = 1; i <= 20; i++) {
+      data[0] = i;
+      big.set(data);
+      maxQueued = Math.max(maxQueued, f.server.circuits[0].queuedBytes);
+      if (i % 5 === 0) await new Promise((r) => setTimeout(r, 0)); // let the socket work
+    }
+    // at most the high-water mark plus one 8 MB update is ever queued
+    assert(
+      maxQueued < 4e6 + 8.1e6,
+      `${
+        (maxQueued / 1e6).toFixed(0)
+      } MB queued for a client that does not read`,
+    );
+    c.socket.resume();
+    // the updates that arrive end with the latest value, and there are few
+    let last = 0;
+    let received = 0;
+    while (last !== 20) {
+      const ev = await c.next(
+        (r) => r.command === "EVENT_ADD",
+        10,
+      ) as DataResponse;
+      received++;
+      last =
+        (decodeDbr(ev.dataType, ev.count, ev.payload).value as Float64Array)[0];
+    }
+    assert(
+      received < 20,
+      `${received} of 20 updates were queued: not coalesced`,
+    );
+  } finally {
+    await c.close();
+  }
+});
