@@ -183,13 +183,19 @@ Deno.test({
       }).output();
       assert(py.success, new TextDecoder().decode(py.stderr));
       const expected = JSON.parse(new TextDecoder().decode(py.stdout));
+      const free = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = free.addr.port;
+      free.close();
       const plot = await startPlotProcess([
         path,
         "PDB",
         "--no-open",
         "--scanner-index",
         "9",
+        "--port",
+        String(port),
       ]);
+      assertEquals(plot.port, port, "--port is the port served");
       try {
         const html = await (await fetch(plot.url)).text();
         assertMatch(html, /FWS09/, "--scanner-index wins over the file name");
