@@ -484,3 +484,42 @@ Deno.test("server: a client that stops reading gets coalesced monitors, memory s
     await c.close();
   }
 });
+
+Deno.test("server: DBE_PROPERTY and DBE_ALARM masks see only their events", async () => {
+  await using f = await startFixture();
+  const c = await RawClient.connect(f.tcpPort);
+  try {
+    const ch = await c.createChannel("T:DOUBLE", 1);
+    const ctrl = dbrType("double", "ctrl");
+    for (const [subid, mask] of [[1, 8], [2, 4]]) {
+      c.send(
+        encodeRequest({
+          command: "EVENT_ADD",
+          dataType: ctrl,
+          count: 1,
+          sid: ch.sid,
+          subid,
+          mask,
+        }),
+      );
+    }
+    const initial = [
+      await c.next((r) => r.command === "EVENT_ADD"),
+      await c.next((r) => r.command === "EVENT_ADD"),
+    ] as DataResponse[];
+    assertEquals(initial.map((r) => r.id).sort(), [1, 2]);
+    const pv = fixturePV(f, "T:DOUBLE");
+    pv.set(5); // value only: neither mask
+    pv.updateProperties({ units: "um" }); // property: subscription 1
+    pv.setAlarm(3, 2); // alarm: subscription 2
+    const a = await c.next((r) => r.command === "EVENT_ADD") as DataResponse;
+    const b = await c.next((r) => r.command === "EVENT_ADD") as DataResponse;
+    assertEquals([a.id, decodeDbr(ctrl, 1, a.payload).units], [1, "um"]);
+    assertEquals([b.id, decodeDbr(ctrl, 1, b.payload).severity], [2, 2]);
+    c.send(encodeRequest({ command: "ECHO" }));
+    await c.next((r) => r.command === "ECHO");
+    assertEquals(c.pending.filter((r) => r.command === "EVENT_ADD").length, 0);
+  } finally {
+    await c.close();
+  }
+});
