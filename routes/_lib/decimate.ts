@@ -51,47 +51,6 @@ export function minMaxIndices(
   return out.slice(0, k);
 }
 
-/** First index `i` in the ascending `x` with `x[i] >= value`. */
-export function lowerBound(x: ArrayLike<number>, value: number): number {
-  let lo = 0;
-  let hi = x.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (x[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index `i` in the ascending `x` with `x[i] > value`. */
-export function upperBound(x: ArrayLike<number>, value: number): number {
-  let lo = 0;
-  let hi = x.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (x[mid] <= value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/**
- * Packs the picked rows of several columns into one Float32Array laid out
- * column after column (`[c0[k0], c0[k1], …, c1[k0], …]`).
- */
-export function packColumns(
-  columns: ArrayLike<number>[],
-  keep: Uint32Array,
-): Float32Array {
-  const rows = keep.length;
-  const out = new Float32Array(rows * columns.length);
-  columns.forEach((col, c) => {
-    const base = c * rows;
-    for (let r = 0; r < rows; r++) out[base + r] = col[keep[r]];
-  });
-  return out;
-}
-
 /**
  * Like {@link minMaxIndices} over the rows listed in `rows` (ascending
  * indices into `y`): the min and max of each of `buckets` equal-count

@@ -1,9 +1,4 @@
-import {
-  lowerBound,
-  minMaxIndices,
-  packColumns,
-  upperBound,
-} from "../../routes/_lib/decimate.ts";
+import { minMaxIndices, minMaxOfRows } from "../../routes/_lib/decimate.ts";
 import { assert, assertEquals } from "../support/assert.ts";
 
 Deno.test("minMaxIndices returns every index of a range that fits", () => {
@@ -30,15 +25,23 @@ Deno.test("minMaxIndices keeps each bucket's extremes in index order", () => {
   assert(keep.includes(12_345), "global min kept");
 });
 
-Deno.test("lowerBound/upperBound bracket a value in an ascending array", () => {
-  const x = [1, 2, 2, 2, 3];
-  assertEquals(lowerBound(x, 2), 1);
-  assertEquals(upperBound(x, 2), 4);
-  assertEquals(lowerBound(x, 0), 0);
-  assertEquals(upperBound(x, 9), 5);
-});
-
-Deno.test("packColumns lays the picked rows out column after column", () => {
-  const out = packColumns([[1, 2, 3], [10, 20, 30]], new Uint32Array([0, 2]));
-  assertEquals([...out], [1, 3, 10, 30]);
+Deno.test("minMaxOfRows decimates a subset of rows (a zoomed range)", () => {
+  const y = new Float64Array(1000).map((_, i) => Math.cos(i / 10));
+  const rows = new Uint32Array(600).map((_, k) => 200 + k);
+  assertEquals([...minMaxOfRows(y, rows.subarray(0, 8), 4)], [
+    200,
+    201,
+    202,
+    203,
+    204,
+    205,
+    206,
+    207,
+  ]);
+  const keep = minMaxOfRows(y, rows, 50);
+  assert(keep.length <= 100 && keep.length >= 50);
+  for (const i of keep) assert(i >= 200 && i < 800);
+  let max = 200;
+  for (const i of rows) if (y[i] > y[max]) max = i;
+  assert(keep.includes(max), "the subset's maximum is kept");
 });
