@@ -8,13 +8,14 @@
  */
 import { type CommandMain, UsageError } from "./lib/cli.ts";
 import { SEED_VERSION, VERSION } from "./lib/version.ts";
+import { restrictPermissions, type Subcommand } from "./lib/permissions.ts";
 
 interface Command {
   summary: string;
   load: () => Promise<CommandMain>;
 }
 
-const COMMANDS: Record<string, Command> = {
+const COMMANDS: Record<Subcommand, Command> = {
   daemon: {
     summary: "run the scan daemon for one scanner (same as `fws <index>`)",
     load: async () => (await import("./lib/daemon/cli.ts")).daemonMain,
@@ -41,6 +42,11 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+/** Names of the subcommands, each with a permission profile. */
+export function commandNames(): Subcommand[] {
+  return Object.keys(COMMANDS) as Subcommand[];
+}
+
 /** The top-level help text. */
 export function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
@@ -61,11 +67,24 @@ export function usage(): string {
   ].join("\n");
 }
 
+/** Options of {@link main}. */
+export interface MainOptions {
+  /**
+   * Revoke, before the subcommand runs, every permission its profile does not
+   * keep (lib/permissions.ts). On in the executable; tests that call `main`
+   * in-process turn it off so their own process keeps its permissions.
+   */
+  restrict?: boolean;
+}
+
 /**
  * Dispatches `args` to a subcommand and returns the exit code: 0 success,
  * 1 failure, 2 bad usage.
  */
-export async function main(args: string[]): Promise<number> {
+export async function main(
+  args: string[],
+  options: MainOptions = {},
+): Promise<number> {
   const [first, ...rest] = args;
   if (first === undefined || first === "--help" || first === "-h") {
     console.log(usage());
@@ -76,10 +95,8 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   try {
-    if (/^\d+$/.test(first)) {
-      return await (await COMMANDS.daemon.load())(args);
-    }
-    const command = COMMANDS[first];
+    const name = /^\d+$/.test(first) ? "daemon" : first;
+    const command = COMMANDS[name as Subcommand];
     if (!command) {
       throw new UsageError(
         `fws: unknown command '${first}'; expected a scanner index or one of ${
@@ -87,7 +104,8 @@ export async function main(args: string[]): Promise<number> {
         } (see fws --help)`,
       );
     }
-    return await (await command.load())(rest);
+    if (options.restrict) await restrictPermissions(name as Subcommand);
+    return await (await command.load())(name === first ? rest : args);
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(error.message);
@@ -99,5 +117,5 @@ export async function main(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  Deno.exit(await main(Deno.args, { restrict: true }));
 }

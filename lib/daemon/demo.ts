@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { dropPermissions } from "../permissions.ts";
 import { CAClient, type CAValue, charArrayToString } from "../ca/mod.ts";
 import { parseCommand, parseIntOption, UsageError } from "../cli.ts";
 import { readScanFile } from "../hdf5/mod.ts";
@@ -293,6 +294,7 @@ export async function demoMain(args: string[]): Promise<number> {
   const file = result.outcome.file;
   if (result.outcome.status !== "completed" || !file) return 1;
   if (values["no-open"]) {
+    await dropPermissions(["run"]); // nothing left to start
     console.log(`open the plot page with:  fws plot ${file} PDB`);
     return 0;
   }
