@@ -200,7 +200,9 @@ function writeRecord(root: H5Group, scan: ScanRecord): string {
   entry.setString(SCAN.direction, scan.direction);
   entry.setString(SCAN.startTime, scan.startTime);
   entry.setString(SCAN.endTime, scan.endTime);
-  entry.setString(SCAN.status, scan.status);
+  // "running" until the whole repetition is written: a scan group cut short
+  // (crash or failed write) never claims to be complete
+  entry.setString(SCAN.status, "running");
 
   const motion = collection(entry, GROUP.scan, NX.collection);
   motion.writeFloat64(MOTION.positionsPlanned, scan.positionsPlanned)
@@ -234,6 +236,7 @@ function writeRecord(root: H5Group, scan: ScanRecord): string {
     if (writeProfile(entry, scan, ch) && !first) first = ch;
   }
   if (first) entry.setString(SCAN.default, profileGroupName(first));
+  entry.setString(SCAN.status, scan.status);
   return name;
 }
 
@@ -320,7 +323,13 @@ export class ScanFileWriter {
     }
     try {
       wrap(this.partialPath, () => {
-        const name = writeRecord(this.#file.root, scan);
+        let name: string;
+        try {
+          name = writeRecord(this.#file.root, scan);
+        } catch (error) {
+          this.#markFailed(scan);
+          throw error;
+        }
         if (!this.#hasDefault) {
           this.#file.root.setString(ROOT.default, name);
           this.#hasDefault = true;
@@ -331,6 +340,19 @@ export class ScanFileWriter {
       return Promise.reject(error);
     }
     return Promise.resolve();
+  }
+
+  /** Best effort: a repetition whose write failed half-way says `error`. */
+  #markFailed(scan: ScanRecord): void {
+    try {
+      const entry = this.#file.root.group(
+        scan.name || scanGroupName(scan.index),
+      );
+      entry?.setString(SCAN.status, "error");
+      this.#file.flush();
+    } catch {
+      // the original failure is what the caller needs to see
+    }
   }
 
   /**

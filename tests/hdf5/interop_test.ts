@@ -307,7 +307,7 @@ print(json.dumps(out))
 
 Deno.test({
   name:
-    "our reader reads a file h5py wrote in our layout (int64, float32, chunks, attrs, missing groups)",
+    "our reader reads a file h5py wrote in our layout (int64, float32, big-endian, chunks, attrs, missing groups)",
   ignore: missingReference("h5py"),
   async fn() {
     const dir = tempDir();
@@ -354,6 +354,11 @@ Deno.test({
         4,
         5,
       ]);
+      assertEquals(
+        Array.from(s1.positionsReadback),
+        [-5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5].map((v) => v + 0.001),
+        "big-endian float64",
+      );
       assertEquals(s1.struck.PDB.shape, [11, 4]);
       assertEquals(s1.struck.PDB.units, "V");
       assert(s1.struck.PDB.data instanceof Float64Array);

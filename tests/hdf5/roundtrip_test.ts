@@ -244,6 +244,12 @@ Deno.test("a bad record is one ScanFileError and the file stays valid", async ()
     const back = await readScanFile(path);
     assertEquals(back.status, "error");
     assertEquals(back.scans[0], run.scans[0]);
+    assertEquals(back.scans[1].name, "scan_002");
+    assertEquals(
+      back.scans[1].status,
+      "error",
+      "the half-written scan says so",
+    );
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

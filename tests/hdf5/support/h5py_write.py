@@ -28,7 +28,7 @@ with h5py.File(path, "w") as f:
         e.attrs["direction"] = "forward" if n == 1 else "backward"
         s = e.create_group("scan")
         s.create_dataset("positions_planned", data=x.astype(np.float32))
-        s.create_dataset("positions_readback", data=x + 0.001)
+        s.create_dataset("positions_readback", data=(x + 0.001).astype(">f8"))  # big-endian
         s.create_dataset("timestamps", data=1.8e9 + np.arange(steps, dtype=np.float64))
         s.create_dataset("step_index", data=np.arange(steps, dtype=np.int64))
         st = e.create_group("struck")
