@@ -12,7 +12,7 @@ set -euo pipefail
 
 cache="${HOME:-/tmp}/.cache/fws"
 prefix="${FWS_EPICS_DIR:-$cache/epics-base}"
-work="${FWS_EPICS_WORK:-$cache/epics-build}"
+work="${FWS_EPICS_WORK:-$prefix.build}" # per install prefix: INSTALL_LOCATION is baked in
 arch=linux-x86_64
 jobs="${FWS_EPICS_JOBS:-2}"
 
