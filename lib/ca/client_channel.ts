@@ -294,8 +294,12 @@ export class CAChannel extends EventTarget {
   /** Reads the PV (any DBR type and form). */
   async get(options: GetOptions = {}): Promise<CAValue> {
     const timeout = options.timeout ?? this.#host.timeout;
-    const start = performance.now();
-    await this.waitConnected(timeout);
+    let left = timeout;
+    if (!this.#connected) {
+      const start = performance.now();
+      await this.waitConnected(timeout);
+      left = remaining(timeout, start);
+    }
     if (!this.#access?.read) throw new CAError(this.name, "ECA_NORDACCESS");
     const dataType = dbrType(
       options.type ?? this.#nativeType!,
@@ -307,7 +311,7 @@ export class CAChannel extends EventTarget {
       this,
       (circuit, ioid) =>
         circuit.sendHeader(Command.READ_NOTIFY, dataType, count, sid, ioid),
-      remaining(timeout, start),
+      left,
     ) as DataResponse;
     if (!ecaSuccess(reply.status)) throw new CAError(this.name, reply.status);
     try {

@@ -116,17 +116,39 @@ export const LAST_DBR_TYPE = 34;
 
 /** The DBR type code of a base type in a form, e.g. ("double","time") → 20. */
 export function dbrType(type: DbrBaseType, form: DbrForm = "plain"): number {
-  return FORMS.indexOf(form) * 7 + BASE_TYPES.indexOf(type);
+  return FORM_INDEX[form] * 7 + TYPE_INDEX[type];
 }
+
+const TYPE_INDEX: Readonly<Record<DbrBaseType, number>> = {
+  string: 0,
+  short: 1,
+  float: 2,
+  enum: 3,
+  char: 4,
+  long: 5,
+  double: 6,
+};
+const FORM_INDEX: Readonly<Record<DbrForm, number>> = {
+  plain: 0,
+  sts: 1,
+  time: 2,
+  gr: 3,
+  ctrl: 4,
+};
+const INFO: readonly { type: DbrBaseType; form: DbrForm }[] = Array.from(
+  { length: 35 },
+  (_, code) =>
+    Object.freeze({
+      type: BASE_TYPES[code % 7],
+      form: FORMS[Math.floor(code / 7)],
+    }),
+);
 
 /** The base type and form of a DBR type code 0–34, or undefined. */
 export function dbrInfo(
   code: number,
 ): { type: DbrBaseType; form: DbrForm } | undefined {
-  if (!Number.isInteger(code) || code < 0 || code > LAST_DBR_TYPE) {
-    return undefined;
-  }
-  return { type: BASE_TYPES[code % 7], form: FORMS[Math.floor(code / 7)] };
+  return Number.isInteger(code) ? INFO[code] : undefined;
 }
 
 /** EPICS alarm status names by number (alarm.h, EPICS 7). */
