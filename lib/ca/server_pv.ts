@@ -226,7 +226,18 @@ export class ServerPV {
    * ```
    */
   set(value: PVInput | PVValue, options: SetOptions = {}): void {
-    const { store, count } = this.#toNative(value);
+    let converted;
+    try {
+      converted = this.#toNative(value);
+    } catch (error) {
+      const message = (error as Error).message;
+      throw new TypeError(
+        message.startsWith(`PV ${this.name}`)
+          ? message
+          : `PV ${this.name} (${this.type}): ${message}`,
+      );
+    }
+    const { store, count } = converted;
     this.#store = store;
     this.#count = count;
     let events = DBE_VALUE | DBE_LOG;
