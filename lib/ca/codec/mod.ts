@@ -8,19 +8,21 @@
  *   PROPERTY`, `ACCESS_READ|WRITE`, `DbrBaseType`, `DbrForm`, `BASE_TYPES`,
  *   `FORMS`, `ELEMENT_SIZE`, `dbrType(type, form)` → code 0–34,
  *   `dbrInfo(code)` → {type, form}, `EPICS_EPOCH_OFFSET`, `MAX_*` sizes.
- * - framing: `FrameReader` (TCP: `push(chunk)` → RawMessage[], `needed`,
- *   `buffered`, `maxPayload` bound, throws `CAProtocolError`),
+ * - framing: `FrameReader` (TCP: `push(chunk)` → RawMessage[], or zero-copy
+ *   `conn.read(reader.writable())` + `reader.commit(n)`; `needed`, `buffered`,
+ *   `maxPayload` bound; a bad header throws `CAProtocolError`),
  *   `splitDatagram(bytes)` (UDP), `RawMessage`, `HeaderFields`,
  *   `encodeRaw(fields, payload)`, `writeHeader`, `headerSize`, `align8`.
- * - messages: `encodeRequest(CARequest)`, `decodeRequest(RawMessage)` (server
- *   side); `encodeResponse(CAResponse)`, `decodeResponse(RawMessage)` (client
- *   side); `ipToNumber`, `numberToIp`. DBR payloads stay raw bytes in
- *   messages (`payload`).
+ * - messages (requests.ts, responses.ts): `encodeRequest(CARequest)`,
+ *   `decodeRequest(RawMessage)` (server side); `encodeResponse(CAResponse)`,
+ *   `decodeResponse(RawMessage)` (client side); `ipToNumber`, `numberToIp`.
+ *   DBR payloads stay raw bytes in messages (`payload`).
  * - DBR: `encodeDbr(code, {value, count, status, severity, timestamp|stamp,
  *   units, precision, enumStrings, limits})` → padded payload;
  *   `decodeDbr(code, count, payload, {inPlace})` → `DbrData`;
  *   `dbrPayloadSize(code, count)`, `valueOffset(type, form)`, `epicsToDate`,
- *   `dateToEpics`, `charArrayToString`, `stringToCharArray`.
+ *   `dateToEpics`, `charArrayToString`, `stringToCharArray`;
+ *   `ALARM_STATUS` / `ALARM_SEVERITY` name tables.
  * - conversion: `convertValue(value, toType, {from, enumStrings, precision})`
  *   (throws `ConversionError`), e.g. native double → DBR_STRING with PREC.
  *
