@@ -286,7 +286,23 @@ export class CAClient {
           op.reject(
             new CAError(op.channel.name, msg.status, msg.message || undefined),
           );
+          return;
         }
+        // a plain WRITE or an EVENT_ADD failed: nobody waits, so say it
+        const channel = [...(this.#circuits.get(circuit.key)?.channels ?? [])]
+          .find((c) => c.sid === r.param1);
+        logger.warn("CA server {server} refused {what} on {pv}: {error}", {
+          server: circuit.key,
+          what: r.command === Command.EVENT_ADD
+            ? "a monitor"
+            : `command ${r.command}`,
+          pv: channel?.name ?? `sid ${r.param1}`,
+          error: new CAError(
+            channel?.name ?? "?",
+            msg.status,
+            msg.message || undefined,
+          ).message,
+        });
         return;
       }
       default:
