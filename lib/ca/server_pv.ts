@@ -15,19 +15,16 @@ import {
   encodeDbr,
   stringToCharArray,
 } from "./codec/mod.ts";
-import { DBE_ALARM, DBE_LOG, DBE_PROPERTY, DBE_VALUE } from "./codec/mod.ts";
+import {
+  DBE_ALARM,
+  DBE_LOG,
+  DBE_PROPERTY,
+  DBE_VALUE,
+  type DbrValue,
+} from "./codec/mod.ts";
 
 /** A value as get/monitor deliver it (the contract's `CAValue["value"]`). */
-export type PVValue =
-  | number
-  | string
-  | string[]
-  | Float64Array
-  | Float32Array
-  | Int32Array
-  | Int16Array
-  | Uint16Array
-  | Uint8Array;
+export type PVValue = DbrValue;
 
 /** What may be written to a PV (the contract's `PutValue`), enum by label or index. */
 export type PVInput =
