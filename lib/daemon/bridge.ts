@@ -31,7 +31,7 @@ import type { ScanCallback } from "../scan/events.ts";
 import type { SourceInfo } from "../scan/model.ts";
 import { ScanPlanner } from "../scan/planner.ts";
 import { FWSScanRunner, type RunOutcome } from "../scan/runner.ts";
-import type { StopReason } from "../scan/wait.ts";
+import { type StopReason, waitFor } from "../scan/wait.ts";
 import { log } from "../log.ts";
 import { CallbackPipeline } from "./callbacks/pipeline.ts";
 import { GaussFitCallback } from "./callbacks/gauss_fit.ts";
@@ -222,11 +222,17 @@ export class FWSScanBridgeDaemon {
     this.#running = this.#handle(controller.signal).catch((error) => {
       const message = `internal error: ${(error as Error).message}`;
       this.#log.error(message);
-      this.#status.set({ state: "ERROR", msg: message });
-      return { status: "error", message, file: "" } as RequestOutcome;
-    }).then((outcome) => {
+      return {
+        outcome: { status: "error", message, file: "" } as RequestOutcome,
+        final: { state: "ERROR", msg: message } as Partial<StatusSnapshot>,
+      };
+    }).then(async ({ outcome, final }) => {
+      // Ready for the next request before the operator can see the outcome:
+      // a request sent right after DONE is never refused as "busy".
       this.#running = undefined;
       this.#controller = undefined;
+      this.#status.set(final);
+      await this.#status.flush();
       for (const l of this.#listeners) {
         try {
           l(outcome);
@@ -246,7 +252,10 @@ export class FWSScanBridgeDaemon {
       const pv = this.#pvs.pv(logical);
       if (!pv) return undefined;
       try {
-        const v = await this.#ca.get(pv, { timeout });
+        const v = await waitFor(this.#ca.get(pv, { timeout }), {
+          what: pv,
+          timeout: timeout + 1,
+        });
         return { pv, value: v.value, enumStrings: v.enumStrings };
       } catch (error) {
         throw new ScanConfigError([[
@@ -275,7 +284,9 @@ export class FWSScanBridgeDaemon {
     return { inputs, limits };
   }
 
-  async #handle(signal: AbortSignal): Promise<RequestOutcome> {
+  async #handle(
+    signal: AbortSignal,
+  ): Promise<{ outcome: RequestOutcome; final: Partial<StatusSnapshot> }> {
     const status = this.#status;
     status.set({
       state: "VALIDATING",
@@ -292,17 +303,18 @@ export class FWSScanBridgeDaemon {
       });
     } catch (error) {
       const message = `request rejected: ${(error as Error).message}`;
-      status.set({ state: "ERROR", msg: message });
       this.#log.warn(message);
       await status.flush();
-      return { status: "error", message, file: "" };
+      return {
+        outcome: { status: "error", message, file: "" },
+        final: { state: "ERROR", msg: message },
+      };
     }
     if (signal.aborted) {
-      status.set({ state: "ABORTED", msg: "aborted before the scan started" });
+      const message = "aborted before the scan started";
       return {
-        status: "aborted",
-        message: "aborted before the scan started",
-        file: "",
+        outcome: { status: "aborted", message, file: "" },
+        final: { state: "ABORTED", msg: message },
       };
     }
     this.#log.info("request accepted: {config}", {
@@ -372,19 +384,21 @@ export class FWSScanBridgeDaemon {
       : outcome.status === "aborted"
       ? "ABORTED"
       : "ERROR";
-    status.set({
-      state,
-      msg: message,
-      ...(outcome.status === "completed" ? { progress: 100 } : {}),
-      ...(file ? { file } : {}),
-    });
     this.#log.info("request finished: {status}: {message}", {
       status: outcome.status,
       message,
     });
-    // the outcome is announced once the status and fit PVs are written
+    // the fit and status puts are sent before the final state is shown
     await status.flush();
-    return { status: outcome.status, message, file, config };
+    return {
+      outcome: { status: outcome.status, message, file, config },
+      final: {
+        state,
+        msg: message,
+        ...(outcome.status === "completed" ? { progress: 100 } : {}),
+        ...(file ? { file } : {}),
+      },
+    };
   }
 
   /** Ends the request as ERROR as soon as a hardware channel disconnects. */

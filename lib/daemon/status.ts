@@ -63,16 +63,15 @@ export class StatusPublisher {
     return { ...this.#now };
   }
 
-  /** Publishes the given fields (only those that changed). */
+  /**
+   * Publishes the given fields (only those that changed); the state goes
+   * last, so a client that sees DONE finds the message and file already set.
+   */
   set(update: Partial<StatusSnapshot>): void {
-    if (update.state !== undefined && update.state !== this.#now.state) {
-      this.#now.state = update.state;
-      this.#put("scan.state", SCAN_STATES.indexOf(update.state));
-    }
     if (update.msg !== undefined && update.msg !== this.#now.msg) {
       this.#now.msg = update.msg;
       this.#log.info("{state}: {msg}", {
-        state: this.#now.state,
+        state: update.state ?? this.#now.state,
         msg: update.msg,
       });
       this.#put("scan.msg", textToChars(update.msg));
@@ -86,6 +85,10 @@ export class StatusPublisher {
     if (update.file !== undefined && update.file !== this.#now.file) {
       this.#now.file = update.file;
       this.#put("scan.file", textToChars(update.file, 1023));
+    }
+    if (update.state !== undefined && update.state !== this.#now.state) {
+      this.#now.state = update.state;
+      this.#put("scan.state", SCAN_STATES.indexOf(update.state));
     }
   }
 
