@@ -7,11 +7,7 @@
  */
 import { parseCommand, parseScannerIndex, UsageError } from "../cli.ts";
 import { log, LogDirError, parseLogLevel, prepareLogDir } from "../log.ts";
-import {
-  checkDaemonDirs,
-  restrictPermissions,
-  WriteRootError,
-} from "../permissions.ts";
+import { checkDaemonDirs, WriteRootError } from "../permissions.ts";
 import { loadPvMap, startDaemon } from "./start.ts";
 import { FWSScanInterface } from "./interface.ts";
 
@@ -116,7 +112,7 @@ export async function daemonMain(args: string[]): Promise<number> {
     if (error instanceof WriteRootError) throw new UsageError(error.message);
     throw error;
   }
-  await restrictPermissions("daemon");
+  // least privilege (no run, no ffi) is applied by main.ts at dispatch
 
   const daemon = await startDaemon({
     scannerIndex: index,

@@ -1,0 +1,146 @@
+/**
+ * CustomCallbackHost and CustomHookCallback in this process (deno.json turns
+ * on worker permissions): hooks run in a Worker that may read the module and
+ * the scan file, nothing else, and are stopped when they hang.
+ */
+import { CustomCallbackHost } from "../../lib/daemon/custom_callback.ts";
+import { CustomHookCallback } from "../../lib/daemon/callbacks/custom.ts";
+import type { ScanEvent } from "../../lib/scan/events.ts";
+import type { ScanRun } from "../../lib/scan/model.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+} from "../support/assert.ts";
+
+const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+const PRE = {
+  scannerIndex: 4,
+  testMode: true,
+  config: { mode: "step" },
+  startTime: "t0",
+};
+
+Deno.test("custom host: good hooks get their info; the post hook reads the scan file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/scan.h5`;
+    await Deno.writeTextFile(file, "0123456789");
+    const host = await CustomCallbackHost.load(FIXTURES + "hooks_ok.js", {
+      timeout: 5,
+    });
+    assert(host.hasPre && host.hasPost);
+    assertEquals(await host.pre(PRE), { ok: true, message: "pre 4 step" });
+    const post = await host.post({
+      ...PRE,
+      status: "completed",
+      message: "",
+      endTime: "t1",
+      file,
+      fits: {},
+    });
+    assertEquals(post, { ok: true, message: "post completed 10" });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("custom host: throwing, hanging, writing and networking hooks are stopped and reported", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/scan.h5`;
+    await Deno.writeTextFile(file, "data");
+    const post = {
+      ...PRE,
+      status: "completed" as const,
+      message: "",
+      endTime: "",
+      file,
+      fits: {},
+    };
+    const thrower = await CustomCallbackHost.load(FIXTURES + "hooks_throw.js");
+    const t = await thrower.post(post);
+    assertEquals(t.ok, false);
+    assertMatch(t.message, /boom from the hook/);
+    assertEquals(
+      await thrower.pre(PRE),
+      { ok: true, message: "" },
+      "no pre hook: nothing to do",
+    );
+
+    const hanger = await CustomCallbackHost.load(FIXTURES + "hooks_hang.js", {
+      timeout: 0.3,
+    });
+    const t0 = performance.now();
+    const h = await hanger.pre(PRE);
+    assertEquals(h.ok, false);
+    assertMatch(h.message, /no answer within 0\.3 s/);
+    assert(performance.now() - t0 < 2000);
+
+    const writer = await CustomCallbackHost.load(FIXTURES + "hooks_write.ts");
+    const w = await writer.post(post);
+    assertEquals(w.ok, false);
+    assertMatch(w.message, /NotCapable: Requires write access/);
+    let evil = true;
+    try {
+      await Deno.stat(`${file}.evil`);
+    } catch {
+      evil = false;
+    }
+    assert(!evil, "the hook could not write next to the scan file");
+    const n = await writer.pre(PRE);
+    assertEquals(n.ok, false);
+    assertMatch(n.message, /net|blocked|Requires/);
+
+    await assertRejects(
+      () => CustomCallbackHost.load(FIXTURES + "hooks_none.js"),
+      /expected an export getPreCallback and\/or getPostCallback/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("custom hook callback: failures become errors naming the hook; fits are passed on", async () => {
+  const host = await CustomCallbackHost.load(FIXTURES + "hooks_throw.js");
+  const callback = new CustomHookCallback(host, () => "/nonexistent.h5");
+  const run = {
+    scannerIndex: 4,
+    testMode: true,
+    scanArgs: { mode: "step" },
+    startTime: "t0",
+  } as unknown as ScanRun;
+  await callback.handle(
+    { type: "requestStarted", run } as unknown as ScanEvent,
+  );
+  await callback.handle({
+    type: "scanFinished",
+    record: {
+      name: "scan_001",
+      fits: {
+        PDB: {
+          ok: true,
+          center: 0.3,
+          centerErr: 0.01,
+          sigma: 1.2,
+          sigmaErr: 0.01,
+          amplitude: 1,
+          offset: 0,
+          chi2Red: 1,
+        },
+      },
+    },
+  } as unknown as ScanEvent);
+  await assertRejects(
+    async () =>
+      await callback.handle({
+        type: "requestFinished",
+        status: "completed",
+        message: "ok",
+        endTime: "t1",
+        scansWritten: 1,
+      }),
+    /custom post callback failed: Error: boom from the hook/,
+  );
+});
