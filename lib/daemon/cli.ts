@@ -85,6 +85,13 @@ export async function daemonMain(args: string[]): Promise<number> {
     `/var/log/fws-daemon/fws-${nn}`;
   const dataDir = (values["data-dir"] as string | undefined) ??
     `/var/lib/fws/fws-${nn}`;
+  // nothing is created before the directories are known to be allowed
+  try {
+    await checkDaemonDirs({ dataDir, logDir });
+  } catch (error) {
+    if (error instanceof WriteRootError) throw new UsageError(error.message);
+    throw error;
+  }
   try {
     prepareLogDir(logDir);
   } catch (error) {
@@ -105,12 +112,6 @@ export async function daemonMain(args: string[]): Promise<number> {
           : (error as Error).message
       }); pass --data-dir PATH with a writable directory`,
     );
-  }
-  try {
-    await checkDaemonDirs({ dataDir, logDir });
-  } catch (error) {
-    if (error instanceof WriteRootError) throw new UsageError(error.message);
-    throw error;
   }
   // least privilege (no run, no ffi) is applied by main.ts at dispatch
 
