@@ -21,9 +21,10 @@
  * }
  * ```
  *
- * Worker permissions need Deno's `--unstable-worker-options` (deno.json
- * `"unstable": ["worker-options"]`); without it custom callbacks are refused
- * at start-up with a message saying so.
+ * Worker permissions need Deno's `--unstable-worker-options`: deno.json
+ * (`"unstable": ["worker-options"]`) and compile.sh turn it on. Without it
+ * Deno itself stops the process at start-up, when the module is first
+ * probed, with a message naming the flag (it cannot be caught).
  *
  * @module
  */
