@@ -6,7 +6,7 @@
  * @module
  */
 import type { JSX } from "preact";
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import {
   fetchColumns,
@@ -94,7 +94,9 @@ export function ProfileChart(): JSX.Element {
   fits.value; // subscribe: a newly loaded fit table re-renders
   const fit = fitsFor(ks, ki)?.rows.find((r) => r.scan === Number(kn));
 
-  useEffect(() => {
+  // A layout effect: the fetch starts right after the render that changed
+  // the choice, not a frame later.
+  useLayoutEffect(() => {
     if (!state) return;
     const abort = new AbortController();
     const url = profileUrl({

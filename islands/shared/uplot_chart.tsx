@@ -8,7 +8,7 @@
  * @module
  */
 import uPlot from "uplot";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import type { JSX } from "preact";
 
 const FONT = "12px sans-serif";
@@ -113,7 +113,8 @@ export function UPlotChart(props: UPlotChartProps): JSX.Element {
     };
   }, [props.optionsKey, hasData]);
 
-  useEffect(() => {
+  // New data is handed to uPlot before the browser paints (no extra frame).
+  useLayoutEffect(() => {
     if (props.data && chart.current && props.data !== shownData.current) {
       shownData.current = props.data;
       chart.current.setData(props.data);
