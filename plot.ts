@@ -236,6 +236,14 @@ export async function plotMain(args: string[]): Promise<number> {
     );
     return 1;
   }
+  if (run.scans.length === 0) {
+    console.error(
+      `fws plot: ${basename(path)} holds no scans (request ${run.status}${
+        run.message ? `: ${run.message}` : ""
+      }); nothing to plot`,
+    );
+    return 1;
+  }
   const data = new PlotData(run, {
     file: basename(path),
     scannerIndex: 0,

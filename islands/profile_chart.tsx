@@ -6,7 +6,13 @@
  * @module
  */
 import type { JSX } from "preact";
-import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import {
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from "preact/hooks";
 import type uPlot from "uplot";
 import {
   fetchColumns,
@@ -93,6 +99,21 @@ export function ProfileChart(): JSX.Element {
   const [ks, ki, kn] = (shown?.key ?? key).split("/");
   fits.value; // subscribe: a newly loaded fit table re-renders
   const fit = fitsFor(ks, ki)?.rows.find((r) => r.scan === Number(kn));
+
+  // ← and → step through the scans (unless a form control has the focus).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const scans = page.peek()?.scans ?? [];
+      const target = e.target as HTMLElement | null;
+      if (target?.closest?.("select, input, textarea")) return;
+      if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
+      const at = scans.findIndex((x) => x.index === scan.peek());
+      const next = scans[at + (e.key === "ArrowRight" ? 1 : -1)];
+      if (next) scan.value = next.index;
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, []);
 
   // A layout effect: the fetch starts right after the render that changed
   // the choice, not a frame later.
@@ -225,7 +246,7 @@ export function ProfileChart(): JSX.Element {
       />
       <p class="hint">
         <span id="profile-info">{info}</span>{" "}
-        · drag to zoom, double-click to zoom out{" "}
+        · drag to zoom, double-click to zoom out, ← → change scan{" "}
         <button
           type="button"
           id="png-profile"

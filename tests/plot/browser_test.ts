@@ -469,7 +469,7 @@ Deno.test({
       );
       assert(points > 300, `${points} x values`);
       assertMatch(await page.textContent("#scanner") ?? "", /FWS03/);
-      await page.click('.tab[data-scan="2"]');
+      await page.keyboard.press("ArrowRight");
       await page.waitForFunction(
         () =>
           (globalThis as unknown as { __fws: Marks }).__fws.lastProfile

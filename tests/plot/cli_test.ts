@@ -112,6 +112,22 @@ Deno.test("fws plot: a missing, corrupted or foreign file is one clear line, exi
   });
 });
 
+Deno.test("fws plot: a file without scans says so, exit 1", async () => {
+  await ensureBundle();
+  await withTmp(async (dir) => {
+    const run = { ...syntheticRun({ scans: 1, samples: 10 }), scans: [] };
+    run.status = "aborted";
+    run.message = "aborted before the first scan";
+    const file = await writeScanFile(`${dir}/fws01_20261123_230000.h5`, run);
+    const out = await runPlot([file, "PDB", "--no-open"]);
+    assertEquals(out.code, 1, out.stderr);
+    assertEquals(
+      lastLine(out.stderr),
+      "fws plot: fws01_20261123_230000.h5 holds no scans (request aborted: aborted before the first scan); nothing to plot",
+    );
+  });
+});
+
 Deno.test("scanner index comes from the file name fwsNN_…", () => {
   assertEquals(scannerIndexFromName("/data/fws07_20261123_230000.h5"), 7);
   assertEquals(scannerIndexFromName("FWS12_x.h5"), 12);
