@@ -58,11 +58,15 @@ export interface HookResult {
   message: string;
 }
 
+/** Seconds a hook module may take to load in its Worker. */
+const LOAD_TIMEOUT = 30;
+
 const BOOTSTRAP = `
 self.onmessage = async (event) => {
   const { op, url, hook, info } = event.data;
   try {
     const mod = await import(url);
+    self.postMessage({ loaded: true });
     if (op === "probe") {
       self.postMessage({ ok: true, pre: typeof mod.getPreCallback === "function",
         post: typeof mod.getPostCallback === "function" });
@@ -196,15 +200,27 @@ export class CustomCallbackHost {
         URL.revokeObjectURL(blobUrl);
         resolveAnswer(answer);
       };
-      held.timer = setTimeout(
-        () =>
-          finish({
-            ok: false,
-            message: `stopped: no answer within ${this.timeout} s (hung)`,
-          }),
-        this.timeout * 1000,
-      );
-      worker.onmessage = (e: MessageEvent) => finish(e.data ?? {});
+      const limit = (seconds: number, what: string) => {
+        clearTimeout(held.timer);
+        held.timer = setTimeout(
+          () =>
+            finish({
+              ok: false,
+              message: `stopped: ${what} within ${seconds} s (hung)`,
+            }),
+          seconds * 1000,
+        );
+      };
+      // loading the module has its own, generous limit; the hook's own
+      // timeout starts once the module is loaded
+      limit(Math.max(LOAD_TIMEOUT, this.timeout), "module not loaded");
+      worker.onmessage = (e: MessageEvent) => {
+        if (e.data?.loaded === true) {
+          limit(this.timeout, "no answer");
+          return;
+        }
+        finish(e.data ?? {});
+      };
       worker.onerror = (e: ErrorEvent) => {
         e.preventDefault();
         finish({ ok: false, message: e.message || "uncaught error" });
