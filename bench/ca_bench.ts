@@ -24,16 +24,23 @@ import {
 const BIG = 1_000_000;
 const PAYLOAD_MB = (BIG * 8) / 1e6;
 const quick = Deno.args.includes("--quick");
-const WF_RUNS = quick ? 7 : 21;
+/** Alternations of libca and fws blocks (fair under a varying machine load). */
+const ROUNDS = quick ? 2 : 5;
+const WF_PER_ROUND = quick ? 4 : 6;
+const WF_RUNS = ROUNDS * WF_PER_ROUND;
+/** Gets at the start of each libca process left out of its median. */
+const C_COLD = 3;
 /**
  * Gets before the timed ones (V8 needs ~20 calls of the fws decode path
  * before it runs optimised code; the first 5 are reported as "cold").
  */
 const WF_WARMUP = Number(Deno.env.get("CA_BENCH_WARMUP") ?? 25);
-const SEQ_N = quick ? 500 : 3000;
+/** Gets per round (ROUNDS rounds each). */
+const SEQ_N = quick ? 300 : 1000;
 const PIPE_N = 100;
-const PIPE_ROUNDS = quick ? 20 : 100;
+const PIPE_ROUNDS = quick ? 20 : 50;
 const MON_N = quick ? 5000 : 20000;
+const MON_ROUNDS = quick ? 1 : 3;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -118,6 +125,7 @@ interface Row {
 async function main(): Promise<void> {
   cBin = await buildCaBench();
   Deno.env.set("EPICS_CA_MAX_ARRAY_BYTES", String(MAX_ARRAY_BYTES));
+  const loadBefore = Deno.loadavg();
   const ioc = await SoftIoc.start();
   port = ioc.port;
   const rows: Row[] = [];
@@ -131,13 +139,13 @@ async function main(): Promise<void> {
     const big = ioc.pv("WF:BIG");
     await ioc.fillBig(BIG);
 
-    // 1. 1e6-element DOUBLE waveform get
-    const c = (await libca(["wfget", big, String(WF_RUNS + WF_WARMUP)]))[0];
-    const cMs = median((c.ms as number[]).slice(WF_WARMUP));
-    rsrv.wf = cMs;
-    const fMs: number[] = [];
+    // 1. 1e6-element DOUBLE waveform get: ROUNDS alternations of a libca
+    // process (its first C_COLD gets skipped) and a block of fws gets
+    const cAll: number[] = [];
+    let cCold: number[] = [];
+    const fAll: number[] = [];
     const coldMs: number[] = [];
-    for (let i = 0; i < WF_RUNS + WF_WARMUP; i++) {
+    const fwsGet = async (): Promise<number> => {
       const t0 = performance.now();
       const v = await client.get(big);
       const dt = performance.now() - t0;
@@ -147,16 +155,29 @@ async function main(): Promise<void> {
       if ((v.value as Float64Array)[BIG - 1] !== (BIG - 1) * 0.5) {
         throw new Error("fws: wrong data");
       }
-      if (i >= WF_WARMUP) fMs.push(dt);
-      if (i < 5) coldMs.push(dt);
       if (Deno.env.get("CA_BENCH_DEBUG")) {
         console.error("fws get", dt.toFixed(1));
       }
+      return dt;
+    };
+    for (let i = 0; i < 5; i++) coldMs.push(await fwsGet());
+    for (let i = 5; i < WF_WARMUP; i++) await fwsGet();
+    for (let r = 0; r < ROUNDS; r++) {
+      const c = (await libca(["wfget", big, String(C_COLD + WF_PER_ROUND)]))[0];
+      const ms = c.ms as number[];
+      if (r === 0) {
+        cCold = ms.slice(0, 5);
+        rsrv.rssBase = c.rssBaseKb as number;
+        rsrv.rssPeak = c.rssPeakKb as number;
+      }
+      cAll.push(...ms.slice(C_COLD));
+      for (let i = 0; i < WF_PER_ROUND; i++) fAll.push(await fwsGet());
     }
+    rsrv.wf = median(cAll);
     rows.push({
-      metric: "1e6 DOUBLE waveform get (median)",
-      fws: median(fMs),
-      libca: cMs,
+      metric: `1e6 DOUBLE waveform get (median of ${fAll.length})`,
+      fws: median(fAll),
+      libca: rsrv.wf,
       unit: "ms",
       kind: "time",
       limit: 1.5,
@@ -164,7 +185,7 @@ async function main(): Promise<void> {
     rows.push({
       metric: "1e6 DOUBLE waveform get, cold: first 5 gets of the process",
       fws: median(coldMs),
-      libca: median((c.ms as number[]).slice(0, 5)),
+      libca: median(cCold),
       unit: "ms",
       kind: "time",
       limit: 1.5,
@@ -187,10 +208,11 @@ async function main(): Promise<void> {
     const rss = JSON.parse(
       new TextDecoder().decode(child.stdout).trim().split("\n").at(-1)!,
     );
+    const cRss = (rsrv.rssPeak - rsrv.rssBase) / 1024;
     rows.push({
       metric: `RSS growth during the first 1e6 get (payload ${PAYLOAD_MB} MB)`,
       fws: (rss.firstPeakKb - rss.baseKb) / 1024,
-      libca: ((c.rssPeakKb as number) - (c.rssBaseKb as number)) / 1024,
+      libca: cRss,
       unit: "MB",
       kind: "rss",
       limit: 3,
@@ -198,7 +220,7 @@ async function main(): Promise<void> {
     rows.push({
       metric: `RSS growth over 5 consecutive 1e6 gets (garbage included)`,
       fws: (rss.peakKb - rss.baseKb) / 1024,
-      libca: ((c.rssPeakKb as number) - (c.rssBaseKb as number)) / 1024,
+      libca: cRss,
       unit: "MB",
       kind: "rss",
       limit: 3,
@@ -206,33 +228,45 @@ async function main(): Promise<void> {
 
     // 3. sequential scalar gets
     const ai = ioc.pv("AI");
-    const seqC = (await libca(["seq", ai, String(SEQ_N)]))[0];
-    rsrv.seq = SEQ_N / ((seqC.ms as number) / 1000);
     await client.get(ai);
-    let t0 = performance.now();
-    for (let i = 0; i < SEQ_N; i++) await client.get(ai);
-    const seqF = performance.now() - t0;
+    const seqF: number[] = [];
+    const seqC: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const c = (await libca(["seq", ai, String(SEQ_N)]))[0];
+      seqC.push(SEQ_N / ((c.ms as number) / 1000));
+      const t0 = performance.now();
+      for (let i = 0; i < SEQ_N; i++) await client.get(ai);
+      seqF.push(SEQ_N / ((performance.now() - t0) / 1000));
+    }
     rows.push({
-      metric: "sequential scalar gets",
-      fws: SEQ_N / (seqF / 1000),
-      libca: SEQ_N / ((seqC.ms as number) / 1000),
+      metric: `sequential scalar gets (median of ${ROUNDS} runs of ${SEQ_N})`,
+      fws: median(seqF),
+      libca: rsrv.seq = median(seqC),
       unit: "gets/s",
       kind: "rate",
       limit: 1,
     });
 
     // 4. 100 pipelined gets
-    const pipeC =
-      (await libca(["pipe", ai, String(PIPE_N), String(PIPE_ROUNDS)]))[0];
-    t0 = performance.now();
-    for (let r = 0; r < PIPE_ROUNDS; r++) {
-      await Promise.all(Array.from({ length: PIPE_N }, () => client.get(ai)));
+    const pipeF: number[] = [];
+    const pipeC: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const c =
+        (await libca(["pipe", ai, String(PIPE_N), String(PIPE_ROUNDS)]))[0];
+      pipeC.push((c.n as number) / ((c.ms as number) / 1000));
+      const t0 = performance.now();
+      for (let k = 0; k < PIPE_ROUNDS; k++) {
+        await Promise.all(
+          Array.from({ length: PIPE_N }, () => client.get(ai)),
+        );
+      }
+      pipeF.push((PIPE_N * PIPE_ROUNDS) / ((performance.now() - t0) / 1000));
     }
-    const pipeF = performance.now() - t0;
     rows.push({
-      metric: `${PIPE_N} pipelined gets`,
-      fws: (PIPE_N * PIPE_ROUNDS) / (pipeF / 1000),
-      libca: rsrv.pipe = (pipeC.n as number) / ((pipeC.ms as number) / 1000),
+      metric:
+        `${PIPE_N} pipelined gets (median of ${ROUNDS} runs of ${PIPE_ROUNDS} rounds)`,
+      fws: median(pipeF),
+      libca: rsrv.pipe = median(pipeC),
       unit: "gets/s",
       kind: "rate",
       limit: 1,
@@ -240,58 +274,75 @@ async function main(): Promise<void> {
 
     // 5. monitor updates/s with none lost (a libca writer puts 1..N as fast as it can)
     const ao = ioc.pv("AO:FREE");
-    const monC = await libcaMonitor(ao);
-    rsrv.mon = monC.received / (monC.ms / 1000);
-    rsrv.monLost = monC.lost;
-    const monF = await monitorRun(ao, async () => {
-      let received = -1;
-      let lost = 0;
-      let expected = 0;
-      let first = 0;
-      let last = 0;
-      let done: () => void = () => {};
-      const finished = new Promise<void>((r) => done = r);
-      let ready: () => void = () => {};
-      const isReady = new Promise<void>((r) => ready = r);
-      const sub = client.monitor(ao, (v) => {
-        const x = v.value as number;
-        received++;
-        if (received === 0) {
-          first = performance.now();
-          ready();
-        } else if (x !== expected) lost += x - expected;
-        expected = x + 1;
-        last = performance.now();
-        if (x >= MON_N) done();
-      }, { form: "plain" });
-      await isReady;
-      return async () => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([
-          finished,
-          new Promise((r) => timer = setTimeout(r, 60_000)),
-        ]);
-        clearTimeout(timer);
-        sub.cancel();
-        return { received, lost, ms: last - first };
-      };
-    });
+    const monF: number[] = [];
+    const monC: number[] = [];
+    let lostF = 0;
+    let lostC = 0;
+    for (let r = 0; r < MON_ROUNDS; r++) {
+      const c = await libcaMonitor(ao);
+      monC.push(c.received / (c.ms / 1000));
+      lostC += c.lost;
+      const f = await fwsMonitor(client, ao);
+      monF.push(f.received / (f.ms / 1000));
+      lostF += f.lost;
+    }
+    rsrv.mon = median(monC);
+    rsrv.monLost = lostC;
     rows.push({
       metric:
-        `monitor updates (${MON_N} puts by a libca writer at the IOC's pace)`,
-      fws: monF.received / (monF.ms / 1000),
-      libca: monC.received / (monC.ms / 1000),
+        `monitor updates (${MON_N} puts by a libca writer at the IOC's pace, median of ${MON_ROUNDS})`,
+      fws: median(monF),
+      libca: rsrv.mon,
       unit: "updates/s",
       kind: "rate",
       limit: 1,
-      note: `lost: fws ${monF.lost}, libca ${monC.lost}`,
+      note: `lost: fws ${lostF}, libca ${lostC}`,
     });
   } finally {
     await client.close();
     await ioc.close();
   }
-  printTable(rows);
+  printTable(rows, loadBefore, Deno.loadavg());
   printServerTable(await serverRows(rsrv));
+}
+
+async function fwsMonitor(
+  client: CAClient,
+  ao: string,
+): Promise<{ received: number; lost: number; ms: number }> {
+  return await monitorRun(ao, async () => {
+    let received = -1;
+    let lost = 0;
+    let expected = 0;
+    let first = 0;
+    let last = 0;
+    let done: () => void = () => {};
+    const finished = new Promise<void>((r) => done = r);
+    let ready: () => void = () => {};
+    const isReady = new Promise<void>((r) => ready = r);
+    const sub = client.monitor(ao, (v) => {
+      const x = v.value as number;
+      received++;
+      if (received === 0) {
+        first = performance.now();
+        ready();
+      } else if (x !== expected) lost += x - expected;
+      expected = x + 1;
+      last = performance.now();
+      if (x >= MON_N) done();
+    }, { form: "plain" });
+    await isReady;
+    return async () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        finished,
+        new Promise((r) => timer = setTimeout(r, 60_000)),
+      ]);
+      clearTimeout(timer);
+      sub.cancel();
+      return { received, lost, ms: last - first };
+    };
+  });
 }
 
 async function libcaMonitor(
@@ -422,9 +473,13 @@ function fmt(x: number): string {
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
 
-function printTable(rows: Row[]): void {
+function printTable(rows: Row[], before: number[], after: number[]): void {
+  const load = (l: number[]): string => l.map((x) => x.toFixed(2)).join(" ");
   console.log(
-    `\nCA benchmark: fws client vs libca (EPICS 7.0.3.1), softIoc on loopback\n`,
+    `\nCA benchmark: fws client vs libca (EPICS 7.0.3.1), softIoc on loopback; ` +
+      `${ROUNDS} interleaved rounds; load average ${load(before)} → ${
+        load(after)
+      } on ${navigator.hardwareConcurrency} CPUs\n`,
   );
   console.log("| metric | fws | libca | unit | fws/libca | goal | met |");
   console.log("| --- | ---: | ---: | --- | ---: | --- | :---: |");
