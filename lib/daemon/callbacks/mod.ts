@@ -1,0 +1,18 @@
+/**
+ * The consumers of the runner's event stream, in the order they see each
+ * event: {@link ScanStatusCallback} → {@link GaussFitCallback} →
+ * {@link HDF5WriterCallback} → {@link CustomHookCallback}, run by a
+ * {@link CallbackPipeline} that contains every failure.
+ *
+ * @module
+ */
+export { type CallbackFailure, CallbackPipeline } from "./pipeline.ts";
+export { ScanStatusCallback } from "./status.ts";
+export { GaussFitCallback } from "./gauss_fit.ts";
+export {
+  HDF5WriterCallback,
+  scanFileName,
+  type ScanFileOpener,
+  type ScanFileSink,
+} from "./hdf5_writer.ts";
+export { CustomHookCallback } from "./custom.ts";
