@@ -119,6 +119,7 @@ export class Subscription {
     try {
       data = decodeDbr(msg.dataType, msg.count, msg.payload, {
         inPlace: ownsBuffer(msg.payload),
+        nativeOrder: msg.nativeOrder,
       });
     } catch {
       return; // a malformed update is dropped; the next one will do
@@ -319,6 +320,7 @@ export class CAChannel extends EventTarget {
         this.name,
         decodeDbr(reply.dataType, reply.count, reply.payload, {
           inPlace: ownsBuffer(reply.payload),
+          nativeOrder: reply.nativeOrder,
         }),
       );
     } catch (error) {

@@ -10,12 +10,24 @@ import {
   CA_MINOR_VERSION,
   CAProtocolError,
   type CAResponse,
+  Command,
+  dbrSwapRegion,
   decodeResponse,
   encodeRequest,
   FrameReader,
   HEADER_SIZE,
+  type RawMessage,
+  swapElements,
+  type SwapRegion,
   writeHeader,
 } from "./codec/mod.ts";
+
+/** A large DBR array being byte-swapped chunk by chunk as it arrives. */
+interface PendingSwap extends SwapRegion {
+  payload: Uint8Array;
+  /** Bytes of the region swapped so far (from `start`). */
+  done: number;
+}
 
 /** What a circuit reports to its owner. */
 export interface CircuitHandlers {
@@ -61,6 +73,7 @@ export class Circuit {
   #echoTimer?: ReturnType<typeof setTimeout>;
   #echoTimeout: number;
   #readLoop: Promise<void>;
+  #swap?: PendingSwap;
 
   private constructor(
     conn: Deno.TcpConn,
@@ -222,6 +235,7 @@ export class Circuit {
         if (n === null) break;
         this.#lastReceive = performance.now();
         const messages = this.#reader.commit(n);
+        if (this.#swap || this.#reader.partial) this.#preSwap(messages);
         for (const raw of messages) {
           if (this.#closed) return;
           let msg: CAResponse;
@@ -241,6 +255,48 @@ export class Circuit {
         : `read failed: ${(error as Error).message}`;
     }
     this.#fail(reason);
+  }
+
+  /**
+   * Byte-swaps the value array of a large READ_NOTIFY / EVENT_ADD reply
+   * while it is being received, so that the work overlaps the wait for the
+   * rest and the finished message decodes without a pass over 8 MB.
+   */
+  #preSwap(completed: RawMessage[]): void {
+    const partial = this.#reader.partial;
+    if (partial && this.#swap?.payload !== partial.payload) {
+      this.#swap = undefined;
+      const { command, payload } = partial;
+      if (command === Command.READ_NOTIFY || command === Command.EVENT_ADD) {
+        const region = dbrSwapRegion(
+          partial.dataType,
+          partial.dataCount,
+          payload.length,
+        );
+        if (region && (payload.byteOffset + region.start) % region.size === 0) {
+          this.#swap = { ...region, payload, done: region.start };
+        }
+      }
+    }
+    const swap = this.#swap;
+    if (!swap) return;
+    if (partial?.payload === swap.payload) {
+      const filled = Math.min(partial.filled, swap.end);
+      const upTo = filled - ((filled - swap.start) % swap.size);
+      if (upTo > swap.done) {
+        swapElements(swap.payload, swap.done, upTo, swap.size);
+        swap.done = upTo;
+      }
+      return;
+    }
+    this.#swap = undefined;
+    for (const raw of completed) {
+      if (raw.payload !== swap.payload) continue;
+      if (swap.end > swap.done) {
+        swapElements(swap.payload, swap.done, swap.end, swap.size);
+      }
+      raw.nativeOrder = true;
+    }
   }
 
   #armEcho(delay: number): void {

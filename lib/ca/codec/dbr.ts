@@ -218,6 +218,61 @@ export interface DecodeDbrOptions {
    * Only for payloads the caller owns and will not decode again.
    */
   inPlace?: boolean;
+  /**
+   * The value array (the {@link dbrSwapRegion} of the payload) was already
+   * swapped to host byte order, e.g. while it was being received.
+   */
+  nativeOrder?: boolean;
+}
+
+/** Bytes of a payload whose elements are byte-swapped as a unit. */
+export interface SwapRegion {
+  /** First byte of the value array in the payload. */
+  start: number;
+  /** End of the value array (start + count × size). */
+  end: number;
+  /** Element size: 2, 4 or 8. */
+  size: number;
+}
+
+/**
+ * Where the numeric value array of a DBR payload lies, when {@link decodeDbr}
+ * would byte-swap it: numeric (non-CHAR) types, more than one element, a
+ * little-endian host and a payload long enough. Undefined otherwise. Lets a
+ * receiver swap a large array chunk by chunk as it arrives
+ * ({@link swapElements}) and decode it with `nativeOrder`.
+ */
+export function dbrSwapRegion(
+  dataType: number,
+  count: number,
+  payloadLength: number,
+): SwapRegion | undefined {
+  const info = dbrInfo(dataType);
+  if (!info || info.type === "string" || count < 2) return undefined;
+  const size = ELEMENT_SIZE[info.type];
+  if (size === 1 || !LITTLE_ENDIAN_HOST) return undefined;
+  const start = valueOffset(info.type, info.form);
+  const end = start + count * size;
+  return end <= payloadLength ? { start, end, size } : undefined;
+}
+
+/**
+ * Swaps the byte order of the `size`-byte elements in `bytes[from, to)`, in
+ * place (`to - from` a multiple of `size`; `bytes.byteOffset + from` aligned
+ * to `size`).
+ */
+export function swapElements(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  size: number,
+): void {
+  swapInPlace(
+    bytes.buffer as ArrayBuffer,
+    bytes.byteOffset + from,
+    (to - from) / size,
+    size,
+  );
 }
 
 function decodeArray(
@@ -225,14 +280,14 @@ function decodeArray(
   payload: Uint8Array,
   offset: number,
   count: number,
-  inPlace: boolean,
+  options: DecodeDbrOptions,
 ): DbrValue {
   const Ctor = ARRAY_TYPE[type];
   const size = Ctor.BYTES_PER_ELEMENT;
   const start = payload.byteOffset + offset;
   let buffer: ArrayBuffer;
   let byteOffset: number;
-  if (inPlace && start % size === 0) {
+  if (options.inPlace && start % size === 0) {
     buffer = payload.buffer as ArrayBuffer;
     byteOffset = start;
   } else {
@@ -241,7 +296,7 @@ function decodeArray(
     buffer = copy.buffer;
     byteOffset = 0;
   }
-  swapInPlace(buffer, byteOffset, count, size);
+  if (!options.nativeOrder) swapInPlace(buffer, byteOffset, count, size);
   return new Ctor(buffer, byteOffset, count);
 }
 
@@ -341,7 +396,7 @@ export function decodeDbr(
   } else if (count === 1) {
     data.value = readNumber(view, offset, type);
   } else {
-    data.value = decodeArray(type, payload, offset, count, !!options.inPlace);
+    data.value = decodeArray(type, payload, offset, count, options);
   }
   if (form === "plain") return data;
   data.status = view.getInt16(0);

@@ -39,6 +39,19 @@ export interface RawMessage extends HeaderFields {
    * a large one has a buffer of its own.
    */
   payload: Uint8Array;
+  /**
+   * Set by a receiver that already swapped the payload's DBR value array to
+   * host byte order (see `dbrSwapRegion`); decode with `nativeOrder`.
+   */
+  nativeOrder?: boolean;
+}
+
+/** A large message still being received by a {@link FrameReader}. */
+export interface PartialMessage extends HeaderFields {
+  /** The message's own payload buffer (becomes `RawMessage.payload`). */
+  readonly payload: Uint8Array;
+  /** Bytes of `payload` received so far. */
+  readonly filled: number;
 }
 
 /** Size of the standard header. */
@@ -160,6 +173,14 @@ export class FrameReader {
   /** Bytes held in the reader (partial message), for memory accounting. */
   get buffered(): number {
     return this.#len + (this.#big?.filled ?? 0);
+  }
+
+  /**
+   * The large message being received straight into its own buffer, if any
+   * (its bytes `[0, filled)` are final and may be transformed in place).
+   */
+  get partial(): PartialMessage | undefined {
+    return this.#big;
   }
 
   /** Feeds received bytes; returns the messages they complete, in order. */

@@ -66,6 +66,8 @@ export interface DataResponse {
   id: number;
   /** DBR payload (empty for the EVENT_CANCEL confirmation). */
   payload: Uint8Array;
+  /** The payload's value array is already in host byte order (`RawMessage.nativeOrder`). */
+  nativeOrder?: boolean;
 }
 /** WRITE_NOTIFY completion. */
 export interface WriteNotifyResponse {
@@ -243,8 +245,8 @@ export function decodeResponse(raw: RawMessage): CAResponse {
     case Command.ACCESS_RIGHTS:
       return { command: "ACCESS_RIGHTS", cid: raw.param1, access: raw.param2 };
     case Command.READ_NOTIFY:
-    case Command.EVENT_ADD:
-      return {
+    case Command.EVENT_ADD: {
+      const data: DataResponse = {
         command: raw.command === Command.READ_NOTIFY
           ? "READ_NOTIFY"
           : "EVENT_ADD",
@@ -254,6 +256,9 @@ export function decodeResponse(raw: RawMessage): CAResponse {
         id: raw.param2,
         payload: raw.payload,
       };
+      if (raw.nativeOrder) data.nativeOrder = true;
+      return data;
+    }
     case Command.WRITE_NOTIFY:
       return {
         command: "WRITE_NOTIFY",
