@@ -59,7 +59,11 @@ const STOP_MESSAGES: Record<LmStop, string> = {
     "not converged: the normal equations are singular (parameters not determined)",
 };
 
-function failed(
+/**
+ * A fit result with `ok=false`, the reason, and NaN for every number: what a
+ * caller reports when it could not even build the profile to fit.
+ */
+export function failedFit(
   message: string,
   counts?: { nPoints?: number; iterations?: number; nEvaluations?: number },
 ): GaussFit {
@@ -169,17 +173,17 @@ export function fitGaussian(
   try {
     return fit(x, y, options);
   } catch (error) {
-    return failed(`fit failed unexpectedly: ${(error as Error)?.message}`);
+    return failedFit(`fit failed unexpectedly: ${(error as Error)?.message}`);
   }
 }
 
 function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
   const problem = checkInputs(x, y, options.weights);
-  if (problem) return failed(problem);
+  if (problem) return failedFit(problem);
   const data = usable(x, y, options.weights);
   const n = data.x.length;
   if (n < MIN_POINTS) {
-    return failed(
+    return failedFit(
       `too few points: ${n} with non-zero weight, at least ${MIN_POINTS} needed`,
       { nPoints: n },
     );
@@ -188,7 +192,7 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
   if (options.initial) start = options.initial;
   else {
     const guess = initialGuess(data.x, data.y);
-    if (!guess.ok) return failed(guess.message, { nPoints: n });
+    if (!guess.ok) return failedFit(guess.message, { nPoints: n });
     start = guess;
   }
   const p = new Float64Array([
@@ -213,12 +217,12 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
     STOP_MESSAGES[lm.stop]
   } (${lm.iterations} iterations, ${lm.nEvaluations} evaluations)`;
   if (!["ftol", "xtol", "gtol", "exact"].includes(lm.stop)) {
-    return failed(stopMessage, counts);
+    return failedFit(stopMessage, counts);
   }
   const [amplitude, center, sigmaSigned, offset] = p;
   const sigma = Math.abs(sigmaSigned);
   if (!(amplitude > 0)) {
-    return failed(
+    return failedFit(
       `no peak: the fitted amplitude ${
         amplitude.toPrecision(4)
       } is not positive (a dip)`,
@@ -227,7 +231,7 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
   }
   const cov = new Float64Array(16);
   if (!invertSym4(h, cov, new Float64Array(24))) {
-    return failed(
+    return failedFit(
       "the covariance is singular: the parameters are not determined by the data",
       counts,
     );
@@ -235,7 +239,7 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
   const chi2Red = lm.chi2 / (n - 4);
   const err = [0, 1, 2, 3].map((i) => Math.sqrt(cov[i * 5] * chi2Red));
   if (!(amplitude >= MIN_SIGNIFICANCE * err[0])) {
-    return failed(
+    return failedFit(
       `no significant peak: amplitude ${amplitude.toPrecision(4)} ± ${
         err[0].toPrecision(2)
       } is below ${MIN_SIGNIFICANCE} standard errors`,
@@ -245,7 +249,7 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
   const fwhm = FWHM_PER_SIGMA * sigma;
   const stats = dataStatistics(data, offset, center, 3 * fwhm);
   if (center < stats.xmin || center > stats.xmax) {
-    return failed(
+    return failedFit(
       `no peak in the scanned range: fitted centre ${
         center.toPrecision(6)
       } is outside [${stats.xmin}, ${stats.xmax}]`,
@@ -253,7 +257,7 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
     );
   }
   if (!(stats.rms >= 0) || !Number.isFinite(stats.centroid)) {
-    return failed(
+    return failedFit(
       "no peak: the background-subtracted signal around the fitted centre is not positive",
       counts,
     );
@@ -277,7 +281,7 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
     ...counts,
   };
   const bad = RESULT_NUMBERS.find((k) => !Number.isFinite(result[k]));
-  if (bad) return failed(`the fit gave a non-finite ${bad}`, counts);
+  if (bad) return failedFit(`the fit gave a non-finite ${bad}`, counts);
   return result;
 }
 

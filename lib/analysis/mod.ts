@@ -12,6 +12,7 @@
  * @module
  */
 export {
+  failedFit,
   fitGaussian,
   type FitOptions,
   MIN_POINTS,

@@ -1,4 +1,3 @@
-import { scanFileName } from "../../lib/daemon/callbacks/hdf5_writer.ts";
 import { MAX_TEXT, textToChars } from "../../lib/daemon/status.ts";
 import {
   StoppedError,
@@ -6,17 +5,6 @@ import {
   WaitTimeoutError,
 } from "../../lib/scan/wait.ts";
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
-
-Deno.test("scan file name: fwsNN_YYYYMMDD_HHMMSS.h5 in UTC", () => {
-  assertEquals(
-    scanFileName(3, new Date("2026-01-02T03:04:05.678Z")),
-    "fws03_20260102_030405.h5",
-  );
-  assertEquals(
-    scanFileName(42, new Date("2026-12-31T23:59:59Z")),
-    "fws42_20261231_235959.h5",
-  );
-});
 
 Deno.test("char-waveform text: NUL-terminated UTF-8, truncated", () => {
   assertEquals(Array.from(textToChars("ok")), [111, 107, 0]);

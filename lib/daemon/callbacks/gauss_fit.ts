@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { fitGaussian, profileOf } from "../../analysis/mod.ts";
+import { failedFit, fitGaussian, profileOf } from "../../analysis/mod.ts";
 import type { ScanCallback, ScanEvent } from "../../scan/events.ts";
 import type { ChannelFit, GaussFit } from "../../scan/model.ts";
 import type { FIT_FIELDS } from "../interface.ts";
@@ -68,27 +68,4 @@ export class GaussFitCallback implements ScanCallback {
       this.#status.put(`fit.${ch}.${key}`, value);
     }
   }
-}
-
-function failedFit(message: string): GaussFit {
-  return {
-    ok: false,
-    message,
-    amplitude: NaN,
-    center: NaN,
-    sigma: NaN,
-    offset: NaN,
-    amplitudeErr: NaN,
-    centerErr: NaN,
-    sigmaErr: NaN,
-    offsetErr: NaN,
-    chi2Red: NaN,
-    rSquared: NaN,
-    fwhm: NaN,
-    rms: NaN,
-    centroid: NaN,
-    nPoints: 0,
-    iterations: 0,
-    nEvaluations: 0,
-  };
 }

@@ -13,6 +13,7 @@ import type { ScanRecord, ScanRun, ScanStatus } from "../../scan/model.ts";
 import type { StatusPublisher } from "../status.ts";
 import { log } from "../../log.ts";
 import { releaseMemory } from "../memory.ts";
+import { scanFileName } from "../../hdf5/mod.ts";
 
 /** The writer the callback drives (`ScanFileWriter` from lib/hdf5). */
 export interface ScanFileSink {
@@ -27,18 +28,6 @@ export type ScanFileOpener = (
   path: string,
   run: ScanRun,
 ) => Promise<ScanFileSink>;
-
-/** `fwsNN_YYYYMMDD_HHMMSS.h5` for a scanner and a start time (UTC). */
-export function scanFileName(scannerIndex: number, time: Date): string {
-  const p = (n: number) => String(n).padStart(2, "0");
-  const d = `${time.getUTCFullYear()}${p(time.getUTCMonth() + 1)}${
-    p(time.getUTCDate())
-  }`;
-  const t = `${p(time.getUTCHours())}${p(time.getUTCMinutes())}${
-    p(time.getUTCSeconds())
-  }`;
-  return `fws${p(scannerIndex)}_${d}_${t}.h5`;
-}
 
 function exists(path: string): boolean {
   try {

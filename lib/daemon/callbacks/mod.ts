@@ -11,7 +11,6 @@ export { ScanStatusCallback } from "./status.ts";
 export { GaussFitCallback } from "./gauss_fit.ts";
 export {
   HDF5WriterCallback,
-  scanFileName,
   type ScanFileOpener,
   type ScanFileSink,
 } from "./hdf5_writer.ts";
