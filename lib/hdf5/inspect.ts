@@ -29,7 +29,6 @@
  */
 import { resolve } from "node:path";
 import { parseCommand } from "../cli.ts";
-import { restrictPermissions } from "../permissions.ts";
 import { summarizeFits } from "../analysis/mod.ts";
 import type { ChannelFit, ScanRun } from "../scan/model.ts";
 import { readScanFile } from "./reader.ts";
@@ -369,20 +368,11 @@ export function formatReport(r: InspectReport): string {
 }
 
 /**
- * Entry point of `fws inspect`: drops every permission but read/env/sys
- * (`restrictPermissions("inspect")`), then runs {@link runInspect}.
+ * Entry point of `fws inspect` (main.ts has already applied the `inspect`
+ * permission profile): 0 on success, 1 when the file cannot be read (one line
+ * on stderr naming the file and the problem); bad usage throws a UsageError.
  */
 export async function inspectMain(args: string[]): Promise<number> {
-  await restrictPermissions("inspect");
-  return await runInspect(args);
-}
-
-/**
- * `fws inspect` without the permission drop (for in-process callers and
- * tests): 0 on success, 1 when the file cannot be read (one line on stderr
- * naming the file and the problem); bad usage throws a UsageError.
- */
-export async function runInspect(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(args, {
     command: "fws inspect",
     options: {

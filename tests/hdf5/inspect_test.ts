@@ -1,9 +1,9 @@
 import { writeScanFile } from "../../lib/hdf5/mod.ts";
 import {
   formatReport,
+  inspectMain,
   type InspectReport,
   inspectReport,
-  runInspect,
 } from "../../lib/hdf5/inspect.ts";
 import { UsageError } from "../../lib/cli.ts";
 import { summarizeFits } from "../../lib/analysis/mod.ts";
@@ -15,7 +15,7 @@ import {
 } from "../support/assert.ts";
 import { makeRun, tempDir } from "./fixtures.ts";
 
-/** Runs runInspect capturing console.log / console.error. */
+/** Runs inspectMain capturing console.log / console.error. */
 async function capture(
   args: string[],
 ): Promise<{ code: number; out: string; err: string }> {
@@ -26,7 +26,7 @@ async function capture(
   console.log = (...a: unknown[]) => out.push(a.join(" "));
   console.error = (...a: unknown[]) => err.push(a.join(" "));
   try {
-    const code = await runInspect(args);
+    const code = await inspectMain(args);
     return { code, out: out.join("\n"), err: err.join("\n") };
   } finally {
     console.log = log;
@@ -185,11 +185,11 @@ Deno.test("inspect: --help, and usage errors are UsageError", async () => {
   const help = await capture(["--help"]);
   assertEquals(help.code, 0);
   assertMatch(help.out, /^Usage: fws inspect <file\.h5> \[--json\]/);
-  await assertRejects(() => runInspect([]), /fws inspect: missing file\.h5/);
-  const e = await assertRejects(() => runInspect(["a.h5", "--bogus"]));
+  await assertRejects(() => inspectMain([]), /fws inspect: missing file\.h5/);
+  const e = await assertRejects(() => inspectMain(["a.h5", "--bogus"]));
   assert(e instanceof UsageError);
   await assertRejects(
-    () => runInspect(["a.h5", "b.h5"]),
+    () => inspectMain(["a.h5", "b.h5"]),
     /unexpected argument 'b\.h5'/,
   );
 });
