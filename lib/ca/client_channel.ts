@@ -162,6 +162,8 @@ export class CAChannel extends EventTarget {
   #waiters = new Set<Waiter>();
   #subs = new Set<Subscription>();
   #enumStrings?: string[];
+  /** The last large get reply (its payload size predicts the next one's). */
+  #bigReply?: { dataType: number; count: number; size: number };
   /** Pending operation ids of this channel (rejected on disconnect). */
   readonly ops = new Set<number>();
 
@@ -308,13 +310,23 @@ export class CAChannel extends EventTarget {
     );
     const count = this.#requestCount(options.count);
     const sid = this.#sid;
+    const big = this.#bigReply;
     const reply = await this.#host.request(
       this,
-      (circuit, ioid) =>
-        circuit.sendHeader(Command.READ_NOTIFY, dataType, count, sid, ioid),
+      (circuit, ioid) => {
+        circuit.sendHeader(Command.READ_NOTIFY, dataType, count, sid, ioid);
+        if (big?.dataType === dataType && big.count === count) {
+          circuit.expectPayload(big.size);
+        }
+      },
       left,
     ) as DataResponse;
     if (!ecaSuccess(reply.status)) throw new CAError(this.name, reply.status);
+    if (reply.payload.length >= BIG_REPLY) {
+      this.#bigReply = { dataType, count, size: reply.payload.length };
+    } else if (big?.dataType === dataType && big.count === count) {
+      this.#bigReply = undefined;
+    }
     try {
       return toCAValue(
         this.name,
@@ -509,6 +521,9 @@ function ownsBuffer(payload: Uint8Array): boolean {
   return payload.byteOffset === 0 &&
     payload.byteLength === payload.buffer.byteLength;
 }
+
+/** Replies at least this big get their receive buffer allocated in advance. */
+const BIG_REPLY = 64 * 1024;
 
 function remaining(timeout: number, start: number): number {
   return Math.max(0, timeout - (performance.now() - start) / 1000);

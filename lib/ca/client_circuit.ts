@@ -157,6 +157,14 @@ export class Circuit {
     this.#schedule();
   }
 
+  /**
+   * A reply with a payload of `size` bytes is expected: for a large one the
+   * receive buffer is allocated now, while the server prepares it.
+   */
+  expectPayload(size: number): void {
+    if (!this.#closed) this.#reader.offer(size);
+  }
+
   /** Queues a payload-less message written straight into the send buffer. */
   sendHeader(
     command: number,

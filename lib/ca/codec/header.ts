@@ -147,6 +147,7 @@ export class FrameReader {
   #buf = new Uint8Array(64 * 1024);
   #len = 0;
   #big: PendingBig | undefined;
+  #offered: Uint8Array | undefined;
   #max: number;
   #failed: CAProtocolError | undefined;
 
@@ -181,6 +182,17 @@ export class FrameReader {
    */
   get partial(): PartialMessage | undefined {
     return this.#big;
+  }
+
+  /**
+   * Allocates now the buffer of a large payload of exactly `size` bytes that
+   * is expected soon (a reply to a request just sent), so that the allocation
+   * overlaps the wait instead of delaying the receive. The next large
+   * message of that size takes it; a later offer of another size replaces it.
+   */
+  offer(size: number): void {
+    if (size < BIG_PAYLOAD || size > this.#max) return;
+    if (this.#offered?.length !== size) this.#offered = new Uint8Array(size);
   }
 
   /** Feeds received bytes; returns the messages they complete, in order. */
@@ -303,7 +315,9 @@ export class FrameReader {
         p += hsize + payloadSize;
         continue;
       }
-      const payload = new Uint8Array(payloadSize);
+      let payload = this.#offered;
+      if (payload?.length === payloadSize) this.#offered = undefined;
+      else payload = new Uint8Array(payloadSize);
       payload.set(buf.subarray(p + hsize, this.#len));
       this.#big = { ...msg, payload, filled: avail - hsize };
       p = this.#len;
