@@ -150,14 +150,7 @@ Deno.test({
           },
         );
 
-        await t.step(
-          "the fit table holds the file's fits and their mean ± std",
-          async () => {
-            await checkFitTable("PDB");
-          },
-        );
-
-        async function checkFitTable(channel: string) {
+        const checkFitTable = async (channel: string): Promise<void> => {
           const cells = await page.$$eval(
             "#fit-table tbody tr",
             (rows) =>
@@ -216,7 +209,14 @@ Deno.test({
           );
           assertEquals(Number(mean), summary.sigma.mean);
           assertEquals(Number(std), summary.sigma.std);
-        }
+        };
+
+        await t.step(
+          "the fit table holds the file's fits and their mean ± std",
+          async () => {
+            await checkFitTable("PDB");
+          },
+        );
 
         let switchMs = NaN;
         await t.step(
