@@ -14,6 +14,7 @@ import {
   dbrInfo,
   dbrType,
   decodeDbr,
+  type DecodeDbrOptions,
   encodeDbr,
   encodeRequest,
   stringToCharArray,
@@ -38,7 +39,10 @@ export interface ChannelHost {
   nextId(): number;
   /** Starts searching for the channel. */
   search(channel: CAChannel): void;
-  /** Sends a request (via `send`) and waits for the reply with id `ioid`. */
+  /**
+   * Sends a request (via `send`, called synchronously unless the channel is
+   * disconnected) and waits for the reply with id `ioid`.
+   */
   request(
     channel: CAChannel,
     send: (circuit: Circuit, ioid: number) => void,
@@ -117,10 +121,12 @@ export class Subscription {
     if (!ecaSuccess(msg.status)) return;
     let data: DbrData;
     try {
-      data = decodeDbr(msg.dataType, msg.count, msg.payload, {
-        inPlace: ownsBuffer(msg.payload),
-        nativeOrder: msg.nativeOrder,
-      });
+      data = decodeDbr(
+        msg.dataType,
+        msg.count,
+        msg.payload,
+        decodeOptions(msg),
+      );
     } catch {
       return; // a malformed update is dropped; the next one will do
     }
@@ -295,7 +301,7 @@ export class CAChannel extends EventTarget {
   }
 
   /** Reads the PV (any DBR type and form). */
-  async get(options: GetOptions = {}): Promise<CAValue> {
+  async get(options: GetOptions = NO_OPTIONS): Promise<CAValue> {
     const timeout = options.timeout ?? this.#host.timeout;
     let left = timeout;
     if (!this.#connected) {
@@ -309,19 +315,16 @@ export class CAChannel extends EventTarget {
       options.form ?? "plain",
     );
     const count = this.#requestCount(options.count);
-    const sid = this.#sid;
-    const big = this.#bigReply;
+    // the host calls #sendRead synchronously: these fields are its arguments
+    this.#readType = dataType;
+    this.#readCount = count;
     const reply = await this.#host.request(
       this,
-      (circuit, ioid) => {
-        circuit.sendHeader(Command.READ_NOTIFY, dataType, count, sid, ioid);
-        if (big?.dataType === dataType && big.count === count) {
-          circuit.expectPayload(big.size);
-        }
-      },
+      this.#sendRead,
       left,
     ) as DataResponse;
     if (!ecaSuccess(reply.status)) throw new CAError(this.name, reply.status);
+    const big = this.#bigReply;
     if (reply.payload.length >= BIG_REPLY) {
       this.#bigReply = { dataType, count, size: reply.payload.length };
     } else if (big?.dataType === dataType && big.count === count) {
@@ -330,15 +333,30 @@ export class CAChannel extends EventTarget {
     try {
       return toCAValue(
         this.name,
-        decodeDbr(reply.dataType, reply.count, reply.payload, {
-          inPlace: ownsBuffer(reply.payload),
-          nativeOrder: reply.nativeOrder,
-        }),
+        decodeDbr(
+          reply.dataType,
+          reply.count,
+          reply.payload,
+          decodeOptions(reply),
+        ),
       );
     } catch (error) {
       throw new CAError(this.name, "ECA_GETFAIL", (error as Error).message);
     }
   }
+
+  #readType = 0;
+  #readCount = 0;
+  /** Sends a READ_NOTIFY (one function for every get: no closure per request). */
+  #sendRead = (circuit: Circuit, ioid: number): void => {
+    const dataType = this.#readType;
+    const count = this.#readCount;
+    circuit.sendHeader(Command.READ_NOTIFY, dataType, count, this.#sid, ioid);
+    const big = this.#bigReply;
+    if (big?.dataType === dataType && big.count === count) {
+      circuit.expectPayload(big.size);
+    }
+  };
 
   #requestCount(count?: number): number {
     if (count !== undefined) return count;
@@ -512,6 +530,22 @@ export class CAChannel extends EventTarget {
   }
 }
 
+const DECODE_SHARED: DecodeDbrOptions = {};
+const DECODE_OWNED: DecodeDbrOptions = { inPlace: true };
+const DECODE_OWNED_NATIVE: DecodeDbrOptions = {
+  inPlace: true,
+  nativeOrder: true,
+};
+const DECODE_SHARED_NATIVE: DecodeDbrOptions = { nativeOrder: true };
+
+/** decodeDbr options for a reply (shared constants: no allocation per message). */
+function decodeOptions(msg: DataResponse): DecodeDbrOptions {
+  if (ownsBuffer(msg.payload)) {
+    return msg.nativeOrder ? DECODE_OWNED_NATIVE : DECODE_OWNED;
+  }
+  return msg.nativeOrder ? DECODE_SHARED_NATIVE : DECODE_SHARED;
+}
+
 /**
  * Whether a payload is the whole of its buffer (a large one the frame reader
  * allocated for it): only then may decoding swap bytes in place and hand out
@@ -521,6 +555,8 @@ function ownsBuffer(payload: Uint8Array): boolean {
   return payload.byteOffset === 0 &&
     payload.byteLength === payload.buffer.byteLength;
 }
+
+const NO_OPTIONS: GetOptions = {};
 
 /** Replies at least this big get their receive buffer allocated in advance. */
 const BIG_REPLY = 64 * 1024;

@@ -321,6 +321,34 @@ function readNumber(
   }
 }
 
+const scratch = new ArrayBuffer(8);
+const scratchBytes = new Uint8Array(scratch);
+const scratchF64 = new Float64Array(scratch);
+const scratchF32 = new Float32Array(scratch);
+
+/** One big-endian number at `p` (no DataView: the common scalar get). */
+function readScalar(bytes: Uint8Array, p: number, type: DbrBaseType): number {
+  switch (type) {
+    case "double":
+    case "float": {
+      const n = type === "double" ? 8 : 4;
+      for (let i = 0; i < n; i++) {
+        scratchBytes[LITTLE_ENDIAN_HOST ? n - 1 - i : i] = bytes[p + i];
+      }
+      return n === 8 ? scratchF64[0] : scratchF32[0];
+    }
+    case "long":
+      return (bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) |
+        bytes[p + 3];
+    case "short":
+      return (((bytes[p] << 8) | bytes[p + 1]) << 16) >> 16;
+    case "enum":
+      return (bytes[p] << 8) | bytes[p + 1];
+    default:
+      return bytes[p];
+  }
+}
+
 function writeNumber(
   view: DataView,
   offset: number,
@@ -381,12 +409,16 @@ export function decodeDbr(
       `DBR type ${dataType} with ${count} element(s) needs ${minimum} bytes; the payload has ${payload.length}`,
     );
   }
+  const data: DbrData = { type, form, count, value: 0 };
+  if (form === "plain" && count === 1 && type !== "string") {
+    data.value = readScalar(payload, offset, type);
+    return data;
+  }
   const view = new DataView(
     payload.buffer,
     payload.byteOffset,
     payload.byteLength,
   );
-  const data: DbrData = { type, form, count, value: 0 };
   if (type === "string") {
     const strings: string[] = [];
     for (let i = 0; i < count; i++) {
