@@ -192,7 +192,7 @@ export class FrameReader {
    */
   offer(size: number): void {
     if (size < BIG_PAYLOAD || size > this.#max) return;
-    if (this.#offered?.length !== size) this.#offered = new Uint8Array(size);
+    if (this.#offered?.length !== size) this.#offered = allocatePayload(size);
   }
 
   /** Feeds received bytes; returns the messages they complete, in order. */
@@ -317,7 +317,7 @@ export class FrameReader {
       }
       let payload = this.#offered;
       if (payload?.length === payloadSize) this.#offered = undefined;
-      else payload = new Uint8Array(payloadSize);
+      else payload = allocatePayload(payloadSize);
       payload.set(buf.subarray(p + hsize, this.#len));
       this.#big = { ...msg, payload, filled: avail - hsize };
       p = this.#len;
@@ -344,6 +344,25 @@ export class FrameReader {
 }
 
 const EMPTY = new Uint8Array(0);
+
+let allocatorPrimed = false;
+
+/**
+ * Allocates the buffer of a large payload. The first time, it also allocates
+ * and at once frees a block just under 32 MiB: glibc's malloc then raises its
+ * dynamic mmap and trim thresholds (as after any such free), so the payload
+ * buffers of consecutive large gets are carved from heap memory it keeps and
+ * reuses once the garbage collector frees them, instead of fresh pages, which
+ * cost ~12 µs per 4 KiB page to fault in on some VMs (~30 ms per 8 MB).
+ * Touches no pages; harmless with other allocators.
+ */
+function allocatePayload(size: number): Uint8Array {
+  if (!allocatorPrimed) {
+    allocatorPrimed = true;
+    new ArrayBuffer((32 << 20) - (64 << 10)).transfer(0);
+  }
+  return new Uint8Array(size);
+}
 
 function finish(big: PendingBig): RawMessage {
   return {
