@@ -161,6 +161,8 @@ async function main(): Promise<void> {
       }
       return dt;
     };
+    // connected first, as libca's program does before its timed gets
+    await client.channel(big).waitConnected(10);
     for (let i = 0; i < 5; i++) coldMs.push(await fwsGet());
     for (let i = 5; i < WF_WARMUP; i++) await fwsGet();
     for (let r = 0; r < ROUNDS; r++) {
