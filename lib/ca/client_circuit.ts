@@ -14,6 +14,7 @@ import {
   dbrSwapRegion,
   decodeResponse,
   encodeRequest,
+  EXTENDED_HEADER_SIZE,
   FrameReader,
   HEADER_SIZE,
   type RawMessage,
@@ -174,15 +175,28 @@ export class Circuit {
     param2: number,
   ): void {
     if (this.#closed) return;
-    this.#reserve(HEADER_SIZE);
-    writeHeader(this.#outView, this.#outLen - HEADER_SIZE, {
-      command,
-      dataType,
-      dataCount,
-      param1,
-      param2,
-      payloadSize: 0,
-    });
+    if (dataCount > 0xffff) {
+      // a count above 16 bits needs the extended (24-byte) header
+      this.#reserve(EXTENDED_HEADER_SIZE);
+      writeHeader(this.#outView, this.#outLen - EXTENDED_HEADER_SIZE, {
+        command,
+        dataType,
+        dataCount,
+        param1,
+        param2,
+        payloadSize: 0,
+      });
+    } else {
+      this.#reserve(HEADER_SIZE);
+      const view = this.#outView;
+      const at = this.#outLen - HEADER_SIZE;
+      view.setUint16(at, command);
+      view.setUint16(at + 2, 0);
+      view.setUint16(at + 4, dataType);
+      view.setUint16(at + 6, dataCount);
+      view.setUint32(at + 8, param1 >>> 0);
+      view.setUint32(at + 12, param2 >>> 0);
+    }
     this.#schedule();
   }
 
