@@ -67,6 +67,9 @@ export class Circuit {
   #out = new Uint8Array(16 * 1024);
   #outView = new DataView(this.#out.buffer);
   #outLen = 0;
+  /** The other send buffer: written out while new messages fill `#out`. */
+  #alt = new Uint8Array(16 * 1024);
+  #altView = new DataView(this.#alt.buffer);
   #flushing = false;
   #closed = false;
   #lastReceive = performance.now();
@@ -231,8 +234,25 @@ export class Circuit {
   async #flush(): Promise<void> {
     try {
       while (!this.#closed) {
+        if (this.#queue.length === 0) {
+          // only small messages: write the send buffer itself (no copy)
+          // while new ones go into the other buffer
+          const len = this.#outLen;
+          if (len === 0) break;
+          const data = this.#out;
+          const view = this.#outView;
+          this.#out = this.#alt;
+          this.#outView = this.#altView;
+          this.#alt = data;
+          this.#altView = view;
+          this.#outLen = 0;
+          let written = 0;
+          while (written < len) {
+            written += await this.#conn.write(data.subarray(written, len));
+          }
+          continue;
+        }
         this.#takeBuffered();
-        if (this.#queue.length === 0) break;
         const frames = this.#queue;
         this.#queue = [];
         for (const data of frames) {
