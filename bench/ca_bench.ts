@@ -38,7 +38,7 @@ const WF_WARMUP = Number(Deno.env.get("CA_BENCH_WARMUP") ?? 25);
 /** Gets per round (ROUNDS rounds each). */
 const SEQ_N = quick ? 300 : 1000;
 const PIPE_N = 100;
-const PIPE_ROUNDS = quick ? 20 : 50;
+const PIPE_ROUNDS = quick ? 20 : 200;
 const PIPE_WARMUP = quick ? 100 : 300;
 const MON_N = quick ? 5000 : 20000;
 const MON_ROUNDS = quick ? 1 : 3;
@@ -50,6 +50,7 @@ function median(xs: number[]): number {
 }
 
 let cBin = "";
+let freshTouchMs = NaN;
 let port = 0;
 
 /** Runs the C program; returns its JSON lines. */
@@ -105,10 +106,23 @@ async function rssChild(pv: string): Promise<void> {
   }
   clearInterval(timer);
   await client.close();
+  // the floor of a get that returns a new array: writing 8 MB of memory the
+  // process never touched before (page faults; costly in some VMs)
+  const kept: Uint8Array[] = [];
+  const touchMs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const fresh = new Uint8Array(BIG * 8);
+    fresh.fill(1);
+    touchMs.push(performance.now() - t0);
+    kept.push(fresh);
+  }
   console.log(JSON.stringify({
     baseKb: base / 1024,
     firstPeakKb: firstPeak / 1024,
     peakKb: peak / 1024,
+    freshTouchMs: median(touchMs),
+    kept: kept.length,
   }));
 }
 
@@ -212,6 +226,7 @@ async function main(): Promise<void> {
       new TextDecoder().decode(child.stdout).trim().split("\n").at(-1)!,
     );
     const cRss = (rsrv.rssPeak - rsrv.rssBase) / 1024;
+    freshTouchMs = rss.freshTouchMs;
     rows.push({
       metric: `RSS growth during the first 1e6 get (payload ${PAYLOAD_MB} MB)`,
       fws: (rss.firstPeakKb - rss.baseKb) / 1024,
@@ -310,6 +325,12 @@ async function main(): Promise<void> {
     await ioc.close();
   }
   printTable(rows, loadBefore, Deno.loadavg());
+  console.log(
+    `\nFloor of any get returning a new 1e6-element array: filling 8 MB of ` +
+      `fresh memory takes ${
+        fmt(freshTouchMs)
+      } ms in a new process here (page faults).`,
+  );
   printServerTable(await serverRows(rsrv));
 }
 
