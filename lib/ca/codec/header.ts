@@ -359,7 +359,11 @@ let allocatorPrimed = false;
 function allocatePayload(size: number): Uint8Array {
   if (!allocatorPrimed) {
     allocatorPrimed = true;
-    new ArrayBuffer((32 << 20) - (64 << 10)).transfer(0);
+    try {
+      new ArrayBuffer((32 << 20) - (64 << 10)).transfer(0);
+    } catch {
+      // no 32 MiB of address space to spare: only a missed optimisation
+    }
   }
   return new Uint8Array(size);
 }
