@@ -237,6 +237,18 @@ Deno.test("client: a 1e6-element DOUBLE waveform round trip", async () => {
   assertEquals(v.value, data);
 });
 
+Deno.test("client: a get of more than 65535 elements uses the extended header", async () => {
+  await using r = await rig();
+  const data = new Float64Array(1_000_000).map((_, i) => i);
+  await r.client.put("T:WAVE", data, { wait: true });
+  // 70000 does not fit the 16-bit count of the standard header.
+  const v = await r.client.get("T:WAVE", { count: 70_000, timeout: 5 });
+  assertEquals(v.count, 70_000);
+  assertEquals(v.value, data.subarray(0, 70_000));
+  const m = await r.client.get("T:WAVE", { count: 65_535, timeout: 5 });
+  assertEquals(m.count, 65_535);
+});
+
 Deno.test("client: reconnects to a restarted server; same objects resume", async () => {
   const first = await rig();
   const { client, tcpPort, udpPort } = first;
