@@ -5,34 +5,12 @@
  * @module
  */
 import type { DbrBaseType, DbrForm } from "./codec/constants.ts";
-import type { DbrLimits, DbrValue, EpicsTimeStamp } from "./codec/dbr.ts";
+import type { DbrData } from "./codec/dbr.ts";
 
-/** What get and monitor deliver. */
-export interface CAValue {
+/** What get and monitor deliver: the decoded DBR payload and the PV's name. */
+export interface CAValue extends Omit<DbrData, "form"> {
   /** The PV name. */
   name: string;
-  /** The DBR base type the value was delivered as. */
-  type: DbrBaseType;
-  /** Number of elements delivered. */
-  count: number;
-  /** count 1 numeric/enum → number, count 1 string → string, arrays → typed array (string arrays → string[]). */
-  value: DbrValue;
-  /** Alarm status (sts/time/gr/ctrl forms). */
-  status?: number;
-  /** Alarm severity (sts/time/gr/ctrl forms). */
-  severity?: number;
-  /** Time stamp (time form). */
-  timestamp?: Date;
-  /** The raw EPICS time stamp with nanoseconds (time form). */
-  stamp?: EpicsTimeStamp;
-  /** Engineering units (gr/ctrl forms of numeric types). */
-  units?: string;
-  /** Display precision (gr/ctrl forms of float/double). */
-  precision?: number;
-  /** Enum state strings (gr/ctrl forms of enum). */
-  enumStrings?: string[];
-  /** Display/alarm/warning (and ctrl) limits (gr/ctrl forms of numeric types). */
-  limits?: DbrLimits;
 }
 
 /** What a put accepts: enum by label or index, CHAR arrays also as text. */

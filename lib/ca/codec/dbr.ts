@@ -49,18 +49,29 @@ export type DbrValue =
 
 /** What a DBR payload holds, decoded. */
 export interface DbrData {
+  /** The DBR base type the value was delivered as. */
   type: DbrBaseType;
+  /** The DBR form (plain, sts, time, gr, ctrl). */
   form: DbrForm;
+  /** Number of elements delivered. */
   count: number;
+  /** count 1 numeric/enum → number, count 1 string → string, arrays → typed array (string arrays → string[]). */
   value: DbrValue;
+  /** Alarm status (sts/time/gr/ctrl forms). */
   status?: number;
+  /** Alarm severity (sts/time/gr/ctrl forms). */
   severity?: number;
+  /** Time stamp (time form). */
   timestamp?: Date;
-  /** The raw EPICS timestamp (keeps the nanoseconds a Date drops). */
+  /** The raw EPICS time stamp (keeps the nanoseconds a Date drops). */
   stamp?: EpicsTimeStamp;
+  /** Engineering units (gr/ctrl forms of numeric types). */
   units?: string;
+  /** Display precision (gr/ctrl forms of float/double). */
   precision?: number;
+  /** Enum state strings (gr/ctrl forms of enum). */
   enumStrings?: string[];
+  /** Display/alarm/warning (and ctrl) limits (gr/ctrl forms of numeric types). */
   limits?: DbrLimits;
 }
 
