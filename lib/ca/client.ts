@@ -27,11 +27,7 @@ import {
   type Subscription,
 } from "./client_channel.ts";
 import { Command } from "./codec/constants.ts";
-import type {
-  CAResponse,
-  DataResponse,
-  WriteNotifyResponse,
-} from "./codec/messages.ts";
+import type { CAResponse, WriteNotifyResponse } from "./codec/messages.ts";
 import type {
   CAClientOptions,
   CASubscription,
@@ -49,12 +45,14 @@ export { resolveConfig } from "./client_config.ts";
 
 interface PendingOp {
   channel: CAChannel;
-  resolve(msg: DataResponse | WriteNotifyResponse): void;
+  resolve(value: CAValue | WriteNotifyResponse): void;
   reject(error: Error): void;
   /** performance.now() ms after which the op fails with ECA_TIMEOUT. */
   deadline: number;
   /** Seconds, for the message. */
   timeout: number;
+  /** A get's requested element count; -1 for a put with completion. */
+  readCount: number;
 }
 
 interface CircuitSlot {
@@ -115,8 +113,8 @@ export class CAClient {
       timeout: this.#config.timeout,
       nextId: () => this.#id(),
       search: (channel) => this.#startSearch(channel),
-      request: (channel, send, timeout) =>
-        this.#request(channel, send, timeout),
+      request: (channel, send, timeout, readCount) =>
+        this.#request(channel, send, timeout, readCount),
       registerSubscription: (id, sub) => {
         if (sub) this.#subs.set(id, sub);
         else this.#subs.delete(id);
@@ -267,8 +265,18 @@ export class CAClient {
         const op = this.#ops.get(id);
         if (!op) return;
         this.#ops.delete(id);
-        op.channel.ops.delete(id);
-        op.resolve(msg);
+        if (op.readCount < 0 || msg.command !== "READ_NOTIFY") {
+          op.resolve(msg as WriteNotifyResponse);
+          return;
+        }
+        let value: CAValue;
+        try {
+          value = op.channel.finishRead(msg, op.readCount);
+        } catch (error) {
+          op.reject(error as Error);
+          return;
+        }
+        op.resolve(value);
         return;
       }
       case "EVENT_ADD":
@@ -283,7 +291,6 @@ export class CAClient {
           const op = this.#ops.get(r.param2);
           if (!op) return;
           this.#ops.delete(r.param2);
-          op.channel.ops.delete(r.param2);
           op.reject(
             new CAError(op.channel.name, msg.status, msg.message || undefined),
           );
@@ -331,7 +338,8 @@ export class CAClient {
     channel: CAChannel,
     send: (circuit: Circuit, ioid: number) => void,
     timeout: number,
-  ): Promise<DataResponse | WriteNotifyResponse> {
+    readCount = -1,
+  ): Promise<CAValue | WriteNotifyResponse> {
     const circuit = channel.circuit;
     if (!circuit || !channel.connected) {
       return Promise.reject(new CAError(channel.name, "ECA_DISCONN"));
@@ -339,8 +347,14 @@ export class CAClient {
     const ioid = this.#id();
     return new Promise((resolve, reject) => {
       const deadline = this.#now() + timeout * 1000;
-      this.#ops.set(ioid, { channel, resolve, reject, deadline, timeout });
-      channel.ops.add(ioid);
+      this.#ops.set(ioid, {
+        channel,
+        resolve,
+        reject,
+        deadline,
+        timeout,
+        readCount,
+      });
       this.#armOpTimer(deadline);
       send(circuit, ioid);
     });
@@ -384,7 +398,6 @@ export class CAClient {
     for (const [id, op] of this.#ops) {
       if (op.deadline <= now + 1) {
         this.#ops.delete(id);
-        op.channel.ops.delete(id);
         op.reject(
           new CAError(
             op.channel.name,
@@ -400,13 +413,11 @@ export class CAClient {
   }
 
   #rejectOps(channel: CAChannel, error: CAError): void {
-    for (const id of channel.ops) {
-      const op = this.#ops.get(id);
-      if (!op) continue;
+    for (const [id, op] of this.#ops) {
+      if (op.channel !== channel) continue;
       this.#ops.delete(id);
       op.reject(error);
     }
-    channel.ops.clear();
   }
 
   #forget(channel: CAChannel): void {

@@ -41,13 +41,16 @@ export interface ChannelHost {
   search(channel: CAChannel): void;
   /**
    * Sends a request (via `send`, called synchronously unless the channel is
-   * disconnected) and waits for the reply with id `ioid`.
+   * disconnected) and waits for the reply with id `ioid`. With `readCount`
+   * (the requested element count of a get, ≥ 0) the promise resolves with
+   * `channel.finishRead(reply, readCount)`; without, with the reply.
    */
   request(
     channel: CAChannel,
     send: (circuit: Circuit, ioid: number) => void,
     timeout: number,
-  ): Promise<DataResponse | WriteNotifyResponse>;
+    readCount?: number,
+  ): Promise<CAValue | WriteNotifyResponse>;
   /** Registers or drops a subscription id. */
   registerSubscription(id: number, sub: Subscription | undefined): void;
   /** Forgets a closed channel. */
@@ -170,8 +173,6 @@ export class CAChannel extends EventTarget {
   #enumStrings?: string[];
   /** The last large get reply (its payload size predicts the next one's). */
   #bigReply?: { dataType: number; count: number; size: number };
-  /** Pending operation ids of this channel (rejected on disconnect). */
-  readonly ops = new Set<number>();
 
   /** @internal created by CAClient.channel() */
   constructor(name: string, cid: number, host: ChannelHost) {
@@ -301,29 +302,48 @@ export class CAChannel extends EventTarget {
   }
 
   /** Reads the PV (any DBR type and form). */
-  async get(options: GetOptions = NO_OPTIONS): Promise<CAValue> {
+  get(options: GetOptions = NO_OPTIONS): Promise<CAValue> {
+    // connected: straight to the request (one Promise per get, no awaits)
+    if (!this.#connected) return this.#getAfterConnect(options);
+    return this.#read(options, options.timeout ?? this.#host.timeout);
+  }
+
+  async #getAfterConnect(options: GetOptions): Promise<CAValue> {
     const timeout = options.timeout ?? this.#host.timeout;
-    let left = timeout;
-    if (!this.#connected) {
-      const start = performance.now();
-      await this.waitConnected(timeout);
-      left = remaining(timeout, start);
+    const start = performance.now();
+    await this.waitConnected(timeout);
+    return this.#read(options, remaining(timeout, start));
+  }
+
+  #read(options: GetOptions, timeout: number): Promise<CAValue> {
+    try {
+      if (!this.#access?.read) throw new CAError(this.name, "ECA_NORDACCESS");
+      const dataType = dbrType(
+        options.type ?? this.#nativeType!,
+        options.form ?? "plain",
+      );
+      const count = this.#requestCount(options.count);
+      // the host calls #sendRead synchronously: these fields are its arguments
+      this.#readType = dataType;
+      this.#readCount = count;
+      return this.#host.request(
+        this,
+        this.#sendRead,
+        timeout,
+        count,
+      ) as Promise<CAValue>;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (!this.#access?.read) throw new CAError(this.name, "ECA_NORDACCESS");
-    const dataType = dbrType(
-      options.type ?? this.#nativeType!,
-      options.form ?? "plain",
-    );
-    const count = this.#requestCount(options.count);
-    // the host calls #sendRead synchronously: these fields are its arguments
-    this.#readType = dataType;
-    this.#readCount = count;
-    const reply = await this.#host.request(
-      this,
-      this.#sendRead,
-      left,
-    ) as DataResponse;
+  }
+
+  /**
+   * Turns a READ_NOTIFY reply into the get's value (called by the host;
+   * throws a CAError naming the PV when the read failed).
+   */
+  finishRead(reply: DataResponse, count: number): CAValue {
     if (!ecaSuccess(reply.status)) throw new CAError(this.name, reply.status);
+    const dataType = reply.dataType;
     const big = this.#bigReply;
     if (reply.payload.length >= BIG_REPLY) {
       this.#bigReply = { dataType, count, size: reply.payload.length };
@@ -397,7 +417,7 @@ export class CAChannel extends EventTarget {
     }
     const reply = await this.#host.request(
       this,
-      (circuit, ioid) =>
+      (circuit: Circuit, ioid: number) =>
         circuit.send(encodeRequest({
           command: "WRITE_NOTIFY",
           dataType,
@@ -407,7 +427,7 @@ export class CAChannel extends EventTarget {
           payload,
         })),
       remaining(timeout, start),
-    );
+    ) as WriteNotifyResponse;
     if (!ecaSuccess(reply.status)) throw new CAError(this.name, reply.status);
   }
 
