@@ -42,6 +42,36 @@ const DECODABLE_FILTERS = new Set([1, 2, 3]);
 let module: H5Module | undefined;
 let diagnostics = "";
 
+/** An emscripten file stream (NODERAWFS: backed by a host descriptor). */
+type Stream = { fd: number };
+
+/** One write HDF5 issued to a host file, as seen by the FS.write hook. */
+interface ObservedWrite {
+  stream: Stream;
+  buffer: Uint8Array;
+  offset: number;
+  length: number;
+  position?: number;
+}
+
+/** Writes HDF5 issues to host files while set (see #writeInSlabs). */
+let observed: ObservedWrite[] | undefined;
+
+/** emscripten's own FS.write: host pwrite of `bytes[offset, +length)`. */
+let hostWrite: (
+  stream: Stream,
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+  position: number,
+) => number;
+
+/** The first slab of a contiguous array, written through HDF5 itself. */
+const FIRST_SLAB_BYTES = 1 << 20;
+
+/** Typed arrays hold little-endian bytes here (HDF5's wasm types are LE). */
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /** Loads the wasm module once and routes HDF5's stderr into a buffer. */
 async function ready(): Promise<H5Module> {
   if (module) return module;
@@ -62,8 +92,11 @@ async function ready(): Promise<H5Module> {
       );
       return length;
     }
+    observed?.push({ stream, buffer, offset, length, position });
     return write.call(fs, stream, buffer, offset, length, position);
   };
+  hostWrite = (stream, bytes, offset, length, position) =>
+    write.call(fs, stream, bytes, offset, length, position);
   module = m;
   return m;
 }
@@ -408,28 +441,127 @@ export class H5Group {
     if (!(dataset instanceof h5wasm.Dataset)) {
       throw new H5Error(`write ${path}: dataset not created`);
     }
+    const fileId = this.#group.file_id;
     const row = shape.slice(1).reduce((a, b) => a * b, 1);
-    let rows = Math.max(
-      1,
-      Math.floor(SLAB_BYTES / (row * data.BYTES_PER_ELEMENT)),
-    );
+    const rowBytes = row * data.BYTES_PER_ELEMENT;
+    let rows = Math.max(1, Math.floor(SLAB_BYTES / rowBytes));
     if (layout.chunks) {
       const c = layout.chunks[0];
       rows = Math.max(c, Math.floor(rows / c) * c); // whole chunks per slab
     }
-    const rest = shape.slice(1).map(() => [] as []);
-    for (let r0 = 0; r0 < shape[0]; r0 += rows) {
-      const r1 = Math.min(shape[0], r0 + rows);
-      guarded(
-        `write ${path}`,
-        () =>
-          dataset.write_slice(
-            [[r0, r1], ...rest],
-            data.subarray(r0 * row, r1 * row),
-          ),
-      );
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const m = module!;
+    const ptr = m._malloc(rows * rowBytes);
+    if (!ptr) throw new H5Error(`write ${path}: out of wasm memory`);
+    const rest = shape.slice(1).map(() => 0n);
+    const restCount = shape.slice(1).map(BigInt);
+    const strides = shape.map(() => 1n);
+    /** Writes rows [r0, r1) through HDF5 from the reused heap region. */
+    const writeRows = (r0: number, r1: number): void => {
+      m.HEAPU8.set(bytes.subarray(r0 * rowBytes, r1 * rowBytes), ptr);
+      guarded(`write ${path}`, () =>
+        m.set_dataset_data(
+          fileId,
+          path,
+          [BigInt(r1 - r0), ...restCount],
+          [BigInt(r0), ...rest],
+          strides,
+          BigInt(ptr),
+        ));
+    };
+    try {
+      let r0 = 0;
+      if (!layout.chunks && LITTLE_ENDIAN) {
+        r0 = this.#writeContiguous(path, bytes, shape, { ptr, writeRows });
+      }
+      for (; r0 < shape[0]; r0 += rows) {
+        writeRows(r0, Math.min(shape[0], r0 + rows));
+      }
+    } finally {
+      m._free(ptr);
     }
     return new H5Dataset(dataset, path);
+  }
+
+  /**
+   * A contiguous, unfiltered dataset stores its elements as one block of
+   * the file in memory order. The first slab (≥ 1 MiB, above HDF5's sieve
+   * buffer) goes through HDF5, which allocates the block and writes that slab
+   * with one host write at the block's start; that write is observed, and the
+   * rest of the block is written from the caller's array to the same
+   * descriptor at the matching offsets, sparing a copy of every byte into
+   * the wasm heap. HDF5 then reads the first and last element of that rest
+   * back through its own address mapping; a mismatch is an error. When the
+   * first slab is not written as exactly one such write, nothing is assumed
+   * and the rest goes through HDF5. Returns the first row still to write.
+   */
+  #writeContiguous(
+    path: string,
+    bytes: Uint8Array,
+    shape: number[],
+    heap: { ptr: number; writeRows: (r0: number, r1: number) => void },
+  ): number {
+    const m = module!;
+    const rowBytes = bytes.length / shape[0];
+    const rows = Math.max(1, Math.ceil(FIRST_SLAB_BYTES / rowBytes));
+    if (rows >= shape[0]) return 0;
+    const seen: ObservedWrite[] = [];
+    observed = seen;
+    try {
+      heap.writeRows(0, rows);
+    } finally {
+      observed = undefined;
+    }
+    const head = rows * rowBytes;
+    const w = seen.length === 1 ? seen[0] : undefined;
+    if (
+      !w || w.buffer.buffer !== m.HEAPU8.buffer || w.offset !== heap.ptr ||
+      w.length !== head || typeof w.position !== "number"
+    ) {
+      return rows;
+    }
+    try {
+      for (let o = head; o < bytes.length;) {
+        const n = hostWrite(
+          w.stream,
+          bytes,
+          o,
+          bytes.length - o,
+          w.position + o,
+        );
+        if (!(n > 0)) throw new Error(`wrote ${n} bytes at ${o}`);
+        o += n;
+      }
+    } catch (error) {
+      throw new H5Error(`write ${path}: ${error}`);
+    }
+    const row = shape.slice(1).map(() => 0n);
+    const last = shape.map((n) => BigInt(n - 1));
+    const size = bytes.length / shape.reduce((a, b) => a * b, 1);
+    const checks: [number, bigint[]][] = [
+      [head, [BigInt(rows), ...row]],
+      [bytes.length - size, last],
+    ];
+    for (const [at, index] of checks) {
+      guarded(`read back ${path}`, () =>
+        m.get_dataset_data(
+          this.#group.file_id,
+          path,
+          shape.map(() => 1n),
+          index,
+          shape.map(() => 1n),
+          BigInt(heap.ptr),
+        ));
+      for (let i = 0; i < size; i++) {
+        if (m.HEAPU8[heap.ptr + i] !== bytes[at + i]) {
+          throw new H5Error(
+            `write ${path}: element at byte ${at} reads back differently; ` +
+              "expected the bytes just written",
+          );
+        }
+      }
+    }
+    return shape[0];
   }
 
   /** The existing dataset `name`, or undefined. */
