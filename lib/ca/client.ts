@@ -27,6 +27,7 @@ import {
   type Subscription,
 } from "./client_channel.ts";
 import { Command } from "./codec/constants.ts";
+import { decodeResponse, type RawMessage } from "./codec/mod.ts";
 import type { CAResponse, WriteNotifyResponse } from "./codec/messages.ts";
 import type {
   CAClientOptions,
@@ -53,6 +54,20 @@ interface PendingOp {
   timeout: number;
   /** A get's requested element count; -1 for a put with completion. */
   readCount: number;
+}
+
+const captured: Pick<PendingOp, "resolve" | "reject"> = {
+  resolve: () => {},
+  reject: () => {},
+};
+
+/** A Promise executor that hands its functions over via `captured`. */
+function capture(
+  resolve: PendingOp["resolve"],
+  reject: PendingOp["reject"],
+): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
 }
 
 interface CircuitSlot {
@@ -189,6 +204,7 @@ export class CAClient {
       };
       created.connecting = Circuit.connect({ host, port, version }, {
         message: (c, msg) => this.#message(c, msg),
+        readNotify: (_c, raw) => this.#readNotify(raw),
         closed: (c, reason) => this.#circuitClosed(c, reason),
       }, {
         connectTimeout: this.#config.timeout,
@@ -259,24 +275,11 @@ export class CAClient {
         }
         return;
       }
-      case "READ_NOTIFY":
       case "WRITE_NOTIFY": {
-        const id = "ioid" in msg ? msg.ioid : msg.id;
-        const op = this.#ops.get(id);
+        const op = this.#ops.get(msg.ioid);
         if (!op) return;
-        this.#ops.delete(id);
-        if (op.readCount < 0 || msg.command !== "READ_NOTIFY") {
-          op.resolve(msg as WriteNotifyResponse);
-          return;
-        }
-        let value: CAValue;
-        try {
-          value = op.channel.finishRead(msg, op.readCount);
-        } catch (error) {
-          op.reject(error as Error);
-          return;
-        }
-        op.resolve(value);
+        this.#ops.delete(msg.ioid);
+        op.resolve(msg);
         return;
       }
       case "EVENT_ADD":
@@ -318,6 +321,26 @@ export class CAClient {
     }
   }
 
+  /** A READ_NOTIFY reply (status in `param1`, ioid in `param2`). */
+  #readNotify(raw: RawMessage): void {
+    const op = this.#ops.get(raw.param2);
+    if (!op) return;
+    this.#ops.delete(raw.param2);
+    if (op.readCount < 0) {
+      // a reply of the wrong kind for a put resolves it, as it always did
+      op.resolve(decodeResponse(raw) as unknown as WriteNotifyResponse);
+      return;
+    }
+    let value: CAValue;
+    try {
+      value = op.channel.finishRead(raw, op.readCount);
+    } catch (error) {
+      op.reject(error as Error);
+      return;
+    }
+    op.resolve(value);
+  }
+
   #circuitClosed(circuit: Circuit, reason: string): void {
     const slot = this.#circuits.get(circuit.key);
     if (!slot || slot.circuit !== circuit) return;
@@ -345,19 +368,26 @@ export class CAClient {
       return Promise.reject(new CAError(channel.name, "ECA_DISCONN"));
     }
     const ioid = this.#id();
-    return new Promise((resolve, reject) => {
-      const deadline = this.#now() + timeout * 1000;
-      this.#ops.set(ioid, {
-        channel,
-        resolve,
-        reject,
-        deadline,
-        timeout,
-        readCount,
-      });
-      this.#armOpTimer(deadline);
+    // a shared executor: no closure allocated per request
+    const promise = new Promise<CAValue | WriteNotifyResponse>(capture);
+    const deadline = this.#now() + timeout * 1000;
+    const op: PendingOp = {
+      channel,
+      resolve: captured.resolve,
+      reject: captured.reject,
+      deadline,
+      timeout,
+      readCount,
+    };
+    this.#ops.set(ioid, op);
+    this.#armOpTimer(deadline);
+    try {
       send(circuit, ioid);
-    });
+    } catch (error) {
+      this.#ops.delete(ioid);
+      op.reject(error as Error);
+    }
+    return promise;
   }
 
   /**

@@ -15,8 +15,10 @@ import {
   dbrType,
   decodeDbr,
   type DecodeDbrOptions,
+  decodePlainScalar,
   encodeDbr,
   encodeRequest,
+  type RawMessage,
   stringToCharArray,
 } from "./codec/mod.ts";
 import type { DataResponse, WriteNotifyResponse } from "./codec/messages.ts";
@@ -338,31 +340,43 @@ export class CAChannel extends EventTarget {
   }
 
   /**
-   * Turns a READ_NOTIFY reply into the get's value (called by the host;
-   * throws a CAError naming the PV when the read failed).
+   * Turns a READ_NOTIFY reply (status in `param1`) into the get's value
+   * (called by the host; throws a CAError naming the PV when the read
+   * failed). `count` is the element count the get asked for.
    */
-  finishRead(reply: DataResponse, count: number): CAValue {
-    if (!ecaSuccess(reply.status)) throw new CAError(this.name, reply.status);
+  finishRead(reply: RawMessage, count: number): CAValue {
+    if (!ecaSuccess(reply.param1)) throw new CAError(this.name, reply.param1);
     const dataType = reply.dataType;
-    const big = this.#bigReply;
-    if (reply.payload.length >= BIG_REPLY) {
-      this.#bigReply = { dataType, count, size: reply.payload.length };
-    } else if (big?.dataType === dataType && big.count === count) {
-      this.#bigReply = undefined;
+    const payload = reply.payload;
+    if (this.#bigReply !== undefined || payload.length >= BIG_REPLY) {
+      const big = this.#bigReply;
+      if (payload.length >= BIG_REPLY) {
+        this.#bigReply = { dataType, count, size: payload.length };
+      } else if (big?.dataType === dataType && big.count === count) {
+        this.#bigReply = undefined;
+      }
+    }
+    const scalar = decodePlainScalar(dataType, reply.dataCount, payload);
+    if (scalar !== undefined) {
+      return {
+        name: this.name,
+        type: this.#scalarType(dataType),
+        count: 1,
+        value: scalar,
+      };
     }
     try {
       return toCAValue(
         this.name,
-        decodeDbr(
-          reply.dataType,
-          reply.count,
-          reply.payload,
-          decodeOptions(reply),
-        ),
+        decodeDbr(dataType, reply.dataCount, payload, decodeOptions(reply)),
       );
     } catch (error) {
       throw new CAError(this.name, "ECA_GETFAIL", (error as Error).message);
     }
+  }
+
+  #scalarType(dataType: number): DbrBaseType {
+    return dbrInfo(dataType)!.type;
   }
 
   #readType = 0;
@@ -559,7 +573,9 @@ const DECODE_OWNED_NATIVE: DecodeDbrOptions = {
 const DECODE_SHARED_NATIVE: DecodeDbrOptions = { nativeOrder: true };
 
 /** decodeDbr options for a reply (shared constants: no allocation per message). */
-function decodeOptions(msg: DataResponse): DecodeDbrOptions {
+function decodeOptions(
+  msg: { payload: Uint8Array; nativeOrder?: boolean },
+): DecodeDbrOptions {
   if (ownsBuffer(msg.payload)) {
     return msg.nativeOrder ? DECODE_OWNED_NATIVE : DECODE_OWNED;
   }

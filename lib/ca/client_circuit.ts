@@ -34,6 +34,8 @@ interface PendingSwap extends SwapRegion {
 export interface CircuitHandlers {
   /** A message arrived. */
   message(circuit: Circuit, msg: CAResponse): void;
+  /** A READ_NOTIFY reply arrived (undecoded: the hot path of a get). */
+  readNotify(circuit: Circuit, raw: RawMessage): void;
   /** The circuit is gone (EOF, error, unresponsive or closed); called once. */
   closed(circuit: Circuit, reason: string): void;
 }
@@ -280,6 +282,10 @@ export class Circuit {
         if (this.#swap || this.#reader.partial) this.#preSwap(messages);
         for (const raw of messages) {
           if (this.#closed) return;
+          if (raw.command === Command.READ_NOTIFY) {
+            this.#handlers.readNotify(this, raw);
+            continue;
+          }
           let msg: CAResponse;
           try {
             msg = decodeResponse(raw);

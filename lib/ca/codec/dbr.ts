@@ -337,6 +337,33 @@ const scratchBytes = new Uint8Array(scratch);
 const scratchF64 = new Float64Array(scratch);
 const scratchF32 = new Float32Array(scratch);
 
+/** Base type of the plain numeric DBR codes 1–6 (SHORT … DOUBLE) by code. */
+const PLAIN_NUMERIC: readonly (DbrBaseType | undefined)[] = [
+  undefined,
+  "short",
+  "float",
+  "enum",
+  "char",
+  "long",
+  "double",
+];
+
+/**
+ * The value of a one-element plain numeric DBR (codes 1–6), or undefined
+ * for any other type, count or a short payload — the fast path of a scalar
+ * get; equal to `decodeDbr(dataType, 1, payload).value`.
+ */
+export function decodePlainScalar(
+  dataType: number,
+  count: number,
+  payload: Uint8Array,
+): number | undefined {
+  const type = PLAIN_NUMERIC[dataType];
+  if (type === undefined || count !== 1) return undefined;
+  if (payload.length < ELEMENT_SIZE[type]) return undefined;
+  return readScalar(payload, 0, type);
+}
+
 /** One big-endian number at `p` (no DataView: the common scalar get). */
 function readScalar(bytes: Uint8Array, p: number, type: DbrBaseType): number {
   switch (type) {
