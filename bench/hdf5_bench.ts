@@ -47,7 +47,7 @@ async function ours(path: string, data: Float64Array, mode: Mode) {
   f.root.writeFloat64(
     "data",
     data,
-    mode === "gzip" ? { gzip: 4, chunks: [CHUNK] } : {},
+    mode === "gzip" ? { gzip: 4, chunks: [Math.min(CHUNK, data.length)] } : {},
   );
   f.close();
   return (performance.now() - t0) / 1000;
@@ -64,7 +64,7 @@ for line in sys.stdin:
     t0 = time.perf_counter()
     with h5py.File(path, "w") as f:
         if mode == "gzip":
-            f.create_dataset("data", data=data, chunks=(${CHUNK},), compression="gzip", compression_opts=4)
+            f.create_dataset("data", data=data, chunks=(min(${CHUNK}, len(data)),), compression="gzip", compression_opts=4)
         else:
             f.create_dataset("data", data=data)
     print(time.perf_counter() - t0, flush=True)
