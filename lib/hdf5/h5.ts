@@ -33,8 +33,14 @@ export class H5Error extends Error {
   }
 }
 
-/** Arrays larger than this are written in slabs of this many bytes. */
+/**
+ * Arrays larger than this are written in slabs of this many bytes (4–8 MiB
+ * measured fastest; 1 MiB slabs cost ~20 % more, 64 KiB ~5×).
+ */
 const SLAB_BYTES = 8 << 20;
+
+/** Decodes HDF5's diagnostic output. */
+const STDERR_TEXT = new TextDecoder();
 
 /** HDF5 filters the wasm build decodes: deflate, shuffle, fletcher32. */
 const DECODABLE_FILTERS = new Set([1, 2, 3]);
@@ -87,7 +93,7 @@ async function ready(): Promise<H5Module> {
     position?: number,
   ): number {
     if (stream && stream.fd === 2) {
-      diagnostics += new TextDecoder().decode(
+      diagnostics += STDERR_TEXT.decode(
         buffer.subarray(offset, offset + length),
       );
       return length;
@@ -402,7 +408,8 @@ export class H5Group {
    * Large arrays: creates the dataset without data, then writes it in slabs
    * of whole rows through one small reusable heap region, so a big waveform
    * neither doubles its memory in the wasm heap (which never shrinks) nor
-   * pays for touching that much fresh heap.
+   * pays for touching that much fresh heap. Contiguous ones skip the heap
+   * for all but their first and last slab (see #writeContiguous).
    */
   #writeInSlabs(
     path: string,
