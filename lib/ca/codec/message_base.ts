@@ -12,6 +12,7 @@ import {
   type RawMessage,
   writeHeader,
 } from "./header.ts";
+import { Command } from "./constants.ts";
 
 /** VERSION, both directions: priority, minor version, UDP sequence number. */
 export interface VersionMessage {
@@ -30,6 +31,30 @@ export interface ClearChannelMessage {
   sid: number;
   cid: number;
 }
+/** A message that looks the same in both directions. */
+export type SharedMessage = VersionMessage | EchoMessage | ClearChannelMessage;
+
+/**
+ * Decodes VERSION, ECHO and CLEAR_CHANNEL, which mean the same in requests
+ * and responses; `undefined` for any other command.
+ */
+export function decodeShared(raw: RawMessage): SharedMessage | undefined {
+  switch (raw.command) {
+    case Command.VERSION:
+      return {
+        command: "VERSION",
+        priority: raw.dataType,
+        version: raw.dataCount,
+        sequence: raw.param1,
+      };
+    case Command.ECHO:
+      return { command: "ECHO" };
+    case Command.CLEAR_CHANNEL:
+      return { command: "CLEAR_CHANNEL", sid: raw.param1, cid: raw.param2 };
+  }
+  return undefined;
+}
+
 /** @internal */
 export const encoder: TextEncoder = new TextEncoder();
 const decoder = new TextDecoder();

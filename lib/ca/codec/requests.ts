@@ -7,6 +7,7 @@ import { Command, DO_REPLY, DONT_REPLY } from "./constants.ts";
 import type { RawMessage } from "./header.ts";
 import {
   type ClearChannelMessage,
+  decodeShared,
   type EchoMessage,
   frame,
   ipToNumber,
@@ -185,17 +186,6 @@ export function encodeRequest(msg: CARequest): Uint8Array {
 /** Decodes a client → server message; unknown or malformed → CAProtocolError. */
 export function decodeRequest(raw: RawMessage): CARequest {
   switch (raw.command) {
-    case Command.VERSION:
-      return {
-        command: "VERSION",
-        priority: raw.dataType,
-        version: raw.dataCount,
-        sequence: raw.param1,
-      };
-    case Command.ECHO:
-      return { command: "ECHO" };
-    case Command.CLEAR_CHANNEL:
-      return { command: "CLEAR_CHANNEL", sid: raw.param1, cid: raw.param2 };
     case Command.SEARCH:
       needPayload(raw, 1, "SEARCH request");
       return {
@@ -267,7 +257,10 @@ export function decodeRequest(raw: RawMessage): CARequest {
       return { command: "EVENTS_ON" };
     case Command.REPEATER_REGISTER:
       return { command: "REPEATER_REGISTER", address: numberToIp(raw.param2) };
-    default:
+    default: {
+      const shared = decodeShared(raw);
+      if (shared) return shared;
       throw unexpected(raw, "request");
+    }
   }
 }

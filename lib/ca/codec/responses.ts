@@ -11,6 +11,7 @@ import {
 } from "./header.ts";
 import {
   type ClearChannelMessage,
+  decodeShared,
   type EchoMessage,
   encoder,
   frame,
@@ -205,17 +206,6 @@ export function encodeResponse(msg: CAResponse): Uint8Array {
 /** Decodes a server → client message; unknown or malformed → CAProtocolError. */
 export function decodeResponse(raw: RawMessage): CAResponse {
   switch (raw.command) {
-    case Command.VERSION:
-      return {
-        command: "VERSION",
-        priority: raw.dataType,
-        version: raw.dataCount,
-        sequence: raw.param1,
-      };
-    case Command.ECHO:
-      return { command: "ECHO" };
-    case Command.CLEAR_CHANNEL:
-      return { command: "CLEAR_CHANNEL", sid: raw.param1, cid: raw.param2 };
     case Command.SEARCH: {
       const version = raw.payload.length >= 2
         ? (raw.payload[0] << 8) | raw.payload[1]
@@ -302,7 +292,10 @@ export function decodeResponse(raw: RawMessage): CAResponse {
         message: payloadName(raw.payload.subarray(hsize)),
       };
     }
-    default:
+    default: {
+      const shared = decodeShared(raw);
+      if (shared) return shared;
       throw unexpected(raw, "response");
+    }
   }
 }
