@@ -313,6 +313,17 @@ export class ServerCircuit {
     }));
   }
 
+  /** The channel `sid`, or undefined after answering ECA_BADCHID. */
+  #channel(
+    raw: RawMessage,
+    sid: number,
+    cid = 0xffffffff,
+  ): Channel | undefined {
+    const ch = this.#channels.get(sid);
+    if (!ch) this.#error(raw, cid, "ECA_BADCHID", `no channel with sid ${sid}`);
+    return ch;
+  }
+
   #handle(raw: RawMessage): void {
     const msg: CARequest = decodeRequest(raw);
     switch (msg.command) {
@@ -356,15 +367,8 @@ export class ServerCircuit {
       case "CREATE_CHAN":
         return this.#createChannel(msg.name, msg.cid);
       case "CLEAR_CHANNEL": {
-        const ch = this.#channels.get(msg.sid);
-        if (!ch) {
-          return this.#error(
-            raw,
-            msg.cid,
-            "ECA_BADCHID",
-            `no channel with sid ${msg.sid}`,
-          );
-        }
+        const ch = this.#channel(raw, msg.sid, msg.cid);
+        if (!ch) return;
         this.#clearChannel(ch);
         this.#send(
           encodeResponse({
@@ -376,15 +380,8 @@ export class ServerCircuit {
         return;
       }
       case "READ_NOTIFY": {
-        const ch = this.#channels.get(msg.sid);
-        if (!ch) {
-          return this.#error(
-            raw,
-            0xffffffff,
-            "ECA_BADCHID",
-            `no channel with sid ${msg.sid}`,
-          );
-        }
+        const ch = this.#channel(raw, msg.sid);
+        if (!ch) return;
         try {
           const { payload, count } = ch.pv.encode(msg.dataType, msg.count);
           this.#sendData(
@@ -414,15 +411,8 @@ export class ServerCircuit {
       case "WRITE_NOTIFY":
         return this.#write(raw, msg.command === "WRITE_NOTIFY", msg);
       case "EVENT_ADD": {
-        const ch = this.#channels.get(msg.sid);
-        if (!ch) {
-          return this.#error(
-            raw,
-            0xffffffff,
-            "ECA_BADCHID",
-            `no channel with sid ${msg.sid}`,
-          );
-        }
+        const ch = this.#channel(raw, msg.sid);
+        if (!ch) return;
         const old = this.#subs.get(msg.subid);
         if (old) this.#removeSub(old);
         if (
