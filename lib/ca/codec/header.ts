@@ -211,13 +211,7 @@ export class FrameReader {
       out.push(finish(big));
     }
     if (off < chunk.length) this.#append(chunk.subarray(off));
-    try {
-      this.#parse(out);
-    } catch (error) {
-      this.#failed = error as CAProtocolError;
-      this.#len = 0;
-      throw error;
-    }
+    this.#parseOrFail(out);
     return out;
   }
 
@@ -253,6 +247,12 @@ export class FrameReader {
       return out;
     }
     this.#len += n;
+    this.#parseOrFail(out);
+    return out;
+  }
+
+  /** Parses what is buffered; a bad frame poisons the reader for good. */
+  #parseOrFail(out: RawMessage[]): void {
     try {
       this.#parse(out);
     } catch (error) {
@@ -260,7 +260,6 @@ export class FrameReader {
       this.#len = 0;
       throw error;
     }
-    return out;
   }
 
   #append(bytes: Uint8Array): void {

@@ -55,6 +55,22 @@ export function decodeShared(raw: RawMessage): SharedMessage | undefined {
   return undefined;
 }
 
+/** Encodes VERSION, ECHO or CLEAR_CHANNEL (the same in both directions). */
+export function encodeShared(msg: SharedMessage): Uint8Array {
+  switch (msg.command) {
+    case "VERSION":
+      return frame(Command.VERSION, {
+        dataType: msg.priority,
+        dataCount: msg.version,
+        param1: msg.sequence ?? 0,
+      });
+    case "ECHO":
+      return frame(Command.ECHO, {});
+    case "CLEAR_CHANNEL":
+      return frame(Command.CLEAR_CHANNEL, { param1: msg.sid, param2: msg.cid });
+  }
+}
+
 /** @internal */
 export const encoder: TextEncoder = new TextEncoder();
 const decoder = new TextDecoder();

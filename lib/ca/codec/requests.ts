@@ -9,6 +9,7 @@ import {
   type ClearChannelMessage,
   decodeShared,
   type EchoMessage,
+  encodeShared,
   frame,
   ipToNumber,
   namePayload,
@@ -113,15 +114,9 @@ export type CARequest =
 export function encodeRequest(msg: CARequest): Uint8Array {
   switch (msg.command) {
     case "VERSION":
-      return frame(Command.VERSION, {
-        dataType: msg.priority,
-        dataCount: msg.version,
-        param1: msg.sequence ?? 0,
-      });
     case "ECHO":
-      return frame(Command.ECHO, {});
     case "CLEAR_CHANNEL":
-      return frame(Command.CLEAR_CHANNEL, { param1: msg.sid, param2: msg.cid });
+      return encodeShared(msg);
     case "SEARCH":
       return frame(Command.SEARCH, {
         dataType: msg.reply ? DO_REPLY : DONT_REPLY,

@@ -14,6 +14,7 @@ import {
   decodeShared,
   type EchoMessage,
   encoder,
+  encodeShared,
   frame,
   ipToNumber,
   needPayload,
@@ -121,15 +122,9 @@ export type CAResponse =
 export function encodeResponse(msg: CAResponse): Uint8Array {
   switch (msg.command) {
     case "VERSION":
-      return frame(Command.VERSION, {
-        dataType: msg.priority,
-        dataCount: msg.version,
-        param1: msg.sequence ?? 0,
-      });
     case "ECHO":
-      return frame(Command.ECHO, {});
     case "CLEAR_CHANNEL":
-      return frame(Command.CLEAR_CHANNEL, { param1: msg.sid, param2: msg.cid });
+      return encodeShared(msg);
     case "SEARCH": {
       const payload = new Uint8Array(8);
       new DataView(payload.buffer).setUint16(0, msg.version);
