@@ -18,7 +18,7 @@ import {
   SeededRandom,
 } from "./beam.ts";
 import { SimDaq, type SimTiming } from "./daq.ts";
-import { SimMotor } from "./motor.ts";
+import { SimMotor, type SimMotorOptions } from "./motor.ts";
 
 export type { SimTiming };
 
@@ -66,15 +66,7 @@ export interface SimIocOptions extends Partial<SimTiming> {
   /** PRNG seed; default 1. */
   seed?: number;
   /** Motor: initial position, speed, limits, tick rate, zero latency. */
-  motor?: {
-    position?: number;
-    velocity?: number;
-    vmax?: number;
-    hlm?: number;
-    llm?: number;
-    tickHz?: number;
-    instant?: boolean;
-  };
+  motor?: Omit<SimMotorOptions, "now" | "onChange">;
 }
 
 /** Defaults of the daemon's input PVs (logical name → value). */
