@@ -17,6 +17,7 @@ export { ScanFileError } from "./errors.ts";
 export {
   type CloseOptions,
   type CreateOptions,
+  freeScanFilePath,
   ScanFileWriter,
   writeScanFile,
 } from "./writer.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { profileOf } from "../analysis/mod.ts";
 import type {
   ChannelFit,
@@ -35,6 +35,7 @@ import {
   ROOT,
   SCAN,
   SCAN_GROUP_PATTERN,
+  scanFileName,
   scanGroupName,
   UNITS,
 } from "./layout.ts";
@@ -238,6 +239,29 @@ function writeRecord(root: H5Group, scan: ScanRecord): string {
   if (first) entry.setString(SCAN.default, profileGroupName(first));
   entry.setString(SCAN.status, scan.status);
   return name;
+}
+
+/**
+ * A path in `dir` for a new scan file of scanner `index` started at `start`:
+ * `fwsNN_YYYYMMDD_HHMMSS.h5`, or `…_2.h5`, `…_3.h5` when that name (or its
+ * `.partial`) is already taken.
+ *
+ * @example
+ * ```ts
+ * const path = freeScanFilePath("/var/lib/fws/fws-01", 1, new Date());
+ * ```
+ */
+export function freeScanFilePath(
+  dir: string,
+  index: number,
+  start: Date,
+): string {
+  const name = scanFileName(index, start);
+  let path = join(dir, name);
+  for (let i = 2; exists(path) || exists(path + PARTIAL_SUFFIX); i++) {
+    path = join(dir, name.replace(/\.h5$/, `_${i}.h5`));
+  }
+  return path;
 }
 
 /**

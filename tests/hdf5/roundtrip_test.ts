@@ -1,4 +1,5 @@
 import {
+  freeScanFilePath,
   readScanFile,
   ScanFileError,
   scanFileName,
@@ -284,6 +285,27 @@ Deno.test("arrays above the slab size are written in slabs and read back exactly
     } finally {
       r.close();
     }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("freeScanFilePath: the next free name when the file or its .partial exists", () => {
+  const dir = tempDir();
+  try {
+    const start = new Date("2026-11-23T22:05:09Z");
+    const first = freeScanFilePath(dir, 3, start);
+    assertEquals(first, `${dir}/fws03_20261123_220509.h5`);
+    Deno.writeTextFileSync(first, "");
+    assertEquals(
+      freeScanFilePath(dir, 3, start),
+      `${dir}/fws03_20261123_220509_2.h5`,
+    );
+    Deno.writeTextFileSync(`${dir}/fws03_20261123_220509_2.h5.partial`, "");
+    assertEquals(
+      freeScanFilePath(dir, 3, start),
+      `${dir}/fws03_20261123_220509_3.h5`,
+    );
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

@@ -7,13 +7,12 @@
  *
  * @module
  */
-import { join } from "node:path";
 import type { ScanCallback, ScanEvent } from "../../scan/events.ts";
 import type { ScanRecord, ScanRun, ScanStatus } from "../../scan/model.ts";
 import type { StatusPublisher } from "../status.ts";
 import { log } from "../../log.ts";
 import { releaseMemory } from "../memory.ts";
-import { scanFileName } from "../../hdf5/mod.ts";
+import { freeScanFilePath } from "../../hdf5/mod.ts";
 
 /** The writer the callback drives (`ScanFileWriter` from lib/hdf5). */
 export interface ScanFileSink {
@@ -28,15 +27,6 @@ export type ScanFileOpener = (
   path: string,
   run: ScanRun,
 ) => Promise<ScanFileSink>;
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Writes each request to an HDF5 file under the data directory. */
 export class HDF5WriterCallback implements ScanCallback {
@@ -71,19 +61,11 @@ export class HDF5WriterCallback implements ScanCallback {
         this.#writer = undefined;
         await Deno.mkdir(this.#dataDir, { recursive: true });
         const start = new Date(event.run.startTime);
-        let path = join(
+        const path = freeScanFilePath(
           this.#dataDir,
-          scanFileName(event.run.scannerIndex, start),
+          event.run.scannerIndex,
+          start,
         );
-        for (let i = 2; exists(path) || exists(path + ".partial"); i++) {
-          path = join(
-            this.#dataDir,
-            scanFileName(event.run.scannerIndex, start).replace(
-              /\.h5$/,
-              `_${i}.h5`,
-            ),
-          );
-        }
         this.#path = path;
         this.#writer = await this.#open(path, event.run);
         this.#log.info("writing {path}", { path });
