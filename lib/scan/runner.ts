@@ -205,6 +205,15 @@ export class FWSScanRunner {
     });
   }
 
+  /** The motor's current speed (VELO), read with a 3 s limit. */
+  #motorSpeed(signal: AbortSignal): Promise<number> {
+    return waitFor(this.#dev.motor.speed(), {
+      what: `speed of ${this.#dev.motor.name}`,
+      timeout: 3,
+      signal,
+    });
+  }
+
   async #stepRepetition(
     rep: RepetitionPlan,
     plan: ScanPlan,
@@ -213,11 +222,7 @@ export class FWSScanRunner {
     options: { emit: (event: ScanEvent) => Promise<void>; signal: AbortSignal },
   ): Promise<void> {
     const { emit, signal } = options;
-    const speed = await waitFor(this.#dev.motor.speed(), {
-      what: `speed of ${this.#dev.motor.name}`,
-      timeout: 3,
-      signal,
-    });
+    const speed = await this.#motorSpeed(signal);
     for (let i = 0; i < rep.positions.length; i++) {
       const target = rep.positions[i];
       await this.#beam(emit, signal);
@@ -293,11 +298,7 @@ export class FWSScanRunner {
   ): Promise<void> {
     const { emit, signal } = options;
     const motor = this.#dev.motor;
-    const normal = await waitFor(motor.speed(), {
-      what: `speed of ${motor.name}`,
-      timeout: 3,
-      signal,
-    });
+    const normal = await this.#motorSpeed(signal);
     let startReadback = NaN;
     let endReadback = NaN;
     const travel = Math.abs(rep.end - rep.start) / plan.speed;
