@@ -19,6 +19,7 @@
  * @module
  */
 import h5wasm, { guess_metadata } from "h5wasm/node";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 
 type H5Module = Awaited<typeof h5wasm.ready>;
@@ -48,32 +49,25 @@ const DECODABLE_FILTERS = new Set([1, 2, 3]);
 let module: H5Module | undefined;
 let diagnostics = "";
 
-/** An emscripten file stream (NODERAWFS: backed by a host descriptor). */
-type Stream = { fd: number };
+/**
+ * Contiguous arrays above this size are written by one H5Dwrite straight
+ * from the caller's array (see #writeDirect); above HDF5's 64 KiB sieve
+ * buffer, so HDF5 hands the caller's buffer to the host write as is.
+ */
+const DIRECT_BYTES = 128 << 10;
 
-/** One write HDF5 issued to a host file, as seen by the FS.write hook. */
-interface ObservedWrite {
-  stream: Stream;
-  buffer: Uint8Array;
-  offset: number;
-  length: number;
-  position?: number;
-}
+/**
+ * While set, host writes HDF5 issues from heap bytes `[ptr, ptr + n)` take
+ * their bytes from `bytes` at the same offset instead. `written` counts
+ * them; `base` is the file position of byte 0 they imply, NaN once two of
+ * them disagree.
+ */
+let standIn:
+  | { ptr: number; bytes: Uint8Array; written: number; base?: number }
+  | undefined;
 
-/** Writes HDF5 issues to host files while set (see #writeInSlabs). */
-let observed: ObservedWrite[] | undefined;
-
-/** emscripten's own FS.write: host pwrite of `bytes[offset, +length)`. */
-let hostWrite: (
-  stream: Stream,
-  bytes: Uint8Array,
-  offset: number,
-  length: number,
-  position: number,
-) => number;
-
-/** The first slab of a contiguous array, written through HDF5 itself. */
-const FIRST_SLAB_BYTES = 1 << 20;
+/** emscripten's open flags: access mode mask, O_RDWR, O_CREAT; ENOENT. */
+const O_ACCMODE = 3, O_RDWR = 2, O_CREAT = 64, ENOENT = 44;
 
 /** Typed arrays hold little-endian bytes here (HDF5's wasm types are LE). */
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
@@ -98,13 +92,52 @@ async function ready(): Promise<H5Module> {
       );
       return length;
     }
-    observed?.push({ stream, buffer, offset, length, position });
+    const from = offset - (standIn?.ptr ?? 0);
+    if (
+      standIn && buffer.buffer === m.HEAPU8.buffer && from >= 0 &&
+      from + length <= standIn.bytes.length
+    ) {
+      const n = write.call(fs, stream, standIn.bytes, from, length, position);
+      const base = typeof position === "number" ? position - from : NaN;
+      standIn.base = (standIn.base ?? base) === base ? base : NaN;
+      standIn.written += n;
+      return n;
+    }
     return write.call(fs, stream, buffer, offset, length, position);
   };
-  hostWrite = (stream, bytes, offset, length, position) =>
-    write.call(fs, stream, bytes, offset, length, position);
+  // Creating a file, HDF5 first opens it read-write without O_CREAT to see
+  // whether it is open already; on a new file that fails, and a failing open
+  // costs two error objects with stack traces across the wasm frames. A
+  // missing path is answered without them (only there; every other open is
+  // emscripten's own, so its errors stay exact).
+  const open = fs.open;
+  const missing = new fs.ErrnoError(ENOENT);
+  fs.open = function (path: unknown, flags: unknown, mode?: unknown) {
+    if (
+      typeof path === "string" && typeof flags === "number" &&
+      (flags & O_ACCMODE) === O_RDWR && !(flags & O_CREAT) && !existsSync(path)
+    ) throw missing;
+    return open.call(fs, path, flags, mode);
+  };
   module = m;
   return m;
+}
+
+/** h5wasm's dataset metadata for `data` stored with `shape` and `layout`. */
+function datasetMeta(
+  data: Float64Array | Int32Array | Int8Array,
+  shape: number[],
+  layout: { gzip?: number; chunks?: number[] },
+): Record<string, unknown> {
+  return {
+    ...guess_metadata(data),
+    shape: shape.map(BigInt),
+    maxshape: shape.map(BigInt),
+    chunks: layout.chunks ? layout.chunks.map(BigInt) : null,
+    compression: layout.gzip === undefined ? 0 : 1,
+    compression_opts: layout.gzip === undefined ? [] : [layout.gzip],
+    track_order: false,
+  };
 }
 
 /** The innermost "minor"/detail line of an HDF5 diagnostic stack. */
@@ -387,8 +420,17 @@ export class H5Group {
     const chunks = gzip === undefined
       ? undefined
       : options.chunks ?? defaultChunks(shape);
+    if (
+      gzip === undefined && LITTLE_ENDIAN && shape.length > 0 &&
+      data.byteLength > DIRECT_BYTES
+    ) {
+      const d = this.#writeDirect(path, data, shape);
+      if (d) return d;
+    }
     if (data.byteLength > SLAB_BYTES && shape.length > 0) {
-      return this.#writeInSlabs(path, data, shape, { gzip, chunks });
+      const d = this.#createEmpty(path, data, shape, { gzip, chunks });
+      this.#fillInSlabs(path, data, shape, chunks);
+      return d;
     }
     const d = guarded(`write ${path}`, () =>
       this.#group.create_dataset({
@@ -405,32 +447,64 @@ export class H5Group {
   }
 
   /**
-   * Large arrays: creates the dataset without data, then writes it in slabs
-   * of whole rows through one small reusable heap region, so a big waveform
-   * neither doubles its memory in the wasm heap (which never shrinks) nor
-   * pays for touching that much fresh heap. Contiguous ones skip the heap
-   * for all but their first and last slab (see #writeContiguous).
+   * A contiguous, unfiltered array in one H5Dwrite, as h5py writes it, but
+   * without copying it into the wasm heap: HDF5 is handed a heap block of
+   * the array's size that nothing touches, and every host write it issues
+   * from that block takes its bytes from the caller's array instead (without
+   * filters or type conversion HDF5 writes a contiguous dataset straight
+   * from the caller's buffer). Only when those writes carry the whole array
+   * exactly once, as one block of the file, is that trusted; otherwise the
+   * dataset is written again through HDF5, slab by slab. Undefined when the heap has no room for the
+   * block (the slab path needs far less).
    */
-  #writeInSlabs(
+  #writeDirect(
+    path: string,
+    data: Float64Array | Int32Array | Int8Array,
+    shape: number[],
+  ): H5Dataset | undefined {
+    const m = module!;
+    const ptr = m._malloc(data.byteLength);
+    if (!ptr) return undefined;
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const block: NonNullable<typeof standIn> = { ptr, bytes, written: 0 };
+    standIn = block;
+    try {
+      guarded(`write ${path}`, () =>
+        m.create_dataset(
+          this.#group.file_id,
+          path,
+          BigInt(ptr),
+          datasetMeta(data, shape, {}) as never,
+        ));
+    } finally {
+      standIn = undefined;
+      m._free(ptr);
+    }
+    if (block.written !== bytes.length || Number.isNaN(block.base)) {
+      this.#fillInSlabs(path, data, shape, undefined);
+    }
+    return this.#opened(path);
+  }
+
+  /**
+   * Creates the dataset for a large array without its data. h5wasm creates
+   * it, then H5Dwrite refuses the NULL buffer: exactly that one diagnostic is
+   * expected, anything else is an error.
+   */
+  #createEmpty(
     path: string,
     data: Float64Array | Int32Array | Int8Array,
     shape: number[],
     layout: { gzip?: number; chunks?: number[] },
   ): H5Dataset {
-    const meta = {
-      ...guess_metadata(data),
-      shape: shape.map(BigInt),
-      maxshape: shape.map(BigInt),
-      chunks: layout.chunks ? layout.chunks.map(BigInt) : null,
-      compression: layout.gzip === undefined ? 0 : 1,
-      compression_opts: layout.gzip === undefined ? [] : [layout.gzip],
-      track_order: false,
-    };
-    // h5wasm creates the dataset, then H5Dwrite refuses the NULL buffer:
-    // exactly that one diagnostic is expected, anything else is an error.
     diagnostics = "";
     try {
-      module!.create_dataset(this.#group.file_id, path, 0n, meta as never);
+      module!.create_dataset(
+        this.#group.file_id,
+        path,
+        0n,
+        datasetMeta(data, shape, layout) as never,
+      );
     } catch (error) {
       diagnostics = "";
       throw new H5Error(`write ${path}: ${error}`);
@@ -440,111 +514,63 @@ export class H5Group {
     if (text && reason(text) !== "no input buffer") {
       throw new H5Error(`write ${path}: ${reason(text)}`);
     }
+    return this.#opened(path);
+  }
+
+  /** The dataset at `path` just written, checked to be one. */
+  #opened(path: string): H5Dataset {
     const name = path.slice(path.lastIndexOf("/") + 1);
-    const dataset = guarded(
-      `open ${path}`,
-      () => this.#group.get(name),
-    ) as InstanceType<typeof h5wasm.Dataset>;
+    const dataset = guarded(`open ${path}`, () => this.#group.get(name));
     if (!(dataset instanceof h5wasm.Dataset)) {
       throw new H5Error(`write ${path}: dataset not created`);
-    }
-    const fileId = this.#group.file_id;
-    const row = shape.slice(1).reduce((a, b) => a * b, 1);
-    const rowBytes = row * data.BYTES_PER_ELEMENT;
-    let rows = Math.max(1, Math.floor(SLAB_BYTES / rowBytes));
-    if (layout.chunks) {
-      const c = layout.chunks[0];
-      rows = Math.max(c, Math.floor(rows / c) * c); // whole chunks per slab
-    }
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const m = module!;
-    const ptr = m._malloc(rows * rowBytes);
-    if (!ptr) throw new H5Error(`write ${path}: out of wasm memory`);
-    const rest = shape.slice(1).map(() => 0n);
-    const restCount = shape.slice(1).map(BigInt);
-    const strides = shape.map(() => 1n);
-    /** Writes rows [r0, r1) through HDF5 from the reused heap region. */
-    const writeRows = (r0: number, r1: number): void => {
-      m.HEAPU8.set(bytes.subarray(r0 * rowBytes, r1 * rowBytes), ptr);
-      guarded(`write ${path}`, () =>
-        m.set_dataset_data(
-          fileId,
-          path,
-          [BigInt(r1 - r0), ...restCount],
-          [BigInt(r0), ...rest],
-          strides,
-          BigInt(ptr),
-        ));
-    };
-    try {
-      let [r0, r1] = [0, shape[0]];
-      if (!layout.chunks && LITTLE_ENDIAN) {
-        try {
-          [r0, r1] = this.#writeContiguous(bytes, shape, { ptr, writeRows });
-        } catch (error) {
-          if (error instanceof H5Error) throw error;
-          throw new H5Error(`write ${path}: ${error}`);
-        }
-      }
-      for (; r0 < r1; r0 += rows) writeRows(r0, Math.min(r1, r0 + rows));
-    } finally {
-      m._free(ptr);
     }
     return new H5Dataset(dataset, path);
   }
 
   /**
-   * A contiguous, unfiltered dataset stores its elements as one block of
-   * the file in memory order. Its first and last slab (each ≥ 1 MiB, above
-   * HDF5's sieve buffer) go through HDF5, which allocates the block and
-   * writes each slab with one host write; both writes are observed, and only
-   * when both land where one block in memory order puts them is the middle
-   * written from the caller's array to the same descriptor at the matching
-   * offsets — sparing a copy of every byte into the wasm heap. Otherwise
-   * nothing is assumed and the middle goes through HDF5 as well. Returns
-   * the rows still to write through HDF5, `[from, to)`.
+   * Writes `data` into the existing dataset at `path` in slabs of whole rows
+   * (whole chunks when chunked) through one small reusable heap region, so a
+   * big waveform neither doubles its memory in the wasm heap (which never
+   * shrinks) nor pays for touching that much fresh heap.
    */
-  #writeContiguous(
-    bytes: Uint8Array,
+  #fillInSlabs(
+    path: string,
+    data: Float64Array | Int32Array | Int8Array,
     shape: number[],
-    heap: { ptr: number; writeRows: (r0: number, r1: number) => void },
-  ): [number, number] {
+    chunks: number[] | undefined,
+  ): void {
+    const fileId = this.#group.file_id;
+    const row = shape.slice(1).reduce((a, b) => a * b, 1);
+    const rowBytes = row * data.BYTES_PER_ELEMENT;
+    let rows = Math.max(1, Math.floor(SLAB_BYTES / rowBytes));
+    if (chunks) {
+      const c = chunks[0];
+      rows = Math.max(c, Math.floor(rows / c) * c); // whole chunks per slab
+    }
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const m = module!;
-    const rowBytes = bytes.length / shape[0];
-    const rows = Math.max(1, Math.ceil(FIRST_SLAB_BYTES / rowBytes));
-    const tail = shape[0] - rows;
-    if (tail <= rows) return [0, shape[0]];
-    /** The one host write HDF5 issues for rows [r0, r1), if it is one. */
-    const observe = (r0: number, r1: number): ObservedWrite | undefined => {
-      const seen: ObservedWrite[] = [];
-      observed = seen;
-      try {
-        heap.writeRows(r0, r1);
-      } finally {
-        observed = undefined;
+    const ptr = m._malloc(Math.min(rows, shape[0]) * rowBytes);
+    if (!ptr) throw new H5Error(`write ${path}: out of wasm memory`);
+    const rest = shape.slice(1).map(() => 0n);
+    const restCount = shape.slice(1).map(BigInt);
+    const strides = shape.map(() => 1n);
+    try {
+      for (let r0 = 0; r0 < shape[0]; r0 += rows) {
+        const r1 = Math.min(shape[0], r0 + rows);
+        m.HEAPU8.set(bytes.subarray(r0 * rowBytes, r1 * rowBytes), ptr);
+        guarded(`write ${path}`, () =>
+          m.set_dataset_data(
+            fileId,
+            path,
+            [BigInt(r1 - r0), ...restCount],
+            [BigInt(r0), ...rest],
+            strides,
+            BigInt(ptr),
+          ));
       }
-      const w = seen.length === 1 ? seen[0] : undefined;
-      return w && w.buffer.buffer === m.HEAPU8.buffer &&
-          w.offset === heap.ptr && w.length === (r1 - r0) * rowBytes &&
-          typeof w.position === "number"
-        ? w
-        : undefined;
-    };
-    const first = observe(0, rows);
-    const last = first && observe(tail, shape[0]);
-    if (
-      !first || !last || last.stream !== first.stream ||
-      last.position !== first.position! + tail * rowBytes
-    ) {
-      return [rows, last ? tail : shape[0]];
+    } finally {
+      m._free(ptr);
     }
-    const end = tail * rowBytes;
-    for (let o = rows * rowBytes; o < end;) {
-      const n = hostWrite(first.stream, bytes, o, end - o, first.position! + o);
-      if (!(n > 0)) throw new Error(`host write of ${end - o} bytes: ${n}`);
-      o += n;
-    }
-    return [0, 0];
   }
 
   /** The existing dataset `name`, or undefined. */

@@ -414,20 +414,25 @@ Deno.test({
 
 Deno.test({
   name:
-    "h5py reads large contiguous arrays (written past the wasm heap) exactly",
+    "h5py reads contiguous arrays written straight from the caller's array exactly",
   ignore: missingReference("h5py"),
   async fn() {
     const dir = tempDir();
     try {
       const path = `${dir}/big_contiguous.h5`;
-      const n = 1_300_003; // > 8 MiB of float64: the direct write path
+      const n = 1_300_003; // > 8 MiB of float64
       const flat = new Float64Array(n).map((_, i) => i * 0.5 + (i % 7));
+      // Just above and below the 128 KiB where the direct write starts.
+      const mid = new Float64Array(16_385).map((_, i) => Math.sqrt(i));
+      const small = new Float64Array(16_383).map((_, i) => -i);
       const rows = new Float64Array(3 * 1_500_000).map((_, i) => i % 977);
       const ints = new Int32Array(2_500_000).map((_, i) => i * 7 - 3);
       const f = await H5File.open(path, "create");
       f.root.writeFloat64("flat", flat);
       f.root.writeFloat64("rows", rows, { shape: [3, 1_500_000] });
       f.root.writeInt32("ints", ints);
+      f.root.writeFloat64("mid", mid);
+      f.root.writeFloat64("small", small);
       f.close();
       const script = `
 import sys, h5py, numpy as np
@@ -438,6 +443,8 @@ checks = {
   "flat": np.array_equal(f["flat"][:], i * 0.5 + (np.arange(n) % 7)),
   "rows": np.array_equal(f["rows"][:], (np.arange(4500000) % 977).astype(np.float64).reshape(3, 1500000)),
   "ints": np.array_equal(f["ints"][:], (np.arange(2500000, dtype=np.int64) * 7 - 3).astype(np.int32)),
+  "mid": np.array_equal(f["mid"][:], np.sqrt(np.arange(16385, dtype=np.float64))),
+  "small": np.array_equal(f["small"][:], -np.arange(16383, dtype=np.float64)),
   "contiguous": all(f[k].chunks is None and f[k].compression is None for k in ("flat", "rows", "ints")),
   "dtypes": [str(f[k].dtype) for k in ("flat", "rows", "ints")] == ["float64", "float64", "int32"],
 }
@@ -447,7 +454,7 @@ print(" ".join(f"{k}={v}" for k, v in checks.items()))
       assertEquals(out.code, 0, out.stderr);
       assertEquals(
         out.stdout.trim(),
-        "flat=True rows=True ints=True contiguous=True dtypes=True",
+        "flat=True rows=True ints=True mid=True small=True contiguous=True dtypes=True",
       );
     } finally {
       Deno.removeSync(dir, { recursive: true });
