@@ -454,8 +454,8 @@ export class H5Group {
    * filters or type conversion HDF5 writes a contiguous dataset straight
    * from the caller's buffer). Only when those writes carry the whole array
    * exactly once, as one block of the file, is that trusted; otherwise the
-   * dataset is written again through HDF5, slab by slab. Undefined when the heap has no room for the
-   * block (the slab path needs far less).
+   * dataset is written again through HDF5, slab by slab. Undefined when the
+   * heap has no room for the block (the slab path needs far less).
    */
   #writeDirect(
     path: string,
