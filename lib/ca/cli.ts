@@ -17,12 +17,16 @@ import {
   DBE_LOG,
   DBE_PROPERTY,
   DBE_VALUE,
+  dbrInfo,
+  dbrTypeName,
+  MAX_ENUM_STATES,
+  parseDbrType,
 } from "./codec/constants.ts";
 import { charArrayToString } from "./codec/dbr.ts";
 
 const USAGE = `Usage: fws ca <get|put|monitor|info> [options] PV...
 
-  fws ca get [-w s] [-#N] [-a] [-t] [-n] [-S] PV...      read like caget
+  fws ca get [-w s] [-#N] [-a|-t|-d type] [-n] [-S] PV...  read like caget
   fws ca put [-w s] [-c] [-t] [-a] [-S] PV value...      write like caput
   fws ca monitor [-w s] [-#N] [-n] [-S] [-m vlap] [--updates N] PV...
                                                           watch like camonitor
@@ -35,6 +39,8 @@ Options:
                 put: array put, "PV count v1 v2 ..."
   -c            put with completion (waits for the IOC to finish)
   -t            terse: values only
+  -d <type>     get: ask for this DBR type and print all its fields, e.g.
+                DBR_CTRL_DOUBLE, TIME_LONG or 34 (codes 0-34)
   -n            enums as numbers
   -S            CHAR arrays as strings
   -m <mask>     monitor event mask of v(alue) a(larm) l(og) p(roperty) (default va)
@@ -55,6 +61,7 @@ const OPTIONS = {
   string: { type: "boolean", short: "S" },
   mask: { type: "string", short: "m" },
   updates: { type: "string" },
+  dbr: { type: "string", short: "d" },
 } as const;
 
 interface Flags {
@@ -67,6 +74,8 @@ interface Flags {
   charString: boolean;
   mask: number;
   updates?: number;
+  /** -d: the DBR type code to ask for. */
+  dbr?: number;
 }
 
 /** printf's %g with `precision` significant digits. */
@@ -87,8 +96,10 @@ export function formatG(v: number, precision = 6): string {
   return fixed.includes(".") ? fixed.replace(/\.?0+$/, "") : fixed;
 }
 
+/** One number as caget prints it: reals `%g`, CHAR as a signed byte. */
 function formatNumber(v: number, type: CAValue["type"]): string {
-  return type === "float" || type === "double" ? formatG(v) : String(v);
+  if (type === "float" || type === "double") return formatG(v);
+  return String(type === "char" && v > 127 ? v - 256 : v);
 }
 
 /** The value as caget prints it (arrays: count first). */
@@ -157,6 +168,89 @@ function lineFor(
   return flags.terse ? `${text}` : line(name, v, full);
 }
 
+/**
+ * One element as caget -d prints it. `states`: the enum labels of a gr/ctrl
+ * enum (unless -n); an index past them is shown as caget shows it.
+ */
+function detailItem(
+  v: CAValue,
+  x: number | string,
+  states: string[] | undefined,
+): string {
+  if (typeof x === "string") return x;
+  if (states) {
+    if (x >= MAX_ENUM_STATES) return `Illegal Value (${x})`;
+    return states[x] ?? `Enum Index Overflow (${x})`;
+  }
+  return formatNumber(x, v.type);
+}
+
+/**
+ * `get -d`: the value and every field of its DBR, as caget -d prints them
+ * (EPICS's dbr2str: integer limits `%8d`, float ones `%g`).
+ */
+function dbrDetails(
+  channel: CAChannel,
+  v: CAValue,
+  { code, flags }: { code: number; flags: Flags },
+): string {
+  const { type, form } = dbrInfo(code)!;
+  const value = v.value;
+  const graphic = form === "gr" || form === "ctrl";
+  const states = graphic && type === "enum" && !flags.enumNumbers
+    ? v.enumStrings ?? []
+    : undefined;
+  const text = v.type === "char" && flags.charString
+    ? formatValue(v, flags)
+    : typeof value === "string" || typeof value === "number"
+    ? detailItem(v, value, states)
+    : Array.from(value as ArrayLike<number | string>, (x) =>
+      detailItem(v, x, states)).join(" ");
+  const out = [
+    channel.name,
+    `    Native data type: DBF_${channel.nativeType!.toUpperCase()}`,
+    `    Request type:     ${dbrTypeName(code)}`,
+    `    Element count:    ${v.count}`,
+    `    Value:            ${text}`,
+  ];
+  if (form === "time") out.push(`    Timestamp:        ${formatStamp(v)}`);
+  if (form !== "plain") {
+    out.push(
+      `    Status:           ${ALARM_STATUS[v.status!] ?? v.status}`,
+      `    Severity:         ${ALARM_SEVERITY[v.severity!] ?? v.severity}`,
+    );
+  }
+  if (graphic && type === "enum") {
+    const states = v.enumStrings ?? [];
+    out.push(`    Enums:            (${String(states.length).padStart(2)})`);
+    for (const [i, state] of states.entries()) {
+      out.push(`                      [${String(i).padStart(2)}] ${state}`);
+    }
+  } else if (graphic && type !== "string") {
+    const real = type === "float" || type === "double";
+    const f = (x = 0): string =>
+      real ? formatG(x) : formatNumber(x, type).padStart(8);
+    const l = v.limits;
+    out.push(`    Units:            ${v.units ?? ""}`);
+    if (real) out.push(`    Precision:        ${v.precision ?? 0}`);
+    out.push(
+      `    Lo disp limit:    ${f(l?.lowerDisp)}`,
+      `    Hi disp limit:    ${f(l?.upperDisp)}`,
+      `    Lo alarm limit:   ${f(l?.lowerAlarm)}`,
+      `    Lo warn limit:    ${f(l?.lowerWarning)}`,
+      `    Hi warn limit:    ${f(l?.upperWarning)}`,
+      `    Hi alarm limit:   ${f(l?.upperAlarm)}`,
+    );
+    if (form === "ctrl") {
+      out.push(
+        `    Lo ctrl limit:    ${f(l?.lowerCtrl)}`,
+        `    Hi ctrl limit:    ${f(l?.upperCtrl)}`,
+      );
+    }
+  }
+  return out.join("\n");
+}
+
 function parseFlags(values: Record<string, unknown>, command: string): Flags {
   const number = (key: string, what: string): number | undefined => {
     const text = values[key] as string | undefined;
@@ -181,7 +275,24 @@ function parseFlags(values: Record<string, unknown>, command: string): Flags {
     }
     mask |= bit;
   }
+  const dbrText = values.dbr as string | undefined;
+  const dbr = dbrText === undefined ? undefined : parseDbrType(dbrText);
+  if (dbrText !== undefined && command !== "get") {
+    throw new UsageError(`fws ca ${command}: -d is an option of get only`);
+  }
+  if (dbrText !== undefined && dbr === undefined) {
+    throw new UsageError(
+      `fws ca get: -d expects a DBR type name such as DBR_CTRL_DOUBLE or a code 0-34, got '${dbrText}'`,
+    );
+  }
+  if (
+    command === "get" &&
+    [values.terse, values.all, dbrText].filter((x) => x).length > 1
+  ) {
+    throw new UsageError("fws ca get: -t, -a and -d are mutually exclusive");
+  }
   return {
+    dbr,
     wait: number("wait", "seconds") ?? 1,
     count: count === undefined ? undefined : Math.floor(count),
     alarm: values.all === true,
@@ -221,13 +332,18 @@ async function get(client: CAClient, pvs: string[], flags: Flags) {
       continue;
     }
     try {
+      const asked = flags.dbr === undefined ? undefined : dbrInfo(flags.dbr)!;
       const v = await channel.get({
-        form: flags.alarm ? "time" : "plain",
-        type: readType(channel, flags),
+        form: asked?.form ?? (flags.alarm ? "time" : "plain"),
+        type: asked?.type ?? readType(channel, flags),
         count: flags.count,
         timeout: flags.wait,
       });
-      console.log(lineFor(channel.name, v, flags, flags.alarm));
+      console.log(
+        flags.dbr === undefined
+          ? lineFor(channel.name, v, flags, flags.alarm)
+          : dbrDetails(channel, v, { code: flags.dbr, flags }),
+      );
     } catch (error) {
       console.error((error as Error).message);
       failed++;

@@ -1,4 +1,5 @@
 import { caMain, formatG } from "../../lib/ca/cli.ts";
+import { dbrTypeName, parseDbrType } from "../../lib/ca/codec/constants.ts";
 import { CAServer } from "../../lib/ca/mod.ts";
 import { UsageError } from "../../lib/cli.ts";
 import { missingReference } from "../support/refs.ts";
@@ -156,6 +157,36 @@ Deno.test("cli: usage errors and help", async () => {
     () => caMain(["put", "-a", "X", "3", "1"]),
     /got count '3' and 1 values/,
   );
+  const d = await assertRejects(
+    () => caMain(["get", "-d", "DBR_CTRL_QUUX", "X"]),
+    /-d expects a DBR type name such as DBR_CTRL_DOUBLE or a code 0-34, got 'DBR_CTRL_QUUX'/,
+  );
+  assert(d instanceof UsageError);
+  await assertRejects(() => caMain(["get", "-d", "35", "X"]), /got '35'/);
+  await assertRejects(
+    () => caMain(["get", "-a", "-d", "34", "X"]),
+    /-t, -a and -d are mutually exclusive/,
+  );
+  await assertRejects(
+    () => caMain(["put", "-d", "34", "X", "1"]),
+    /-d is an option of get only/,
+  );
+});
+
+Deno.test("cli: DBR type names and codes as caget -d takes them", () => {
+  assertEquals(dbrTypeName(0), "DBR_STRING");
+  assertEquals(dbrTypeName(34), "DBR_CTRL_DOUBLE");
+  assertEquals(dbrTypeName(35), undefined);
+  for (let code = 0; code <= 34; code++) {
+    assertEquals(parseDbrType(dbrTypeName(code)!), code);
+    assertEquals(parseDbrType(String(code)), code);
+  }
+  assertEquals(parseDbrType("time_long"), 19);
+  assertEquals(parseDbrType("DBR_CTRL_INT"), 29);
+  assertEquals(parseDbrType("DBR_INT"), 1);
+  assertEquals(parseDbrType("DBR_STSACK_STRING"), undefined);
+  assertEquals(parseDbrType("-1"), undefined);
+  assertEquals(parseDbrType(""), undefined);
 });
 
 Deno.test({
@@ -187,6 +218,38 @@ Deno.test({
         `caget ${flags.join(" ")}`,
       );
     }
+    // -d with every DBR type: numbers and enums from every numeric record,
+    // strings from all (a string record has no numeric form to convert to).
+    const numeric = [
+      "AI",
+      "AO:NAN",
+      "AO:INF",
+      "AI:HIHI",
+      "LONGIN",
+      "MBBI",
+      "BO",
+      "WF:SHORT",
+      "WF:LONG",
+      "WF:FLOAT",
+      "WF:DOUBLE",
+    ].map((r) => ioc.pv(r));
+    const text = ["STRINGIN", "WF:STRING"].map((r) => ioc.pv(r));
+    for (let code = 0; code <= 34; code++) {
+      const names = code % 7 === 0 ? [...numeric, ...text] : numeric;
+      const name = dbrTypeName(code)!;
+      const ours = await run(ioc.port, ["get", "-d", name, ...names]);
+      const theirs = await caget(["-d", name, ...names], { port: ioc.port });
+      assertEquals(
+        ours.out.trimEnd(),
+        theirs.stdout.trimEnd(),
+        `caget -d ${name}`,
+      );
+    }
+    const enums = ["-n", "-d", "DBR_CTRL_ENUM", ioc.pv("MBBI"), ioc.pv("BO")];
+    assertEquals(
+      (await run(ioc.port, ["get", ...enums])).out,
+      (await caget(enums, { port: ioc.port })).stdout.trimEnd(),
+    );
     const ours = await run(ioc.port, ["get", "-S", ioc.pv("WF:CHAR")]);
     assertEquals(
       ours.out,

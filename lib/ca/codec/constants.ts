@@ -151,6 +151,40 @@ export function dbrInfo(
   return Number.isInteger(code) ? INFO[code] : undefined;
 }
 
+const FORM_PREFIX: Readonly<Record<DbrForm, string>> = {
+  plain: "",
+  sts: "STS_",
+  time: "TIME_",
+  gr: "GR_",
+  ctrl: "CTRL_",
+};
+
+/** db_access's names of the DBR type codes 0–34 ("DBR_STRING" … "DBR_CTRL_DOUBLE"). */
+const DBR_NAMES: readonly string[] = INFO.map(({ type, form }) =>
+  `DBR_${FORM_PREFIX[form]}${type.toUpperCase()}`
+);
+
+/** db_access's name of a DBR type code 0–34, e.g. 34 → "DBR_CTRL_DOUBLE". */
+export function dbrTypeName(code: number): string | undefined {
+  return Number.isInteger(code) ? DBR_NAMES[code] : undefined;
+}
+
+/**
+ * The DBR type code `text` names, or undefined: a code 0–34 or a name as
+ * caget takes it, with or without `DBR_` ("DBR_CTRL_DOUBLE", "TIME_LONG"),
+ * in any case, INT standing for SHORT as in db_access.h.
+ */
+export function parseDbrType(text: string): number | undefined {
+  if (/^\d+$/.test(text)) {
+    const code = Number(text);
+    return code <= LAST_DBR_TYPE ? code : undefined;
+  }
+  const name = `DBR_${text.toUpperCase().replace(/^DBR_/, "")}`
+    .replace(/_INT$/, "_SHORT");
+  const code = DBR_NAMES.indexOf(name);
+  return code < 0 ? undefined : code;
+}
+
 /** EPICS alarm status names by number (alarm.h, EPICS 7). */
 export const ALARM_STATUS: readonly string[] = [
   "NO_ALARM",
