@@ -140,9 +140,16 @@ function datasetMeta(
   };
 }
 
-/** The innermost "minor"/detail line of an HDF5 diagnostic stack. */
+/**
+ * The innermost detail of HDF5's diagnostics: of the first stack printed,
+ * for a call that fails after an earlier one failed (H5Dwrite on a dataset
+ * H5Dcreate could not make) only repeats the consequence.
+ */
 function reason(text: string): string {
-  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  const first = text.split(/^(?=HDF5-DIAG)/m).find((s) => /#\d+:/.test(s));
+  const lines = (first ?? text).split("\n").map((l) => l.trim()).filter(
+    Boolean,
+  );
   const details = lines.filter((l) => /^#\d+:/.test(l)).map((l) =>
     l.replace(/^#\d+:.*? in [\w]+\(\): /, "")
   );
