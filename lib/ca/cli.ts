@@ -144,11 +144,17 @@ export function formatStamp(v: CAValue): string {
   }`;
 }
 
+/** The alarm status and severity names of a value (numbers if unknown). */
+function alarmNames(v: CAValue): [string, string] {
+  return [
+    ALARM_STATUS[v.status!] ?? String(v.status),
+    ALARM_SEVERITY[v.severity!] ?? String(v.severity),
+  ];
+}
+
 function alarmText(v: CAValue): string {
   if (!v.status && !v.severity) return " "; // caget prints two empty fields
-  return `${ALARM_STATUS[v.status!] ?? v.status} ${
-    ALARM_SEVERITY[v.severity!] ?? v.severity
-  }`;
+  return alarmNames(v).join(" ");
 }
 
 /** caget pads the name of single-element PVs to 30 columns. */
@@ -215,16 +221,17 @@ function dbrDetails(
   ];
   if (form === "time") out.push(`    Timestamp:        ${formatStamp(v)}`);
   if (form !== "plain") {
+    const [status, severity] = alarmNames(v);
     out.push(
-      `    Status:           ${ALARM_STATUS[v.status!] ?? v.status}`,
-      `    Severity:         ${ALARM_SEVERITY[v.severity!] ?? v.severity}`,
+      `    Status:           ${status}`,
+      `    Severity:         ${severity}`,
     );
   }
   if (graphic && type === "enum") {
-    const states = v.enumStrings ?? [];
-    out.push(`    Enums:            (${String(states.length).padStart(2)})`);
-    for (const [i, state] of states.entries()) {
-      out.push(`                      [${String(i).padStart(2)}] ${state}`);
+    const labels = v.enumStrings ?? [];
+    out.push(`    Enums:            (${String(labels.length).padStart(2)})`);
+    for (const [i, label] of labels.entries()) {
+      out.push(`                      [${String(i).padStart(2)}] ${label}`);
     }
   } else if (graphic && type !== "string") {
     const real = type === "float" || type === "double";
