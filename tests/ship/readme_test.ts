@@ -35,6 +35,18 @@ Deno.test("README: the two commands of 'Try it' are deno tasks", async () => {
   for (const task of tasks) assert(config.tasks[task], `task ${task}`);
 });
 
+Deno.test("docs pass arguments to deno tasks without a '--'", async () => {
+  // `deno task X -- a` hands fws the '--' itself, which fws then refuses.
+  const docs = [
+    "README.md",
+    ...[...Deno.readDirSync(`${ROOT}/docs`)].map((e) => `docs/${e.name}`),
+  ];
+  for (const doc of docs) {
+    const text = await Deno.readTextFile(`${ROOT}/${doc}`);
+    assertEquals(text.match(/task \w+ -- |`-- --/g), null, doc);
+  }
+});
+
 Deno.test("README: every command it shows answers --help", async () => {
   const readme = await Deno.readTextFile(`${ROOT}/README.md`);
   const lines = readmeCommands(readme);
