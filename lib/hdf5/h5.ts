@@ -8,7 +8,7 @@
  * - HDF5's diagnostic stack, which the library prints to stderr and often does
  *   not turn into an exception (`create_group` with a missing parent), is
  *   captured; any diagnostic during a call becomes an {@link H5Error} with the
- *   innermost reason;
+ *   innermost reason of the first failure;
  * - datasets whose filters the wasm build cannot decode (LZF, Blosc, …) are
  *   refused before reading instead of returning garbage;
  * - attributes are replaced, not duplicated, when written twice.
@@ -35,8 +35,9 @@ export class H5Error extends Error {
 }
 
 /**
- * Arrays larger than this are written in slabs of this many bytes (4–8 MiB
- * measured fastest; 1 MiB slabs cost ~20 % more, 64 KiB ~5×).
+ * Compressed arrays larger than this (and contiguous ones whose direct write
+ * did not hold) are written in slabs of this many bytes (4–8 MiB measured
+ * fastest; 1 MiB slabs cost ~20 % more, 64 KiB ~5×).
  */
 const SLAB_BYTES = 8 << 20;
 
