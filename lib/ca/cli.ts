@@ -18,6 +18,7 @@ import {
   DBE_PROPERTY,
   DBE_VALUE,
   dbrInfo,
+  dbrType,
   dbrTypeName,
   MAX_ENUM_STATES,
   parseDbrType,
@@ -460,14 +461,14 @@ async function info(client: CAClient, pvs: string[], flags: Flags) {
     }
     const access = [c.access?.read ? "read" : "no read"];
     access.push(c.access?.write ? "write" : "no write");
-    const type = c.nativeType!.toUpperCase();
+    const type = c.nativeType!;
     console.log(
       [
         "    State:            connected",
         `    Host:             ${c.host}`,
         `    Access:           ${access.join(", ")}`,
-        `    Native data type: DBF_${type}`,
-        `    Request type:     DBR_${type}`,
+        `    Native data type: DBF_${type.toUpperCase()}`,
+        `    Request type:     ${dbrTypeName(dbrType(type))}`,
         `    Element count:    ${c.count}`,
       ].join("\n"),
     );

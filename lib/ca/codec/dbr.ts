@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  BASE_TYPES,
   type DbrBaseType,
   type DbrForm,
   dbrInfo,
@@ -338,15 +339,9 @@ const scratchF64 = new Float64Array(scratch);
 const scratchF32 = new Float32Array(scratch);
 
 /** Base type of the plain numeric DBR codes 1–6 (SHORT … DOUBLE) by code. */
-const PLAIN_NUMERIC: readonly (DbrBaseType | undefined)[] = [
-  undefined,
-  "short",
-  "float",
-  "enum",
-  "char",
-  "long",
-  "double",
-];
+const PLAIN_NUMERIC: readonly (DbrBaseType | undefined)[] = BASE_TYPES.map(
+  (t) => t === "string" ? undefined : t,
+);
 
 /**
  * The value of a one-element plain numeric DBR (codes 1–6), or undefined
