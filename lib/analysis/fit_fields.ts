@@ -1,0 +1,129 @@
+/**
+ * The one registry of fit result fields: for each number a fit yields, its
+ * key in {@linkcode GaussFit}, its dataset name in the scan file, the PV
+ * suffix it is published under (`FIT:<CH>:<suffix>`), its unit kind and its
+ * label. The PV map, the HDF5 writer and reader, `fws inspect`, the hooks,
+ * the page's routes and islands are all derived from it. Browser-safe.
+ *
+ * @module
+ */
+import type { GaussFit } from "../scan/model.ts";
+
+/** The numeric keys of a {@linkcode GaussFit}. */
+export type FitNumberKey = {
+  [K in keyof GaussFit]: GaussFit[K] extends number ? K : never;
+}[keyof GaussFit];
+
+/** What unit a field is in: the position's (x), the signal's (y), or none. */
+export type FitUnit = "x" | "y" | "none";
+
+/** One fit field. */
+export interface FitFieldSpec {
+  /** Key in {@linkcode GaussFit}. */
+  key: FitNumberKey;
+  /** Dataset name under `/scan_NNN/fit/<CH>`. */
+  hdf5: string;
+  /** Unit kind. */
+  unit: FitUnit;
+  /** Stored as an integer dataset. */
+  integer: boolean;
+  /** PV suffix under `FIT:<CH>:`, or null when it is not published. */
+  pv: string | null;
+  /** Short human label (page, inspect, display). */
+  label: string;
+  /** Key of this field's standard error, where it has one. */
+  err: FitNumberKey | null;
+  /** Summarised as mean ± std over a request's repetitions. */
+  summary: boolean;
+}
+
+function field(
+  key: FitNumberKey,
+  hdf5: string,
+  o: Partial<Omit<FitFieldSpec, "key" | "hdf5">> = {},
+): FitFieldSpec {
+  return {
+    key,
+    hdf5,
+    unit: o.unit ?? "none",
+    integer: o.integer ?? false,
+    pv: o.pv ?? null,
+    label: o.label ?? hdf5,
+    err: o.err ?? null,
+    summary: o.summary ?? false,
+  };
+}
+
+/** Every numeric fit field, in the order files, tables and PVs list them. */
+export const FIT_FIELDS: readonly FitFieldSpec[] = [
+  field("amplitude", "amplitude", {
+    unit: "y",
+    pv: "AMPLITUDE",
+    label: "amplitude",
+    err: "amplitudeErr",
+    summary: true,
+  }),
+  field("amplitudeErr", "amplitude_err", {
+    unit: "y",
+    label: "amplitude error",
+  }),
+  field("center", "center", {
+    unit: "x",
+    pv: "CENTER",
+    label: "centre",
+    err: "centerErr",
+    summary: true,
+  }),
+  field("centerErr", "center_err", {
+    unit: "x",
+    pv: "CENTER_ERR",
+    label: "centre error",
+    summary: true,
+  }),
+  field("sigma", "sigma", {
+    unit: "x",
+    pv: "SIGMA",
+    label: "sigma",
+    err: "sigmaErr",
+    summary: true,
+  }),
+  field("sigmaErr", "sigma_err", {
+    unit: "x",
+    pv: "SIGMA_ERR",
+    label: "sigma error",
+    summary: true,
+  }),
+  field("offset", "offset", {
+    unit: "y",
+    pv: "OFFSET",
+    label: "offset",
+    err: "offsetErr",
+    summary: true,
+  }),
+  field("offsetErr", "offset_err", { unit: "y", label: "offset error" }),
+  field("chi2Red", "chi2_red", {
+    pv: "CHI2",
+    label: "χ²/ndf",
+    summary: true,
+  }),
+  field("rSquared", "r_squared", { label: "R²" }),
+  field("fwhm", "fwhm", { unit: "x", label: "FWHM", summary: true }),
+  field("rms", "rms", { unit: "x", label: "RMS width" }),
+  field("centroid", "centroid", { unit: "x", label: "centroid" }),
+  field("nPoints", "n_points", { integer: true, label: "points" }),
+  field("iterations", "iterations", { integer: true, label: "iterations" }),
+  field("nEvaluations", "n_evaluations", {
+    integer: true,
+    label: "evaluations",
+  }),
+];
+
+/** The fit field of a key. */
+export function fitField(key: FitNumberKey): FitFieldSpec {
+  const f = FIT_FIELDS.find((s) => s.key === key);
+  if (!f) throw new Error(`fit field '${key}': expected one of the registry`);
+  return f;
+}
+
+/** PV suffix of the fit's success flag (`FIT:<CH>:OK`, 1 = OK). */
+export const FIT_OK_PV = "OK";
