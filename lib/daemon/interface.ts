@@ -55,6 +55,7 @@ export const SCAN_STATES = [
   "DONE",
   "ABORTED",
   "ERROR",
+  "PAUSED",
 ] as const;
 
 /** One of {@link SCAN_STATES}. */
