@@ -2,11 +2,14 @@
  * `FWSScanBridgeDaemon`: the bridge between the scan PVs and the scan
  * engine. It watches `SCAN:START` (writing 0 back once it has taken a
  * request), runs one request at a time and refuses a second with a message,
- * aborts on `SCAN:ABORT` at any moment, beats `SCAN:HEARTBEAT` every second,
- * and drives `SCAN:STATE` — DONE, ABORTED and ERROR are held until the next
- * request. A request flows config → planner → runner → callbacks; when the
- * IOC goes away mid-scan the request ends as ERROR with the data so far kept,
- * and the next request after the IOC returns works without a restart.
+ * asks the runner to abort on `SCAN:ABORT` at any moment, and beats
+ * `SCAN:HEARTBEAT` every second. A request flows config → planner → runner →
+ * callbacks; its states (DONE, ABORTED and ERROR held until the next
+ * request) are published by `ScanStatusCallback` alone, through the request
+ * state table. When the IOC goes away mid-scan the runner sees the lost
+ * connection as a fault (this bridge only reports it) and the request ends
+ * as ERROR with the data so far kept; the next request after the IOC
+ * returns works without a restart.
  *
  * @module
  */
@@ -39,7 +42,7 @@ import {
   HDF5WriterCallback,
   type ScanFileOpener,
 } from "./callbacks/hdf5_writer.ts";
-import { ScanStatusCallback } from "./callbacks/status.ts";
+import { type RequestEnd, ScanStatusCallback } from "./callbacks/status.ts";
 import { CustomHookCallback } from "./callbacks/custom.ts";
 import type { CustomCallbackHost } from "./custom_callback.ts";
 import type { FWSScanInterface } from "./interface.ts";
@@ -95,6 +98,8 @@ export class FWSScanBridgeDaemon {
   readonly #pvs: FWSScanInterface;
   readonly #options: BridgeOptions;
   readonly #status: StatusPublisher;
+  /** The one writer of SCAN:STATE, MSG and PROGRESS. */
+  readonly #state: ScanStatusCallback;
   readonly #log = log("daemon", "bridge");
   #subs: PortSubscription[] = [];
   #heartbeat?: ReturnType<typeof setInterval>;
@@ -114,6 +119,7 @@ export class FWSScanBridgeDaemon {
     this.#pvs = pvs;
     this.#options = options;
     this.#status = new StatusPublisher(ca, pvs);
+    this.#state = new ScanStatusCallback(this.#status);
   }
 
   /** The last published status. */
@@ -135,7 +141,7 @@ export class FWSScanBridgeDaemon {
   /** Starts watching the request PVs and beating the heartbeat. */
   start(): void {
     const startPv = this.#pvs.requirePv("scan.start");
-    this.#status.set({ state: "IDLE", msg: "daemon ready", progress: 0 });
+    this.#state.ready();
     this.#subs.push(this.#ca.monitor(startPv, (v) => {
       if (scalar(v) !== 0 && !this.#stopped) this.#onStart();
     }));
@@ -143,7 +149,7 @@ export class FWSScanBridgeDaemon {
     if (abortPv) {
       this.#subs.push(this.#ca.monitor(abortPv, (v) => {
         if (scalar(v) === 0) return;
-        this.#ca.put(abortPv, 0, { wait: false }).catch(() => {});
+        this.#reset(abortPv);
         if (this.#controller) {
           this.abort("aborted by operator (SCAN:ABORT)");
         }
@@ -208,39 +214,50 @@ export class FWSScanBridgeDaemon {
   }
 
   #onStart(): void {
-    const startPv = this.#pvs.requirePv("scan.start");
-    this.#ca.put(startPv, 0, { wait: false }).catch(() => {});
+    this.#reset(this.#pvs.requirePv("scan.start"));
     if (this.#running) {
-      this.#status.set({
-        msg: "request refused: a scan is already running (abort it first)",
-      });
+      this.#state.note(
+        "request refused: a scan is already running (abort it first)",
+      );
       this.#log.warn("second request refused: a scan is already running");
       return;
     }
     const controller = new AbortController();
     this.#controller = controller;
+    this.#state.requestTaken();
     this.#running = this.#handle(controller.signal).catch((error) => {
       const message = `internal error: ${(error as Error).message}`;
       this.#log.error(message);
       return {
         outcome: { status: "error", message, file: "" } as RequestOutcome,
-        final: { state: "ERROR", msg: message } as Partial<StatusSnapshot>,
+        end: { trigger: "failed", message } as RequestEnd,
       };
-    }).then(async ({ outcome, final }) => {
+    }).then(async ({ outcome, end }) => {
       // Ready for the next request before the operator can see the outcome:
       // a request sent right after DONE is never refused as "busy".
       this.#running = undefined;
       this.#controller = undefined;
-      this.#status.set(final);
+      const final = this.#state.finish(end);
       await this.#status.flush();
+      const result = { ...outcome, message: final.msg, file: final.file };
       for (const l of this.#listeners) {
         try {
-          l(outcome);
+          l(result);
         } catch {
           // listeners cannot break the daemon
         }
       }
-      return outcome;
+      return result;
+    });
+  }
+
+  /** Writes 0 back to a request PV; a failure is logged as an error. */
+  #reset(pv: string): void {
+    this.#ca.put(pv, 0, { wait: false }).catch((error) => {
+      this.#log.error("could not reset {pv} to 0: {error}", {
+        pv,
+        error: (error as Error).message,
+      });
     });
   }
 
@@ -286,13 +303,7 @@ export class FWSScanBridgeDaemon {
 
   async #handle(
     signal: AbortSignal,
-  ): Promise<{ outcome: RequestOutcome; final: Partial<StatusSnapshot> }> {
-    const status = this.#status;
-    status.set({
-      state: "VALIDATING",
-      progress: 0,
-      msg: "validating the request",
-    });
+  ): Promise<{ outcome: RequestOutcome; end: RequestEnd }> {
     let config: ScanConfig;
     try {
       const { inputs, limits } = await this.#readInputs();
@@ -304,62 +315,53 @@ export class FWSScanBridgeDaemon {
     } catch (error) {
       const message = `request rejected: ${(error as Error).message}`;
       this.#log.warn(message);
-      await status.flush();
+      await this.#status.flush();
       return {
         outcome: { status: "error", message, file: "" },
-        final: { state: "ERROR", msg: message },
+        end: { trigger: "rejected", message },
       };
     }
     if (signal.aborted) {
       const message = "aborted before the scan started";
       return {
         outcome: { status: "aborted", message, file: "" },
-        final: { state: "ABORTED", msg: message },
+        end: { trigger: "aborted", message },
       };
     }
     this.#log.info("request accepted: {config}", {
       config: JSON.stringify(config),
     });
     const plan = new ScanPlanner().plan(config);
-    const motor = new CaMotor(this.#ca, this.#pvs, this.#options.motor);
     const suspender = new BeamSuspender(
       this.#ca,
       this.#pvs.pv("beam.current"),
       this.#options.suspender,
     );
-    const writer = new HDF5WriterCallback(this.#options.dataDir, {
-      open: this.#options.openFile,
-      status,
-    });
     const callbacks: ScanCallback[] = [
-      new ScanStatusCallback(status),
-      new GaussFitCallback(status),
-      writer,
+      this.#state,
+      new GaussFitCallback(this.#status),
+      new HDF5WriterCallback(this.#options.dataDir, {
+        open: this.#options.openFile,
+      }),
     ];
     if (this.#options.customCallback) {
-      callbacks.push(
-        new CustomHookCallback(
-          this.#options.customCallback,
-          () => writer.lastFile,
-        ),
-      );
+      callbacks.push(new CustomHookCallback(this.#options.customCallback));
     }
     const pipeline = new CallbackPipeline(callbacks, {
-      onFailure: (f) =>
-        status.set({ msg: `${f.callback} failed: ${f.message}` }),
+      onFailure: (f) => this.#state.note(`${f.callback} failed: ${f.message}`),
     });
     const runner = new FWSScanRunner({
-      motor,
+      motor: new CaMotor(this.#ca, this.#pvs, this.#options.motor),
       daq: new CaDaq(this.#ca, this.#pvs),
       collector: new ScanDataCollector(this.#ca, this.#pvs, config),
       suspender,
+      faults: { watch: (onFault) => this.#watchConnections(config, onFault) },
     }, {
       scannerIndex: this.#pvs.scannerIndex,
       testMode: this.#pvs.testMode,
       source: this.#options.source,
       acquireTimeout: this.#options.acquireTimeout,
     });
-    const unwatch = this.#watchConnections(config);
     let outcome: RunOutcome;
     try {
       outcome = await runner.run(config, plan, {
@@ -367,7 +369,6 @@ export class FWSScanBridgeDaemon {
         signal,
       });
     } finally {
-      unwatch();
       suspender.close();
     }
     const failures = pipeline.takeFailures();
@@ -377,32 +378,31 @@ export class FWSScanBridgeDaemon {
         failures.map((f) => `${f.callback} failed: ${f.message}`).join("; ")
       }`;
     }
-    const file = writer.lastFile;
-    if (file) message += `; file ${file}`;
-    const state = outcome.status === "completed"
-      ? "DONE"
-      : outcome.status === "aborted"
-      ? "ABORTED"
-      : "ERROR";
     this.#log.info("request finished: {status}: {message}", {
       status: outcome.status,
       message,
     });
     // the fit and status puts are sent before the final state is shown
-    await status.flush();
+    await this.#status.flush();
+    const trigger = outcome.status === "completed"
+      ? "completed"
+      : outcome.status === "aborted"
+      ? "aborted"
+      : "failed";
     return {
-      outcome: { status: outcome.status, message, file, config },
-      final: {
-        state,
-        msg: message,
-        ...(outcome.status === "completed" ? { progress: 100 } : {}),
-        ...(file ? { file } : {}),
-      },
+      outcome: { status: outcome.status, message, file: "", config },
+      end: { trigger, message },
     };
   }
 
-  /** Ends the request as ERROR as soon as a hardware channel disconnects. */
-  #watchConnections(config: ScanConfig): () => void {
+  /**
+   * Tells the runner (`onFault`) as soon as a hardware channel disconnects;
+   * the runner decides to end the request as ERROR.
+   */
+  #watchConnections(
+    config: ScanConfig,
+    onFault: (message: string) => void,
+  ): () => void {
     const logical = [
       "motor.val",
       "motor.rbv",
@@ -415,9 +415,7 @@ export class FWSScanBridgeDaemon {
       if (!pv) continue;
       const channel = this.#ca.channel(pv);
       const listener = () => {
-        if (!channel.connected) {
-          this.abort(`lost connection to ${pv} (IOC down?)`, "error");
-        }
+        if (!channel.connected) onFault(`lost connection to ${pv} (IOC down?)`);
       };
       channel.addEventListener("connection", listener);
       off.push(() => channel.removeEventListener("connection", listener));

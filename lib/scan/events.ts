@@ -1,72 +1,98 @@
 /**
- * The one-way stream `FWSScanRunner` emits while it executes a plan, in
- * Bluesky's spirit: consumers (status PVs, fits, the file writer, custom
- * hooks) receive these events in order and never call back into the runner.
+ * The one-way stream of a request, in Bluesky's spirit. `FWSScanRunner`
+ * emits the {@link RunnerEvent}s; consumers (status PVs, fits, the file
+ * writer, custom hooks) receive them in order and never call back into the
+ * runner. A consumer that derives a result (the fits, the closed file)
+ * emits it as a {@link DerivedEvent} of its own, which every consumer then
+ * receives, instead of writing it into what it was handed: what a consumer
+ * is handed is read-only.
  *
  * @module
  */
 import type { ScanConfig } from "./config.ts";
 import type { ScanPlan } from "./planner.ts";
-import type { ScanRecord, ScanRun, ScanStatus } from "./model.ts";
+import type { ChannelFit, ScanRecord, ScanRun, ScanStatus } from "./model.ts";
 
 /** The request was accepted and is about to move. */
 export interface RequestStartedEvent {
-  type: "requestStarted";
-  config: ScanConfig;
-  plan: ScanPlan;
+  readonly type: "requestStarted";
+  readonly config: Readonly<ScanConfig>;
+  readonly plan: Readonly<ScanPlan>;
   /** The file header: scans empty, status running. */
-  run: ScanRun;
+  readonly run: Readonly<ScanRun>;
 }
 
 /** A repetition begins. */
 export interface ScanStartedEvent {
-  type: "scanStarted";
-  index: number;
-  name: string;
-  direction: ScanRecord["direction"];
-  startTime: string;
+  readonly type: "scanStarted";
+  readonly index: number;
+  readonly name: string;
+  readonly direction: ScanRecord["direction"];
+  readonly startTime: string;
 }
 
 /** What the runner is doing now (for the state PV). */
 export interface PhaseEvent {
-  type: "phase";
-  phase: "moving" | "acquiring" | "paused" | "resumed";
+  readonly type: "phase";
+  readonly phase: "moving" | "acquiring" | "paused" | "resumed";
   /** Why, e.g. the beam current when paused. */
-  detail: string;
+  readonly detail: string;
 }
 
 /** One step of a step scan (or a whole fly trajectory) was acquired. */
 export interface StepAcquiredEvent {
-  type: "stepAcquired";
+  readonly type: "stepAcquired";
   /** Repetition number, 1-based. */
-  scanIndex: number;
+  readonly scanIndex: number;
   /** Step within the repetition, 0-based. */
-  step: number;
-  nSteps: number;
-  position: number;
-  readback: number;
+  readonly step: number;
+  readonly nSteps: number;
+  readonly position: number;
+  readonly readback: number;
   /** Progress of the whole request, 0–100. */
-  progress: number;
+  readonly progress: number;
 }
 
-/** A repetition ended (completed, or partial when aborted/failed). */
+/**
+ * A repetition ended (completed, or partial when aborted/failed). Its `fits`
+ * are empty: they follow as a {@link FitsComputedEvent}.
+ */
 export interface ScanFinishedEvent {
-  type: "scanFinished";
-  record: ScanRecord;
+  readonly type: "scanFinished";
+  readonly record: Readonly<ScanRecord>;
 }
 
-/** The request ended; no more events follow. */
+/** The request ended; the runner emits nothing after it. */
 export interface RequestFinishedEvent {
-  type: "requestFinished";
-  status: Exclude<ScanStatus, "running">;
-  message: string;
-  endTime: string;
+  readonly type: "requestFinished";
+  readonly status: Exclude<ScanStatus, "running">;
+  readonly message: string;
+  readonly endTime: string;
   /** Repetitions finished (including a partial last one). */
-  scansWritten: number;
+  readonly scansWritten: number;
 }
 
-/** Every event of the stream. */
-export type ScanEvent =
+/** The fits of one finished repetition (`GaussFitCallback`). */
+export interface FitsComputedEvent {
+  readonly type: "fitsComputed";
+  /** The repetition fitted, as its `scanFinished` handed it. */
+  readonly record: Readonly<ScanRecord>;
+  /** Fit per struck channel (empty when the repetition had no data). */
+  readonly fits: Readonly<Record<string, Readonly<ChannelFit>>>;
+}
+
+/**
+ * The request's file is closed (`HDF5WriterCallback`), after
+ * `requestFinished`; `path` is empty when no file could be written.
+ */
+export interface FileClosedEvent {
+  readonly type: "fileClosed";
+  /** Final path of the file, or "". */
+  readonly path: string;
+}
+
+/** What the runner emits. */
+export type RunnerEvent =
   | RequestStartedEvent
   | ScanStartedEvent
   | PhaseEvent
@@ -74,10 +100,25 @@ export type ScanEvent =
   | ScanFinishedEvent
   | RequestFinishedEvent;
 
+/** What consumers derive and emit into the stream. */
+export type DerivedEvent = FitsComputedEvent | FileClosedEvent;
+
+/** Every event of the stream. */
+export type ScanEvent = RunnerEvent | DerivedEvent;
+
+/** What a consumer may do besides reading an event. */
+export interface CallbackContext {
+  /**
+   * Emits a derived event: every consumer receives it once the current
+   * event has passed them all, before the runner's next event.
+   */
+  emit(event: DerivedEvent): void;
+}
+
 /** A consumer of the stream. Errors it throws are contained by the pipeline. */
 export interface ScanCallback {
   /** Name used in logs and messages. */
   readonly name: string;
   /** Handles one event; awaited before the next consumer sees it. */
-  handle(event: ScanEvent): void | Promise<void>;
+  handle(event: ScanEvent, context: CallbackContext): void | Promise<void>;
 }

@@ -59,9 +59,14 @@ export {
   type SuspenderOptions,
 } from "./devices.ts";
 export type {
+  CallbackContext,
+  DerivedEvent,
+  FileClosedEvent,
+  FitsComputedEvent,
   PhaseEvent,
   RequestFinishedEvent,
   RequestStartedEvent,
+  RunnerEvent,
   ScanCallback,
   ScanEvent,
   ScanFinishedEvent,

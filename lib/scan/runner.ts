@@ -3,24 +3,34 @@
  * beam, moves the wire (put-completion or DMOV), checks the readback, settles,
  * acquires (`DAQ:ACQUIRE` put with completion) and reads the data; a fly
  * repetition moves from start to end at the requested speed while the Struck
- * records. It emits a one-way stream of {@link ScanEvent}s and decides alone
- * about pausing (beam lost) and stopping (abort signal, fault): the motor is
- * stopped and the data so far are handed on as a partial repetition.
+ * records. It emits a one-way stream of {@link RunnerEvent}s and decides alone
+ * about pausing (beam lost) and stopping: an abort asked for through the
+ * signal, or a fault its devices report (a wait past its limit, a lost
+ * connection). Either way the motor is stopped (a failed stop is logged as
+ * an error) and the data so far are handed on as a partial repetition.
  *
  * @module
  */
 import type { ScanConfig } from "./config.ts";
 import { scanArgsOf } from "./config.ts";
 import { type DataReading, ScanRecordBuilder } from "./collector.ts";
-import type { ScanEvent } from "./events.ts";
+import type { RunnerEvent } from "./events.ts";
+import { log } from "../log.ts";
 import {
   FILE_FORMAT,
+  type ScanRecord,
   type ScanRun,
   type ScanStatus,
   type SourceInfo,
 } from "./model.ts";
 import type { RepetitionPlan, ScanPlan } from "./planner.ts";
-import { sleep, StoppedError, stopReasonOf, waitFor } from "./wait.ts";
+import {
+  sleep,
+  StoppedError,
+  type StopReason,
+  stopReasonOf,
+  waitFor,
+} from "./wait.ts";
 
 /** The motor as the runner sees it (`CaMotor` implements it). */
 export interface RunnerMotor {
@@ -53,6 +63,22 @@ export interface RunnerDevices {
       onResume?: () => void | Promise<void>;
     }): Promise<void>;
   };
+  /**
+   * Reports faults seen outside a wait (e.g. a lost connection): `watch`
+   * calls `onFault` with what broke and returns how to stop watching.
+   */
+  faults?: {
+    watch(onFault: (message: string) => void): () => void;
+  };
+}
+
+/** How the runner hands on its events (awaited, in order). */
+type Emit = (event: RunnerEvent) => Promise<void>;
+
+/** What every part of one run needs. */
+interface RunContext {
+  emit: Emit;
+  signal: AbortSignal;
 }
 
 /** Options of {@link FWSScanRunner}. */
@@ -78,6 +104,7 @@ export interface RunOutcome {
 export class FWSScanRunner {
   readonly #dev: RunnerDevices;
   readonly #options: Required<RunnerOptions>;
+  readonly #log = log("scan", "runner");
 
   /**
    * @param devices motor, trigger, collector and (optional) beam suspender
@@ -95,14 +122,35 @@ export class FWSScanRunner {
   /**
    * Runs `plan`, emitting events through `emit` (awaited, in order).
    * Resolves when the request has ended, however it ended; never rejects
-   * because of the hardware.
+   * because of the hardware. `signal` asks for an abort.
    */
   async run(
     config: ScanConfig,
     plan: ScanPlan,
-    options: { emit: (event: ScanEvent) => Promise<void>; signal: AbortSignal },
+    options: { emit: Emit; signal: AbortSignal },
   ): Promise<RunOutcome> {
-    const { emit, signal } = options;
+    const { emit } = options;
+    const fault = new AbortController();
+    const signal = AbortSignal.any([options.signal, fault.signal]);
+    const unwatch = this.#dev.faults?.watch((message) => {
+      if (!fault.signal.aborted) {
+        this.#log.warn("fault: {message}: stopping the request", { message });
+        fault.abort({ kind: "error", message } satisfies StopReason);
+      }
+    });
+    try {
+      return await this.#run(config, plan, { emit, signal });
+    } finally {
+      unwatch?.();
+    }
+  }
+
+  async #run(
+    config: ScanConfig,
+    plan: ScanPlan,
+    context: RunContext,
+  ): Promise<RunOutcome> {
+    const { emit, signal } = context;
     const run: ScanRun = {
       fileFormat: FILE_FORMAT,
       scannerIndex: this.#options.scannerIndex,
@@ -140,11 +188,11 @@ export class FWSScanRunner {
           startTime,
         });
         if (plan.mode === "step") {
-          await this.#stepRepetition(rep, plan, builder, progress, options);
+          await this.#stepRepetition(rep, plan, builder, progress, context);
         } else {
-          await this.#flyRepetition(rep, plan, builder, progress, options);
+          await this.#flyRepetition(rep, plan, builder, progress, context);
         }
-        const record = builder.finish("completed", isoNow());
+        const record = frozen(builder.finish("completed", isoNow()));
         builder = undefined;
         await emit({ type: "scanFinished", record });
         scans++;
@@ -160,14 +208,19 @@ export class FWSScanRunner {
         message = error.reason.message;
       } else {
         status = "error";
-        message = error instanceof Error ? error.message : String(error);
+        message = errorText(error);
       }
-      await this.#dev.motor.stop(1).catch(() => {});
+      await this.#dev.motor.stop(1).catch((stopError) => {
+        this.#log.error("could not stop the motor {motor}: {error}", {
+          motor: this.#dev.motor.name,
+          error: errorText(stopError),
+        });
+      });
       if (builder && builder.rows > 0) {
-        const record = builder.finish(
+        const record = frozen(builder.finish(
           status === "aborted" ? "aborted" : "error",
           isoNow(),
-        );
+        ));
         await emit({ type: "scanFinished", record });
         scans++;
       }
@@ -182,10 +235,7 @@ export class FWSScanRunner {
     return { status, message, scans };
   }
 
-  #beam(
-    emit: (event: ScanEvent) => Promise<void>,
-    signal: AbortSignal,
-  ): Promise<void> {
+  #beam({ emit, signal }: RunContext): Promise<void> {
     const s = this.#dev.suspender;
     if (!s || s.ok) return Promise.resolve();
     return s.waitForBeam({
@@ -219,35 +269,35 @@ export class FWSScanRunner {
     plan: ScanPlan,
     builder: ScanRecordBuilder,
     progress: { done: number; total: number },
-    options: { emit: (event: ScanEvent) => Promise<void>; signal: AbortSignal },
+    context: RunContext,
   ): Promise<void> {
-    const { emit, signal } = options;
+    const { emit, signal } = context;
     const speed = await this.#motorSpeed(signal);
     for (let i = 0; i < rep.positions.length; i++) {
       const target = rep.positions[i];
-      await this.#beam(emit, signal);
+      const where = `${rep.name} step ${i + 1}/${rep.positions.length}`;
+      await this.#beam(context);
       await emit({
         type: "phase",
         phase: "moving",
-        detail: `${rep.name} step ${
-          i + 1
-        }/${rep.positions.length}: moving to ${target} mm`,
+        detail: `${where}: moving to ${target} mm`,
       });
       const readback = await this.#dev.motor.move(target, {
         signal,
         speed: Number.isFinite(speed) && speed > 0 ? speed : undefined,
       });
       await sleep(plan.settle, signal);
-      const reading = await this.#acquire(
-        emit,
-        signal,
-        () =>
-          this.#dev.daq.acquire({
-            timeout: this.#options.acquireTimeout,
-            signal,
-          }),
-        `${rep.name} step ${i + 1}/${rep.positions.length}`,
-      );
+      const reading = await this.#acquire(context, async () => {
+        await emit({
+          type: "phase",
+          phase: "acquiring",
+          detail: `${where}: acquiring`,
+        });
+        await this.#dev.daq.acquire({
+          timeout: this.#options.acquireTimeout,
+          signal,
+        });
+      });
       builder.add(i, { planned: [target], readback: [readback] }, reading);
       progress.done++;
       await emit({
@@ -262,28 +312,24 @@ export class FWSScanRunner {
     }
   }
 
-  /** Acquires and reads; repeats while the beam was lost meanwhile. */
+  /**
+   * Runs `trigger` (which announces its own phases) and reads the data;
+   * repeats while the beam was lost meanwhile.
+   */
   async #acquire(
-    emit: (event: ScanEvent) => Promise<void>,
-    signal: AbortSignal,
-    trigger: () => Promise<unknown>,
-    where: string,
+    context: RunContext,
+    trigger: () => Promise<void>,
     sequential = false,
   ): Promise<DataReading> {
     const s = this.#dev.suspender;
     for (;;) {
-      await this.#beam(emit, signal);
+      await this.#beam(context);
       const losses = s?.losses ?? 0;
-      await emit({
-        type: "phase",
-        phase: "acquiring",
-        detail: `${where}: acquiring`,
-      });
       await trigger();
       const reading = await waitFor(this.#dev.collector.read({ sequential }), {
         what: "the data PVs",
         timeout: this.#options.readTimeout * (sequential ? 4 : 1),
-        signal,
+        signal: context.signal,
       });
       if (!s || (s.losses === losses && s.ok)) return reading;
     }
@@ -294,52 +340,53 @@ export class FWSScanRunner {
     plan: ScanPlan,
     builder: ScanRecordBuilder,
     progress: { done: number; total: number },
-    options: { emit: (event: ScanEvent) => Promise<void>; signal: AbortSignal },
+    context: RunContext,
   ): Promise<void> {
-    const { emit, signal } = options;
+    const { emit, signal } = context;
     const motor = this.#dev.motor;
     const normal = await this.#motorSpeed(signal);
     let startReadback = NaN;
     let endReadback = NaN;
     const travel = Math.abs(rep.end - rep.start) / plan.speed;
     try {
-      const reading = await this.#acquire(
-        emit,
-        signal,
-        async () => {
-          await emit({
-            type: "phase",
-            phase: "moving",
-            detail: `${rep.name}: moving to the start ${rep.start} mm`,
-          });
-          await motor.setSpeed(normal);
-          startReadback = await motor.move(rep.start, { signal });
-          await sleep(plan.settle, signal);
-          await emit({
-            type: "phase",
-            phase: "acquiring",
-            detail:
-              `${rep.name}: flying to ${rep.end} mm at ${plan.speed} mm/s`,
-          });
-          await motor.setSpeed(plan.speed);
-          const acquisition = this.#dev.daq.acquire({
-            timeout: travel * 2 + this.#options.acquireTimeout,
-            signal,
-          });
-          const movement = motor.move(rep.end, { signal, speed: plan.speed });
-          acquisition.catch(() => {});
-          movement.catch(() => {});
-          [, endReadback] = await Promise.all([acquisition, movement]);
-        },
-        rep.name,
-        true,
-      );
+      const reading = await this.#acquire(context, async () => {
+        await emit({
+          type: "phase",
+          phase: "moving",
+          detail: `${rep.name}: moving to the start ${rep.start} mm`,
+        });
+        await motor.setSpeed(normal);
+        startReadback = await motor.move(rep.start, { signal });
+        await sleep(plan.settle, signal);
+        await emit({
+          type: "phase",
+          phase: "acquiring",
+          detail: `${rep.name}: flying to ${rep.end} mm at ${plan.speed} mm/s`,
+        });
+        await motor.setSpeed(plan.speed);
+        const acquisition = this.#dev.daq.acquire({
+          timeout: travel * 2 + this.#options.acquireTimeout,
+          signal,
+        });
+        const movement = motor.move(rep.end, { signal, speed: plan.speed });
+        // both are awaited below; these only keep the loser from going unhandled
+        acquisition.catch(() => {});
+        movement.catch(() => {});
+        [, endReadback] = await Promise.all([acquisition, movement]);
+      }, true);
       builder.add(0, {
         planned: [rep.start, rep.end],
         readback: [startReadback, endReadback],
       }, reading);
     } finally {
-      if (Number.isFinite(normal)) await motor.setSpeed(normal).catch(() => {});
+      if (Number.isFinite(normal)) {
+        await motor.setSpeed(normal).catch((error) => {
+          this.#log.error("could not restore the speed of {motor}: {error}", {
+            motor: motor.name,
+            error: errorText(error),
+          });
+        });
+      }
     }
     progress.done++;
     await emit({
@@ -352,6 +399,16 @@ export class FWSScanRunner {
       progress: (100 * progress.done) / progress.total,
     });
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A finished record, frozen (shallowly, with its empty fits) for consumers. */
+function frozen(record: ScanRecord): Readonly<ScanRecord> {
+  Object.freeze(record.fits);
+  return Object.freeze(record);
 }
 
 /** Now as ISO 8601 (UTC, milliseconds). */

@@ -104,7 +104,7 @@ Deno.test("custom host: throwing, hanging, writing and networking hooks are stop
 
 Deno.test("custom hook callback: failures become errors naming the hook; fits are passed on", async () => {
   const host = await CustomCallbackHost.load(FIXTURES + "hooks_throw.js");
-  const callback = new CustomHookCallback(host, () => "/nonexistent.h5");
+  const callback = new CustomHookCallback(host);
   const run = {
     scannerIndex: 4,
     testMode: true,
@@ -115,32 +115,31 @@ Deno.test("custom hook callback: failures become errors naming the hook; fits ar
     { type: "requestStarted", run } as unknown as ScanEvent,
   );
   await callback.handle({
-    type: "scanFinished",
-    record: {
-      name: "scan_001",
-      fits: {
-        PDB: {
-          ok: true,
-          center: 0.3,
-          centerErr: 0.01,
-          sigma: 1.2,
-          sigmaErr: 0.01,
-          amplitude: 1,
-          offset: 0,
-          chi2Red: 1,
-        },
+    type: "fitsComputed",
+    record: { name: "scan_001" },
+    fits: {
+      PDB: {
+        ok: true,
+        center: 0.3,
+        centerErr: 0.01,
+        sigma: 1.2,
+        sigmaErr: 0.01,
+        amplitude: 1,
+        offset: 0,
+        chi2Red: 1,
       },
     },
   } as unknown as ScanEvent);
+  await callback.handle({
+    type: "requestFinished",
+    status: "completed",
+    message: "ok",
+    endTime: "t1",
+    scansWritten: 1,
+  });
   await assertRejects(
     async () =>
-      await callback.handle({
-        type: "requestFinished",
-        status: "completed",
-        message: "ok",
-        endTime: "t1",
-        scansWritten: 1,
-      }),
+      await callback.handle({ type: "fileClosed", path: "/nonexistent.h5" }),
     /custom post callback failed: Error: boom from the hook/,
   );
 });

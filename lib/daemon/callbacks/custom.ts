@@ -1,12 +1,17 @@
 /**
  * `CustomHookCallback`: the last consumer of the stream. It runs the
  * facility's pre callback when a request starts and the post callback when
- * the request has finished and the file is closed. A failure is thrown as an
- * error naming the hook, which the pipeline contains and reports.
+ * the request has finished and its file is closed (`fileClosed`), with the
+ * fits of every repetition (`fitsComputed`). A failure is thrown as an error
+ * naming the hook, which the pipeline contains and reports.
  *
  * @module
  */
-import type { ScanCallback, ScanEvent } from "../../scan/events.ts";
+import type {
+  RequestFinishedEvent,
+  ScanCallback,
+  ScanEvent,
+} from "../../scan/events.ts";
 import type { CustomCallbackHost, PreHookInfo } from "../custom_callback.ts";
 import { log } from "../../log.ts";
 
@@ -14,24 +19,21 @@ import { log } from "../../log.ts";
 export class CustomHookCallback implements ScanCallback {
   readonly name = "custom-callback";
   readonly #host: CustomCallbackHost;
-  readonly #file: () => string;
   readonly #log = log("daemon", "custom");
   #info?: PreHookInfo;
+  #finished?: RequestFinishedEvent;
   #fits: Record<string, Record<string, Record<string, number | boolean>>> = {};
 
-  /**
-   * @param host the loaded module
-   * @param file returns the path of the file closed for the request
-   */
-  constructor(host: CustomCallbackHost, file: () => string) {
+  /** @param host the loaded module */
+  constructor(host: CustomCallbackHost) {
     this.#host = host;
-    this.#file = file;
   }
 
   /** Runs the hooks; throws when a hook failed (contained by the pipeline). */
   async handle(event: ScanEvent): Promise<void> {
     if (event.type === "requestStarted") {
       this.#fits = {};
+      this.#finished = undefined;
       this.#info = {
         scannerIndex: event.run.scannerIndex,
         testMode: event.run.testMode,
@@ -40,9 +42,9 @@ export class CustomHookCallback implements ScanCallback {
       };
       const r = await this.#host.pre(this.#info);
       this.#report("pre", r);
-    } else if (event.type === "scanFinished") {
+    } else if (event.type === "fitsComputed") {
       const fits: Record<string, Record<string, number | boolean>> = {};
-      for (const [ch, f] of Object.entries(event.record.fits)) {
+      for (const [ch, f] of Object.entries(event.fits)) {
         fits[ch] = {
           ok: f.ok,
           center: f.center,
@@ -55,13 +57,15 @@ export class CustomHookCallback implements ScanCallback {
         };
       }
       this.#fits[event.record.name] = fits;
-    } else if (event.type === "requestFinished" && this.#info) {
+    } else if (event.type === "requestFinished") {
+      this.#finished = event;
+    } else if (event.type === "fileClosed" && this.#info && this.#finished) {
       const r = await this.#host.post({
         ...this.#info,
-        status: event.status,
-        message: event.message,
-        endTime: event.endTime,
-        file: this.#file(),
+        status: this.#finished.status,
+        message: this.#finished.message,
+        endTime: this.#finished.endTime,
+        file: event.path,
         fits: this.#fits,
       });
       this.#report("post", r);

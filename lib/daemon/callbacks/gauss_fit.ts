@@ -1,14 +1,19 @@
 /**
  * `GaussFitCallback`: fits `A·exp(−(x−μ)²/(2σ²)) + c` to the profile of
  * every struck channel of each finished repetition (the one definition of
- * the profile, `profileOf` from the analysis module), stores the fits in the
- * record for the file, and publishes those of the last repetition on the
- * `FIT:<CH>:…` PVs.
+ * the profile, `profileOf` from the analysis module), publishes those of the
+ * last repetition on the `FIT:<CH>:…` PVs, and emits them as a
+ * `fitsComputed` event for the file and the hooks (the record it was handed
+ * is left as it was).
  *
  * @module
  */
 import { failedFit, fitGaussian, profileOf } from "../../analysis/mod.ts";
-import type { ScanCallback, ScanEvent } from "../../scan/events.ts";
+import type {
+  CallbackContext,
+  ScanCallback,
+  ScanEvent,
+} from "../../scan/events.ts";
 import type { ChannelFit, GaussFit } from "../../scan/model.ts";
 import type { FIT_FIELDS } from "../interface.ts";
 import type { StatusPublisher } from "../status.ts";
@@ -17,17 +22,21 @@ import { releaseMemory } from "../memory.ts";
 /** Fits each finished repetition and publishes the results. */
 export class GaussFitCallback implements ScanCallback {
   readonly name = "gauss-fit";
-  readonly #status: StatusPublisher;
-  #struck: string[] = [];
+  readonly #status: Pick<StatusPublisher, "put">;
+  #struck: readonly string[] = [];
   #iops = "";
 
-  /** @param status publisher used for the state and the fit PVs */
-  constructor(status: StatusPublisher) {
+  /** @param status publisher of the fit PVs */
+  constructor(status: Pick<StatusPublisher, "put">) {
     this.#status = status;
   }
 
-  /** Fits on `scanFinished`; remembers the channels on `requestStarted`. */
-  handle(event: ScanEvent): void {
+  /**
+   * Fits on `scanFinished` and emits `fitsComputed` (always, even when a
+   * fit failed, so the file gets the repetition); remembers the channels on
+   * `requestStarted`.
+   */
+  handle(event: ScanEvent, context: CallbackContext): void {
     if (event.type === "requestStarted") {
       this.#struck = event.config.struckChannels;
       this.#iops = event.config.iopsChannels[0] ?? "";
@@ -35,21 +44,24 @@ export class GaussFitCallback implements ScanCallback {
     }
     if (event.type !== "scanFinished") return;
     const record = event.record;
-    if (record.timestamps.length === 0) return;
-    this.#status.set({ state: "FITTING" });
-    for (const ch of this.#struck) {
-      if (!record.struck[ch]) continue;
-      let fit: GaussFit;
-      try {
-        const { x, y } = profileOf(record, ch, this.#iops);
-        fit = fitGaussian(x, y);
-      } catch (error) {
-        fit = failedFit((error as Error).message);
+    const fits: Record<string, Readonly<ChannelFit>> = {};
+    try {
+      if (record.timestamps.length === 0) return;
+      for (const ch of this.#struck) {
+        if (!record.struck[ch]) continue;
+        let fit: GaussFit;
+        try {
+          const { x, y } = profileOf(record, ch, this.#iops);
+          fit = fitGaussian(x, y);
+        } catch (error) {
+          fit = failedFit((error as Error).message);
+        }
+        fits[ch] = Object.freeze({ ...fit, iopsChannel: this.#iops });
+        this.#publish(ch, fit);
+        releaseMemory(record.struck[ch].data.length);
       }
-      const stored: ChannelFit = { ...fit, iopsChannel: this.#iops };
-      record.fits[ch] = stored;
-      this.#publish(ch, fit);
-      releaseMemory(record.struck[ch].data.length);
+    } finally {
+      context.emit({ type: "fitsComputed", record, fits: Object.freeze(fits) });
     }
   }
 

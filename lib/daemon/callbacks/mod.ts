@@ -2,12 +2,18 @@
  * The consumers of the runner's event stream, in the order they see each
  * event: {@link ScanStatusCallback} → {@link GaussFitCallback} →
  * {@link HDF5WriterCallback} → {@link CustomHookCallback}, run by a
- * {@link CallbackPipeline} that contains every failure.
+ * {@link CallbackPipeline} that contains every failure. The fit emits
+ * `fitsComputed` (the writer and the hooks consume it), the writer emits
+ * `fileClosed` (the status and the hooks consume it).
  *
  * @module
  */
 export { type CallbackFailure, CallbackPipeline } from "./pipeline.ts";
-export { ScanStatusCallback } from "./status.ts";
+export {
+  type RequestEnd,
+  type RequestFinal,
+  ScanStatusCallback,
+} from "./status.ts";
 export { GaussFitCallback } from "./gauss_fit.ts";
 export {
   HDF5WriterCallback,

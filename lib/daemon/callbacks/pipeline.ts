@@ -1,12 +1,22 @@
 /**
  * `CallbackPipeline`: hands each event of the runner's stream to the
- * callbacks in order (status → fit → file → custom hooks). A callback that
+ * callbacks in order (status → fit → file → custom hooks). An event a
+ * callback derives (`fitsComputed`, `fileClosed`) is queued and handed to
+ * every callback once the current event has passed them all, so a consumer
+ * learns a result from an event, never from a field another one wrote.
+ * Every event is frozen before the first callback sees it. A callback that
  * throws is logged and reported, and the others still see the event: a
  * failing consumer cannot corrupt the run.
  *
  * @module
  */
-import type { ScanCallback, ScanEvent } from "../../scan/events.ts";
+import type {
+  CallbackContext,
+  DerivedEvent,
+  RunnerEvent,
+  ScanCallback,
+  ScanEvent,
+} from "../../scan/events.ts";
 import { log } from "../../log.ts";
 
 /** A failure of one callback on one event. */
@@ -36,25 +46,21 @@ export class CallbackPipeline {
     this.#onFailure = options.onFailure;
   }
 
-  /** Delivers `event` to every callback in order. Never throws. */
-  async emit(event: ScanEvent): Promise<void> {
-    for (const callback of this.#callbacks) {
-      try {
-        await callback.handle(event);
-      } catch (error) {
-        const failure: CallbackFailure = {
-          callback: callback.name,
-          event: event.type,
-          message: error instanceof Error ? error.message : String(error),
-        };
-        this.#failures.push(failure);
-        this.#log.error("callback {callback} failed on {event}: {message}", {
-          ...failure,
-        });
+  /**
+   * Delivers `event` to every callback in order, then the events they
+   * derived (and those derived from them). Never throws.
+   */
+  async emit(event: RunnerEvent): Promise<void> {
+    const queue: ScanEvent[] = [Object.freeze(event)];
+    const context: CallbackContext = {
+      emit: (derived: DerivedEvent) => queue.push(Object.freeze(derived)),
+    };
+    for (let e = queue.shift(); e; e = queue.shift()) {
+      for (const callback of this.#callbacks) {
         try {
-          this.#onFailure?.(failure);
-        } catch {
-          // a reporter must not break the pipeline either
+          await callback.handle(e, context);
+        } catch (error) {
+          this.#fail(callback.name, e.type, error);
         }
       }
     }
@@ -65,5 +71,22 @@ export class CallbackPipeline {
     const out = this.#failures;
     this.#failures = [];
     return out;
+  }
+
+  #fail(callback: string, event: ScanEvent["type"], error: unknown): void {
+    const failure: CallbackFailure = {
+      callback,
+      event,
+      message: error instanceof Error ? error.message : String(error),
+    };
+    this.#failures.push(failure);
+    this.#log.error("callback {callback} failed on {event}: {message}", {
+      ...failure,
+    });
+    try {
+      this.#onFailure?.(failure);
+    } catch {
+      // a reporter must not break the pipeline either
+    }
   }
 }

@@ -1,59 +1,158 @@
 /**
- * `ScanStatusCallback`: mirrors the runner's stream on the state, progress
- * and message PVs. The final DONE/ABORTED/ERROR state is set by the bridge
- * once every consumer (fit, file, hooks) has finished with the request.
+ * `ScanStatusCallback`: the one writer of `SCAN:STATE`, `SCAN:MSG` and
+ * `SCAN:PROGRESS` (and `SCAN:FILE`). It lives as long as the daemon: the
+ * bridge tells it when a request is taken and how it ended, and as the
+ * first consumer of each request's stream it sees every event, runner's
+ * and derived. Every state change goes through the request state table
+ * (`request_state.ts`), so a state the table does not allow is an error,
+ * never a flicker on the PV.
  *
  * @module
  */
 import type { ScanCallback, ScanEvent } from "../../scan/events.ts";
-import type { StatusPublisher } from "../status.ts";
+import { log } from "../../log.ts";
+import type { ScanState } from "../interface.ts";
+import {
+  FINAL_STATES,
+  RequestStateMachine,
+  type RequestTrigger,
+  triggerOf,
+} from "../request_state.ts";
+import type { StatusPublisher, StatusSnapshot } from "../status.ts";
 
-/** Publishes state, progress and message for each event. */
+/** What the operator is shown when a request has ended. */
+export interface RequestFinal {
+  state: ScanState;
+  /** The message, with the file when one was closed. */
+  msg: string;
+  /** The file closed for this request ("" when none). */
+  file: string;
+}
+
+/** How the bridge ends a request. */
+export interface RequestEnd {
+  /** `rejected`: bad inputs; `failed`: any other error. */
+  trigger: "completed" | "aborted" | "rejected" | "failed";
+  message: string;
+}
+
+/** Drives the state table and publishes state, progress and message. */
 export class ScanStatusCallback implements ScanCallback {
   readonly name = "status";
   readonly #status: StatusPublisher;
+  readonly #machine = new RequestStateMachine();
+  readonly #log = log("daemon", "status");
+  /** The file the current request closed ("" until `fileClosed`). */
+  #file = "";
 
   /** @param status the publisher of the status PVs */
   constructor(status: StatusPublisher) {
     this.#status = status;
   }
 
-  /** Maps one event to the status PVs. */
+  /** The state of the table. */
+  get state(): ScanState {
+    return this.#machine.state;
+  }
+
+  /** Publishes IDLE: the daemon is ready for requests. */
+  ready(): void {
+    this.#status.set({
+      state: this.#machine.state,
+      msg: "daemon ready",
+      progress: 0,
+    });
+  }
+
+  /** A request was taken from `SCAN:START`: VALIDATING. */
+  requestTaken(): void {
+    this.#file = "";
+    this.#move("start", { progress: 0, msg: "validating the request" });
+  }
+
+  /** Shows a message without changing the state (e.g. a refused request). */
+  note(msg: string): void {
+    this.#status.set({ msg });
+  }
+
+  /**
+   * Ends the request: DONE, ABORTED or ERROR with `end.message` and the
+   * file closed for it. An end the table refuses is logged as an error and
+   * shown as ERROR, so the daemon always takes the next request.
+   */
+  finish(end: RequestEnd): RequestFinal {
+    const file = this.#file;
+    const msg = file ? `${end.message}; file ${file}` : end.message;
+    let trigger: RequestTrigger = end.trigger;
+    if (!this.#machine.accepts(trigger)) {
+      this.#log.error("request ended as {trigger} in state {state}: {msg}", {
+        trigger,
+        state: this.#machine.state,
+        msg,
+      });
+      trigger = "failed";
+    }
+    this.#move(trigger, {
+      msg,
+      ...(end.trigger === "completed" ? { progress: 100 } : {}),
+      ...(file ? { file } : {}),
+    });
+    if (!FINAL_STATES.includes(this.#machine.state)) {
+      throw new Error(
+        `expected a final state after ${trigger}, got ${this.#machine.state}`,
+      );
+    }
+    return { state: this.#machine.state, msg, file };
+  }
+
+  /** Maps one event to the table and the status PVs. */
   handle(event: ScanEvent): void {
-    const s = this.#status;
+    const trigger = triggerOf(event);
     switch (event.type) {
       case "requestStarted": {
         const c = event.config;
         const what = c.mode === "step"
           ? `${c.nSteps} steps`
           : `fly at ${c.speed} mm/s`;
-        s.set({
-          state: "MOVING",
+        return this.#move(trigger, {
           progress: 0,
           msg:
             `scan started: ${c.nScans} × ${what} from ${c.startPos} to ${c.endPos} mm`,
         });
-        break;
       }
       case "scanStarted":
-        s.set({ msg: `${event.name} (${event.direction}) started` });
-        break;
+        return this.#move(trigger, {
+          msg: `${event.name} (${event.direction}) started`,
+        });
       case "phase":
-        if (event.phase === "moving") s.set({ state: "MOVING" });
-        else if (event.phase === "acquiring") s.set({ state: "ACQUIRING" });
-        if (event.phase === "paused" || event.phase === "resumed") {
-          s.set({ msg: event.detail });
-        }
-        break;
+        return this.#move(
+          trigger,
+          event.phase === "paused" || event.phase === "resumed"
+            ? { msg: event.detail }
+            : {},
+        );
       case "stepAcquired":
-        s.set({ progress: event.progress });
-        break;
+        return this.#move(trigger, { progress: event.progress });
       case "scanFinished":
-        s.set({ msg: `${event.record.name} ${event.record.status}` });
-        break;
+        return this.#move(trigger, {
+          msg: `${event.record.name} ${event.record.status}`,
+        });
       case "requestFinished":
-        s.set({ msg: `finishing: ${event.message}` });
-        break;
+        return this.#move(trigger, { msg: `finishing: ${event.message}` });
+      case "fileClosed":
+        this.#file = event.path;
+        return this.#move(trigger, {});
+      case "fitsComputed":
+        return this.#move(trigger, {});
     }
+  }
+
+  /** Fires `trigger` (throws when illegal), then publishes the state. */
+  #move(
+    trigger: RequestTrigger,
+    update: Omit<Partial<StatusSnapshot>, "state">,
+  ): void {
+    const state = this.#machine.fire(trigger);
+    this.#status.set({ ...update, state });
   }
 }
