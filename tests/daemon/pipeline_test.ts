@@ -40,3 +40,29 @@ Deno.test("pipeline: callbacks run in order; a failing one is contained and repo
   assertEquals(failures.length, 4);
   assertEquals(pipeline.takeFailures().length, 0);
 });
+
+Deno.test("pipeline: a derived event reaches every callback after the event it came from, frozen", async () => {
+  const seen: string[] = [];
+  const frozen: boolean[] = [];
+  const cb = (name: string): ScanCallback => ({
+    name,
+    handle(e, context) {
+      seen.push(`${name}:${e.type}`);
+      frozen.push(Object.isFrozen(e));
+      if (name === "fit" && e.type === "phase") {
+        context.emit({ type: "fileClosed", path: "/x.h5" });
+      }
+    },
+  });
+  const pipeline = new CallbackPipeline([cb("status"), cb("fit"), cb("file")]);
+  await pipeline.emit({ type: "phase", phase: "moving", detail: "" });
+  assertEquals(seen, [
+    "status:phase",
+    "fit:phase",
+    "file:phase",
+    "status:fileClosed",
+    "fit:fileClosed",
+    "file:fileClosed",
+  ]);
+  assertEquals(frozen, Array(6).fill(true));
+});
