@@ -160,3 +160,21 @@ Deno.test("request state: a phase event triggers by its phase, others by their t
   );
   assertEquals(triggerOf({ type: "fileClosed", path: "" }), "fileClosed");
 });
+
+Deno.test("request state: docs/architecture.md shows the table as it is", async () => {
+  const doc = await Deno.readTextFile(
+    new URL("../../docs/architecture.md", import.meta.url),
+  );
+  const rows = new Map<string, string>();
+  for (
+    const [, state, cells] of doc.matchAll(/^\| ([A-Z]+) +\| (.+?) +\|$/gm)
+  ) {
+    rows.set(state, cells);
+  }
+  for (const s of SCAN_STATES) {
+    const shown = Object.entries(REQUEST_TRANSITIONS[s]).map(([t, to]) =>
+      `${t} → ${to}`
+    ).join(", ");
+    assertEquals(rows.get(s), shown, `row ${s} of the table in the docs`);
+  }
+});
