@@ -3,7 +3,9 @@
  * `SCAN:PROGRESS` and `SCAN:FILE`. It keeps the last value of each, so that
  * everything can be published again when the IOC comes back after a restart,
  * and it never blocks the scan: puts are sent without completion and their
- * failures are logged, not thrown.
+ * failures are logged, not thrown. Only `ScanStatusCallback` calls
+ * {@link StatusPublisher.set}, through the request state table; `put` serves
+ * the other outputs (heartbeat, fit PVs) and refuses the status ones.
  *
  * @module
  */
@@ -26,6 +28,14 @@ export function textToChars(text: string, max = MAX_TEXT): Uint8Array {
   out.set(bytes);
   return out;
 }
+
+/** The outputs only {@link StatusPublisher.set} writes. */
+const STATUS_OUTPUTS: readonly string[] = [
+  "scan.state",
+  "scan.msg",
+  "scan.progress",
+  "scan.file",
+];
 
 /** Current values of the status outputs. */
 export interface StatusSnapshot {
@@ -110,8 +120,16 @@ export class StatusPublisher {
     clearTimeout(timer);
   }
 
-  /** Puts a value to a logical PV without completion; failures are logged. */
+  /**
+   * Puts a value to a logical PV without completion; failures are logged.
+   * Throws for a status output (those go through {@link set}).
+   */
   put(logical: string, value: number | Uint8Array): void {
+    if (STATUS_OUTPUTS.includes(logical)) {
+      throw new Error(
+        `${logical} is published by set() alone; expected another output`,
+      );
+    }
     this.#put(logical, value);
   }
 

@@ -1,6 +1,6 @@
 /**
  * The in-memory shape of one scan request and its repetitions: what
- * `ScanDataCollector` fills, what `GaussFitCallback` annotates, what the HDF5
+ * `ScanDataCollector` fills, what `GaussFitCallback` fits, what the HDF5
  * writer persists and the reader returns, and what the plot page shows.
  * Plain data only (typed arrays, strings, numbers), so it can cross a Worker
  * boundary and be compared field by field in tests.
@@ -104,7 +104,7 @@ export interface ScanRecord {
   idc: Record<string, Readings>;
   /** Beam readings by name (`current`, `energy`). */
   beam: Record<string, Readings>;
-  /** Fit per struck channel, filled by GaussFitCallback. */
+  /** Fit per struck channel (empty as the runner hands it on; the file's from `fitsComputed`). */
   fits: Record<string, ChannelFit>;
 }
 

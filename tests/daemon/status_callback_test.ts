@@ -5,10 +5,12 @@
  * from.
  */
 import { ScanStatusCallback } from "../../lib/daemon/callbacks/status.ts";
-import type {
+import {
   StatusPublisher,
-  StatusSnapshot,
+  type StatusSnapshot,
 } from "../../lib/daemon/status.ts";
+import type { FWSScanInterface } from "../../lib/daemon/interface.ts";
+import type { CaPort } from "../../lib/scan/ca_port.ts";
 import type { ScanEvent } from "../../lib/scan/events.ts";
 import { assertEquals, assertThrows } from "../support/assert.ts";
 
@@ -126,4 +128,29 @@ Deno.test("status callback: an end the table refuses is shown as ERROR, so the n
     status.finish({ trigger: "rejected", message: "bad input" }).state,
     "ERROR",
   );
+});
+
+Deno.test("status callback: the one module that publishes SCAN:STATE, MSG and PROGRESS", async () => {
+  const lib = new URL("../../lib/", import.meta.url);
+  const writers: string[] = [];
+  const walk = async (dir: URL, rel: string) => {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = `${rel}${entry.name}`;
+      if (entry.isDirectory) {
+        await walk(new URL(`${entry.name}/`, dir), `${path}/`);
+      } else if (entry.name.endsWith(".ts")) {
+        const source = await Deno.readTextFile(new URL(entry.name, dir));
+        if (/status\.set\(/.test(source)) writers.push(path);
+      }
+    }
+  };
+  await walk(lib, "lib/");
+  assertEquals(writers, ["lib/daemon/callbacks/status.ts"]);
+  const publisher = new StatusPublisher(
+    {} as unknown as CaPort,
+    {} as unknown as FWSScanInterface,
+  );
+  for (const logical of ["scan.state", "scan.msg", "scan.progress"]) {
+    assertThrows(() => publisher.put(logical, 1), /published by set\(\) alone/);
+  }
 });
