@@ -6,7 +6,7 @@
  * @module
  */
 import type { JSX } from "preact";
-import { fits, iops, page, scan, struck } from "./shared/state.ts";
+import type { IslandProps } from "./shared/state.ts";
 import { fmt, pm } from "./shared/format.ts";
 
 const COLUMNS: [string, string, string | null][] = [
@@ -18,14 +18,19 @@ const COLUMNS: [string, string, string | null][] = [
   ["fwhm", "FWHM", null],
 ];
 
+/** Props of {@link FitTable}. */
+export interface FitTableProps extends IslandProps {
+  /** Units of each channel, by name. */
+  units: Record<string, string>;
+}
+
 /** The table. */
-export function FitTable(): JSX.Element {
-  const state = page.value;
-  const f = fits.value;
-  if (!state || !f) return <p>loading fits…</p>;
+export function FitTable(props: FitTableProps): JSX.Element {
+  const { struck, iops, scan } = props.sel;
+  const f = props.sel.fits.value;
   const stale = f.struck !== struck.value || f.iops !== iops.value;
-  const xu = state.units[f.iops] ?? "mm";
-  const yu = state.units[f.struck] ?? "";
+  const xu = props.units[f.iops] ?? "mm";
+  const yu = props.units[f.struck] ?? "";
   const unit = (k: string) =>
     k === "center" || k === "sigma" || k === "fwhm"
       ? xu
