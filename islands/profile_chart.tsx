@@ -14,6 +14,7 @@ import {
   useState,
 } from "preact/hooks";
 import type uPlot from "uplot";
+import { gaussian, type GaussianParams } from "../lib/analysis/models.ts";
 import {
   fetchColumns,
   fitsFor,
@@ -44,13 +45,16 @@ function withFit(
   fit: FitRow | undefined,
 ): uPlot.AlignedData {
   const n = x.length;
-  const model = (v: number) => {
-    const d = (v - fit!.center!) / fit!.sigma!;
-    return fit!.amplitude! * Math.exp(-0.5 * d * d) + fit!.offset!;
-  };
-  if (!fit?.ok || fit.center === null || n === 0) {
+  if (!fit?.ok || fit.center == null || n === 0) {
     return [x, y, new Array(n).fill(null)] as unknown as uPlot.AlignedData;
   }
+  const p: GaussianParams = {
+    amplitude: fit.amplitude!,
+    center: fit.center,
+    sigma: fit.sigma!,
+    offset: fit.offset!,
+  };
+  const model = (v: number) => gaussian(p, v);
   if (n >= 500) {
     const f = new Float32Array(n);
     for (let k = 0; k < n; k++) f[k] = model(x[k]);

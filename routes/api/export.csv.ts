@@ -12,7 +12,7 @@ import {
   scanParam,
   textError,
 } from "../_lib/context.ts";
-import { gaussModel } from "../_lib/plot_data.ts";
+import { gaussian } from "../../lib/analysis/models.ts";
 
 /** The handlers. */
 export const handler: RouteHandlers = {
@@ -28,7 +28,7 @@ export const handler: RouteHandlers = {
     }
     const lines = [`position_${iops},signal_${struck},fit,residual`];
     for (let i = 0; i < p.x.length; i++) {
-      const f = p.fit.ok ? gaussModel(p.fit, p.x[i]) : NaN;
+      const f = p.fit.ok ? gaussian(p.fit, p.x[i]) : NaN;
       lines.push(`${p.x[i]},${p.y[i]},${f},${p.y[i] - f}`);
     }
     const safe = (t: string) => t.replace(/[^A-Za-z0-9._-]/g, "_");

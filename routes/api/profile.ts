@@ -20,7 +20,8 @@ import {
   textError,
 } from "../_lib/context.ts";
 import { minMaxIndices, minMaxOfRows } from "../_lib/decimate.ts";
-import { BUCKETS, gaussModel } from "../_lib/plot_data.ts";
+import { gaussian } from "../../lib/analysis/models.ts";
+import { BUCKETS } from "../_lib/plot_data.ts";
 
 /** The handlers. */
 export const handler: RouteHandlers = {
@@ -62,7 +63,7 @@ export const handler: RouteHandlers = {
       const i = keep[k];
       body[k] = x[i];
       body[rows + k] = y[i];
-      body[2 * rows + k] = fit.ok ? y[i] - gaussModel(fit, x[i]) : NaN;
+      body[2 * rows + k] = fit.ok ? y[i] - gaussian(fit, x[i]) : NaN;
     }
     return columns(body, { columns: ["x", "y", "r"], rows, total });
   },
