@@ -5,12 +5,17 @@
  * @module
  */
 import type { JSX } from "preact";
-import { iops, page, perf, query, scan, struck } from "./shared/state.ts";
+import { type IslandProps, perf, query } from "./shared/state.ts";
+
+/** Props of {@link ChannelPicker}. */
+export interface ChannelPickerProps extends IslandProps {
+  struckChannels: string[];
+  iopsChannels: string[];
+}
 
 /** The toolbar. */
-export function ChannelPicker(): JSX.Element {
-  const state = page.value;
-  if (!state) return <div />;
+export function ChannelPicker(props: ChannelPickerProps): JSX.Element {
+  const { struck, iops, scan } = props.sel;
   const csv = `/api/export.csv?${
     query({ scan: scan.value, struck: struck.value, iops: iops.value })
   }`;
@@ -26,7 +31,7 @@ export function ChannelPicker(): JSX.Element {
             struck.value = (e.target as HTMLSelectElement).value;
           }}
         >
-          {state.struckChannels.map((c) => (
+          {props.struckChannels.map((c) => (
             <option key={c} value={c}>{c}</option>
           ))}
         </select>
@@ -41,7 +46,7 @@ export function ChannelPicker(): JSX.Element {
             iops.value = (e.target as HTMLSelectElement).value;
           }}
         >
-          {state.iopsChannels.map((c) => <option key={c} value={c}>{c}
+          {props.iopsChannels.map((c) => <option key={c} value={c}>{c}
           </option>)}
         </select>
       </label>

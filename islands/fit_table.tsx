@@ -6,32 +6,25 @@
  * @module
  */
 import type { JSX } from "preact";
-import { fits, iops, page, scan, struck } from "./shared/state.ts";
+import type { IslandProps } from "./shared/state.ts";
 import { fmt, pm } from "./shared/format.ts";
+import { FIT_COLUMNS } from "./shared/types.ts";
 
-const COLUMNS: [string, string, string | null][] = [
-  ["center", "centre", "centerErr"],
-  ["sigma", "sigma", "sigmaErr"],
-  ["amplitude", "amplitude", "amplitudeErr"],
-  ["offset", "offset", "offsetErr"],
-  ["chi2Red", "χ²/ndf", null],
-  ["fwhm", "FWHM", null],
-];
+/** Props of {@link FitTable}. */
+export interface FitTableProps extends IslandProps {
+  /** Units of each channel, by name. */
+  units: Record<string, string>;
+}
 
 /** The table. */
-export function FitTable(): JSX.Element {
-  const state = page.value;
-  const f = fits.value;
-  if (!state || !f) return <p>loading fits…</p>;
+export function FitTable(props: FitTableProps): JSX.Element {
+  const { struck, iops, scan } = props.sel;
+  const f = props.sel.fits.value;
   const stale = f.struck !== struck.value || f.iops !== iops.value;
-  const xu = state.units[f.iops] ?? "mm";
-  const yu = state.units[f.struck] ?? "";
-  const unit = (k: string) =>
-    k === "center" || k === "sigma" || k === "fwhm"
-      ? xu
-      : k === "amplitude" || k === "offset"
-      ? yu
-      : "";
+  const xu = props.units[f.iops] ?? "mm";
+  const yu = props.units[f.struck] ?? "";
+  const unit = (f: (typeof FIT_COLUMNS)[number]) =>
+    f.unit === "x" ? xu : f.unit === "y" ? yu : "";
   return (
     <table
       id="fit-table"
@@ -42,10 +35,10 @@ export function FitTable(): JSX.Element {
       <thead>
         <tr>
           <th>scan</th>
-          {COLUMNS.map(([k, label]) => (
+          {FIT_COLUMNS.map((c) => (
             <th>
-              {label}
-              {unit(k) && <small>[{unit(k)}]</small>}
+              {c.label}
+              {unit(c) && <small>[{unit(c)}]</small>}
             </th>
           ))}
           <th>points</th>
@@ -53,46 +46,42 @@ export function FitTable(): JSX.Element {
         </tr>
       </thead>
       <tbody>
-        {f.rows.map((r) => {
-          const row = r as unknown as Record<string, number | null>;
-          return (
-            <tr
-              class={`status-${r.status}${
-                r.scan === scan.value ? " active" : ""
-              }`}
-              data-scan={r.scan}
-              onClick={() => scan.value = r.scan}
-            >
-              <td>
-                {r.name}
-                {r.status !== "completed" && (
-                  <span class="badge">{r.status.toUpperCase()}</span>
-                )}
+        {f.rows.map((r) => (
+          <tr
+            class={`status-${r.status}${
+              r.scan === scan.value ? " active" : ""
+            }`}
+            data-scan={r.scan}
+            onClick={() => scan.value = r.scan}
+          >
+            <td>
+              {r.name}
+              {r.status !== "completed" && (
+                <span class="badge">{r.status.toUpperCase()}</span>
+              )}
+            </td>
+            {FIT_COLUMNS.map(({ key: k, err: e }) => (
+              <td
+                data-key={k}
+                data-value={r[k] ?? ""}
+                data-err={e ? r[e] ?? "" : ""}
+              >
+                {r.ok ? (e ? pm(r[k], r[e]) : fmt(r[k])) : "–"}
               </td>
-              {COLUMNS.map(([k, , e]) => (
-                <td
-                  data-key={k}
-                  data-value={row[k] ?? ""}
-                  data-err={e ? row[e] ?? "" : ""}
-                >
-                  {r.ok ? (e ? pm(row[k], row[e]) : fmt(row[k])) : "–"}
-                </td>
-              ))}
-              <td>{r.nPoints}</td>
-              <td title={r.message} class={r.ok ? "ok" : "failed"}>
-                {r.ok ? "ok" : "failed"}
-                {r.source === "refit" && (
-                  <small>(refit on {r.iopsChannel})</small>
-                )}
-              </td>
-            </tr>
-          );
-        })}
+            ))}
+            <td>{r.nPoints}</td>
+            <td title={r.message} class={r.ok ? "ok" : "failed"}>
+              {r.ok ? "ok" : "failed"}
+              {r.source === "refit" && <small>(refit on {r.iopsChannel})
+              </small>}
+            </td>
+          </tr>
+        ))}
       </tbody>
       <tfoot>
         <tr id="fit-summary">
           <th>mean ± std</th>
-          {COLUMNS.map(([k]) => {
+          {FIT_COLUMNS.map(({ key: k }) => {
             const s = f.summary[k];
             return (
               <td

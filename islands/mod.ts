@@ -1,11 +1,10 @@
 /**
  * The islands by name: the server renders each inside
- * `<div data-island="Name">`, and `boot.ts` hydrates the same names in the
- * browser.
+ * `<div data-island="Name">` with its props, and `boot.ts` hydrates the same
+ * names with the same props in the browser.
  *
  * @module
  */
-import type { FunctionComponent } from "preact";
 import { ChannelPicker } from "./channel_picker.tsx";
 import { FitTable } from "./fit_table.tsx";
 import { OverlayChart } from "./overlay_chart.tsx";
@@ -14,7 +13,7 @@ import { RawWaveforms } from "./raw_waveforms.tsx";
 import { TrendChart } from "./trend_chart.tsx";
 
 /** Island components by the name used in `data-island`. */
-export const ISLANDS: Record<string, FunctionComponent> = {
+export const ISLANDS = {
   ChannelPicker,
   ProfileChart,
   FitTable,
@@ -22,5 +21,24 @@ export const ISLANDS: Record<string, FunctionComponent> = {
   TrendChart,
   RawWaveforms,
 };
-export { initState } from "./shared/state.ts";
+
+/** The name of an island. */
+export type IslandName = keyof typeof ISLANDS;
+
+/** The props of island `N`. */
+export type IslandPropsOf<N extends IslandName> = Parameters<
+  typeof ISLANDS[N]
+>[0];
+
+export {
+  createSelection,
+  type IslandProps,
+  profileUrl,
+  type Selection,
+} from "./shared/state.ts";
+export {
+  deserializeIslands,
+  type IslandEntry,
+  serializeIslands,
+} from "./shared/props.ts";
 export type { PageState } from "./shared/types.ts";

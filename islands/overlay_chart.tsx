@@ -9,29 +9,38 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import {
   fetchColumns,
-  iops,
-  page,
+  type IslandProps,
   perf,
   profileReady,
   query,
-  struck,
 } from "./shared/state.ts";
+import type { ScanInfo } from "./shared/types.ts";
 import { exportPng, seriesColor, UPlotChart } from "./shared/uplot_chart.tsx";
 
+/** Props of {@link OverlayChart}. */
+export interface OverlayChartProps extends IslandProps {
+  /** Base name of the file (PNG names and titles). */
+  file: string;
+  scans: ScanInfo[];
+  /** Units of each channel, by name. */
+  units: Record<string, string>;
+  /** Bucket count of the overlay's min/max decimation. */
+  buckets: number;
+}
+
 /** The overlay section. */
-export function OverlayChart(): JSX.Element {
-  const state = page.value;
+export function OverlayChart(props: OverlayChartProps): JSX.Element {
   const [data, setData] = useState<uPlot.AlignedData | null>(null);
   const chart = useRef<uPlot | null>(null);
-  const s = struck.value;
-  const i = iops.value;
+  const s = props.sel.struck.value;
+  const i = props.sel.iops.value;
 
-  const ready = profileReady(s, i);
+  const ready = profileReady(props.sel, s, i);
   useEffect(() => {
-    if (!state || !ready) return;
+    if (!ready) return;
     const abort = new AbortController();
     const url = `/api/overlay?${
-      query({ struck: s, iops: i, buckets: state.buckets.overlay })
+      query({ struck: s, iops: i, buckets: props.buckets })
     }`;
     fetchColumns(url, abort.signal).then((c) => {
       const gaps = (col: Float32Array) =>
@@ -43,24 +52,23 @@ export function OverlayChart(): JSX.Element {
     return () => abort.abort();
   }, [s, i, ready]);
 
-  if (!state) return <div />;
   return (
     <div>
       <UPlotChart
         name="overlay"
         height={260}
-        optionsKey={`${state.units[s]}/${state.units[i]}`}
+        optionsKey={`${props.units[s]}/${props.units[i]}`}
         data={data}
         onChart={(u) => chart.current = u}
         options={() => ({
           scales: { x: { time: false } },
           axes: [
-            { label: `position [${state.units[i] ?? "mm"}]` },
-            { label: `signal [${state.units[s] ?? ""}]` },
+            { label: `position [${props.units[i] ?? "mm"}]` },
+            { label: `signal [${props.units[s] ?? ""}]` },
           ],
           series: [
             { label: "position" },
-            ...state.scans.map((x, k) => ({
+            ...props.scans.map((x, k) => ({
               label: x.status === "completed"
                 ? x.name
                 : `${x.name} (${x.status})`,
@@ -79,8 +87,8 @@ export function OverlayChart(): JSX.Element {
           chart.current &&
           exportPng(
             chart.current,
-            `${state.file.replace(/\.h5$/, "")}_overlay_${s}.png`,
-            `${state.file} all scans ${s} vs ${i}`,
+            `${props.file.replace(/\.h5$/, "")}_overlay_${s}.png`,
+            `${props.file} all scans ${s} vs ${i}`,
           )}
       >
         Save PNG

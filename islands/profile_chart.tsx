@@ -14,20 +14,27 @@ import {
   useState,
 } from "preact/hooks";
 import type uPlot from "uplot";
+import { gaussian, type GaussianParams } from "../lib/analysis/models.ts";
 import {
   fetchColumns,
-  fits,
   fitsFor,
-  iops,
-  page,
+  type IslandProps,
   perf,
-  profileShown,
   profileUrl,
-  scan,
-  struck,
 } from "./shared/state.ts";
 import { exportPng, UPlotChart } from "./shared/uplot_chart.tsx";
-import type { FitRow } from "./shared/types.ts";
+import type { FitRow, ScanInfo } from "./shared/types.ts";
+
+/** Props of {@link ProfileChart}. */
+export interface ProfileChartProps extends IslandProps {
+  /** Base name of the file (PNG names and titles). */
+  file: string;
+  scans: ScanInfo[];
+  /** Units of each channel, by name. */
+  units: Record<string, string>;
+  /** Bucket count of the profile's min/max decimation. */
+  buckets: number;
+}
 
 const GRID = 300;
 
@@ -38,13 +45,16 @@ function withFit(
   fit: FitRow | undefined,
 ): uPlot.AlignedData {
   const n = x.length;
-  const model = (v: number) => {
-    const d = (v - fit!.center!) / fit!.sigma!;
-    return fit!.amplitude! * Math.exp(-0.5 * d * d) + fit!.offset!;
-  };
-  if (!fit?.ok || fit.center === null || n === 0) {
+  if (!fit?.ok || fit.center == null || n === 0) {
     return [x, y, new Array(n).fill(null)] as unknown as uPlot.AlignedData;
   }
+  const p: GaussianParams = {
+    amplitude: fit.amplitude!,
+    center: fit.center,
+    sigma: fit.sigma!,
+    offset: fit.offset!,
+  };
+  const model = (v: number) => gaussian(p, v);
   if (n >= 500) {
     const f = new Float32Array(n);
     for (let k = 0; k < n; k++) f[k] = model(x[k]);
@@ -74,8 +84,8 @@ function withFit(
 }
 
 /** The profile section. */
-export function ProfileChart(): JSX.Element {
-  const state = page.value;
+export function ProfileChart(props: ProfileChartProps): JSX.Element {
+  const { struck, iops, scan, profileShown } = props.sel;
   const [shown, setShown] = useState<
     { key: string; cols: Float32Array[] } | null
   >(null);
@@ -97,13 +107,14 @@ export function ProfileChart(): JSX.Element {
   // The fit of the data on screen (not of the selection, which may be
   // ahead of it while a switch loads), so a switch redraws once.
   const [ks, ki, kn] = (shown?.key ?? key).split("/");
-  fits.value; // subscribe: a newly loaded fit table re-renders
-  const fit = fitsFor(ks, ki)?.rows.find((r) => r.scan === Number(kn));
+  const fit = fitsFor(props.sel, ks, ki)?.rows.find((r) =>
+    r.scan === Number(kn)
+  );
 
   // ← and → step through the scans (unless a form control has the focus).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const scans = page.peek()?.scans ?? [];
+      const scans = props.scans;
       const target = e.target as HTMLElement | null;
       if (target?.closest?.("select, input, textarea")) return;
       if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
@@ -118,13 +129,12 @@ export function ProfileChart(): JSX.Element {
   // A layout effect: the fetch starts right after the render that changed
   // the choice, not a frame later.
   useLayoutEffect(() => {
-    if (!state) return;
     const abort = new AbortController();
     const url = profileUrl({
       scan: n,
       struck: s,
       iops: i,
-      buckets: state.buckets.profile,
+      buckets: props.buckets,
       xmin: zoom?.[0],
       xmax: zoom?.[1],
     });
@@ -150,13 +160,12 @@ export function ProfileChart(): JSX.Element {
     [cols],
   );
 
-  if (!state) return <div />;
-  const info0 = state.scans.find((x) => x.index === n);
-  const units = state.units[s] ?? "";
-  const xUnits = state.units[i] ?? "mm";
+  const info0 = props.scans.find((x) => x.index === n);
+  const units = props.units[s] ?? "";
+  const xUnits = props.units[i] ?? "mm";
   const range = (_u: uPlot, min: number, max: number): uPlot.Range.MinMax =>
     rangeRef.current ?? [min, max];
-  const title = `${state.file} ${info0?.name ?? ""} ${s} vs ${i}`;
+  const title = `${props.file} ${info0?.name ?? ""} ${s} vs ${i}`;
   const onDraw = (u: uPlot) => {
     const rows = u.data[0]?.length ?? 0;
     if (rows === 0) return;
@@ -170,7 +179,7 @@ export function ProfileChart(): JSX.Element {
   return (
     <div>
       <div class="tabs" role="tablist">
-        {state.scans.map((x) => (
+        {props.scans.map((x) => (
           <button
             type="button"
             role="tab"
@@ -254,7 +263,7 @@ export function ProfileChart(): JSX.Element {
             charts.current.p &&
             exportPng(
               charts.current.p,
-              `${state.file.replace(/\.h5$/, "")}_${info0?.name}_${s}.png`,
+              `${props.file.replace(/\.h5$/, "")}_${info0?.name}_${s}.png`,
               title,
             )}
         >

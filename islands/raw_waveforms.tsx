@@ -10,25 +10,33 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import {
   fetchColumns,
-  iops,
-  page,
+  type IslandProps,
   perf,
   profileReady,
   query,
-  scan,
-  struck,
 } from "./shared/state.ts";
 import { exportPng, UPlotChart } from "./shared/uplot_chart.tsx";
 
+/** Props of {@link RawWaveforms}. */
+export interface RawWaveformsProps extends IslandProps {
+  /** Base name of the file (PNG names and titles). */
+  file: string;
+  /** Units of each channel, by name. */
+  units: Record<string, string>;
+  /** Bucket count of the raw waveforms' min/max decimation. */
+  buckets: number;
+  /** Whether the file has IOPS channels (else only the struck trace). */
+  hasIops: boolean;
+}
+
 function RawTrace(
-  props: {
+  props: Omit<RawWaveformsProps, "hasIops"> & {
     group: "struck" | "iops";
     channel: string;
     scan: number;
     color: string;
   },
 ): JSX.Element {
-  const state = page.value!;
   const key = `${props.group}/${props.channel}/${props.scan}`;
   const [zoomed, setZoomed] = useState<
     { key: string; range: [number, number] } | null
@@ -37,7 +45,11 @@ function RawTrace(
   const [info, setInfo] = useState("");
   const chart = useRef<uPlot | null>(null);
   const zoom = zoomed?.key === key ? zoomed.range : null;
-  const ready = profileReady(struck.value, iops.value);
+  const ready = profileReady(
+    props.sel,
+    props.sel.struck.value,
+    props.sel.iops.value,
+  );
   useEffect(() => {
     if (!ready) return;
     const abort = new AbortController();
@@ -46,7 +58,7 @@ function RawTrace(
         scan: props.scan,
         group: props.group,
         channel: props.channel,
-        buckets: state.buckets.raw,
+        buckets: props.buckets,
         from: zoom?.[0],
         to: zoom?.[1],
       })
@@ -62,7 +74,7 @@ function RawTrace(
     });
     return () => abort.abort();
   }, [key, ready, zoom?.[0], zoom?.[1]]);
-  const units = state.units[props.channel] ?? "";
+  const units = props.units[props.channel] ?? "";
   return (
     <div>
       <UPlotChart
@@ -100,9 +112,9 @@ function RawTrace(
             exportPng(
               chart.current,
               `${
-                state.file.replace(/\.h5$/, "")
+                props.file.replace(/\.h5$/, "")
               }_scan_${props.scan}_raw_${props.channel}.png`,
-              `${state.file} scan ${props.scan} raw ${props.channel}`,
+              `${props.file} scan ${props.scan} raw ${props.channel}`,
             )}
         >
           Save PNG
@@ -113,19 +125,21 @@ function RawTrace(
 }
 
 /** The raw waveform section. */
-export function RawWaveforms(): JSX.Element {
-  const state = page.value;
-  if (!state) return <div />;
+export function RawWaveforms(props: RawWaveformsProps): JSX.Element {
+  const { hasIops, ...common } = props;
+  const { struck, iops, scan } = props.sel;
   return (
     <div>
       <RawTrace
+        {...common}
         group="struck"
         channel={struck.value}
         scan={scan.value}
         color="#0072b2"
       />
-      {state.iopsChannels.length > 0 && (
+      {hasIops && (
         <RawTrace
+          {...common}
           group="iops"
           channel={iops.value}
           scan={scan.value}

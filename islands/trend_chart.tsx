@@ -7,25 +7,28 @@
 import type { JSX } from "preact";
 import { useMemo, useRef } from "preact/hooks";
 import type uPlot from "uplot";
-import { fits, page, profileReady } from "./shared/state.ts";
+import { type IslandProps, profileReady } from "./shared/state.ts";
 import { exportPng, UPlotChart } from "./shared/uplot_chart.tsx";
 
+/** Props of {@link TrendChart}. */
+export interface TrendChartProps extends IslandProps {
+  /** Base name of the file (PNG names and titles). */
+  file: string;
+  /** Units of each channel, by name. */
+  units: Record<string, string>;
+}
+
 /** The trend section. */
-export function TrendChart(): JSX.Element {
-  const state = page.value;
-  const f = fits.value;
+export function TrendChart(props: TrendChartProps): JSX.Element {
+  const f = props.sel.fits.value;
   const chart = useRef<uPlot | null>(null);
-  const data = useMemo<uPlot.AlignedData | null>(() =>
-    f
-      ? [
-        f.rows.map((r) => r.scan),
-        f.rows.map((r) => (r.ok ? r.center : null)),
-        f.rows.map((r) => (r.ok ? r.sigma : null)),
-      ]
-      : null, [f]);
-  if (!state || !f) return <div />;
-  const ready = profileReady(f.struck, f.iops);
-  const xu = state.units[f.iops] ?? "mm";
+  const data = useMemo<uPlot.AlignedData | null>(() => [
+    f.rows.map((r) => r.scan),
+    f.rows.map((r) => (r.ok ? r.center : null)),
+    f.rows.map((r) => (r.ok ? r.sigma : null)),
+  ], [f]);
+  const ready = profileReady(props.sel, f.struck, f.iops);
+  const xu = props.units[f.iops] ?? "mm";
   return (
     <div>
       <UPlotChart
@@ -71,8 +74,8 @@ export function TrendChart(): JSX.Element {
           chart.current &&
           exportPng(
             chart.current,
-            `${state.file.replace(/\.h5$/, "")}_trend_${f.struck}.png`,
-            `${state.file} centre and sigma over scans, ${f.struck} vs ${f.iops}`,
+            `${props.file.replace(/\.h5$/, "")}_trend_${f.struck}.png`,
+            `${props.file} centre and sigma over scans, ${f.struck} vs ${f.iops}`,
           )}
       >
         Save PNG

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { MiddlewareModule } from "./_lib/context.ts";
 import { textError } from "./_lib/context.ts";
 
 /**
@@ -31,3 +32,7 @@ export function guard(req: Request, port: number): Response | undefined {
   }
   return undefined;
 }
+
+/** The middleware: refuses what {@link guard} refuses, else runs the route. */
+export const handler: MiddlewareModule["handler"] = (ctx) =>
+  guard(ctx.req, ctx.port) ?? ctx.next();

@@ -1,32 +1,44 @@
 /**
  * `GET /` — the page, rendered on the server: the file header, then each
- * island rendered inside `<div data-island="Name">` for hydration, the
- * serialized page state, and the bundled islands.
+ * island with its props (serialised into the page for hydration), and the
+ * bundled islands.
  *
  * @module
  */
-import type { FunctionComponent, JSX } from "preact";
-import { renderToString } from "preact-render-to-string";
-import { initState, ISLANDS, type PageState } from "../islands/mod.ts";
-import { profileUrl } from "../islands/shared/state.ts";
+import type { JSX } from "preact";
+import { createSelection, type PageState, profileUrl } from "../islands/mod.ts";
 import { FileHeader } from "./_components/file_header.tsx";
-import type { RouteContext } from "./_lib/context.ts";
+import { page, type RouteContext, type RouteHandlers } from "./_lib/context.ts";
+import { Island } from "./_lib/render.tsx";
 
-function Island(props: { name: keyof typeof ISLANDS & string }): JSX.Element {
-  const C: FunctionComponent = ISLANDS[props.name];
-  return (
-    <div data-island={props.name}>
-      <C />
-    </div>
-  );
-}
+/** The handlers: the page state of the initial channel pair. */
+export const handler: RouteHandlers = {
+  GET(ctx: RouteContext) {
+    return page(
+      ctx.data.pageState(ctx.data.initialStruck, ctx.data.initialIops),
+      {
+        headers: {
+          "cache-control": "no-store",
+          "content-security-policy":
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'",
+          "x-content-type-options": "nosniff",
+          "referrer-policy": "no-referrer",
+        },
+      },
+    );
+  },
+};
 
-function Page(
-  props: { ctx: RouteContext; state: PageState },
+/** The page: the file header, then the islands, each with its props. */
+export function Page(
+  props: { data: PageState; ctx: RouteContext },
 ): JSX.Element {
+  const state = props.data;
   const { data } = props.ctx;
-  const json = JSON.stringify(props.state).replace(/</g, "\\u003c");
-  const first = props.state.scans[0]?.index;
+  const first = state.scans[0]?.index;
+  // One selection for the whole page: every island is handed the same one.
+  const sel = createSelection(state);
+  const { file, scans, units, buckets } = state;
   return (
     <html lang="en">
       <head>
@@ -42,9 +54,9 @@ function Page(
             crossorigin="anonymous"
             href={profileUrl({
               scan: first,
-              struck: props.state.struck,
-              iops: props.state.iops,
-              buckets: props.state.buckets.profile,
+              struck: state.struck,
+              iops: state.iops,
+              buckets: buckets.profile,
             })}
           />
         )}
@@ -57,60 +69,56 @@ function Page(
           file={data.file}
           scannerIndex={data.scannerIndex}
         />
-        <Island name="ChannelPicker" />
+        <Island
+          name="ChannelPicker"
+          props={{
+            sel,
+            struckChannels: state.struckChannels,
+            iopsChannels: state.iopsChannels,
+          }}
+        />
         <main>
           <section id="profile">
             <h2>Profile and fit</h2>
-            <Island name="ProfileChart" />
+            <Island
+              name="ProfileChart"
+              props={{ sel, file, scans, units, buckets: buckets.profile }}
+            />
           </section>
           <section id="fits">
             <h2>Fit results</h2>
-            <Island name="FitTable" />
+            <Island name="FitTable" props={{ sel, units }} />
           </section>
           <section id="overlay">
             <h2>All scans</h2>
-            <Island name="OverlayChart" />
+            <Island
+              name="OverlayChart"
+              props={{ sel, file, scans, units, buckets: buckets.overlay }}
+            />
           </section>
           <section id="trend">
             <h2>Centre and sigma over the scans</h2>
-            <Island name="TrendChart" />
+            <Island name="TrendChart" props={{ sel, file, units }} />
           </section>
           <section id="raw">
             <h2>Raw waveforms</h2>
-            <Island name="RawWaveforms" />
+            <Island
+              name="RawWaveforms"
+              props={{
+                sel,
+                file,
+                units,
+                buckets: buckets.raw,
+                hasIops: state.iopsChannels.length > 0,
+              }}
+            />
           </section>
         </main>
         <footer>
           served by fws plot on loopback; read-only (no write permission)
         </footer>
-        <script
-          type="application/json"
-          id="fws-state"
-          dangerouslySetInnerHTML={{ __html: json }}
-        />
         <script type="module" src="/static/islands/bundle.js" />
       </body>
     </html>
   );
-}
-
-/** The handler. */
-export function indexRoute(ctx: RouteContext): Response {
-  const state = ctx.data.pageState(
-    ctx.data.initialStruck,
-    ctx.data.initialIops,
-  );
-  initState(state); // signals read by the islands while rendering (synchronous)
-  const html = "<!DOCTYPE html>" +
-    renderToString(<Page ctx={ctx} state={state} />);
-  return new Response(html, {
-    headers: {
-      "content-type": "text/html; charset=utf-8",
-      "cache-control": "no-store",
-      "content-security-policy":
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'",
-      "x-content-type-options": "nosniff",
-      "referrer-policy": "no-referrer",
-    },
-  });
 }

@@ -1,42 +1,29 @@
 /**
- * The route table of the plot page — one entry per URL, as Fresh's
- * `routes/` folder maps files to URLs — and the request handler that applies
- * the middleware (Host and method checks) before dispatching.
+ * The plot server's request handler: the router derived from the files of
+ * `routes/` (through `routes/_manifest.gen.ts`, see `routes/_lib/router.ts`),
+ * behind `routes/_middleware.ts` (Host and method checks). A handler returns
+ * a response, or page data that the route's `Page` renders.
  *
  * @module
  */
-import { exportCsvRoute } from "./api/export_csv.ts";
-import { fitsRoute } from "./api/fits.ts";
-import { overlayRoute } from "./api/overlay.ts";
-import { profileRoute } from "./api/profile.ts";
-import { rawRoute } from "./api/raw.ts";
-import { statusRoute } from "./api/status.ts";
-import { indexRoute } from "./index.tsx";
-import { guard } from "./_middleware.ts";
-import { acceptsGzip, STATIC_ROUTES } from "./static.ts";
 import { gzipSync } from "node:zlib";
+import { manifest } from "./_manifest.gen.ts";
 import {
+  acceptsGzip,
   type Assets,
   BadRequest,
-  type Handler,
+  type RouteContext,
   textError,
 } from "./_lib/context.ts";
 import type { PlotData } from "./_lib/plot_data.ts";
+import { renderPage } from "./_lib/render.tsx";
+import { matchRoute, type Route, routesOf } from "./_lib/router.ts";
 
 export { type Assets } from "./_lib/context.ts";
 export { BUCKETS, PlotData } from "./_lib/plot_data.ts";
 
-/** Every URL the server answers, by path. */
-export const ROUTES: Record<string, Handler> = {
-  "/": indexRoute,
-  "/api/profile": profileRoute,
-  "/api/overlay": overlayRoute,
-  "/api/raw": rawRoute,
-  "/api/fits": fitsRoute,
-  "/api/export.csv": exportCsvRoute,
-  "/api/status": statusRoute,
-  ...STATIC_ROUTES,
-};
+/** Every route, most specific first. */
+export const ROUTES: Route[] = routesOf(manifest.routes);
 
 /** Gzips a text response (HTML, JSON, CSV); other responses pass through. */
 async function compressText(res: Response): Promise<Response> {
@@ -56,6 +43,18 @@ async function compressText(res: Response): Promise<Response> {
   return new Response(body, { status: res.status, headers });
 }
 
+/** The route's response: its GET handler's, or its page rendered. */
+async function respond(route: Route, ctx: RouteContext): Promise<Response> {
+  const out = await route.module.handler.GET(ctx);
+  if (out instanceof Response) return out;
+  if (!route.module.Page) {
+    throw new Error(
+      `routes/${route.file}: the handler returned page data; expected the module to export a Page`,
+    );
+  }
+  return renderPage(route.module.Page, out, ctx);
+}
+
 /**
  * The server's request handler for one file.
  *
@@ -68,18 +67,30 @@ export function createHandler(
   options: { assets: Assets; port: () => number },
 ): (req: Request) => Promise<Response> {
   return async (req) => {
-    const refusal = guard(req, options.port());
-    if (refusal) return refusal;
     const url = new URL(req.url);
-    const route = ROUTES[url.pathname];
-    if (!route) return textError(404, `fws plot: no page at ${url.pathname}`);
-    try {
-      const res = await route({ req, url, data, assets: options.assets });
-      return acceptsGzip(req) ? await compressText(res) : res;
-    } catch (error) {
-      if (error instanceof BadRequest) return textError(400, error.message);
-      console.error(`fws plot: ${url.pathname}: ${error}`);
-      return textError(500, `fws plot: ${url.pathname} failed: ${error}`);
-    }
+    const ctx: RouteContext = {
+      req,
+      url,
+      params: {},
+      data,
+      assets: options.assets,
+      port: options.port(),
+    };
+    const next = async (): Promise<Response> => {
+      const match = matchRoute(ROUTES, url.pathname);
+      if (!match) {
+        return textError(404, `fws plot: no page at ${url.pathname}`);
+      }
+      ctx.params = match.params;
+      try {
+        const res = await respond(match.route, ctx);
+        return acceptsGzip(req) ? await compressText(res) : res;
+      } catch (error) {
+        if (error instanceof BadRequest) return textError(400, error.message);
+        console.error(`fws plot: ${url.pathname}: ${error}`);
+        return textError(500, `fws plot: ${url.pathname} failed: ${error}`);
+      }
+    };
+    return await manifest.middleware.handler({ ...ctx, next });
   };
 }

@@ -1,44 +1,77 @@
 /**
- * The page's shared state: one set of signals every island reads, set from
- * the state the server serialized into the page, and the fetch helpers for
- * the binary data endpoints. Works on the server (render) and in the browser.
+ * The choice the islands share (signals the page passes them as props), the
+ * fit-table sync, the timing marks, and the fetch helpers for the binary data
+ * endpoints. Works on the server (render) and in the browser.
  *
  * @module
  */
-import { effect, signal } from "@preact/signals";
+import { effect, type Signal, signal } from "@preact/signals";
 import type { FitsPayload, PageState } from "./types.ts";
 
-/** The serialized page state (set once by {@link initState}). */
-export const page = signal<PageState | null>(null);
-/** Chosen struck (detector) channel. */
-export const struck = signal("");
-/** Chosen IOPS (position) channel. */
-export const iops = signal("");
-/** Chosen scan (1-based repetition number). */
-export const scan = signal(1);
-/** Fit table of the chosen channel pair (null while loading). */
-export const fits = signal<FitsPayload | null>(null);
-
-/** Every fit table loaded so far, by `struck/iops`. */
-export const fitsSeen = new Map<string, FitsPayload>();
-
-/** The fit table of a pair if it was loaded already. */
-export function fitsFor(s: string, i: string): FitsPayload | undefined {
-  const f = fits.value;
-  if (f && f.struck === s && f.iops === i) return f;
-  return fitsSeen.get(`${s}/${i}`);
+/**
+ * The choice the islands share: the page hands the same signals to every
+ * island as props (a new set per page, never module-global), so a switch in
+ * one island redraws the others.
+ */
+export interface Selection {
+  /** Chosen struck (detector) channel. */
+  struck: Signal<string>;
+  /** Chosen IOPS (position) channel. */
+  iops: Signal<string>;
+  /** Chosen scan (1-based repetition number). */
+  scan: Signal<number>;
+  /** Fit table of the chosen channel pair (or of the last pair loaded). */
+  fits: Signal<FitsPayload>;
+  /**
+   * `struck/iops/scan` of the profile last drawn with data. The other charts
+   * wait for it, so the profile is always drawn first (after load and after
+   * a channel switch).
+   */
+  profileShown: Signal<string>;
 }
 
-/**
- * `struck/iops/scan` of the profile last drawn with data. The other charts
- * wait for it, so the profile is always drawn first (after load and after a
- * channel switch).
- */
-export const profileShown = signal("");
+/** Props every island receives: the shared choice. */
+export interface IslandProps {
+  sel: Selection;
+}
+
+/** A page's selection, starting at the page state's channels and first scan. */
+export function createSelection(state: PageState): Selection {
+  return {
+    struck: signal(state.struck),
+    iops: signal(state.iops),
+    scan: signal(state.scans[0]?.index ?? 1),
+    fits: signal(state.fits),
+    profileShown: signal(""),
+  };
+}
+
+/** Fit tables loaded so far, by `struck/iops`, per page (browser only). */
+const seenOf = new WeakMap<Selection["fits"], Map<string, FitsPayload>>();
+
+function seen(sel: Selection): Map<string, FitsPayload> {
+  let m = seenOf.get(sel.fits);
+  if (!m) {
+    m = new Map();
+    seenOf.set(sel.fits, m);
+  }
+  return m;
+}
+
+/** The fit table of a pair if it was loaded already. */
+export function fitsFor(
+  sel: Selection,
+  s: string,
+  i: string,
+): FitsPayload | undefined {
+  const f = sel.fits.value;
+  if (f.struck === s && f.iops === i) return f;
+  return seen(sel).get(`${s}/${i}`);
+}
 
 /** Whether the profile of the channel pair `struck/iops` has been drawn. */
-export function profileReady(s: string, i: string): boolean {
-  return profileShown.value.startsWith(`${s}/${i}/`);
+export function profileReady(sel: Selection, s: string, i: string): boolean {
+  return sel.profileShown.value.startsWith(`${s}/${i}/`);
 }
 
 /** Timing marks the browser tests read (`globalThis.__fws`). */
@@ -65,35 +98,28 @@ export function perf(): PerfMarks {
   return (g.__fws ??= { errors: [] });
 }
 
-/** Sets every signal from the serialized state. */
-export function initState(state: PageState): void {
-  page.value = state;
-  struck.value = state.struck;
-  iops.value = state.iops;
-  scan.value = state.scans[0]?.index ?? 1;
-  fits.value = state.fits;
-  fitsSeen.set(`${state.fits.struck}/${state.fits.iops}`, state.fits);
-}
-
-/** Keeps {@link fits} in step with the chosen channels (browser only). */
-export function startFitSync(): () => void {
+/** Keeps `sel.fits` in step with the chosen channels (browser only). */
+export function startFitSync(sel: Selection): () => void {
+  const cache = seen(sel);
+  const first = sel.fits.peek();
+  cache.set(`${first.struck}/${first.iops}`, first);
   let seq = 0;
   return effect(() => {
-    const s = struck.value;
-    const i = iops.value;
-    const have = fits.peek();
-    if (have && have.struck === s && have.iops === i) return;
-    const seen = fitsSeen.get(`${s}/${i}`);
-    if (seen) {
-      fits.value = seen;
+    const s = sel.struck.value;
+    const i = sel.iops.value;
+    const have = sel.fits.peek();
+    if (have.struck === s && have.iops === i) return;
+    const hit = cache.get(`${s}/${i}`);
+    if (hit) {
+      sel.fits.value = hit;
       return;
     }
     const mine = ++seq;
     fetch(`/api/fits?${new URLSearchParams({ struck: s, iops: i })}`)
       .then((r) => r.ok ? r.json() : Promise.reject(new Error(r.statusText)))
       .then((payload: FitsPayload) => {
-        fitsSeen.set(`${payload.struck}/${payload.iops}`, payload);
-        if (mine === seq) fits.value = payload;
+        cache.set(`${payload.struck}/${payload.iops}`, payload);
+        if (mine === seq) sel.fits.value = payload;
       })
       .catch((e) => perf().errors.push(`fits: ${e}`));
   });

@@ -1,16 +1,40 @@
 /**
  * The JSON shapes that travel from the routes to the islands: the page state
  * serialized into the page, and the fit table payload of `/api/fits`.
- * Non-finite numbers travel as `null` (JSON has no NaN).
+ * Non-finite numbers travel as `null` (JSON has no NaN). The fit fields are
+ * the registry's (`lib/analysis/fit_fields.ts`). Browser-safe.
  *
  * @module
  */
+import {
+  fitField,
+  type FitFieldSpec,
+  type FitNumberKey,
+} from "../../lib/analysis/fit_fields.ts";
+
+/** The fit fields the fit table shows, in its column order. */
+export const FIT_COLUMNS: readonly FitFieldSpec[] = [
+  "center",
+  "sigma",
+  "amplitude",
+  "offset",
+  "chi2Red",
+  "fwhm",
+].map((k) => fitField(k as FitNumberKey));
+
+/** The fit values a {@link FitRow} carries: the columns and their errors. */
+export const FIT_ROW_KEYS: readonly FitNumberKey[] = FIT_COLUMNS.flatMap((
+  f,
+) => f.err ? [f.key, f.err] : [f.key]);
+
+/** Fit values by registry key (those of {@link FIT_ROW_KEYS} are sent). */
+export type FitValues = { [K in FitNumberKey]?: number | null };
 
 /** How a request or a repetition ended (mirrors `ScanStatus`). */
 export type Status = "running" | "completed" | "aborted" | "error";
 
 /** One fit table row: one scan's fit of the chosen channel pair. */
-export interface FitRow {
+export interface FitRow extends FitValues {
   /** 1-based repetition number. */
   scan: number;
   /** `scan_001` … */
@@ -22,16 +46,6 @@ export interface FitRow {
    * the file's fit used another IOPS channel (or there was none). */
   source: "file" | "refit";
   iopsChannel: string;
-  center: number | null;
-  centerErr: number | null;
-  sigma: number | null;
-  sigmaErr: number | null;
-  amplitude: number | null;
-  amplitudeErr: number | null;
-  offset: number | null;
-  offsetErr: number | null;
-  chi2Red: number | null;
-  fwhm: number | null;
   nPoints: number;
 }
 

@@ -14,25 +14,26 @@
  * - attributes are replaced, not duplicated, when written twice.
  *
  * The wasm binary is inlined in h5wasm's JavaScript, so `deno compile` embeds
- * it with the module graph; reading needs no write permission.
+ * it with the module graph; reading needs no write permission. The patched
+ * file system is `h5_fs.ts`, the error capture `h5_guard.ts`, datasets
+ * `h5_dataset.ts`, the check before opening `superblock.ts`.
  *
  * @module
  */
 import h5wasm, { guess_metadata } from "h5wasm/node";
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import {
+  type AttrValue,
+  H5Dataset,
+  type NumericData,
+  readAttr,
+} from "./h5_dataset.ts";
+import { h5Module, loadH5, takeDiagnostics, withStandIn } from "./h5_fs.ts";
+import { guarded, H5Error, reason } from "./h5_guard.ts";
 
-type H5Module = Awaited<typeof h5wasm.ready>;
+export { type AttrValue, H5Dataset, H5Error, type NumericData };
+
 type Entity = ReturnType<InstanceType<typeof h5wasm.Group>["get"]>;
-
-/** An HDF5 operation failed; `message` says which and why. */
-export class H5Error extends Error {
-  /** @param message what failed and HDF5's reason */
-  constructor(message: string) {
-    super(message);
-    this.name = "H5Error";
-  }
-}
 
 /**
  * Compressed arrays larger than this (and contiguous ones whose direct write
@@ -41,15 +42,6 @@ export class H5Error extends Error {
  */
 const SLAB_BYTES = 8 << 20;
 
-/** Decodes HDF5's diagnostic output. */
-const STDERR_TEXT = new TextDecoder();
-
-/** HDF5 filters the wasm build decodes: deflate, shuffle, fletcher32. */
-const DECODABLE_FILTERS = new Set([1, 2, 3]);
-
-let module: H5Module | undefined;
-let diagnostics = "";
-
 /**
  * Contiguous arrays above this size are written by one H5Dwrite straight
  * from the caller's array (see #writeDirect); above HDF5's 64 KiB sieve
@@ -57,72 +49,8 @@ let diagnostics = "";
  */
 const DIRECT_BYTES = 128 << 10;
 
-/**
- * While set, host writes HDF5 issues from heap bytes `[ptr, ptr + n)` take
- * their bytes from `bytes` at the same offset instead. `written` counts
- * them; `base` is the file position of byte 0 they imply, NaN once two of
- * them disagree.
- */
-let standIn:
-  | { ptr: number; bytes: Uint8Array; written: number; base?: number }
-  | undefined;
-
-/** emscripten's open flags: access mode mask, O_RDWR, O_CREAT; ENOENT. */
-const O_ACCMODE = 3, O_RDWR = 2, O_CREAT = 64, ENOENT = 44;
-
 /** Typed arrays hold little-endian bytes here (HDF5's wasm types are LE). */
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-
-/** Loads the wasm module once and routes HDF5's stderr into a buffer. */
-async function ready(): Promise<H5Module> {
-  if (module) return module;
-  const m = await h5wasm.ready;
-  // deno-lint-ignore no-explicit-any
-  const fs = (m as any).FS;
-  const write = fs.write;
-  fs.write = function (
-    stream: { fd: number },
-    buffer: Uint8Array,
-    offset: number,
-    length: number,
-    position?: number,
-  ): number {
-    if (stream && stream.fd === 2) {
-      diagnostics += STDERR_TEXT.decode(
-        buffer.subarray(offset, offset + length),
-      );
-      return length;
-    }
-    const from = offset - (standIn?.ptr ?? 0);
-    if (
-      standIn && buffer.buffer === m.HEAPU8.buffer && from >= 0 &&
-      from + length <= standIn.bytes.length
-    ) {
-      const n = write.call(fs, stream, standIn.bytes, from, length, position);
-      const base = typeof position === "number" ? position - from : NaN;
-      standIn.base = (standIn.base ?? base) === base ? base : NaN;
-      standIn.written += n;
-      return n;
-    }
-    return write.call(fs, stream, buffer, offset, length, position);
-  };
-  // Creating a file, HDF5 first opens it read-write without O_CREAT to see
-  // whether it is open already; on a new file that fails, and a failing open
-  // costs two error objects with stack traces across the wasm frames. A
-  // missing path is answered without them (only there; every other open is
-  // emscripten's own, so its errors stay exact).
-  const open = fs.open;
-  const missing = new fs.ErrnoError(ENOENT);
-  fs.open = function (path: unknown, flags: unknown, mode?: unknown) {
-    if (
-      typeof path === "string" && typeof flags === "number" &&
-      (flags & O_ACCMODE) === O_RDWR && !(flags & O_CREAT) && !existsSync(path)
-    ) throw missing;
-    return open.call(fs, path, flags, mode);
-  };
-  module = m;
-  return m;
-}
 
 /** h5wasm's dataset metadata for `data` stored with `shape` and `layout`. */
 function datasetMeta(
@@ -141,54 +69,6 @@ function datasetMeta(
   };
 }
 
-/**
- * The innermost detail of HDF5's diagnostics: of the first stack printed,
- * for a call that fails after an earlier one failed (H5Dwrite on a dataset
- * H5Dcreate could not make) only repeats the consequence.
- */
-function reason(text: string): string {
-  const first = text.split(/^(?=HDF5-DIAG)/m).find((s) => /#\d+:/.test(s));
-  const lines = (first ?? text).split("\n").map((l) => l.trim()).filter(
-    Boolean,
-  );
-  const details = lines.filter((l) => /^#\d+:/.test(l)).map((l) =>
-    l.replace(/^#\d+:.*? in [\w]+\(\): /, "")
-  );
-  const last = details.at(-1);
-  return last ?? (lines.at(-1) ?? "unknown HDF5 error");
-}
-
-/** Runs `fn`; an exception or any HDF5 diagnostic becomes an H5Error. */
-function guarded<T>(what: string, fn: () => T): T {
-  diagnostics = "";
-  let result: T;
-  try {
-    result = fn();
-  } catch (error) {
-    const text = diagnostics ||
-      (error instanceof Error ? error.message : String(error));
-    diagnostics = "";
-    throw new H5Error(`${what}: ${reason(text)}`);
-  }
-  if (diagnostics) {
-    const text = diagnostics;
-    diagnostics = "";
-    throw new H5Error(`${what}: ${reason(text)}`);
-  }
-  return result;
-}
-
-/** A value of an attribute as read: numbers, strings, or arrays of them. */
-export type AttrValue = string | number | boolean | number[] | string[];
-
-/** A numeric dataset read as float64, with its shape and stored type. */
-export interface NumericData {
-  data: Float64Array;
-  shape: number[];
-  /** Stored type, e.g. `float64`, `float32`, `int64`. */
-  type: string;
-}
-
 /** Options of {@link H5Group.writeFloat64}. */
 export interface WriteOptions {
   /** Dataset shape; default `[data.length]`. */
@@ -197,53 +77,6 @@ export interface WriteOptions {
   gzip?: number;
   /** Chunk shape (with gzip); default: whole rows up to ~1 MiB. */
   chunks?: number[];
-}
-
-function storedType(meta: { type: number; size: number; signed: boolean }) {
-  if (meta.type === 1) return `float${meta.size * 8}`;
-  if (meta.type === 0) return `${meta.signed ? "" : "u"}int${meta.size * 8}`;
-  if (meta.type === 8) return "enum";
-  if (meta.type === 3) return "string";
-  return `class ${meta.type}`;
-}
-
-type Attrs = Record<
-  string,
-  {
-    metadata: { type: number; enum_type?: { members: Record<string, number> } };
-  }
->;
-
-/** Reads attribute `name`; numpy/h5py booleans (enum FALSE/TRUE) → boolean. */
-function readAttr(
-  owner: { attrs: Attrs; get_attribute(n: string, j: true): unknown },
-  name: string,
-): AttrValue | undefined {
-  const attrs = owner.attrs;
-  if (!(name in attrs)) return undefined;
-  const value = owner.get_attribute(name, true) as AttrValue;
-  const members = attrs[name].metadata.enum_type?.members;
-  if (
-    attrs[name].metadata.type === 8 && members &&
-    "TRUE" in members && "FALSE" in members && typeof value === "number"
-  ) {
-    return value === members.TRUE;
-  }
-  return value;
-}
-
-function toFloat64(value: unknown): Float64Array | undefined {
-  if (value instanceof Float64Array) return value;
-  if (value instanceof BigInt64Array || value instanceof BigUint64Array) {
-    return Float64Array.from(value, (v) => Number(v));
-  }
-  if (ArrayBuffer.isView(value)) {
-    return Float64Array.from(value as unknown as ArrayLike<number>);
-  }
-  if (typeof value === "number") return Float64Array.of(value);
-  if (typeof value === "bigint") return Float64Array.of(Number(value));
-  if (typeof value === "boolean") return Float64Array.of(value ? 1 : 0);
-  return undefined;
 }
 
 function defaultChunks(shape: number[]): number[] {
@@ -470,25 +303,28 @@ export class H5Group {
     data: Float64Array | Int32Array | Int8Array,
     shape: number[],
   ): H5Dataset | undefined {
-    const m = module!;
+    const m = h5Module();
     const ptr = m._malloc(data.byteLength);
     if (!ptr) return undefined;
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const block: NonNullable<typeof standIn> = { ptr, bytes, written: 0 };
-    standIn = block;
+    let went: { written: number; base: number };
     try {
-      guarded(`write ${path}`, () =>
-        m.create_dataset(
-          this.#group.file_id,
-          path,
-          BigInt(ptr),
-          datasetMeta(data, shape, {}) as never,
-        ));
+      went = withStandIn(
+        ptr,
+        bytes,
+        () =>
+          guarded(`write ${path}`, () =>
+            m.create_dataset(
+              this.#group.file_id,
+              path,
+              BigInt(ptr),
+              datasetMeta(data, shape, {}) as never,
+            )),
+      );
     } finally {
-      standIn = undefined;
       m._free(ptr);
     }
-    if (block.written !== bytes.length || Number.isNaN(block.base)) {
+    if (went.written !== bytes.length || Number.isNaN(went.base)) {
       this.#fillInSlabs(path, data, shape, undefined);
     }
     return this.#opened(path);
@@ -505,20 +341,19 @@ export class H5Group {
     shape: number[],
     layout: { gzip?: number; chunks?: number[] },
   ): H5Dataset {
-    diagnostics = "";
+    takeDiagnostics();
     try {
-      module!.create_dataset(
+      h5Module().create_dataset(
         this.#group.file_id,
         path,
         0n,
         datasetMeta(data, shape, layout) as never,
       );
     } catch (error) {
-      diagnostics = "";
+      takeDiagnostics();
       throw new H5Error(`write ${path}: ${error}`);
     }
-    const text = diagnostics;
-    diagnostics = "";
+    const text = takeDiagnostics();
     if (text && reason(text) !== "no input buffer") {
       throw new H5Error(`write ${path}: ${reason(text)}`);
     }
@@ -556,7 +391,7 @@ export class H5Group {
       rows = Math.max(c, Math.floor(rows / c) * c); // whole chunks per slab
     }
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const m = module!;
+    const m = h5Module();
     const ptr = m._malloc(Math.min(rows, shape[0]) * rowBytes);
     if (!ptr) throw new H5Error(`write ${path}: out of wasm memory`);
     const rest = shape.slice(1).map(() => 0n);
@@ -591,105 +426,6 @@ export class H5Group {
   }
 }
 
-/** A dataset of an open file. */
-export class H5Dataset {
-  readonly #dataset: InstanceType<typeof h5wasm.Dataset>;
-  /** Absolute path inside the file. */
-  readonly path: string;
-
-  /** @internal */
-  constructor(dataset: InstanceType<typeof h5wasm.Dataset>, path: string) {
-    this.#dataset = dataset;
-    this.path = path;
-  }
-
-  /** Shape (`[]` for a scalar). */
-  get shape(): number[] {
-    return guarded(`shape of ${this.path}`, () => this.#dataset.shape ?? []);
-  }
-
-  /** Stored type name, e.g. `float64`, `int64`, `string`. */
-  get type(): string {
-    return guarded(
-      `type of ${this.path}`,
-      () => storedType(this.#dataset.metadata),
-    );
-  }
-
-  /** The filters of the dataset (id and name). */
-  filters(): { id: number; name: string }[] {
-    return guarded(`filters of ${this.path}`, () => this.#dataset.filters);
-  }
-
-  #checkDecodable(): void {
-    for (const f of this.filters()) {
-      if (!DECODABLE_FILTERS.has(f.id)) {
-        throw new H5Error(
-          `${this.path} is compressed with the '${
-            f.name || "unknown"
-          }' filter (id ${f.id}), which fws cannot decode; ` +
-            `expected gzip or none (convert with: h5repack -f GZIP=4 in.h5 out.h5)`,
-        );
-      }
-    }
-  }
-
-  /** Reads a numeric dataset (any int/float/bool type) as float64. */
-  readNumeric(): NumericData {
-    const type = this.type;
-    if (!/^u?int|^float|^enum/.test(type)) {
-      throw new H5Error(`${this.path} holds ${type} data; expected numbers`);
-    }
-    this.#checkDecodable();
-    const raw = guarded(`read ${this.path}`, () => this.#dataset.value);
-    const data = toFloat64(raw);
-    if (!data) {
-      throw new H5Error(`${this.path}: could not read ${type} data as numbers`);
-    }
-    return { data, shape: this.shape, type };
-  }
-
-  /** Reads a scalar (or one-element) value: number or string. */
-  readScalar(): number | string {
-    const type = this.type;
-    if (type !== "string") {
-      const { data } = this.readNumeric();
-      if (data.length !== 1) {
-        throw new H5Error(
-          `${this.path} holds ${data.length} values; expected a single value`,
-        );
-      }
-      return data[0];
-    }
-    const v = guarded(`read ${this.path}`, () => this.#dataset.json_value);
-    return Array.isArray(v) ? String(v[0] ?? "") : String(v ?? "");
-  }
-
-  /** An attribute's value, or undefined. */
-  attr(name: string): AttrValue | undefined {
-    return guarded(
-      `read attribute ${name} of ${this.path}`,
-      () => readAttr(this.#dataset as never, name),
-    );
-  }
-
-  /** Sets a UTF-8 string attribute. */
-  setString(name: string, value: string): void {
-    guarded(`write attribute ${name} of ${this.path}`, () => {
-      if (name in this.#dataset.attrs) this.#dataset.delete_attribute(name);
-      this.#dataset.create_attribute(name, value);
-    });
-  }
-
-  /** Sets a float64 scalar attribute. */
-  setFloat(name: string, value: number): void {
-    guarded(`write attribute ${name} of ${this.path}`, () => {
-      if (name in this.#dataset.attrs) this.#dataset.delete_attribute(name);
-      this.#dataset.create_attribute(name, Float64Array.of(value), []);
-    });
-  }
-}
-
 /** Access mode: read-only, or create a new file (refusing an existing one). */
 export type H5Mode = "r" | "create" | "overwrite";
 
@@ -713,7 +449,7 @@ export class H5File {
    * `"create"` a new file (fails if it exists), `"overwrite"` truncates.
    */
   static async open(path: string, mode: H5Mode): Promise<H5File> {
-    await ready();
+    await loadH5();
     const abs = resolve(path);
     const h5mode = mode === "r" ? "r" : mode === "create" ? "x" : "w";
     const file = guarded(

@@ -20,6 +20,7 @@ import type {
 } from "../scan/model.ts";
 import { ScanFileError } from "./errors.ts";
 import { type AttrValue, H5Error, H5File, type H5Group } from "./h5.ts";
+import { superblockProblem } from "./superblock.ts";
 import {
   ARG_PREFIX,
   ATTR,
@@ -33,115 +34,12 @@ import {
   SCAN_GROUP_PATTERN,
 } from "./layout.ts";
 
-const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 const STATUSES = new Set<ScanStatus>([
   "running",
   "completed",
   "aborted",
   "error",
 ]);
-
-function readAt(file: Deno.FsFile, offset: number, length: number): Uint8Array {
-  file.seekSync(offset, Deno.SeekMode.Start);
-  const buf = new Uint8Array(length);
-  let got = 0;
-  while (got < length) {
-    const n = file.readSync(buf.subarray(got));
-    if (n === null || n === 0) break;
-    got += n;
-  }
-  return buf.subarray(0, got);
-}
-
-function littleEndian(bytes: Uint8Array): number {
-  let v = 0;
-  for (let i = bytes.length - 1; i >= 0; i--) v = v * 256 + bytes[i];
-  return v;
-}
-
-/**
- * Checks what HDF5 would only report as a diagnostic stack: the file exists,
- * is a regular non-empty file, carries the HDF5 signature, and is as long as
- * its superblock says.
- */
-function preflight(path: string): void {
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.statSync(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new ScanFileError(path, "no such file");
-    }
-    throw new ScanFileError(
-      path,
-      `cannot read: ${error instanceof Error ? error.message : error}`,
-    );
-  }
-  if (!info.isFile) {
-    throw new ScanFileError(
-      path,
-      "is not a regular file; expected an .h5 file",
-    );
-  }
-  if (info.size === 0) {
-    throw new ScanFileError(path, "is empty (0 bytes); expected an HDF5 file");
-  }
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(path, { read: true });
-  } catch (error) {
-    throw new ScanFileError(
-      path,
-      `cannot read: ${error instanceof Error ? error.message : error}`,
-    );
-  }
-  try {
-    let base = -1;
-    for (let at = 0; at < info.size && at <= 1 << 20; at = at ? at * 2 : 512) {
-      const head = readAt(file, at, 8);
-      if (head.length === 8 && SIGNATURE.every((b, i) => head[i] === b)) {
-        base = at;
-        break;
-      }
-    }
-    if (base < 0) {
-      throw new ScanFileError(
-        path,
-        "is not an HDF5 file (no HDF5 signature); expected an fws scan file",
-      );
-    }
-    const sb = readAt(file, base, 96);
-    const version = sb[8];
-    let eofAt: number;
-    let sizeOfOffsets: number;
-    if (version === 0 || version === 1) {
-      sizeOfOffsets = sb[13];
-      eofAt = (version === 0 ? 24 : 28) + 2 * sizeOfOffsets;
-    } else {
-      sizeOfOffsets = sb[9];
-      eofAt = 12 + 2 * sizeOfOffsets;
-    }
-    if (
-      ![2, 4, 8].includes(sizeOfOffsets) || sb.length < eofAt + sizeOfOffsets
-    ) {
-      throw new ScanFileError(
-        path,
-        `is truncated or corrupted: the HDF5 superblock (version ${version}) is incomplete`,
-      );
-    }
-    const eof = littleEndian(sb.subarray(eofAt, eofAt + sizeOfOffsets));
-    if (base + eof > info.size) {
-      throw new ScanFileError(
-        path,
-        `is truncated: ${info.size} bytes on disk, but its HDF5 superblock says ${
-          base + eof
-        }`,
-      );
-    }
-  } finally {
-    file.close();
-  }
-}
 
 function text(value: AttrValue | undefined, fallback = ""): string {
   if (value === undefined) return fallback;
@@ -363,7 +261,8 @@ function readRun(path: string, root: H5Group): ScanRun {
  */
 export async function readScanFile(path: string): Promise<ScanRun> {
   const abs = resolve(path);
-  preflight(abs);
+  const problem = superblockProblem(abs);
+  if (problem) throw new ScanFileError(abs, problem);
   let file: H5File;
   try {
     file = await H5File.open(abs, "r");

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { JSX } from "preact";
 import type { PlotData } from "./plot_data.ts";
 
 /** The embedded page assets, loaded once at start-up. */
@@ -15,16 +16,70 @@ export interface Assets {
   styleCss: Uint8Array;
 }
 
-/** The request and the served file. */
+/** The request, its URL parameters and the served file. */
 export interface RouteContext {
   req: Request;
   url: URL;
+  /** The `[name]` segments of the route's file name, by name. */
+  params: Record<string, string>;
   data: PlotData;
   assets: Assets;
+  /** The port the server is bound to (for the Host check). */
+  port: number;
 }
 
-/** A route handler. */
-export type Handler = (ctx: RouteContext) => Response | Promise<Response>;
+/** What a handler hands the route's page component (Fresh's `page()`). */
+export interface PageResponse<T> {
+  data: T;
+  headers?: HeadersInit;
+}
+
+/** A handler function: a response, or data for the route's `Page`. */
+export type HandlerFn = (
+  ctx: RouteContext,
+) =>
+  | Response
+  | PageResponse<unknown>
+  | Promise<Response | PageResponse<unknown>>;
+
+/** A route's handlers by method, as Fresh's `handler = { GET(ctx) {…} }`. */
+export interface RouteHandlers {
+  GET: HandlerFn;
+}
+
+/** A module of `routes/`: its handlers, and a page component if it renders HTML. */
+export interface RouteModule {
+  handler: RouteHandlers;
+  // deno-lint-ignore no-explicit-any
+  Page?: (props: { data: any; ctx: RouteContext }) => JSX.Element;
+}
+
+/** `routes/_middleware.ts`: runs before every route; `next()` runs it. */
+export interface MiddlewareModule {
+  handler: (
+    ctx: RouteContext & { next(): Promise<Response> },
+  ) => Response | Promise<Response>;
+}
+
+/**
+ * Data for the route's page component, with the response headers.
+ *
+ * @example
+ * ```ts
+ * export const handler = { GET: (ctx) => page(ctx.data.file) };
+ * ```
+ */
+export function page<T>(
+  data: T,
+  options: { headers?: HeadersInit } = {},
+): PageResponse<T> {
+  return { data, headers: options.headers };
+}
+
+/** Whether the request accepts a gzip-encoded body. */
+export function acceptsGzip(req: Request): boolean {
+  return /\bgzip\b/.test(req.headers.get("accept-encoding") ?? "");
+}
 
 /** A plain-text error response. */
 export function textError(status: number, message: string): Response {

@@ -16,8 +16,10 @@ import {
 import type { GaussFit, ScanRecord, ScanRun } from "../../lib/scan/model.ts";
 import {
   finiteOrNull,
+  FIT_ROW_KEYS,
   type FitRow,
   type FitsPayload,
+  type FitValues,
   type PageState,
   type ScanInfo,
 } from "../../islands/shared/types.ts";
@@ -32,12 +34,6 @@ export interface ShownProfile {
   /** Signal, in acquisition order. */
   y: Float64Array;
   fit: GaussFit & { iopsChannel: string; source: "file" | "refit" };
-}
-
-/** The Gaussian model the fit describes, evaluated at `x`. */
-export function gaussModel(fit: GaussFit, x: number): number {
-  const d = (x - fit.center) / fit.sigma;
-  return fit.amplitude * Math.exp(-0.5 * d * d) + fit.offset;
 }
 
 /** Names in first-seen order over all scans. */
@@ -136,6 +132,8 @@ export class PlotData {
     for (const scan of this.run.scans) {
       const f = this.profile(scan, struck, iops)?.fit;
       if (f) fits.push(f);
+      const values: FitValues = {};
+      for (const k of FIT_ROW_KEYS) values[k] = finiteOrNull(f?.[k] ?? NaN);
       rows.push({
         scan: scan.index,
         name: scan.name,
@@ -144,16 +142,7 @@ export class PlotData {
         message: f?.message ?? `no channel ${struck} in this scan`,
         source: f?.source ?? "file",
         iopsChannel: f?.iopsChannel ?? iops,
-        center: finiteOrNull(f?.center ?? NaN),
-        centerErr: finiteOrNull(f?.centerErr ?? NaN),
-        sigma: finiteOrNull(f?.sigma ?? NaN),
-        sigmaErr: finiteOrNull(f?.sigmaErr ?? NaN),
-        amplitude: finiteOrNull(f?.amplitude ?? NaN),
-        amplitudeErr: finiteOrNull(f?.amplitudeErr ?? NaN),
-        offset: finiteOrNull(f?.offset ?? NaN),
-        offsetErr: finiteOrNull(f?.offsetErr ?? NaN),
-        chi2Red: finiteOrNull(f?.chi2Red ?? NaN),
-        fwhm: finiteOrNull(f?.fwhm ?? NaN),
+        ...values,
         nPoints: f?.nPoints ?? 0,
       });
     }

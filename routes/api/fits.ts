@@ -4,10 +4,17 @@
  *
  * @module
  */
-import { channelParams, json, type RouteContext } from "../_lib/context.ts";
+import {
+  channelParams,
+  json,
+  type RouteContext,
+  type RouteHandlers,
+} from "../_lib/context.ts";
 
-/** The handler. */
-export function fitsRoute(ctx: RouteContext): Response {
-  const { struck, iops } = channelParams(ctx);
-  return json(ctx.data.fits(struck, iops));
-}
+/** The handlers. */
+export const handler: RouteHandlers = {
+  GET(ctx: RouteContext): Response {
+    const { struck, iops } = channelParams(ctx);
+    return json(ctx.data.fits(struck, iops));
+  },
+};

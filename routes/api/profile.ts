@@ -15,49 +15,56 @@ import {
   columns,
   numberParam,
   type RouteContext,
+  type RouteHandlers,
   scanParam,
   textError,
 } from "../_lib/context.ts";
 import { minMaxIndices, minMaxOfRows } from "../_lib/decimate.ts";
-import { BUCKETS, gaussModel } from "../_lib/plot_data.ts";
+import { gaussian } from "../../lib/analysis/models.ts";
+import { BUCKETS } from "../_lib/plot_data.ts";
 
-/** The handler. */
-export function profileRoute(ctx: RouteContext): Response {
-  const index = scanParam(ctx);
-  const { struck, iops } = channelParams(ctx);
-  const scan = ctx.data.scan(index)!;
-  const p = ctx.data.profile(scan, struck, iops);
-  if (!p) {
-    return textError(404, `${scan.name} has no profile for ${struck}/${iops}`);
-  }
-  const xmin = numberParam(ctx, "xmin") ?? -Infinity;
-  const xmax = numberParam(ctx, "xmax") ?? Infinity;
-  if (xmax < xmin) {
-    throw new BadRequest(`xmax: expected ≥ xmin (${xmin}), got ${xmax}`);
-  }
-  const { x, y, fit } = p;
-  const buckets = bucketsParam(ctx, BUCKETS.profile);
-  let keep: Uint32Array;
-  let total = x.length;
-  if (xmin === -Infinity && xmax === Infinity) {
-    keep = minMaxIndices(y, { from: 0, to: x.length, buckets });
-  } else {
-    const rows = new Uint32Array(x.length);
-    let n = 0;
-    for (let i = 0; i < x.length; i++) {
-      if (x[i] >= xmin && x[i] <= xmax) rows[n++] = i;
+/** The handlers. */
+export const handler: RouteHandlers = {
+  GET(ctx: RouteContext): Response {
+    const index = scanParam(ctx);
+    const { struck, iops } = channelParams(ctx);
+    const scan = ctx.data.scan(index)!;
+    const p = ctx.data.profile(scan, struck, iops);
+    if (!p) {
+      return textError(
+        404,
+        `${scan.name} has no profile for ${struck}/${iops}`,
+      );
     }
-    total = n;
-    keep = minMaxOfRows(y, rows.subarray(0, n), buckets);
-  }
-  keep.sort((a, b) => x[a] - x[b] || a - b);
-  const rows = keep.length;
-  const body = new Float32Array(3 * rows);
-  for (let k = 0; k < rows; k++) {
-    const i = keep[k];
-    body[k] = x[i];
-    body[rows + k] = y[i];
-    body[2 * rows + k] = fit.ok ? y[i] - gaussModel(fit, x[i]) : NaN;
-  }
-  return columns(body, { columns: ["x", "y", "r"], rows, total });
-}
+    const xmin = numberParam(ctx, "xmin") ?? -Infinity;
+    const xmax = numberParam(ctx, "xmax") ?? Infinity;
+    if (xmax < xmin) {
+      throw new BadRequest(`xmax: expected ≥ xmin (${xmin}), got ${xmax}`);
+    }
+    const { x, y, fit } = p;
+    const buckets = bucketsParam(ctx, BUCKETS.profile);
+    let keep: Uint32Array;
+    let total = x.length;
+    if (xmin === -Infinity && xmax === Infinity) {
+      keep = minMaxIndices(y, { from: 0, to: x.length, buckets });
+    } else {
+      const rows = new Uint32Array(x.length);
+      let n = 0;
+      for (let i = 0; i < x.length; i++) {
+        if (x[i] >= xmin && x[i] <= xmax) rows[n++] = i;
+      }
+      total = n;
+      keep = minMaxOfRows(y, rows.subarray(0, n), buckets);
+    }
+    keep.sort((a, b) => x[a] - x[b] || a - b);
+    const rows = keep.length;
+    const body = new Float32Array(3 * rows);
+    for (let k = 0; k < rows; k++) {
+      const i = keep[k];
+      body[k] = x[i];
+      body[rows + k] = y[i];
+      body[2 * rows + k] = fit.ok ? y[i] - gaussian(fit, x[i]) : NaN;
+    }
+    return columns(body, { columns: ["x", "y", "r"], rows, total });
+  },
+};

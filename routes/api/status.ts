@@ -4,21 +4,27 @@
  *
  * @module
  */
-import { json, type RouteContext } from "../_lib/context.ts";
+import {
+  json,
+  type RouteContext,
+  type RouteHandlers,
+} from "../_lib/context.ts";
 
 const NAMES = ["read", "write", "net", "env", "sys", "run", "ffi"] as const;
 
-/** The handler. */
-export function statusRoute(ctx: RouteContext): Response {
-  const permissions: Record<string, string> = {};
-  for (const name of NAMES) {
-    permissions[name] = Deno.permissions.querySync({ name }).state;
-  }
-  return json({
-    file: ctx.data.file,
-    scans: ctx.data.run.scans.length,
-    struckChannels: ctx.data.struckChannels,
-    iopsChannels: ctx.data.iopsChannels,
-    permissions,
-  });
-}
+/** The handlers. */
+export const handler: RouteHandlers = {
+  GET(ctx: RouteContext): Response {
+    const permissions: Record<string, string> = {};
+    for (const name of NAMES) {
+      permissions[name] = Deno.permissions.querySync({ name }).state;
+    }
+    return json({
+      file: ctx.data.file,
+      scans: ctx.data.run.scans.length,
+      struckChannels: ctx.data.struckChannels,
+      iopsChannels: ctx.data.iopsChannels,
+      permissions,
+    });
+  },
+};
