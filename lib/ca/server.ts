@@ -31,7 +31,7 @@ import {
   type CircuitHost,
   type CircuitTransport,
   ServerCircuit,
-} from "./server_circuit.ts";
+} from "./protocol/mod.ts";
 import { type PVDefinition, ServerPV } from "./server_pv.ts";
 import {
   broadcastAddresses,
