@@ -6,12 +6,20 @@
  */
 import { CA_REPEATER_PORT, CA_SERVER_PORT } from "./codec/constants.ts";
 import type { CAClientOptions } from "./client_types.ts";
+import {
+  broadcastAddresses,
+  envList,
+  envNumber,
+  envPort,
+  envYes,
+  type HostPort,
+  parseAddress,
+} from "./env.ts";
+
+export { broadcastAddresses, parseAddress } from "./env.ts";
 
 /** A search destination. */
-export interface SearchAddress {
-  host: string;
-  port: number;
-}
+export type SearchAddress = HostPort;
 
 /** Fully resolved client settings. */
 export interface ClientConfig {
@@ -27,72 +35,12 @@ export interface ClientConfig {
   maxArrayBytes: number;
 }
 
-function env(name: string): string | undefined {
-  try {
-    const v = Deno.env.get(name);
-    return v === undefined || v.trim() === "" ? undefined : v.trim();
-  } catch {
-    return undefined; // no env permission: behave as if unset
-  }
-}
-
-function envNumber(name: string): number | undefined {
-  const v = env(name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-function envPort(name: string): number | undefined {
-  const n = envNumber(name);
-  return n !== undefined && Number.isInteger(n) && n > 0 && n < 65536
-    ? n
-    : undefined;
-}
-
-/** Parses "host[:port]" with `port` as the default. */
-export function parseAddress(text: string, port: number): SearchAddress {
-  const m = /^([^:\s]+)(?::(\d+))?$/.exec(text.trim());
-  if (!m) {
-    throw new TypeError(
-      `CA address '${text}' is not valid; expected host or host:port`,
-    );
-  }
-  const p = m[2] === undefined ? port : Number(m[2]);
-  if (!(p > 0 && p < 65536)) {
-    throw new TypeError(
-      `CA address '${text}' has a bad port; expected 1–65535`,
-    );
-  }
-  return { host: m[1], port: p };
-}
-
-/** Broadcast addresses of the host's non-loopback IPv4 interfaces. */
-export function broadcastAddresses(): string[] {
-  let interfaces: Deno.NetworkInterfaceInfo[];
-  try {
-    interfaces = Deno.networkInterfaces();
-  } catch {
-    return [];
-  }
-  const out = new Set<string>();
-  for (const i of interfaces) {
-    if (i.family !== "IPv4" || i.address.startsWith("127.")) continue;
-    const a = i.address.split(".").map(Number);
-    const m = i.netmask.split(".").map(Number);
-    out.add(a.map((x, k) => (x | (~m[k] & 255)) & 255).join("."));
-  }
-  return [...out];
-}
-
 /** Merges options with EPICS_CA_* variables and libca's defaults. */
 export function resolveConfig(options: CAClientOptions = {}): ClientConfig {
   const serverPort = options.serverPort ?? envPort("EPICS_CA_SERVER_PORT") ??
     CA_SERVER_PORT;
-  const list = options.addrList ??
-    (env("EPICS_CA_ADDR_LIST")?.split(/\s+/) ?? []);
-  const auto = options.autoAddrList ??
-    (env("EPICS_CA_AUTO_ADDR_LIST")?.toUpperCase() !== "NO");
+  const list = options.addrList ?? envList("EPICS_CA_ADDR_LIST") ?? [];
+  const auto = options.autoAddrList ?? envYes("EPICS_CA_AUTO_ADDR_LIST", true);
   const addresses = list.filter((s) => s !== "").map((s) =>
     parseAddress(s, serverPort)
   );

@@ -81,8 +81,14 @@ export const ECA = {
   ECA_UNRESPTMO: defmsg(CA_K_WARNING, 60),
 } as const;
 
-/** The name of an ECA status, e.g. `"ECA_TIMEOUT"`. */
+/**
+ * The name of an ECA status, e.g. `"ECA_TIMEOUT"`: a literal union, so a
+ * misspelt status is a compile error rather than a silent ECA_INTERNAL.
+ */
 export type ECAName = keyof typeof ECA;
+
+/** What a status may be named as on the wire: a known name or `ECA_<code>`. */
+export type ECAStatusName = ECAName | `ECA_${number}`;
 
 const MESSAGES: Partial<Record<ECAName, string>> = {
   ECA_NORMAL: "Normal successful completion",
@@ -122,17 +128,17 @@ const BY_CODE = new Map<number, ECAName>(
  * ecaName(80); // "ECA_TIMEOUT"
  * ```
  */
-export function ecaName(code: number): string {
+export function ecaName(code: number): ECAStatusName {
   return BY_CODE.get(code) ?? `ECA_${code}`;
 }
 
-/** The numeric code of an ECA_* name (ECA_INTERNAL when unknown). */
-export function ecaCode(name: string): number {
-  return (ECA as Record<string, number>)[name] ?? ECA.ECA_INTERNAL;
+/** The numeric code of an ECA_* name. */
+export function ecaCode(name: ECAName): number {
+  return ECA[name];
 }
 
 /** libca's one-line description of a status, e.g. "Write access denied". */
-export function ecaMessage(name: string): string {
+export function ecaMessage(name: ECAStatusName): string {
   return MESSAGES[name as ECAName] ?? name;
 }
 
@@ -154,14 +160,14 @@ export class CAError extends Error {
   /** The process variable the operation was about. */
   readonly pv: string;
   /** The ECA_* status name, e.g. `"ECA_NOWTACCESS"`. */
-  readonly status: string;
+  readonly status: ECAStatusName;
 
   /**
    * @param pv the PV name
    * @param status the ECA_* name (or a numeric code)
    * @param detail what happened, in words
    */
-  constructor(pv: string, status: string | number, detail?: string) {
+  constructor(pv: string, status: ECAName | number, detail?: string) {
     const name = typeof status === "number" ? ecaName(status) : status;
     super(`${pv}: ${name} (${detail ?? ecaMessage(name)})`);
     this.name = "CAError";

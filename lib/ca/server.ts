@@ -16,7 +16,6 @@
  */
 import dgram from "node:dgram";
 import net from "node:net";
-import os from "node:os";
 import { getLogger } from "@logtape/logtape";
 import {
   CA_MINOR_VERSION,
@@ -32,8 +31,16 @@ import {
   type CircuitHost,
   type CircuitTransport,
   ServerCircuit,
-} from "./server_circuit.ts";
+} from "./protocol/mod.ts";
 import { type PVDefinition, ServerPV } from "./server_pv.ts";
+import {
+  broadcastAddresses,
+  envList,
+  envNumber,
+  envPort,
+  envYes,
+  parseAddress,
+} from "./env.ts";
 
 export { type PVDefinition, ServerPV } from "./server_pv.ts";
 export type { PVInput, PVValue, SetOptions } from "./server_pv.ts";
@@ -58,54 +65,8 @@ export interface CAServerOptions {
 
 const logger = getLogger(["fws", "ca", "server"]);
 
-function env(name: string): string | undefined {
-  try {
-    const v = Deno.env.get(name);
-    return v === undefined || v.trim() === "" ? undefined : v.trim();
-  } catch {
-    return undefined; // no env permission: defaults
-  }
-}
-
-function envNumber(name: string): number | undefined {
-  const v = env(name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
-}
-
-function envList(name: string): string[] | undefined {
-  const v = env(name);
-  return v === undefined ? undefined : v.split(/\s+/).filter((s) => s);
-}
-
 function isLoopback(address: string): boolean {
   return address.startsWith("127.");
-}
-
-function broadcastAddresses(): string[] {
-  const out = new Set<string>();
-  try {
-    for (const list of Object.values(os.networkInterfaces())) {
-      for (const ni of list ?? []) {
-        if (ni.family !== "IPv4" || ni.internal) continue;
-        const ip = ni.address.split(".").map(Number);
-        const mask = ni.netmask.split(".").map(Number);
-        out.add(ip.map((b, i) => (b | (~mask[i] & 255)) & 255).join("."));
-      }
-    }
-  } catch {
-    // no sys permission: nothing to add
-  }
-  return [...out];
-}
-
-function parseHostPort(
-  entry: string,
-  port: number,
-): { host: string; port: number } {
-  const m = entry.match(/^(.+?)(?::(\d+))?$/);
-  return { host: m?.[1] ?? entry, port: m?.[2] ? Number(m[2]) : port };
 }
 
 /** A Channel Access server. */
@@ -182,15 +143,12 @@ export class CAServer {
     const o = this.#options;
     this.#intf = o.intfAddrList ?? envList("EPICS_CAS_INTF_ADDR_LIST") ??
       ["0.0.0.0"];
-    const envPort = envNumber("EPICS_CAS_SERVER_PORT") ??
-      envNumber("EPICS_CA_SERVER_PORT") ??
+    const port = envPort("EPICS_CAS_SERVER_PORT") ??
+      envPort("EPICS_CA_SERVER_PORT") ??
       CA_SERVER_PORT;
     try {
-      await this.#listenTcp(
-        o.serverPort ?? envPort,
-        o.serverPort === undefined,
-      );
-      await this.#bindUdp(o.udpPort ?? envPort);
+      await this.#listenTcp(o.serverPort ?? port, o.serverPort === undefined);
+      await this.#bindUdp(o.udpPort ?? port);
     } catch (error) {
       await this.close();
       throw error;
@@ -392,24 +350,22 @@ export class CAServer {
 
   #requestLimit(): number {
     const configured = this.#options.maxArrayBytes ??
-      envNumber("EPICS_CA_MAX_ARRAY_BYTES") ?? 16384;
+      envNumber("EPICS_CA_MAX_ARRAY_BYTES", 0) ?? 16384;
     return Math.max(configured, this.#maxPayload, 16384) + 64;
   }
 
   #beaconDestinations(): { host: string; port: number }[] {
     const o = this.#options;
-    const port = o.beaconPort ?? envNumber("EPICS_CAS_BEACON_PORT") ??
-      envNumber("EPICS_CA_REPEATER_PORT") ?? CA_REPEATER_PORT;
+    const port = o.beaconPort ?? envPort("EPICS_CAS_BEACON_PORT") ??
+      envPort("EPICS_CA_REPEATER_PORT") ?? CA_REPEATER_PORT;
     let list = o.beaconAddrList ?? envList("EPICS_CAS_BEACON_ADDR_LIST");
     if (!list) {
-      const auto =
-        (env("EPICS_CAS_AUTO_BEACON_ADDR_LIST") ?? "YES").toUpperCase() !==
-          "NO";
+      const auto = envYes("EPICS_CAS_AUTO_BEACON_ADDR_LIST", true);
       const loopbackOnly = this.#intf.every(isLoopback);
       list = loopbackOnly || !auto ? ["127.0.0.1"] : broadcastAddresses();
       if (list.length === 0) list = ["127.0.0.1"];
     }
-    return list.map((e) => parseHostPort(e, port));
+    return list.map((e) => parseAddress(e, port));
   }
 
   #startBeacons(): void {
@@ -422,7 +378,7 @@ export class CAServer {
       // loopback-only sockets may refuse; unicast still works
     }
     const maxPeriod =
-      (this.#options.beaconPeriod ?? envNumber("EPICS_CAS_BEACON_PERIOD") ??
+      (this.#options.beaconPeriod ?? envNumber("EPICS_CAS_BEACON_PERIOD", 0) ??
         15) * 1000;
     let period = 20;
     const address = this.#intf[0] === "0.0.0.0" ? undefined : this.#intf[0];

@@ -10,11 +10,17 @@ import {
   BASE_TYPES,
   convertValue,
   type DbrBaseType,
+  dbrInfo,
   type DbrLimits,
+  decodeCString,
   decodeDbr,
   encodeDbr,
+  encoder,
+  LAST_DBR_TYPE,
+  MAX_STRING_SIZE,
   stringToCharArray,
 } from "./codec/mod.ts";
+import type { ECAName } from "./errors.ts";
 import {
   DBE_ALARM,
   DBE_LOG,
@@ -76,12 +82,12 @@ export interface PVSubscriber {
 /** A CA status failure while serving a request: the ECA_* name. */
 export class PVRequestError extends Error {
   /** The ECA_* name the client gets. */
-  readonly status: string;
+  readonly status: ECAName;
   /**
    * @param status ECA_* name
    * @param message what went wrong
    */
-  constructor(status: string, message: string) {
+  constructor(status: ECAName, message: string) {
     super(message);
     this.name = "PVRequestError";
     this.status = status;
@@ -295,7 +301,8 @@ export class ServerPV {
     dataType: number,
     count: number,
   ): { payload: Uint8Array; count: number } {
-    const textRead = dataType % 7 === 0 && this.type === "char" &&
+    const textRead = dbrInfo(dataType)?.type === "string" &&
+      this.type === "char" &&
       this.maxCount > 1;
     const n = count === 0 ? (textRead ? 1 : this.#count) : count;
     if (n > this.maxCount && !(textRead && n === 1)) {
@@ -348,7 +355,7 @@ export class ServerPV {
     if (type === "string") {
       if (native === "char" && this.maxCount > 1) {
         // a CHAR waveform read as DBR_STRING: its text
-        return [decodeText(current as Uint8Array)];
+        return [decodeCString(current as Uint8Array)];
       }
       return convertValue(current as ArrayLike<number>, "string", {
         from: native,
@@ -445,7 +452,7 @@ export class ServerPV {
         for (let i = 0; i < input.length; i++) strings.push(String(input[i]));
       }
       for (const s of strings) {
-        if (new TextEncoder().encode(s).length > 39) {
+        if (textLength(s) > MAX_STRING_SIZE - 1) {
           throw new RangeError(
             `PV ${this.name}: string '${
               s.slice(0, 50)
@@ -494,20 +501,16 @@ function isThenable(x: unknown): x is Promise<void> {
 }
 
 function textLength(s: string): number {
-  return new TextEncoder().encode(s).length;
-}
-
-function decodeText(a: Uint8Array): string {
-  const end = a.indexOf(0);
-  return new TextDecoder().decode(end < 0 ? a : a.subarray(0, end));
+  return encoder.encode(s).length;
 }
 
 function dbrTypeInfo(dataType: number): { type: DbrBaseType } {
-  if (!Number.isInteger(dataType) || dataType < 0 || dataType > 34) {
+  const info = dbrInfo(dataType);
+  if (!info) {
     throw new PVRequestError(
       "ECA_BADTYPE",
-      `DBR type ${dataType} is invalid; expected 0 (DBR_STRING) to 34 (DBR_CTRL_DOUBLE)`,
+      `DBR type ${dataType} is invalid; expected 0 (DBR_STRING) to ${LAST_DBR_TYPE} (DBR_CTRL_DOUBLE)`,
     );
   }
-  return { type: BASE_TYPES[dataType % 7] };
+  return info;
 }

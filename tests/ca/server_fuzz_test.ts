@@ -16,7 +16,7 @@ import {
   type CircuitHost,
   type CircuitTransport,
   ServerCircuit,
-} from "../../lib/ca/server_circuit.ts";
+} from "../../lib/ca/protocol/mod.ts";
 import { type PVDefinition, ServerPV } from "../../lib/ca/server_pv.ts";
 import { RawClient, startFixture, until } from "./server_support.ts";
 

@@ -17,6 +17,7 @@ import {
   MAX_UNITS_SIZE,
 } from "./constants.ts";
 import { align8, CAProtocolError } from "./header.ts";
+import { decodeCString, encodeCString, encoder } from "./text.ts";
 
 /** An EPICS timestamp: seconds since 1990-01-01 UTC plus nanoseconds. */
 export interface EpicsTimeStamp {
@@ -93,8 +94,6 @@ export interface DbrInput {
 }
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 const STS_PAD: Readonly<Record<DbrBaseType, number>> = {
   string: 0,
@@ -147,23 +146,6 @@ function requireInfo(dataType: number): { type: DbrBaseType; form: DbrForm } {
     );
   }
   return info;
-}
-
-function readCString(bytes: Uint8Array, start: number, size: number): string {
-  const end = Math.min(start + size, bytes.length);
-  let stop = start;
-  while (stop < end && bytes[stop] !== 0) stop++;
-  return decoder.decode(bytes.subarray(start, stop));
-}
-
-function writeCString(
-  bytes: Uint8Array,
-  start: number,
-  size: number,
-  text: string,
-): void {
-  const encoded = encoder.encode(text);
-  bytes.set(encoded.subarray(0, size - 1), start);
 }
 
 /** EPICS timestamp → JS Date (millisecond resolution). */
@@ -455,7 +437,7 @@ export function decodeDbr(
   if (type === "string") {
     const strings: string[] = [];
     for (let i = 0; i < count; i++) {
-      strings.push(readCString(payload, offset + i * size, size));
+      strings.push(decodeCString(payload, offset + i * size, size));
     }
     data.value = count === 1 ? strings[0] : strings;
   } else if (count === 1) {
@@ -480,7 +462,7 @@ export function decodeDbr(
     data.enumStrings = [];
     for (let i = 0; i < n; i++) {
       data.enumStrings.push(
-        readCString(
+        decodeCString(
           payload,
           6 + i * MAX_ENUM_STRING_SIZE,
           MAX_ENUM_STRING_SIZE,
@@ -494,7 +476,7 @@ export function decodeDbr(
     data.precision = view.getInt16(4);
     p = 8;
   }
-  data.units = readCString(payload, p, MAX_UNITS_SIZE);
+  data.units = decodeCString(payload, p, MAX_UNITS_SIZE);
   p += MAX_UNITS_SIZE;
   const n = form === "ctrl" ? 8 : 6;
   const limits: Partial<DbrLimits> = {};
@@ -533,7 +515,7 @@ export function encodeDbr(dataType: number, input: DbrInput): Uint8Array {
       );
     }
     for (let i = 0; i < Math.min(count, strings.length); i++) {
-      writeCString(out, offset + i * size, size, strings[i]);
+      encodeCString(out, offset + i * size, size, strings[i]);
     }
   } else if (typeof value === "number") {
     if (count > 0) writeNumber(view, offset, type, value);
@@ -566,7 +548,7 @@ export function encodeDbr(dataType: number, input: DbrInput): Uint8Array {
     const strs = (input.enumStrings ?? []).slice(0, MAX_ENUM_STATES);
     view.setInt16(4, strs.length);
     strs.forEach((s, i) =>
-      writeCString(out, 6 + i * MAX_ENUM_STRING_SIZE, MAX_ENUM_STRING_SIZE, s)
+      encodeCString(out, 6 + i * MAX_ENUM_STRING_SIZE, MAX_ENUM_STRING_SIZE, s)
     );
     return out;
   }
@@ -575,7 +557,7 @@ export function encodeDbr(dataType: number, input: DbrInput): Uint8Array {
     view.setInt16(4, input.precision ?? 0);
     p = 8;
   }
-  writeCString(out, p, MAX_UNITS_SIZE, input.units ?? "");
+  encodeCString(out, p, MAX_UNITS_SIZE, input.units ?? "");
   p += MAX_UNITS_SIZE;
   const n = form === "ctrl" ? 8 : 6;
   for (let i = 0; i < n; i++) {
@@ -592,8 +574,7 @@ function isStringList(value: unknown): value is readonly string[] {
 /** Null-terminated text of a CHAR array (bytes after the first NUL dropped). */
 export function charArrayToString(a: Uint8Array | number): string {
   if (typeof a === "number") return a === 0 ? "" : String.fromCharCode(a);
-  const end = a.indexOf(0);
-  return decoder.decode(end < 0 ? a : a.subarray(0, end));
+  return decodeCString(a);
 }
 
 /**

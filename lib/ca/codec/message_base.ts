@@ -13,6 +13,7 @@ import {
   writeHeader,
 } from "./header.ts";
 import { Command } from "./constants.ts";
+import { encoder } from "./text.ts";
 
 /** VERSION, both directions: priority, minor version, UDP sequence number. */
 export interface VersionMessage {
@@ -71,10 +72,6 @@ export function encodeShared(msg: SharedMessage): Uint8Array {
   }
 }
 
-/** @internal */
-export const encoder: TextEncoder = new TextEncoder();
-const decoder = new TextDecoder();
-
 /** IPv4 dotted quad ↔ 32-bit host-order number. */
 export function ipToNumber(ip: string): number {
   const parts = ip.split(".").map(Number);
@@ -96,12 +93,6 @@ export function namePayload(name: string): Uint8Array {
   const out = new Uint8Array(align8(bytes.length + 1));
   out.set(bytes);
   return out;
-}
-
-/** @internal the NUL-terminated name in a payload */
-export function payloadName(payload: Uint8Array): string {
-  const end = payload.indexOf(0);
-  return decoder.decode(end < 0 ? payload : payload.subarray(0, end));
 }
 
 /** @internal one frame: header fields plus padded payload */

@@ -33,3 +33,4 @@ export * from "./header.ts";
 export * from "./messages.ts";
 export * from "./dbr.ts";
 export * from "./convert.ts";
+export { decodeCString, encoder } from "./text.ts";

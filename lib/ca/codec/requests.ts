@@ -15,10 +15,10 @@ import {
   namePayload,
   needPayload,
   numberToIp,
-  payloadName,
   unexpected,
   type VersionMessage,
 } from "./message_base.ts";
+import { decodeCString } from "./text.ts";
 
 /** SEARCH request (UDP or TCP): find `name`; the reply echoes `cid`. */
 export interface SearchRequest {
@@ -185,7 +185,7 @@ export function decodeRequest(raw: RawMessage): CARequest {
       needPayload(raw, 1, "SEARCH request");
       return {
         command: "SEARCH",
-        name: payloadName(raw.payload),
+        name: decodeCString(raw.payload),
         cid: raw.param1,
         version: raw.dataCount,
         reply: raw.dataType === DO_REPLY,
@@ -193,14 +193,14 @@ export function decodeRequest(raw: RawMessage): CARequest {
     case Command.CREATE_CHAN:
       return {
         command: "CREATE_CHAN",
-        name: payloadName(raw.payload),
+        name: decodeCString(raw.payload),
         cid: raw.param1,
         version: raw.param2,
       };
     case Command.HOST_NAME:
-      return { command: "HOST_NAME", name: payloadName(raw.payload) };
+      return { command: "HOST_NAME", name: decodeCString(raw.payload) };
     case Command.CLIENT_NAME:
-      return { command: "CLIENT_NAME", name: payloadName(raw.payload) };
+      return { command: "CLIENT_NAME", name: decodeCString(raw.payload) };
     case Command.READ_NOTIFY:
       return {
         command: "READ_NOTIFY",

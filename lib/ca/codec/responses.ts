@@ -13,16 +13,15 @@ import {
   type ClearChannelMessage,
   decodeShared,
   type EchoMessage,
-  encoder,
   encodeShared,
   frame,
   ipToNumber,
   needPayload,
   numberToIp,
-  payloadName,
   unexpected,
   type VersionMessage,
 } from "./message_base.ts";
+import { decodeCString, encoder } from "./text.ts";
 
 /** SEARCH reply: the server's TCP port and address (undefined = the sender's). */
 export interface SearchResponse {
@@ -284,7 +283,7 @@ export function decodeResponse(raw: RawMessage): CAResponse {
           param1: view.getUint32(8),
           param2: view.getUint32(12),
         },
-        message: payloadName(raw.payload.subarray(hsize)),
+        message: decodeCString(raw.payload.subarray(hsize)),
       };
     }
     default: {

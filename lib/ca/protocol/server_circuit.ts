@@ -8,78 +8,34 @@
  * @module
  */
 import {
+  ACCESS_READ,
+  ACCESS_WRITE,
   CA_MINOR_VERSION,
   CAProtocolError,
   type CARequest,
   Command,
+  dbrInfo,
   dbrType,
   decodeRequest,
   encodeResponse,
   FrameReader,
-  headerSize,
   type RawMessage,
-  writeHeader,
-} from "./codec/mod.ts";
-import { ACCESS_READ, ACCESS_WRITE } from "./codec/mod.ts";
-import { ECA } from "./errors.ts";
+} from "../codec/mod.ts";
+import { ECA, type ECAName } from "../errors.ts";
+import { asRemote } from "./errors.ts";
 import {
-  PVRequestError,
-  type PVSubscriber,
-  type ServerPV,
-} from "./server_pv.ts";
-
-/** Where a circuit's replies go. */
-export interface CircuitTransport {
-  /** Queues bytes for the client, in order. */
-  send(chunks: Uint8Array[]): void;
-  /** Bytes queued and not yet handed to the kernel. */
-  readonly backlog: number;
-  /** Closes the connection. */
-  end(): void;
-}
-
-/** What a circuit needs from its server. */
-export interface CircuitHost {
-  /** The PV of that name, if served. */
-  findPV(name: string): ServerPV | undefined;
-  /** The server's TCP port (for SEARCH over TCP). */
-  readonly tcpPort: number;
-  /** Largest payload a client may send. */
-  readonly maxPayload: number;
-  /** Log sink. */
-  log(level: "debug" | "info" | "warn", message: string): void;
-}
-
-/** Monitor updates are held back (coalesced) while this much is queued. */
-export const CIRCUIT_HIGH_WATER = 4 * 1024 * 1024;
-/** Most channels one circuit may create. */
-export const MAX_CHANNELS_PER_CIRCUIT = 100_000;
-/** Most subscriptions one circuit may hold. */
-export const MAX_SUBSCRIPTIONS_PER_CIRCUIT = 100_000;
-
-interface Channel {
-  sid: number;
-  cid: number;
-  pv: ServerPV;
-  subs: Set<Subscription>;
-}
-
-class Subscription implements PVSubscriber {
-  constructor(
-    readonly circuit: ServerCircuit,
-    readonly channel: Channel,
-    readonly subid: number,
-    readonly dataType: number,
-    readonly count: number,
-    readonly mask: number,
-  ) {}
-
-  notify(): void {
-    this.circuit.post(this);
-  }
-}
-
-const STATUS = ECA as Record<string, number>;
+  type Channel,
+  CIRCUIT_HIGH_WATER,
+  type CircuitHost,
+  type CircuitTransport,
+  DBE_ANY,
+  MAX_CHANNELS_PER_CIRCUIT,
+  MAX_SUBSCRIPTIONS_PER_CIRCUIT,
+  statusOf,
+  Subscription,
+  writeStatusOf,
+} from "./server_types.ts";
+import { OutboundQueue } from "./outbound.ts";
 
 /** One client connection's protocol state. */
 export class ServerCircuit {
@@ -93,10 +49,7 @@ export class ServerCircuit {
   #dirty = new Set<Subscription>();
   #nextSid = 1;
   #eventsOn = true;
-  #out: Uint8Array[] = [];
-  #outBytes = 0;
-  #batching = false;
-  #flushScheduled = false;
+  #out = new OutboundQueue({ ready: () => this.#flush() });
   #closed = false;
   #closeReason?: string;
   /** Client's CA minor version, host and user names (after they are sent). */
@@ -114,7 +67,7 @@ export class ServerCircuit {
     this.#host = host;
     this.peer = peer;
     this.#reader = new FrameReader({ maxPayload: host.maxPayload });
-    this.#send(encodeResponse({
+    this.#out.frame(encodeResponse({
       command: "VERSION",
       priority: 0,
       version: CA_MINOR_VERSION,
@@ -143,7 +96,7 @@ export class ServerCircuit {
 
   /** Reply bytes not yet sent: queued here and in the transport. */
   get queuedBytes(): number {
-    return this.#outBytes + this.#transport.backlog;
+    return this.#out.bytes + this.#transport.backlog;
   }
 
   /** Bytes held by the frame reader (a partial message). */
@@ -158,24 +111,22 @@ export class ServerCircuit {
     try {
       messages = this.#reader.push(chunk);
     } catch (error) {
-      this.close(`bad message: ${(error as Error).message}`, "warn");
+      this.close(`bad message: ${asRemote(error).message}`, "warn");
       return;
     }
-    this.#batching = true;
-    try {
-      for (const raw of messages) {
-        if (this.#closed) break;
-        this.#handle(raw);
+    this.#out.batch(() => {
+      try {
+        for (const raw of messages) {
+          if (this.#closed) break;
+          this.#handle(raw);
+        }
+      } catch (error) {
+        const reason = error instanceof CAProtocolError
+          ? `bad message: ${asRemote(error).message}`
+          : `internal error: ${(error as Error).stack ?? error}`;
+        this.close(reason, "warn");
       }
-    } catch (error) {
-      const reason = error instanceof CAProtocolError
-        ? `bad message: ${error.message}`
-        : `internal error: ${(error as Error).stack ?? error}`;
-      this.close(reason, "warn");
-    } finally {
-      this.#batching = false;
-      this.#flush();
-    }
+    });
   }
 
   /** The transport's queue has drained: send held-back monitor updates. */
@@ -205,12 +156,11 @@ export class ServerCircuit {
     this.#subs.clear();
     this.#channels.clear();
     this.#dirty.clear();
-    this.#out = [];
-    this.#outBytes = 0;
+    this.#out.clear();
   }
 
-  /** @internal a subscription's PV posted an event. */
-  post(sub: Subscription): void {
+  /** A subscription's PV posted an event. */
+  #post = (sub: Subscription): void => {
     if (this.#closed) return;
     if (!this.#eventsOn || this.queuedBytes > CIRCUIT_HIGH_WATER) {
       this.#dirty.add(sub);
@@ -218,7 +168,7 @@ export class ServerCircuit {
     }
     this.#dirty.delete(sub);
     this.#sendEvent(sub);
-  }
+  };
 
   #flushDirty(): void {
     if (this.#closed || !this.#eventsOn) return;
@@ -260,54 +210,25 @@ export class ServerCircuit {
     id: number,
     payload?: Uint8Array,
   ): void {
-    const size = payload?.length ?? 0;
-    const header = new Uint8Array(headerSize(size, count));
-    writeHeader(new DataView(header.buffer), 0, {
+    this.#out.message({
       command,
       dataType,
       dataCount: count,
       param1: status,
       param2: id,
-      payloadSize: size,
-    });
-    this.#out.push(header);
-    this.#outBytes += header.length;
-    if (payload && size > 0) {
-      this.#out.push(payload);
-      this.#outBytes += size;
-    }
-    if (!this.#batching) this.#scheduleFlush();
-  }
-
-  #send(bytes: Uint8Array): void {
-    this.#out.push(bytes);
-    this.#outBytes += bytes.length;
-    if (!this.#batching) this.#scheduleFlush();
-  }
-
-  #scheduleFlush(): void {
-    // replies and monitor updates of the same tick go out in one write
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    queueMicrotask(() => {
-      this.#flushScheduled = false;
-      this.#flush();
-    });
+    }, payload);
   }
 
   #flush(): void {
-    if (this.#out.length === 0 || this.#closed) return;
-    const out = this.#out;
-    this.#out = [];
-    this.#outBytes = 0;
-    this.#transport.send(coalesce(out));
+    if (this.#out.bytes === 0 || this.#closed) return;
+    this.#transport.send(this.#out.take());
   }
 
-  #error(raw: RawMessage, cid: number, status: string, message: string): void {
-    this.#send(encodeResponse({
+  #error(raw: RawMessage, cid: number, status: ECAName, message: string): void {
+    this.#out.frame(encodeResponse({
       command: "ERROR",
       cid,
-      status: STATUS[status] ?? ECA.ECA_INTERNAL,
+      status: ECA[status],
       request: raw,
       message,
     }));
@@ -337,7 +258,7 @@ export class ServerCircuit {
         this.userName = msg.name.slice(0, 256);
         return;
       case "ECHO":
-        this.#send(encodeResponse({ command: "ECHO" }));
+        this.#out.frame(encodeResponse({ command: "ECHO" }));
         return;
       case "EVENTS_OFF":
         this.#eventsOn = false;
@@ -349,14 +270,14 @@ export class ServerCircuit {
       case "SEARCH": {
         const pv = this.#host.findPV(msg.name);
         if (pv) {
-          this.#send(encodeResponse({
+          this.#out.frame(encodeResponse({
             command: "SEARCH",
             port: this.#host.tcpPort,
             cid: msg.cid,
             version: CA_MINOR_VERSION,
           }));
         } else if (msg.reply) {
-          this.#send(encodeResponse({
+          this.#out.frame(encodeResponse({
             command: "NOT_FOUND",
             cid: msg.cid,
             version: CA_MINOR_VERSION,
@@ -370,7 +291,7 @@ export class ServerCircuit {
         const ch = this.#channel(raw, msg.sid, msg.cid);
         if (!ch) return;
         this.#clearChannel(ch);
-        this.#send(
+        this.#out.frame(
           encodeResponse({
             command: "CLEAR_CHANNEL",
             sid: ch.sid,
@@ -415,11 +336,12 @@ export class ServerCircuit {
         if (!ch) return;
         const old = this.#subs.get(msg.subid);
         if (old) this.#removeSub(old);
+        const known = dbrInfo(msg.dataType) !== undefined;
         if (
-          msg.dataType > 34 || msg.count > ch.pv.maxCount ||
-          (msg.mask & 0xf) === 0
+          !known || msg.count > ch.pv.maxCount ||
+          (msg.mask & DBE_ANY) === 0
         ) {
-          const status = msg.dataType > 34
+          const status = !known
             ? ECA.ECA_BADTYPE
             : msg.count > ch.pv.maxCount
             ? ECA.ECA_BADCOUNT
@@ -434,7 +356,7 @@ export class ServerCircuit {
           );
         }
         const sub = new Subscription(
-          this,
+          this.#post,
           ch,
           msg.subid,
           msg.dataType,
@@ -444,7 +366,7 @@ export class ServerCircuit {
         this.#subs.set(msg.subid, sub);
         ch.subs.add(sub);
         ch.pv.subscribe(sub);
-        this.post(sub); // the initial update
+        this.#post(sub); // the initial update
         return;
       }
       case "EVENT_CANCEL": {
@@ -475,7 +397,7 @@ export class ServerCircuit {
   #createChannel(name: string, cid: number): void {
     const pv = name ? this.#host.findPV(name) : undefined;
     if (!pv) {
-      this.#send(encodeResponse({ command: "CREATE_CH_FAIL", cid }));
+      this.#out.frame(encodeResponse({ command: "CREATE_CH_FAIL", cid }));
       return;
     }
     if (this.#channels.size >= MAX_CHANNELS_PER_CIRCUIT) {
@@ -486,12 +408,12 @@ export class ServerCircuit {
     while (this.#channels.has(sid)) sid = (sid + 1) >>> 0;
     this.#nextSid = (sid + 1) >>> 0;
     this.#channels.set(sid, { sid, cid, pv, subs: new Set() });
-    this.#send(encodeResponse({
+    this.#out.frame(encodeResponse({
       command: "ACCESS_RIGHTS",
       cid,
       access: ACCESS_READ | (pv.writable ? ACCESS_WRITE : 0),
     }));
-    this.#send(encodeResponse({
+    this.#out.frame(encodeResponse({
       command: "CREATE_CHAN",
       dataType: dbrType(pv.type),
       count: pv.maxCount,
@@ -524,14 +446,14 @@ export class ServerCircuit {
     },
   ): void {
     const ch = this.#channels.get(msg.sid);
-    const fail = (cid: number, status: string, message: string): void => {
+    const fail = (cid: number, status: ECAName, message: string): void => {
       this.#host.log("debug", `write failed: ${message}`);
       if (notify) {
         this.#sendData(
           Command.WRITE_NOTIFY,
           msg.dataType,
           msg.count,
-          STATUS[status] ?? ECA.ECA_PUTFAIL,
+          ECA[status],
           msg.ioid,
         );
       } else {
@@ -549,12 +471,7 @@ export class ServerCircuit {
     try {
       value = pv.decodeWrite(msg.dataType, msg.count, msg.payload);
     } catch (error) {
-      const status = error instanceof PVRequestError
-        ? error.status
-        : error instanceof CAProtocolError
-        ? "ECA_BADCOUNT"
-        : "ECA_PUTFAIL";
-      return fail(ch.cid, status, (error as Error).message);
+      return fail(ch.cid, writeStatusOf(error), (error as Error).message);
     }
     pv.applyWrite(value).then(
       () => {
@@ -580,48 +497,4 @@ export class ServerCircuit {
       },
     );
   }
-}
-
-/** Chunks at least this big are written as they are, smaller ones merged. */
-const MERGE_LIMIT = 64 * 1024;
-
-/** Merges runs of small chunks into single buffers (fewer socket writes). */
-function coalesce(chunks: Uint8Array[]): Uint8Array[] {
-  if (chunks.length === 1) return chunks;
-  const out: Uint8Array[] = [];
-  let run: Uint8Array[] = [];
-  let runBytes = 0;
-  const endRun = (): void => {
-    if (run.length === 1) out.push(run[0]);
-    else if (run.length > 1) {
-      const merged = new Uint8Array(runBytes);
-      let o = 0;
-      for (const c of run) {
-        merged.set(c, o);
-        o += c.length;
-      }
-      out.push(merged);
-    }
-    run = [];
-    runBytes = 0;
-  };
-  for (const c of chunks) {
-    if (c.length >= MERGE_LIMIT) {
-      endRun();
-      out.push(c);
-    } else {
-      run.push(c);
-      runBytes += c.length;
-    }
-  }
-  endRun();
-  return out;
-}
-
-function statusOf(error: unknown): number {
-  if (error instanceof PVRequestError) {
-    return STATUS[error.status] ?? ECA.ECA_GETFAIL;
-  }
-  if (error instanceof CAProtocolError) return ECA.ECA_BADTYPE;
-  return ECA.ECA_GETFAIL;
 }
