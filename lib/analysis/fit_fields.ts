@@ -33,9 +33,25 @@ export interface FitFieldSpec {
   label: string;
   /** Key of this field's standard error, where it has one. */
   err: FitNumberKey | null;
-  /** Summarised as mean ± std over a request's repetitions. */
-  summary: boolean;
 }
+
+/**
+ * The fields summarised as mean ± std over a request's repetitions
+ * (`fws inspect`, the page's fit table), in their summary order.
+ */
+export const SUMMARY_KEYS = [
+  "center",
+  "sigma",
+  "amplitude",
+  "offset",
+  "centerErr",
+  "sigmaErr",
+  "chi2Red",
+  "fwhm",
+] as const satisfies readonly FitNumberKey[];
+
+/** One of {@linkcode SUMMARY_KEYS}. */
+export type SummaryKey = typeof SUMMARY_KEYS[number];
 
 function field(
   key: FitNumberKey,
@@ -50,7 +66,6 @@ function field(
     pv: o.pv ?? null,
     label: o.label ?? hdf5,
     err: o.err ?? null,
-    summary: o.summary ?? false,
   };
 }
 
@@ -61,7 +76,6 @@ export const FIT_FIELDS: readonly FitFieldSpec[] = [
     pv: "AMPLITUDE",
     label: "amplitude",
     err: "amplitudeErr",
-    summary: true,
   }),
   field("amplitudeErr", "amplitude_err", {
     unit: "y",
@@ -72,42 +86,36 @@ export const FIT_FIELDS: readonly FitFieldSpec[] = [
     pv: "CENTER",
     label: "centre",
     err: "centerErr",
-    summary: true,
   }),
   field("centerErr", "center_err", {
     unit: "x",
     pv: "CENTER_ERR",
     label: "centre error",
-    summary: true,
   }),
   field("sigma", "sigma", {
     unit: "x",
     pv: "SIGMA",
     label: "sigma",
     err: "sigmaErr",
-    summary: true,
   }),
   field("sigmaErr", "sigma_err", {
     unit: "x",
     pv: "SIGMA_ERR",
     label: "sigma error",
-    summary: true,
   }),
   field("offset", "offset", {
     unit: "y",
     pv: "OFFSET",
     label: "offset",
     err: "offsetErr",
-    summary: true,
   }),
   field("offsetErr", "offset_err", { unit: "y", label: "offset error" }),
   field("chi2Red", "chi2_red", {
     pv: "CHI2",
     label: "χ²/ndf",
-    summary: true,
   }),
   field("rSquared", "r_squared", { label: "R²" }),
-  field("fwhm", "fwhm", { unit: "x", label: "FWHM", summary: true }),
+  field("fwhm", "fwhm", { unit: "x", label: "FWHM" }),
   field("rms", "rms", { unit: "x", label: "RMS width" }),
   field("centroid", "centroid", { unit: "x", label: "centroid" }),
   field("nPoints", "n_points", { integer: true, label: "points" }),
@@ -117,6 +125,21 @@ export const FIT_FIELDS: readonly FitFieldSpec[] = [
     label: "evaluations",
   }),
 ];
+
+/** The fields stored as floating-point numbers (all but the counts). */
+export const FIT_FLOAT_FIELDS: readonly FitFieldSpec[] = FIT_FIELDS.filter((
+  f,
+) => !f.integer);
+
+/** The fields stored as integers (point, iteration and evaluation counts). */
+export const FIT_INTEGER_FIELDS: readonly FitFieldSpec[] = FIT_FIELDS.filter((
+  f,
+) => f.integer);
+
+/** The fields published as PVs (`FIT:<CH>:<pv>`), which the hooks also get. */
+export const FIT_PV_FIELDS: readonly FitFieldSpec[] = FIT_FIELDS.filter((f) =>
+  f.pv !== null
+);
 
 /** The fit field of a key. */
 export function fitField(key: FitNumberKey): FitFieldSpec {

@@ -14,6 +14,7 @@ import {
 } from "./initial_guess.ts";
 import { levenbergMarquardt, type LmStop } from "./levenberg_marquardt.ts";
 import { invertSym4 } from "./sym4.ts";
+import { FIT_FLOAT_FIELDS } from "./fit_fields.ts";
 
 /** Options of {@linkcode fitGaussian}. Defaults are scipy `curve_fit`'s. */
 export interface FitOptions {
@@ -280,27 +281,11 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
     centroid: stats.centroid,
     ...counts,
   };
-  const bad = RESULT_NUMBERS.find((k) => !Number.isFinite(result[k]));
+  const bad = FIT_FLOAT_FIELDS.find((f) => !Number.isFinite(result[f.key]))
+    ?.key;
   if (bad) return failedFit(`the fit gave a non-finite ${bad}`, counts);
   return result;
 }
-
-/** The fitted numbers that must be finite in a successful fit. */
-const RESULT_NUMBERS = [
-  "amplitude",
-  "center",
-  "sigma",
-  "offset",
-  "amplitudeErr",
-  "centerErr",
-  "sigmaErr",
-  "offsetErr",
-  "chi2Red",
-  "rSquared",
-  "fwhm",
-  "rms",
-  "centroid",
-] as const;
 
 /**
  * One pass: x range, weighted total sum of squares `Σw(y − ȳ_w)²`, and the

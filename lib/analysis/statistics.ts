@@ -5,6 +5,9 @@
  * @module
  */
 import type { GaussFit } from "../scan/model.ts";
+import { SUMMARY_KEYS, type SummaryKey } from "./fit_fields.ts";
+
+export { SUMMARY_KEYS, type SummaryKey };
 
 /** Mean, sample standard deviation and count of one fit quantity. */
 export interface FitStatistic {
@@ -15,21 +18,6 @@ export interface FitStatistic {
   /** Number of successful fits that contributed. */
   n: number;
 }
-
-/** The quantities summarized by {@linkcode summarizeFits}. */
-export const SUMMARY_KEYS = [
-  "center",
-  "sigma",
-  "amplitude",
-  "offset",
-  "centerErr",
-  "sigmaErr",
-  "chi2Red",
-  "fwhm",
-] as const;
-
-/** One of {@linkcode SUMMARY_KEYS}. */
-export type SummaryKey = typeof SUMMARY_KEYS[number];
 
 /**
  * Mean and sample standard deviation of each fit quantity over the fits

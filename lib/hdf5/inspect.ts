@@ -30,6 +30,7 @@
 import { resolve } from "node:path";
 import { parseCommand } from "../cli.ts";
 import { summarizeFits } from "../analysis/mod.ts";
+import { FIT_FIELDS } from "../analysis/fit_fields.ts";
 import type { ChannelFit, ScanRun } from "../scan/model.ts";
 import { readScanFile } from "./reader.ts";
 import { ScanFileError } from "./errors.ts";
@@ -121,22 +122,7 @@ const FIT_ROW_KEYS: (keyof ChannelFit)[] = [
   "ok",
   "message",
   "iopsChannel",
-  "amplitude",
-  "amplitudeErr",
-  "center",
-  "centerErr",
-  "sigma",
-  "sigmaErr",
-  "offset",
-  "offsetErr",
-  "chi2Red",
-  "rSquared",
-  "fwhm",
-  "rms",
-  "centroid",
-  "nPoints",
-  "iterations",
-  "nEvaluations",
+  ...FIT_FIELDS.map((f) => f.key),
 ];
 
 function finite(v: number): number | null {

@@ -121,39 +121,11 @@ export const PROFILE = {
   fit: "fit",
 } as const;
 
-/** Which unit a fit value carries: the x axis, the signal, or none. */
-export type FitUnit = "x" | "y" | "none";
-
 /**
- * Datasets of `/scan_NNN/fit/<CH>`: GaussFit field → dataset name and unit
- * kind. `ok` is stored as `converged`, `message` and `iopsChannel` as strings.
+ * The numeric datasets of `/scan_NNN/fit/<CH>` are the fit-field registry's
+ * (`lib/analysis/fit_fields.ts`: name, integer or float, unit kind).
  */
-export const FIT_NUMBERS: ReadonlyArray<
-  readonly [keyof GaussFit, string, FitUnit]
-> = [
-  ["amplitude", "amplitude", "y"],
-  ["amplitudeErr", "amplitude_err", "y"],
-  ["center", "center", "x"],
-  ["centerErr", "center_err", "x"],
-  ["sigma", "sigma", "x"],
-  ["sigmaErr", "sigma_err", "x"],
-  ["offset", "offset", "y"],
-  ["offsetErr", "offset_err", "y"],
-  ["chi2Red", "chi2_red", "none"],
-  ["rSquared", "r_squared", "none"],
-  ["fwhm", "fwhm", "x"],
-  ["rms", "rms", "x"],
-  ["centroid", "centroid", "x"],
-];
-
-/** Integer fit datasets. */
-export const FIT_INTEGERS: ReadonlyArray<readonly [keyof GaussFit, string]> = [
-  ["nPoints", "n_points"],
-  ["iterations", "iterations"],
-  ["nEvaluations", "n_evaluations"],
-];
-
-/** The remaining fit datasets. */
+/** The remaining fit datasets: `ok` is stored as `converged`. */
 export const FIT = {
   converged: "converged",
   message: "message",

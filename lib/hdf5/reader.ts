@@ -8,6 +8,10 @@
  * @module
  */
 import { resolve } from "node:path";
+import {
+  FIT_FLOAT_FIELDS,
+  FIT_INTEGER_FIELDS,
+} from "../analysis/fit_fields.ts";
 import type {
   ChannelFit,
   Readings,
@@ -25,8 +29,6 @@ import {
   ARG_PREFIX,
   ATTR,
   FIT,
-  FIT_INTEGERS,
-  FIT_NUMBERS,
   GROUP,
   MOTION,
   ROOT,
@@ -147,11 +149,11 @@ function fits(group: H5Group | undefined): Record<string, ChannelFit> {
     const g = group.group(channel);
     if (!g) continue;
     const fit = {} as Record<string, unknown>;
-    for (const [key, name] of FIT_NUMBERS) {
-      fit[key] = number(fitValue(g, name) as AttrValue | undefined);
+    for (const { key, hdf5 } of FIT_FLOAT_FIELDS) {
+      fit[key] = number(fitValue(g, hdf5) as AttrValue | undefined);
     }
-    for (const [key, name] of FIT_INTEGERS) {
-      fit[key] = number(fitValue(g, name) as AttrValue | undefined, 0);
+    for (const { key, hdf5 } of FIT_INTEGER_FIELDS) {
+      fit[key] = number(fitValue(g, hdf5) as AttrValue | undefined, 0);
     }
     const converged = fitValue(g, FIT.converged);
     out[channel] = {

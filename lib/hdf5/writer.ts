@@ -8,6 +8,11 @@
  */
 import { join, resolve } from "node:path";
 import { profileOf } from "../analysis/mod.ts";
+import {
+  FIT_FLOAT_FIELDS,
+  FIT_INTEGER_FIELDS,
+} from "../analysis/fit_fields.ts";
+import { gaussianCurve } from "../analysis/models.ts";
 import type {
   ChannelFit,
   Readings,
@@ -22,8 +27,6 @@ import {
   ARG_PREFIX,
   ATTR,
   FIT,
-  FIT_INTEGERS,
-  FIT_NUMBERS,
   GROUP,
   GZIP_LEVEL,
   GZIP_THRESHOLD,
@@ -131,26 +134,16 @@ function writeFit(
   units: { x: string; y: string },
 ): void {
   const g = collection(parent, channel, NX.parameters);
-  for (const [key, name, unit] of FIT_NUMBERS) {
-    const d = g.writeScalar(name, fit[key] as number);
+  for (const { key, hdf5, unit } of FIT_FLOAT_FIELDS) {
+    const d = g.writeScalar(hdf5, fit[key]);
     if (unit !== "none") d.setString(ATTR.units, units[unit]);
   }
-  for (const [key, name] of FIT_INTEGERS) {
-    g.writeScalarInt(name, fit[key] as number);
+  for (const { key, hdf5 } of FIT_INTEGER_FIELDS) {
+    g.writeScalarInt(hdf5, fit[key]);
   }
   g.writeScalarBool(FIT.converged, fit.ok);
   g.writeString(FIT.message, fit.message);
   g.writeString(FIT.iopsChannel, fit.iopsChannel);
-}
-
-function gaussian(fit: ChannelFit, x: Float64Array): Float64Array {
-  const out = new Float64Array(x.length);
-  const s2 = 2 * fit.sigma * fit.sigma;
-  for (let i = 0; i < x.length; i++) {
-    const d = x[i] - fit.center;
-    out[i] = fit.amplitude * Math.exp(-d * d / s2) + fit.offset;
-  }
-  return out;
 }
 
 /** Writes the NXdata profile of one channel; false when there is none. */
@@ -184,7 +177,7 @@ function writeProfile(
   x.setString(ATTR.source, source);
   if (fit?.ok) {
     g.setStrings(ATTR.auxiliarySignals, [PROFILE.fit]);
-    const f = g.writeFloat64(PROFILE.fit, gaussian(fit, profile.x));
+    const f = g.writeFloat64(PROFILE.fit, gaussianCurve(fit, profile.x));
     f.setString(ATTR.units, yUnits);
     f.setString(ATTR.longName, `Gaussian fit of ${channel}`);
   }

@@ -7,8 +7,6 @@ import { H5File } from "../../lib/hdf5/h5.ts";
 import {
   ATTR,
   FIT,
-  FIT_INTEGERS,
-  FIT_NUMBERS,
   GROUP,
   MOTION,
   NX,
@@ -18,6 +16,10 @@ import {
   SCAN,
 } from "../../lib/hdf5/layout.ts";
 import type { ScanRun } from "../../lib/scan/model.ts";
+import {
+  FIT_FLOAT_FIELDS,
+  FIT_INTEGER_FIELDS,
+} from "../../lib/analysis/fit_fields.ts";
 import {
   assert,
   assertAlmostEquals,
@@ -179,7 +181,7 @@ Deno.test({
         for (const [ch, fit] of Object.entries(scan.fits)) {
           const g = `${e}/${GROUP.fit}/${ch}`;
           assertEquals(f[g].attrs[ATTR.nxClass], NX.parameters);
-          for (const [key, name, unit] of FIT_NUMBERS) {
+          for (const { key, hdf5: name, unit } of FIT_FLOAT_FIELDS) {
             const d = f[`${g}/${name}`];
             assertEquals(d.dtype, "float64", name);
             assertEquals(d.shape, []);
@@ -189,7 +191,7 @@ Deno.test({
               unit === "none" ? undefined : unit === "x" ? "mm" : "V",
             );
           }
-          for (const [key, name] of FIT_INTEGERS) {
+          for (const { key, hdf5: name } of FIT_INTEGER_FIELDS) {
             assertEquals(f[`${g}/${name}`].dtype, "int32");
             assertEquals(f[`${g}/${name}`].value, fit[key]);
           }
@@ -209,7 +211,7 @@ Deno.test({
         MOTION.stepIndex,
         "chi2_red",
         "r_squared",
-        ...FIT_INTEGERS.map(([, n]) => n),
+        ...FIT_INTEGER_FIELDS.map((f) => f.hdf5),
         FIT.converged,
         FIT.message,
         FIT.iopsChannel,

@@ -14,6 +14,7 @@ import type {
 } from "../../scan/events.ts";
 import type { CustomCallbackHost, PreHookInfo } from "../custom_callback.ts";
 import { log } from "../../log.ts";
+import { FIT_PV_FIELDS } from "../../analysis/fit_fields.ts";
 
 /** Calls the custom hooks at the start and the end of each request. */
 export class CustomHookCallback implements ScanCallback {
@@ -45,16 +46,8 @@ export class CustomHookCallback implements ScanCallback {
     } else if (event.type === "fitsComputed") {
       const fits: Record<string, Record<string, number | boolean>> = {};
       for (const [ch, f] of Object.entries(event.fits)) {
-        fits[ch] = {
-          ok: f.ok,
-          center: f.center,
-          centerErr: f.centerErr,
-          sigma: f.sigma,
-          sigmaErr: f.sigmaErr,
-          amplitude: f.amplitude,
-          offset: f.offset,
-          chi2Red: f.chi2Red,
-        };
+        fits[ch] = { ok: f.ok };
+        for (const { key } of FIT_PV_FIELDS) fits[ch][key] = f[key];
       }
       this.#fits[event.record.name] = fits;
     } else if (event.type === "requestFinished") {
