@@ -18,7 +18,6 @@
  *
  * @module
  */
-import type { GaussFit } from "../scan/model.ts";
 
 export { FILE_FORMAT, scanGroupName } from "../scan/model.ts";
 
