@@ -15,7 +15,7 @@ import {
   query,
 } from "./shared/state.ts";
 import type { ScanInfo } from "./shared/types.ts";
-import { exportPng, seriesColor, UPlotChart } from "./shared/uplot_chart.tsx";
+import { PngButton, seriesColor, UPlotChart } from "./shared/uplot_chart.tsx";
 
 /** Props of {@link OverlayChart}. */
 export interface OverlayChartProps extends IslandProps {
@@ -80,19 +80,13 @@ export function OverlayChart(props: OverlayChartProps): JSX.Element {
           ],
         })}
       />
-      <button
-        type="button"
+      <PngButton
         id="png-overlay"
-        onClick={() =>
-          chart.current &&
-          exportPng(
-            chart.current,
-            `${props.file.replace(/\.h5$/, "")}_overlay_${s}.png`,
-            `${props.file} all scans ${s} vs ${i}`,
-          )}
-      >
-        Save PNG
-      </button>
+        chart={() => chart.current}
+        file={props.file}
+        suffix={`overlay_${s}`}
+        title={`${props.file} all scans ${s} vs ${i}`}
+      />
     </div>
   );
 }

@@ -22,7 +22,7 @@ import {
   perf,
   profileUrl,
 } from "./shared/state.ts";
-import { exportPng, UPlotChart } from "./shared/uplot_chart.tsx";
+import { PngButton, UPlotChart } from "./shared/uplot_chart.tsx";
 import type { FitRow, ScanInfo } from "./shared/types.ts";
 
 /** Props of {@link ProfileChart}. */
@@ -256,19 +256,13 @@ export function ProfileChart(props: ProfileChartProps): JSX.Element {
       <p class="hint">
         <span id="profile-info">{info}</span>{" "}
         · drag to zoom, double-click to zoom out, ← → change scan{" "}
-        <button
-          type="button"
+        <PngButton
           id="png-profile"
-          onClick={() =>
-            charts.current.p &&
-            exportPng(
-              charts.current.p,
-              `${props.file.replace(/\.h5$/, "")}_${info0?.name}_${s}.png`,
-              title,
-            )}
-        >
-          Save PNG
-        </button>
+          chart={() => charts.current.p}
+          file={props.file}
+          suffix={`${info0?.name}_${s}`}
+          title={title}
+        />
       </p>
     </div>
   );

@@ -15,7 +15,7 @@ import {
   profileReady,
   query,
 } from "./shared/state.ts";
-import { exportPng, UPlotChart } from "./shared/uplot_chart.tsx";
+import { PngButton, UPlotChart } from "./shared/uplot_chart.tsx";
 
 /** Props of {@link RawWaveforms}. */
 export interface RawWaveformsProps extends IslandProps {
@@ -104,21 +104,13 @@ function RawTrace(
       />
       <p class="hint">
         {props.channel}: {info}{" "}
-        <button
-          type="button"
+        <PngButton
           id={`png-raw-${props.group}`}
-          onClick={() =>
-            chart.current &&
-            exportPng(
-              chart.current,
-              `${
-                props.file.replace(/\.h5$/, "")
-              }_scan_${props.scan}_raw_${props.channel}.png`,
-              `${props.file} scan ${props.scan} raw ${props.channel}`,
-            )}
-        >
-          Save PNG
-        </button>
+          chart={() => chart.current}
+          file={props.file}
+          suffix={`scan_${props.scan}_raw_${props.channel}`}
+          title={`${props.file} scan ${props.scan} raw ${props.channel}`}
+        />
       </p>
     </div>
   );

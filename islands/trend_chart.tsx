@@ -8,7 +8,7 @@ import type { JSX } from "preact";
 import { useMemo, useRef } from "preact/hooks";
 import type uPlot from "uplot";
 import { type IslandProps, profileReady } from "./shared/state.ts";
-import { exportPng, UPlotChart } from "./shared/uplot_chart.tsx";
+import { PngButton, UPlotChart } from "./shared/uplot_chart.tsx";
 
 /** Props of {@link TrendChart}. */
 export interface TrendChartProps extends IslandProps {
@@ -67,19 +67,13 @@ export function TrendChart(props: TrendChartProps): JSX.Element {
           ],
         })}
       />
-      <button
-        type="button"
+      <PngButton
         id="png-trend"
-        onClick={() =>
-          chart.current &&
-          exportPng(
-            chart.current,
-            `${props.file.replace(/\.h5$/, "")}_trend_${f.struck}.png`,
-            `${props.file} centre and sigma over scans, ${f.struck} vs ${f.iops}`,
-          )}
-      >
-        Save PNG
-      </button>
+        chart={() => chart.current}
+        file={props.file}
+        suffix={`trend_${f.struck}`}
+        title={`${props.file} centre and sigma over scans, ${f.struck} vs ${f.iops}`}
+      />
     </div>
   );
 }

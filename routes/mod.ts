@@ -12,6 +12,7 @@ import {
   acceptsGzip,
   type Assets,
   BadRequest,
+  NotFound,
   type RouteContext,
   textError,
 } from "./_lib/context.ts";
@@ -87,6 +88,7 @@ export function createHandler(
         return acceptsGzip(req) ? await compressText(res) : res;
       } catch (error) {
         if (error instanceof BadRequest) return textError(400, error.message);
+        if (error instanceof NotFound) return textError(404, error.message);
         console.error(`fws plot: ${url.pathname}: ${error}`);
         return textError(500, `fws plot: ${url.pathname} failed: ${error}`);
       }

@@ -132,7 +132,7 @@ export function UPlotChart(props: UPlotChartProps): JSX.Element {
 }
 
 /** Saves the chart as a PNG (white background, title on top). */
-export function exportPng(u: uPlot, fileName: string, title: string): void {
+function exportPng(u: uPlot, fileName: string, title: string): void {
   const src = u.ctx.canvas;
   const pad = 30;
   const out = document.createElement("canvas");
@@ -155,6 +155,37 @@ export function exportPng(u: uPlot, fileName: string, title: string): void {
     a.remove();
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   }, "image/png");
+}
+
+/** Properties of {@link PngButton}. */
+export interface PngButtonProps {
+  /** Element id (tests find the button by it). */
+  id: string;
+  /** The chart to save, when it exists. */
+  chart: () => uPlot | null | undefined;
+  /** The scan file's name; the PNG is named `<file without .h5>_<suffix>.png`. */
+  file: string;
+  suffix: string;
+  /** Caption drawn above the chart. */
+  title: string;
+}
+
+/** A "Save PNG" button that exports a chart with a caption. */
+export function PngButton(props: PngButtonProps): JSX.Element {
+  return (
+    <button
+      type="button"
+      id={props.id}
+      onClick={() => {
+        const u = props.chart();
+        if (!u) return;
+        const base = props.file.replace(/\.h5$/, "");
+        exportPng(u, `${base}_${props.suffix}.png`, props.title);
+      }}
+    >
+      Save PNG
+    </button>
+  );
 }
 
 /** A colour for series `i` (colour-blind friendly palette, then hues). */

@@ -4,7 +4,8 @@
  * @module
  */
 import type { JSX } from "preact";
-import type { PlotData } from "./plot_data.ts";
+import type { PlotData, ShownProfile } from "./plot_data.ts";
+import type { ScanRecord } from "../../lib/scan/model.ts";
 
 /** The embedded page assets, loaded once at start-up. */
 export interface Assets {
@@ -102,6 +103,9 @@ export function json(value: unknown): Response {
 /** Thrown by parameter parsing; becomes a 400 naming the parameter. */
 export class BadRequest extends Error {}
 
+/** Thrown when the file lacks what was asked for; becomes a 404. */
+export class NotFound extends Error {}
+
 /** A 1-based scan number that exists in the file. */
 export function scanParam(ctx: RouteContext): number {
   const text = ctx.url.searchParams.get("scan") ?? "";
@@ -137,6 +141,25 @@ export function channelParams(
     );
   }
   return { struck, iops };
+}
+
+/**
+ * The scan and channel pair of the request, and that scan's profile of the
+ * pair; throws {@linkcode NotFound} when the scan has no such profile.
+ */
+export function profileParams(ctx: RouteContext): {
+  scan: ScanRecord;
+  struck: string;
+  iops: string;
+  profile: ShownProfile;
+} {
+  const scan = ctx.data.scan(scanParam(ctx))!;
+  const { struck, iops } = channelParams(ctx);
+  const profile = ctx.data.profile(scan, struck, iops);
+  if (!profile) {
+    throw new NotFound(`${scan.name} has no profile for ${struck}/${iops}`);
+  }
+  return { scan, struck, iops, profile };
 }
 
 /** An optional finite number parameter. */

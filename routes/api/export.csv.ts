@@ -6,26 +6,16 @@
  * @module
  */
 import {
-  channelParams,
+  profileParams,
   type RouteContext,
   type RouteHandlers,
-  scanParam,
-  textError,
 } from "../_lib/context.ts";
 import { gaussian } from "../../lib/analysis/models.ts";
 
 /** The handlers. */
 export const handler: RouteHandlers = {
   GET(ctx: RouteContext): Response {
-    const scan = ctx.data.scan(scanParam(ctx))!;
-    const { struck, iops } = channelParams(ctx);
-    const p = ctx.data.profile(scan, struck, iops);
-    if (!p) {
-      return textError(
-        404,
-        `${scan.name} has no profile for ${struck}/${iops}`,
-      );
-    }
+    const { scan, struck, iops, profile: p } = profileParams(ctx);
     const lines = [`position_${iops},signal_${struck},fit,residual`];
     for (let i = 0; i < p.x.length; i++) {
       const f = p.fit.ok ? gaussian(p.fit, p.x[i]) : NaN;

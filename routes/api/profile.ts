@@ -11,13 +11,11 @@
 import {
   BadRequest,
   bucketsParam,
-  channelParams,
   columns,
   numberParam,
+  profileParams,
   type RouteContext,
   type RouteHandlers,
-  scanParam,
-  textError,
 } from "../_lib/context.ts";
 import { minMaxIndices, minMaxOfRows } from "../_lib/decimate.ts";
 import { gaussian } from "../../lib/analysis/models.ts";
@@ -26,16 +24,7 @@ import { BUCKETS } from "../_lib/plot_data.ts";
 /** The handlers. */
 export const handler: RouteHandlers = {
   GET(ctx: RouteContext): Response {
-    const index = scanParam(ctx);
-    const { struck, iops } = channelParams(ctx);
-    const scan = ctx.data.scan(index)!;
-    const p = ctx.data.profile(scan, struck, iops);
-    if (!p) {
-      return textError(
-        404,
-        `${scan.name} has no profile for ${struck}/${iops}`,
-      );
-    }
+    const { profile: p } = profileParams(ctx);
     const xmin = numberParam(ctx, "xmin") ?? -Infinity;
     const xmax = numberParam(ctx, "xmax") ?? Infinity;
     if (xmax < xmin) {
