@@ -276,6 +276,10 @@ Deno.test({
             page.waitForEvent("download"),
             page.click("#png-profile"),
           ]);
+          assertMatch(
+            download.suggestedFilename(),
+            /^fws01_20261123_231500_scan_\d{3}_\w+\.png$/,
+          );
           const png = await Deno.readFile((await download.path())!);
           assertEquals([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
           assert(png.length > 5000, `${png.length} bytes`);
