@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { basename, delimiter, dirname, join, relative } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /** Bad command-line input: `main.ts` prints the message and exits with code 2. */
@@ -54,6 +55,8 @@ export function parseCommand(
   args: string[],
   spec: ParseCommandOptions,
 ): ParsedCommand {
+  // `deno task demo -- --no-open` hands the `--` on: a leading one is noise.
+  if (args[0] === "--") args = args.slice(1);
   let parsed;
   try {
     parsed = parseArgs({
@@ -153,4 +156,64 @@ export function parseIntOption(
     );
   }
   return n;
+}
+
+/** Where fws runs from, for {@linkcode fwsCommand}. */
+export interface Invocation {
+  /** `Deno.execPath()`: the compiled binary, or the deno that runs main.ts. */
+  execPath: string;
+  /** `$PATH`. */
+  path: string;
+  /** The working directory. */
+  cwd: string;
+  /** Deno's version (`npx -y deno@<version>` when deno is not on PATH). */
+  denoVersion: string;
+}
+
+/** Whether `file` is an executable file. */
+function isExecutable(file: string): boolean {
+  try {
+    const s = Deno.statSync(file);
+    return s.isFile && ((s.mode ?? 0o111) & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * How the user runs fws where they are, for banners that print a command:
+ * `fws` when the binary is on PATH, `./fws` (or its path) when it is not, and
+ * `deno task fws` (or `npx -y deno@… task fws`) under `deno run`.
+ *
+ * @example
+ * ```ts
+ * console.log(`plot it with:  ${fwsCommand()} plot scan.h5 PDB`);
+ * ```
+ */
+export function fwsCommand(at: Invocation = currentInvocation()): string {
+  const dirs = at.path.split(delimiter).filter((d) => d !== "");
+  const onPath = (name: string) =>
+    dirs.find((d) => isExecutable(join(d, name))) !== undefined;
+  const exe = basename(at.execPath);
+  if (!/^deno(\.exe)?$/.test(exe)) {
+    if (onPath(exe) && dirs.includes(dirname(at.execPath))) return exe;
+    const rel = relative(at.cwd, at.execPath);
+    return rel.startsWith("..") ? at.execPath : `./${rel}`;
+  }
+  return onPath("deno")
+    ? "deno task fws"
+    : `npx -y deno@${at.denoVersion} task fws`;
+}
+
+function currentInvocation(): Invocation {
+  const at = { execPath: "fws", path: "", cwd: ".", denoVersion: "" };
+  at.denoVersion = Deno.version.deno;
+  try {
+    at.execPath = Deno.execPath();
+    at.path = Deno.env.get("PATH") ?? "";
+    at.cwd = Deno.cwd();
+  } catch {
+    // read or env not granted: what was read so far decides
+  }
+  return at;
 }

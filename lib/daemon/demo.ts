@@ -9,7 +9,12 @@
  */
 import { dropPermissions } from "../permissions.ts";
 import { CAClient, type CAValue, charArrayToString } from "../ca/mod.ts";
-import { parseCommand, parseIntOption, UsageError } from "../cli.ts";
+import {
+  fwsCommand,
+  parseCommand,
+  parseIntOption,
+  UsageError,
+} from "../cli.ts";
 import { readScanFile } from "../hdf5/mod.ts";
 import { summarizeFits } from "../analysis/mod.ts";
 import type { ChannelFit } from "../scan/model.ts";
@@ -295,7 +300,7 @@ export async function demoMain(args: string[]): Promise<number> {
   if (result.outcome.status !== "completed" || !file) return 1;
   if (values["no-open"]) {
     await dropPermissions(["run"]); // nothing left to start
-    console.log(`open the plot page with:  fws plot ${file} PDB`);
+    console.log(`open the plot page with:  ${fwsCommand()} plot ${file} PDB`);
     return 0;
   }
   let plotMain: ((args: string[]) => Promise<number>) | undefined;
@@ -306,7 +311,7 @@ export async function demoMain(args: string[]): Promise<number> {
   }
   if (!plotMain) {
     console.log(
-      `the plot page is not available in this build; plot with:  fws plot ${file} PDB`,
+      `the plot page is not available in this build; plot with:  ${fwsCommand()} plot ${file} PDB`,
     );
     return 0;
   }

@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  fwsCommand,
   parseCommand,
   parseIntOption,
   parseScannerIndex,
@@ -169,6 +170,7 @@ export async function simMain(args: string[]): Promise<number> {
   const sim = await startSimulator(options);
   const p = sim.interface.prefix;
   const b = sim.beam;
+  const fws = fwsCommand();
   console.log(
     [
       `fws sim: simulated FWS IOC for scanner ${options.scannerIndex}, prefix ${p}`,
@@ -185,10 +187,10 @@ export async function simMain(args: string[]): Promise<number> {
       "",
       "Point clients at it with:",
       `  export EPICS_CA_ADDR_LIST=127.0.0.1:${sim.udpPort} EPICS_CA_AUTO_ADDR_LIST=NO`,
-      `  fws ${options.scannerIndex}${
+      `  ${fws} ${options.scannerIndex}${
         options.testMode ? " --test-mode" : ""
       } --log-dir /tmp/fws-log --data-dir /tmp/fws-data   # the daemon`,
-      `  fws ca get ${p}SCAN:STATE`,
+      `  ${fws} ca get ${p}SCAN:STATE`,
       "Ctrl-C to stop.",
     ].join("\n"),
   );

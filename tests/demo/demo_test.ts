@@ -36,6 +36,45 @@ async function fws(
   }
 }
 
+/**
+ * Runs a command line exactly as a banner printed it, in a shell in the
+ * checkout, until the plot server it starts answers; then stops it.
+ */
+async function runsAsPrinted(line: string): Promise<void> {
+  const child = new Deno.Command("bash", {
+    args: ["-c", `exec ${line}`],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  let seen = "";
+  try {
+    const lines = child.stdout.pipeThrough(new TextDecoderStream());
+    for await (const chunk of lines) {
+      seen += chunk;
+      const url = seen.match(/serving .+ at (http:\/\/127\.0\.0\.1:\d+\/)/)
+        ?.[1];
+      if (!url) continue;
+      const res = await fetch(url);
+      assertEquals(res.status, 200, `${line}: GET ${url}`);
+      await res.body?.cancel();
+      break;
+    }
+    assertMatch(seen, /serving/, `${line} printed:\n${seen}`);
+  } finally {
+    try {
+      child.kill("SIGINT");
+    } catch {
+      // already gone
+    }
+    const status = await child.status;
+    const err = await stderr;
+    assert(status.success || status.signal === "SIGINT", `${line}: ${err}`);
+  }
+}
+
 Deno.test("fws demo --no-open: scans the simulated beam, prints fits near it and a file that exists", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "fws-demo-test-" });
   try {
@@ -80,10 +119,11 @@ Deno.test("fws demo --no-open: scans the simulated beam, prints fits near it and
     assert(file, `a scan file line in\n${stdout}`);
     assert(file.startsWith(dataDir), `${file} is in ${dataDir}`);
     assert((await Deno.stat(file)).isFile);
-    assertMatch(
-      stdout,
-      new RegExp(`fws plot ${file.replaceAll(".", "\\.")} PDB`),
-    );
+    const printed = stdout.match(/^open the plot page with: {2}(.+)$/m)?.[1];
+    assert(printed, `a plot command in\n${stdout}`);
+    assertMatch(printed, /^(deno|npx -y deno@[\d.]+) task fws plot /);
+    assert(printed.endsWith(` plot ${file} PDB`), printed);
+    await runsAsPrinted(`${printed} --no-open`);
     const run = await readScanFile(file);
     assertEquals(run.status, "completed");
     assertEquals(run.scans.map((s) => s.name), [

@@ -146,6 +146,20 @@ Deno.test("fws sim: serves until SIGINT, prints the prefix and how to point clie
     assertMatch(out, /prefix Test:FWS05:/);
     assertMatch(out, new RegExp(`EPICS_CA_ADDR_LIST=127\\.0\\.0\\.1:${port}`));
     assertEquals((await ca.get("Test:FWS05:SCAN:NSTEPS")).value, 41);
+    // the banner's commands run as printed, in a shell in the checkout
+    const exports = out.match(/^ {2}(export EPICS_CA_ADDR_LIST=.+)$/m)?.[1];
+    const get = out.match(/^ {2}(.+ ca get Test:FWS05:SCAN:STATE)$/m)?.[1];
+    assert(exports && get, out);
+    const shell = await new Deno.Command("bash", {
+      args: ["-c", `${exports}; ${get}`],
+      cwd: new URL("../../", import.meta.url).pathname,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const printed = new TextDecoder().decode(shell.stdout);
+    assertEquals(shell.code, 0, new TextDecoder().decode(shell.stderr));
+    assertMatch(printed, /Test:FWS05:SCAN:STATE\s+IDLE/);
     await ca.put("Test:FWS05:MTR.VAL", 0.5, { wait: true });
     assertEquals((await ca.get("Test:FWS05:MTR.RBV")).value, 0.5);
   } finally {
