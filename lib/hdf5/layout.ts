@@ -7,8 +7,8 @@
  * /                      NXroot: file_format, scanner_index, test_mode, user, comment,
  *                        start_time, end_time, source_*, scan_args (+ arg_<key>), status,
  *                        message, default
- * /scan_001              NXentry: mode, direction, start_time, end_time, status, default
- * /scan_001/scan         positions_planned, positions_readback [mm], timestamps [s], step_index
+ * /scan_001              NXentry: mode, direction, start_time, end_time, status, default; title
+ * /scan_001/scan         positions_planned, positions_readback [mm], timestamps [s since epoch], step_index
  * /scan_001/struck/<CH>  waveform (+ units, sample_period [s])
  * /scan_001/iops/<CH>    waveform [mm]
  * /scan_001/idc/<name>   readings (+ units); /scan_001/beam/<name> likewise
@@ -57,6 +57,12 @@ export const SCAN = {
   default: "default",
 } as const;
 
+/** Datasets of a `scan_NNN` entry itself (NeXus NXentry fields). */
+export const ENTRY = {
+  /** NXentry/title: what the repetition is, in one line. */
+  title: "title",
+} as const;
+
 /** Pattern of repetition group names; group 1 is the number. */
 export const SCAN_GROUP_PATTERN = /^scan_(\d+)$/;
 
@@ -103,7 +109,8 @@ export const NX = {
 /** Units of the motion datasets. */
 export const UNITS = {
   position: "mm",
-  time: "s",
+  /** Timestamps: seconds since the Unix epoch, said in the units (UDUNITS form). */
+  time: "s since 1970-01-01T00:00:00Z",
 } as const;
 
 /** `profile_PDB` for struck channel `PDB`. */

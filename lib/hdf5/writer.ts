@@ -21,11 +21,13 @@ import type {
   ScanStatus,
   Waveform,
 } from "../scan/model.ts";
+import { INTEGER_SCAN_ARGS } from "../scan/config.ts";
 import { ScanFileError } from "./errors.ts";
 import { H5Error, H5File, type H5Group } from "./h5.ts";
 import {
   ARG_PREFIX,
   ATTR,
+  ENTRY,
   FIT,
   GROUP,
   GZIP_LEVEL,
@@ -93,13 +95,14 @@ function writeRootHeader(root: H5Group, run: ScanRun): void {
   root.setString(ROOT.creator, run.source.program);
   root.setString(ROOT.creatorVersion, run.source.version);
   root.setString(ROOT.scanArgs, JSON.stringify(run.scanArgs));
+  // An argument's type follows its meaning, not its value: a count is int32,
+  // any other number float64 (-5 and -4.5 are both float64).
   for (const [key, value] of Object.entries(run.scanArgs)) {
     const name = ARG_PREFIX + key;
     if (typeof value === "boolean") root.setBool(name, value);
     else if (typeof value === "number") {
-      if (Number.isInteger(value) && Math.abs(value) < 2 ** 31) {
-        root.setInt(name, value);
-      } else root.setFloat(name, value);
+      if (INTEGER_SCAN_ARGS.includes(key)) root.setInt(name, value);
+      else root.setFloat(name, value);
     } else root.setString(name, String(value));
   }
   root.setString(ROOT.status, "running");
@@ -184,7 +187,24 @@ function writeProfile(
   return true;
 }
 
-function writeRecord(root: H5Group, scan: ScanRecord): string {
+/** What a repetition's title says of its request. */
+type TitleInfo = Pick<ScanRun, "scannerIndex" | "comment">;
+
+/** `fws03 scan_002: step scan, backward, 41 steps — comment`. */
+function entryTitle(run: TitleInfo, scan: ScanRecord): string {
+  const points = scan.mode === "step"
+    ? `, ${scan.positionsPlanned.length} steps`
+    : "";
+  const comment = run.comment ? ` — ${run.comment}` : "";
+  const scanner = `fws${String(run.scannerIndex).padStart(2, "0")}`;
+  return `${scanner} ${scan.name}: ${scan.mode} scan, ${scan.direction}${points}${comment}`;
+}
+
+function writeRecord(
+  root: H5Group,
+  run: TitleInfo,
+  scan: ScanRecord,
+): string {
   const name = scan.name || scanGroupName(scan.index);
   if (!SCAN_GROUP_PATTERN.test(name)) {
     throw new H5Error(`scan name '${name}'; expected scan_NNN`);
@@ -194,6 +214,7 @@ function writeRecord(root: H5Group, scan: ScanRecord): string {
   entry.setString(SCAN.direction, scan.direction);
   entry.setString(SCAN.startTime, scan.startTime);
   entry.setString(SCAN.endTime, scan.endTime);
+  entry.writeString(ENTRY.title, entryTitle(run, scan));
   // "running" until the whole repetition is written: a scan group cut short
   // (crash or failed write) never claims to be complete
   entry.setString(SCAN.status, "running");
@@ -273,13 +294,15 @@ export class ScanFileWriter {
   /** Path while writing: `<path>.partial`. */
   readonly partialPath: string;
   readonly #file: H5File;
+  readonly #run: TitleInfo;
   #closed = false;
   #hasDefault = false;
 
-  private constructor(path: string, file: H5File) {
+  private constructor(path: string, file: H5File, run: TitleInfo) {
     this.path = path;
     this.partialPath = file.path;
     this.#file = file;
+    this.#run = { scannerIndex: run.scannerIndex, comment: run.comment };
   }
 
   /**
@@ -316,7 +339,7 @@ export class ScanFileWriter {
       const why = error instanceof Error ? error.message : String(error);
       throw new ScanFileError(partial, `cannot create: ${why}`);
     }
-    const writer = new ScanFileWriter(abs, file);
+    const writer = new ScanFileWriter(abs, file, run);
     try {
       wrap(partial, () => writeRootHeader(file.root, run));
       for (const scan of run.scans) await writer.writeScan(scan);
@@ -342,7 +365,7 @@ export class ScanFileWriter {
       wrap(this.partialPath, () => {
         let name: string;
         try {
-          name = writeRecord(this.#file.root, scan);
+          name = writeRecord(this.#file.root, this.#run, scan);
         } catch (error) {
           this.#markFailed(scan);
           throw error;

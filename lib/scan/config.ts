@@ -392,6 +392,9 @@ export function validateScanConfig(
   };
 }
 
+/** The `scan_args` that are counts (stored as integers in the file). */
+export const INTEGER_SCAN_ARGS: readonly string[] = ["n_steps", "n_scans"];
+
 /**
  * The config as flat JSON values, for the file's `scan_args` attribute.
  */

@@ -6,6 +6,7 @@ import { readScanFile, writeScanFile } from "../../lib/hdf5/mod.ts";
 import { H5File } from "../../lib/hdf5/h5.ts";
 import {
   ATTR,
+  ENTRY,
   FIT,
   GROUP,
   MOTION,
@@ -116,10 +117,17 @@ Deno.test({
       assertEquals(root[ROOT.sourceHost], "testhost");
       assertEquals(root[ROOT.default], "scan_001");
       assertEquals(JSON.parse(root[ROOT.scanArgs] as string), r.scanArgs);
-      assertEquals(root.arg_steps, 600);
+      assertEquals(root.arg_n_steps, 600);
       assertEquals(root.arg_speed, 2.5);
       assertEquals(root.arg_mode, "step");
       assertEquals(root.arg_bidir, 1);
+      // types follow the argument, not its value: -5 is as float as 4.5
+      const types = f["/"].attr_dtypes;
+      assertEquals(types.arg_n_steps, "int32");
+      assertEquals(types.arg_n_scans, "int32");
+      assertEquals(types.arg_start_pos, "float64");
+      assertEquals(types.arg_end_pos, "float64");
+      assertEquals(types.arg_speed, "float64");
 
       for (const scan of r.scans) {
         const e = `/${scan.name}`;
@@ -131,12 +139,20 @@ Deno.test({
         assertEquals(f[e].attrs[SCAN.endTime], scan.endTime);
         assertEquals(f[e].attrs[SCAN.status], scan.status);
         assertEquals(f[e].attrs[SCAN.default], profileGroupName("PDB"));
+        assertEquals(
+          f[`${e}/${ENTRY.title}`].value,
+          `fws03 ${scan.name}: step scan, ${scan.direction}, ${scan.positionsPlanned.length} steps — ${r.comment}`,
+        );
         const m = `${e}/${GROUP.scan}`;
         for (
           const [name, data, units] of [
             [MOTION.positionsPlanned, scan.positionsPlanned, "mm"],
             [MOTION.positionsReadback, scan.positionsReadback, "mm"],
-            [MOTION.timestamps, scan.timestamps, "s"],
+            [
+              MOTION.timestamps,
+              scan.timestamps,
+              "s since 1970-01-01T00:00:00Z",
+            ],
           ] as const
         ) {
           const d = f[`${m}/${name}`];
@@ -215,6 +231,7 @@ Deno.test({
         FIT.converged,
         FIT.message,
         FIT.iopsChannel,
+        ENTRY.title,
       ]);
       for (const [p, node] of Object.entries(f)) {
         if (node.kind !== "dataset" || unitless.has(p.split("/").at(-1)!)) {
