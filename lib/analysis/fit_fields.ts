@@ -114,6 +114,10 @@ export const FIT_FIELDS: readonly FitFieldSpec[] = [
     pv: "CHI2",
     label: "χ²/ndf",
   }),
+  field("residualRms", "residual_rms", {
+    unit: "y",
+    label: "residual RMS",
+  }),
   field("rSquared", "r_squared", { label: "R²" }),
   field("fwhm", "fwhm", { unit: "x", label: "FWHM" }),
   field("rms", "rms", { unit: "x", label: "RMS width" }),

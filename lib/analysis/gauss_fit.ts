@@ -15,6 +15,7 @@ import {
 import { levenbergMarquardt, type LmStop } from "./levenberg_marquardt.ts";
 import { invertSym4 } from "./sym4.ts";
 import { FIT_FLOAT_FIELDS } from "./fit_fields.ts";
+import { gaussian } from "./models.ts";
 
 /** Options of {@linkcode fitGaussian}. Defaults are scipy `curve_fit`'s. */
 export interface FitOptions {
@@ -26,6 +27,10 @@ export interface FitOptions {
    * Must be finite and ≥ 0; points of weight 0 do not count.
    */
   weights?: Float64Array;
+  /** Where the weights come from, recorded in the result (`weighting`). */
+  weighting?: string;
+  /** How each point was formed from the samples, recorded in the result. */
+  points?: string;
   /** Relative reduction of χ² considered converged (default 1.49012e-8). */
   ftol?: number;
   /** Relative change of the parameters considered converged (default 1.49012e-8). */
@@ -67,6 +72,7 @@ const STOP_MESSAGES: Record<LmStop, string> = {
 export function failedFit(
   message: string,
   counts?: { nPoints?: number; iterations?: number; nEvaluations?: number },
+  how: Pick<FitOptions, "weights" | "weighting" | "points"> = {},
 ): GaussFit {
   return {
     ok: false,
@@ -80,6 +86,7 @@ export function failedFit(
     sigmaErr: NaN,
     offsetErr: NaN,
     chi2Red: NaN,
+    residualRms: NaN,
     rSquared: NaN,
     fwhm: NaN,
     rms: NaN,
@@ -87,6 +94,19 @@ export function failedFit(
     nPoints: counts?.nPoints ?? 0,
     iterations: counts?.iterations ?? 0,
     nEvaluations: counts?.nEvaluations ?? 0,
+    ...provenance(how),
+  };
+}
+
+/** What a result records of how its points were formed and weighted. */
+function provenance(
+  how: Pick<FitOptions, "weights" | "weighting" | "points">,
+): Pick<GaussFit, "weighting" | "points"> {
+  return {
+    weighting: how.weights
+      ? how.weighting ?? "1/sigma^2 (caller's weights)"
+      : "none",
+    points: how.points ?? "",
   };
 }
 
@@ -174,26 +194,31 @@ export function fitGaussian(
   try {
     return fit(x, y, options);
   } catch (error) {
-    return failedFit(`fit failed unexpectedly: ${(error as Error)?.message}`);
+    return failedFit(
+      `fit failed unexpectedly: ${(error as Error)?.message}`,
+      undefined,
+      options,
+    );
   }
 }
 
 function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
   const problem = checkInputs(x, y, options.weights);
-  if (problem) return failedFit(problem);
+  if (problem) return failedFit(problem, undefined, options);
   const data = usable(x, y, options.weights);
   const n = data.x.length;
   if (n < MIN_POINTS) {
     return failedFit(
       `too few points: ${n} with non-zero weight, at least ${MIN_POINTS} needed`,
       { nPoints: n },
+      options,
     );
   }
   let start: GaussParams;
   if (options.initial) start = options.initial;
   else {
     const guess = initialGuess(data.x, data.y);
-    if (!guess.ok) return failedFit(guess.message, { nPoints: n });
+    if (!guess.ok) return failedFit(guess.message, { nPoints: n }, options);
     start = guess;
   }
   const p = new Float64Array([
@@ -218,7 +243,7 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
     STOP_MESSAGES[lm.stop]
   } (${lm.iterations} iterations, ${lm.nEvaluations} evaluations)`;
   if (!["ftol", "xtol", "gtol", "exact"].includes(lm.stop)) {
-    return failedFit(stopMessage, counts);
+    return failedFit(stopMessage, counts, options);
   }
   const [amplitude, center, sigmaSigned, offset] = p;
   const sigma = Math.abs(sigmaSigned);
@@ -228,6 +253,7 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
         amplitude.toPrecision(4)
       } is not positive (a dip)`,
       counts,
+      options,
     );
   }
   const cov = new Float64Array(16);
@@ -235,16 +261,20 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
     return failedFit(
       "the covariance is singular: the parameters are not determined by the data",
       counts,
+      options,
     );
   }
-  const chi2Red = lm.chi2 / (n - 4);
-  const err = [0, 1, 2, 3].map((i) => Math.sqrt(cov[i * 5] * chi2Red));
+  // Errors are scaled by the weighted residual variance (curve_fit's
+  // absolute_sigma=False); it is a reduced χ² only when the weights are 1/σᵢ².
+  const scale = lm.chi2 / (n - 4);
+  const err = [0, 1, 2, 3].map((i) => Math.sqrt(cov[i * 5] * scale));
   if (!(amplitude >= MIN_SIGNIFICANCE * err[0])) {
     return failedFit(
       `no significant peak: amplitude ${amplitude.toPrecision(4)} ± ${
         err[0].toPrecision(2)
       } is below ${MIN_SIGNIFICANCE} standard errors`,
       counts,
+      options,
     );
   }
   const fwhm = FWHM_PER_SIGMA * sigma;
@@ -255,12 +285,14 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
         center.toPrecision(6)
       } is outside [${stats.xmin}, ${stats.xmax}]`,
       counts,
+      options,
     );
   }
   if (!(stats.rms >= 0) || !Number.isFinite(stats.centroid)) {
     return failedFit(
       "no peak: the background-subtracted signal around the fitted centre is not positive",
       counts,
+      options,
     );
   }
   const result: GaussFit = {
@@ -274,17 +306,38 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
     centerErr: err[1],
     sigmaErr: err[2],
     offsetErr: err[3],
-    chi2Red,
+    chi2Red: options.weights ? scale : NaN,
+    residualRms: residualRms(data, p),
     rSquared: 1 - lm.chi2 / stats.ssTot,
     fwhm,
     rms: stats.rms,
     centroid: stats.centroid,
     ...counts,
+    ...provenance(options),
   };
-  const bad = FIT_FLOAT_FIELDS.find((f) => !Number.isFinite(result[f.key]))
-    ?.key;
-  if (bad) return failedFit(`the fit gave a non-finite ${bad}`, counts);
+  const bad = FIT_FLOAT_FIELDS.find((f) =>
+    !Number.isFinite(result[f.key]) &&
+    !(f.key === "chi2Red" && !options.weights)
+  )?.key;
+  if (bad) {
+    return failedFit(`the fit gave a non-finite ${bad}`, counts, options);
+  }
   return result;
+}
+
+/** `√(Σrᵢ²/(n−4))` of the unweighted residuals at parameters `p`. */
+function residualRms(
+  data: { x: Float64Array; y: Float64Array },
+  p: Float64Array,
+): number {
+  const [amplitude, center, sigma, offset] = p;
+  let ss = 0;
+  for (let i = 0; i < data.x.length; i++) {
+    const r = data.y[i] -
+      gaussian({ amplitude, center, sigma, offset }, data.x[i]);
+    ss += r * r;
+  }
+  return Math.sqrt(ss / (data.x.length - 4));
 }
 
 /**

@@ -24,7 +24,12 @@ export {
   type InitialGuess,
   initialGuess,
 } from "./initial_guess.ts";
-export { type Profile, profileOf } from "./profile.ts";
+export {
+  fitProfile,
+  type Profile,
+  profileOf,
+  SEM_WEIGHTING,
+} from "./profile.ts";
 export {
   type FitStatistic,
   summarizeFits,

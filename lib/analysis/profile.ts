@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { ScanRecord, Waveform } from "../scan/model.ts";
+import type { GaussFit, ScanRecord, Waveform } from "../scan/model.ts";
+import { fitGaussian } from "./gauss_fit.ts";
 
 /** Signal versus position, non-finite pairs removed. */
 export interface Profile {
@@ -13,6 +14,13 @@ export interface Profile {
   x: Float64Array;
   /** Signal (struck channel units). */
   y: Float64Array;
+  /**
+   * Standard error of each `y` (step mode with several struck samples per
+   * step: their sample standard deviation / √n); absent otherwise.
+   */
+  sem?: Float64Array;
+  /** How a point was formed from the acquired samples. */
+  points: string;
 }
 
 /** Number of rows and samples per row of a waveform (1-D → one sample per row). */
@@ -33,23 +41,41 @@ function rowMean(w: Waveform, cols: number, i: number): number {
   return s / cols;
 }
 
-/** Keeps only the pairs where both values are finite. */
-function finitePairs(x: Float64Array, y: Float64Array): Profile {
-  let n = 0;
-  for (let i = 0; i < x.length; i++) {
-    if (Number.isFinite(x[i]) && Number.isFinite(y[i])) n++;
+/** Standard error of the mean of row `i` (NaN below two samples). */
+function rowSem(w: Waveform, cols: number, i: number, mean: number): number {
+  if (cols < 2) return NaN;
+  let ss = 0;
+  const start = i * cols;
+  for (let k = start; k < start + cols; k++) {
+    ss += (w.data[k] - mean) * (w.data[k] - mean);
   }
-  if (n === x.length) return { x, y };
+  return Math.sqrt(ss / (cols - 1) / cols);
+}
+
+/** Keeps only the points where x, y (and sem, when given) are finite. */
+function finitePoints(
+  x: Float64Array,
+  y: Float64Array,
+  points: string,
+  sem?: Float64Array,
+): Profile {
+  const keep = (i: number) =>
+    Number.isFinite(x[i]) && Number.isFinite(y[i]) &&
+    (!sem || Number.isFinite(sem[i]));
+  let n = 0;
+  for (let i = 0; i < x.length; i++) if (keep(i)) n++;
+  if (n === x.length) return sem ? { x, y, sem, points } : { x, y, points };
   const fx = new Float64Array(n);
   const fy = new Float64Array(n);
+  const fs = sem ? new Float64Array(n) : undefined;
   let j = 0;
   for (let i = 0; i < x.length; i++) {
-    if (Number.isFinite(x[i]) && Number.isFinite(y[i])) {
-      fx[j] = x[i];
-      fy[j++] = y[i];
-    }
+    if (!keep(i)) continue;
+    fx[j] = x[i];
+    if (fs) fs[j] = sem![i];
+    fy[j++] = y[i];
   }
-  return { x: fx, y: fy };
+  return fs ? { x: fx, y: fy, sem: fs, points } : { x: fx, y: fy, points };
 }
 
 /**
@@ -94,7 +120,11 @@ export function profileOf(
       );
     }
     const n = Math.min(p.data.length, s.data.length);
-    return finitePairs(p.data.subarray(0, n), s.data.subarray(0, n));
+    return finitePoints(
+      p.data.subarray(0, n),
+      s.data.subarray(0, n),
+      "one struck sample per point, against the IOPS sample taken with it",
+    );
   }
   const sr = rowsOf(s);
   let n = sr.rows;
@@ -110,5 +140,41 @@ export function profileOf(
   }
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) y[i] = rowMean(s, sr.cols, i);
-  return finitePairs(x, y);
+  const points = sr.cols === 1
+    ? "one struck sample per step"
+    : `mean of the step's ${sr.cols} struck samples`;
+  if (sr.cols < 2) return finitePoints(x, y, points);
+  const sem = new Float64Array(n);
+  for (let i = 0; i < n; i++) sem[i] = rowSem(s, sr.cols, i, y[i]);
+  return finitePoints(x, y, points, sem);
+}
+
+/** How {@linkcode fitProfile} weights points that carry a standard error. */
+export const SEM_WEIGHTING =
+  "1/sem^2, sem = std/sqrt(n) of the step's struck samples";
+
+/**
+ * The profile of a channel pair and its Gaussian fit: the one way the
+ * daemon and the page fit a scan. Points with a standard error (several
+ * struck samples per step) are weighted by `1/sem²`, which makes `chi2Red`
+ * a reduced χ²; where any point's spread is 0 or unknown the fit is
+ * unweighted and `chi2Red` is NaN (`residualRms` is always given).
+ *
+ * @throws {Error} as {@linkcode profileOf} does, naming the channel
+ */
+export function fitProfile(
+  scan: ScanRecord,
+  struck: string,
+  iops: string,
+): { profile: Profile; fit: GaussFit } {
+  const profile = profileOf(scan, struck, iops);
+  const sem = profile.sem;
+  const weighted = sem !== undefined && sem.every((s) => s > 0);
+  const weights = weighted ? sem.map((s) => 1 / (s * s)) : undefined;
+  const fit = fitGaussian(profile.x, profile.y, {
+    weights,
+    weighting: weighted ? SEM_WEIGHTING : undefined,
+    points: profile.points,
+  });
+  return { profile, fit };
 }

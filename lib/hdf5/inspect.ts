@@ -122,6 +122,8 @@ const FIT_ROW_KEYS: (keyof ChannelFit)[] = [
   "ok",
   "message",
   "iopsChannel",
+  "weighting",
+  "points",
   ...FIT_FIELDS.map((f) => f.key),
 ];
 

@@ -136,7 +136,16 @@ export const FIT = {
   converged: "converged",
   message: "message",
   iopsChannel: "iops_channel",
+  /** How the points were weighted (`none`, or where each σᵢ came from). */
+  weighting: "weighting",
+  /** How a point was formed from the acquired samples. */
+  points: "points",
+  /** The fitted model, as a formula (attribute of the fit group). */
+  model: "model",
 } as const;
+
+/** The model every fit of this file format is. */
+export const FIT_MODEL = "gaussian: A*exp(-(x-mu)^2/(2*sigma^2)) + c";
 
 /** Waveforms with at least this many values are stored chunked + gzip. */
 export const GZIP_THRESHOLD = 4096;

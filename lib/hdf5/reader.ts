@@ -161,6 +161,8 @@ function fits(group: H5Group | undefined): Record<string, ChannelFit> {
       ok: bool(converged as AttrValue | undefined),
       message: text(fitValue(g, FIT.message) as AttrValue | undefined),
       iopsChannel: text(fitValue(g, FIT.iopsChannel) as AttrValue | undefined),
+      weighting: text(fitValue(g, FIT.weighting) as AttrValue | undefined),
+      points: text(fitValue(g, FIT.points) as AttrValue | undefined),
     } as ChannelFit;
   }
   return out;

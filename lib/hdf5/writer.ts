@@ -29,6 +29,7 @@ import {
   ATTR,
   ENTRY,
   FIT,
+  FIT_MODEL,
   GROUP,
   GZIP_LEVEL,
   GZIP_THRESHOLD,
@@ -147,6 +148,9 @@ function writeFit(
   g.writeScalarBool(FIT.converged, fit.ok);
   g.writeString(FIT.message, fit.message);
   g.writeString(FIT.iopsChannel, fit.iopsChannel);
+  g.writeString(FIT.weighting, fit.weighting);
+  g.writeString(FIT.points, fit.points);
+  g.setString(FIT.model, FIT_MODEL);
 }
 
 /** Writes the NXdata profile of one channel; false when there is none. */

@@ -56,8 +56,13 @@ export interface GaussFit {
   centerErr: number;
   sigmaErr: number;
   offsetErr: number;
-  /** Reduced chi-square: Σ(w·r²)/(n−4). */
+  /**
+   * Reduced chi-square `Σ wᵢrᵢ²/(n−4)`, with `wᵢ = 1/σᵢ²` from the points'
+   * uncertainties; NaN when the points carry none (see `weighting`).
+   */
   chi2Red: number;
+  /** RMS of the residuals, `√(Σrᵢ²/(n−4))` (signal units; always defined). */
+  residualRms: number;
   rSquared: number;
   /** 2·√(2 ln 2)·σ. */
   fwhm: number;
@@ -68,6 +73,10 @@ export interface GaussFit {
   nPoints: number;
   iterations: number;
   nEvaluations: number;
+  /** How the points were weighted: `none`, or where their σᵢ came from. */
+  weighting: string;
+  /** How a point of the profile was formed from the acquired samples. */
+  points: string;
 }
 
 /** A fit stored with the scan: which IOPS channel gave the x axis. */

@@ -1,7 +1,7 @@
 /**
  * The one scan file the server shows, with the derived views the routes
  * serve: profiles (via `profileOf`, the one definition), fits (the file's,
- * or `fitGaussian` when the file's fit used another IOPS channel) and their
+ * or `fitProfile` when the file's fit used another IOPS channel) and their
  * summary (via `summarizeFits`). Profiles and fits are cached per channel
  * pair. Nothing is sorted at full resolution: the profile route decimates in
  * acquisition order and sorts only the points it sends.
@@ -9,7 +9,7 @@
  * @module
  */
 import {
-  fitGaussian,
+  fitProfile,
   profileOf,
   summarizeFits,
 } from "../../lib/analysis/mod.ts";
@@ -106,20 +106,18 @@ export class PlotData {
     const key = `${scan.index}\u0000${struck}\u0000${iops}`;
     const hit = this.#profiles.get(key);
     if (hit) return hit;
-    let p;
+    const stored = scan.fits[struck];
+    const fromFile = stored?.iopsChannel === iops;
+    let p, refit;
     try {
-      p = profileOf(scan, struck, iops);
+      if (fromFile) p = profileOf(scan, struck, iops);
+      else ({ profile: p, fit: refit } = fitProfile(scan, struck, iops));
     } catch {
       return undefined;
     }
-    const stored = scan.fits[struck];
-    const fit = stored && stored.iopsChannel === iops
-      ? { ...stored, source: "file" as const }
-      : {
-        ...fitGaussian(p.x, p.y),
-        iopsChannel: iops,
-        source: "refit" as const,
-      };
+    const fit = refit
+      ? { ...refit, iopsChannel: iops, source: "refit" as const }
+      : { ...stored!, source: "file" as const };
     const shown = { x: p.x, y: p.y, fit };
     this.#profiles.set(key, shown);
     return shown;

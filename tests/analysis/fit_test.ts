@@ -185,7 +185,9 @@ Deno.test("fitGaussian: order, unit weights and zero weights", () => {
   });
   assertAlmostEquals(scaled.center, base.center, 1e-9);
   assertAlmostEquals(scaled.centerErr, base.centerErr, 1e-9);
-  assertAlmostEquals(scaled.chi2Red, 25 * base.chi2Red, 1e-9);
+  assertAlmostEquals(scaled.chi2Red, 25 * base.residualRms ** 2, 1e-9);
+  assert(Number.isNaN(base.chi2Red), "no weights: no χ² is claimed");
+  assertAlmostEquals(scaled.residualRms, base.residualRms, 1e-9);
   // A zero weight removes the point.
   const w = new Float64Array(100).fill(1);
   w[10] = 0;

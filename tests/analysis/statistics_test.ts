@@ -16,6 +16,7 @@ function fit(ok: boolean, center: number, sigma: number): GaussFit {
     sigmaErr: 0.02 * v,
     offsetErr: 0.03 * v,
     chi2Red: 1.1 * v,
+    residualRms: 0.05 * v,
     rSquared: 0.99 * v,
     fwhm: ok ? 2.3548 * sigma : NaN,
     rms: ok ? sigma : NaN,
@@ -23,6 +24,8 @@ function fit(ok: boolean, center: number, sigma: number): GaussFit {
     nPoints: 100,
     iterations: 5,
     nEvaluations: 6,
+    weighting: "none",
+    points: "one struck sample per step",
   };
 }
 

@@ -201,7 +201,7 @@ Deno.test({
             const d = f[`${g}/${name}`];
             assertEquals(d.dtype, "float64", name);
             assertEquals(d.shape, []);
-            assertEquals(d.value, fit[key]);
+            assertEquals(d.value, Number.isNaN(fit[key]) ? null : fit[key]);
             assertEquals(
               d.attrs[ATTR.units],
               unit === "none" ? undefined : unit === "x" ? "mm" : "V",
@@ -231,6 +231,8 @@ Deno.test({
         FIT.converged,
         FIT.message,
         FIT.iopsChannel,
+        FIT.weighting,
+        FIT.points,
         ENTRY.title,
       ]);
       for (const [p, node] of Object.entries(f)) {

@@ -1,14 +1,14 @@
 /**
  * `GaussFitCallback`: fits `A·exp(−(x−μ)²/(2σ²)) + c` to the profile of
  * every struck channel of each finished repetition (the one definition of
- * the profile, `profileOf` from the analysis module), publishes those of the
+ * the profile and its weighting, `fitProfile`), publishes those of the
  * last repetition on the `FIT:<CH>:…` PVs, and emits them as a
  * `fitsComputed` event for the file and the hooks (the record it was handed
  * is left as it was).
  *
  * @module
  */
-import { failedFit, fitGaussian, profileOf } from "../../analysis/mod.ts";
+import { failedFit, fitProfile } from "../../analysis/mod.ts";
 import type {
   CallbackContext,
   ScanCallback,
@@ -51,8 +51,7 @@ export class GaussFitCallback implements ScanCallback {
         if (!record.struck[ch]) continue;
         let fit: GaussFit;
         try {
-          const { x, y } = profileOf(record, ch, this.#iops);
-          fit = fitGaussian(x, y);
+          fit = fitProfile(record, ch, this.#iops).fit;
         } catch (error) {
           fit = failedFit((error as Error).message);
         }
