@@ -4,7 +4,7 @@
 #   ./compile.sh [--target TRIPLE] [--output PATH]
 #
 # - bundles the plot page's islands (deno task bundle), embeds static/ and
-#   every worker module (lib/**/*_worker.ts) with --include: the binary needs
+#   every worker module (*_worker.ts, lib/**/*_worker.ts) with --include: the binary needs
 #   no file next to it at run time;
 # - grants the `fws` permission set of deno.json (the union of the daemon,
 #   plot and sim sets; never -A), with write narrowed to the two write roots
@@ -158,7 +158,7 @@ includes=()
 if [ -d static ] && [ -n "$(ls -A static)" ]; then includes+=(--include static/); fi
 while IFS= read -r worker; do
   includes+=(--include "$worker")
-done < <(find lib -name '*_worker.ts' 2>/dev/null | sort)
+done < <({ find . -maxdepth 1 -name '*_worker.ts'; find lib -name '*_worker.ts'; } 2>/dev/null | sed 's|^\./||' | sort -u)
 
 # --- 4. compile -------------------------------------------------------------
 log=$(mktemp)

@@ -15,10 +15,11 @@
  * served from memory, so the process can give up `read` after start-up.
  *
  * Permissions (`lib/permissions.ts`, profile `plot`): `write` and `ffi` are
- * revoked first thing; once the file and the assets are in memory, the
- * server listens on 127.0.0.1 and the browser opener has been started,
- * `read`, `net`, `env`, `sys` and `run` are revoked too — serving the
- * already-bound listener needs none of them.
+ * revoked first thing; once the file and the assets are in memory and the
+ * browser opener has been started, `read`, `net`, `env`, `sys` and `run` are
+ * revoked too. The server runs in a Worker (`plot_worker.ts`) whose only
+ * permission is `net` on 127.0.0.1, so it can listen again after the OS
+ * refused an accept (EMFILE) without the process holding any other grant.
  *
  * @module
  */
@@ -32,6 +33,7 @@ import {
 import { dropPermissions, restrictPermissions } from "./lib/permissions.ts";
 import type { ScanRun } from "./lib/scan/model.ts";
 import { type Assets, createHandler, PlotData } from "./routes/mod.ts";
+import type { PlotWorkerReply, PlotWorkerRequest } from "./plot_worker.ts";
 
 const USAGE = `Usage: fws plot <file.h5> <struck_channel> [options]
 
@@ -125,15 +127,11 @@ export async function startPlotServer(
   let port = 0;
   let lastRequest = 0;
   const handler = createHandler(data, { assets, port: () => port });
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: options.port ?? 0,
-    onListen: () => {},
-  }, (req) => {
+  const server = serveLoopback(options.port ?? 0, (req) => {
     lastRequest = performance.now();
     return handler(req);
   });
-  port = server.addr.port;
+  port = server.port;
   // Fit in the background what the file does not hold (profiles on another
   // IOPS channel than the stored fit's), so that IOPS switches later are
   // cache hits. It yields to the page: it runs only after 300 ms without a
@@ -164,6 +162,115 @@ export async function startPlotServer(
       await server.shutdown();
     },
   };
+}
+
+/** How long a server that stopped accepting waits before it listens again. */
+const RELISTEN_DELAY_MS = [100, 500, 1000, 2000, 5000];
+
+/**
+ * `Deno.serve` on 127.0.0.1 that outlives a failed accept: when the OS
+ * refuses one (EMFILE under a flood of connections), Deno's server stops;
+ * this logs it and listens again on the same port after a short delay,
+ * backing off while the refusal lasts.
+ */
+function serveLoopback(
+  port: number,
+  handler: (req: Request) => Response | Promise<Response>,
+): { port: number; shutdown(): Promise<void> } {
+  let closing = false;
+  let current: Deno.HttpServer<Deno.NetAddr>;
+  const listen = (p: number) =>
+    Deno.serve({ hostname: "127.0.0.1", port: p, onListen: () => {} }, handler);
+  const watch = (server: Deno.HttpServer<Deno.NetAddr>) => {
+    server.finished.catch(async (error) => {
+      for (let attempt = 0; !closing; attempt++) {
+        const wait = RELISTEN_DELAY_MS[
+          Math.min(attempt, RELISTEN_DELAY_MS.length - 1)
+        ];
+        console.error(
+          `fws plot: the server stopped accepting connections (${
+            error instanceof Error ? error.message : error
+          }); listening again on 127.0.0.1:${bound} in ${wait} ms`,
+        );
+        await new Promise((r) => setTimeout(r, wait));
+        if (closing) return;
+        try {
+          current = listen(bound);
+          console.error(`fws plot: listening again on 127.0.0.1:${bound}`);
+          watch(current);
+          return;
+        } catch (retry) {
+          error = retry;
+        }
+      }
+    });
+  };
+  current = listen(port);
+  const bound = current.addr.port;
+  watch(current);
+  return {
+    port: bound,
+    async shutdown() {
+      closing = true;
+      await current.shutdown().catch(() => {});
+    },
+  };
+}
+
+/**
+ * {@linkcode startPlotServer} in a Worker that may use the network on
+ * 127.0.0.1 and nothing else, so that the caller can revoke all of its own
+ * permissions while the server keeps the means to listen again.
+ */
+export function startPlotWorker(
+  run: ScanRun,
+  options: PlotServerOptions,
+): Promise<PlotServer> {
+  const worker = new Worker(new URL("./plot_worker.ts", import.meta.url), {
+    type: "module",
+    deno: {
+      permissions: {
+        net: ["127.0.0.1"],
+        read: false,
+        write: false,
+        env: false,
+        run: false,
+        sys: false,
+        ffi: false,
+        import: false,
+      },
+    },
+  } as WorkerOptions);
+  const replies: ((reply: PlotWorkerReply) => void)[] = [];
+  const next = () =>
+    new Promise<PlotWorkerReply>((resolve) => replies.push(resolve));
+  worker.onmessage = (e: MessageEvent<PlotWorkerReply>) =>
+    replies.shift()?.(e.data);
+  worker.onerror = (e: ErrorEvent) => {
+    e.preventDefault();
+    replies.shift()?.({ type: "failed", message: e.message });
+  };
+  const send = (request: PlotWorkerRequest) => worker.postMessage(request);
+  const started = next();
+  send({ type: "start", run, options });
+  return started.then((reply) => {
+    if (reply.type !== "listening") {
+      worker.terminate();
+      throw new Error(
+        reply.type === "failed" ? reply.message : "the server did not start",
+      );
+    }
+    return {
+      url: reply.url,
+      port: reply.port,
+      async close() {
+        const closed = next();
+        send({ type: "close" });
+        await closed;
+        worker.terminate();
+      },
+    };
+  });
 }
 
 function openBrowser(url: string): void {
@@ -268,7 +375,7 @@ export async function plotMain(args: string[]): Promise<number> {
   }
   const scannerIndex = given ?? scannerIndexFromName(path) ?? run.scannerIndex;
 
-  const server = await startPlotServer(run, {
+  const server = await startPlotWorker(run, {
     file: basename(path),
     struck,
     iops,

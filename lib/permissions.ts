@@ -78,7 +78,7 @@ export const PERMISSION_PROFILES: Record<Subcommand, PermissionProfile> = {
     keep: [],
     startup: ["read", "net", "env", "sys", "run"],
     note:
-      "reads the file and the assets, binds 127.0.0.1, starts the browser opener, then drops everything: serving accepted connections needs no permission",
+      "reads the file and the assets, starts the browser opener, then drops everything; the server runs in a Worker holding only net on 127.0.0.1 (to listen again after a refused accept)",
   },
   demo: {
     keep: ["read", "write", "net", "env", "sys"],

@@ -170,6 +170,11 @@ Deno.test("fws plot under -P=plot: serves, holds no permission, opens the browse
           `${name} is ${status.permissions[name]}`,
         );
       }
+      // the server thread may listen again on loopback, and reach nothing else
+      assertEquals(status.network, {
+        loopback: "granted",
+        elsewhere: "prompt",
+      });
       let opened = "";
       for (let i = 0; i < 100 && !opened; i++) {
         opened = await Deno.readTextFile(`${dir}/opened`).catch(() => "");
@@ -181,6 +186,47 @@ Deno.test("fws plot under -P=plot: serves, holds no permission, opens the browse
       assertEquals(code, 0, plot.output());
     }
     assertMatch(plot.output(), /fws plot: stopped/);
+  });
+});
+
+Deno.test("fws plot survives 1000 concurrent requests with 128 open files allowed", async () => {
+  await ensureBundle();
+  await withTmp(async (dir) => {
+    const file = await writeScanFile(
+      `${dir}/fws07_20261123_230000.h5`,
+      syntheticRun({ scans: 2, samples: 200 }),
+    );
+    const plot = await startPlotProcess([file, "PDB", "--no-open"], {
+      maxOpenFiles: 128,
+    });
+    try {
+      const flood = await Promise.allSettled(
+        Array.from({ length: 1000 }, async () => {
+          const res = await fetch(`${plot.url}api/fits?struck=PDB&iops=ch1`);
+          await res.arrayBuffer();
+          return res.status;
+        }),
+      );
+      const served = flood.filter((r) =>
+        r.status === "fulfilled" && r.value === 200
+      ).length;
+      assert(served > 0, "some of the flood was served");
+      // a new client is served again, by the same process, within seconds
+      let status = 0;
+      for (let i = 0; i < 100 && status !== 200; i++) {
+        status = await fetch(plot.url, { headers: { connection: "close" } })
+          .then(async (r) => (await r.arrayBuffer(), r.status), () => 0);
+        if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      assertEquals(status, 200, plot.output());
+      if (served < 1000) {
+        assertMatch(plot.output(), /stopped accepting connections/);
+        assertMatch(plot.output(), /listening again on 127\.0\.0\.1:/);
+      }
+    } finally {
+      const code = await plot.stop();
+      assertEquals(code, 0, plot.output());
+    }
   });
 });
 

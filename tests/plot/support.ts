@@ -131,10 +131,24 @@ export async function startPlotProcess(
     set?: string;
     timeoutMs?: number;
     env?: Record<string, string>;
+    /** Soft and hard limit of open files (util-linux prlimit). */
+    maxOpenFiles?: number;
   } = {},
 ): Promise<PlotProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", `-P=${options.set ?? "plot"}`, "main.ts", "plot", ...args],
+  const deno = [
+    Deno.execPath(),
+    "run",
+    `-P=${options.set ?? "plot"}`,
+    "main.ts",
+    "plot",
+    ...args,
+  ];
+  const limit = options.maxOpenFiles;
+  const command = limit === undefined
+    ? deno
+    : ["prlimit", `--nofile=${limit}:${limit}`, ...deno];
+  const child = new Deno.Command(command[0], {
+    args: command.slice(1),
     cwd: new URL("../../", import.meta.url).pathname,
     stdout: "piped",
     stderr: "piped",
