@@ -11,11 +11,7 @@ import {
   parseScannerIndex,
   UsageError,
 } from "../cli.ts";
-import {
-  FWSScanInterface,
-  parsePvMap,
-  type PvMapFile,
-} from "../daemon/interface.ts";
+import { FWSScanInterface, parsePvMap, type PvMapFile } from "../pvmap/mod.ts";
 import { type SimulatorOptions, startSimulator } from "./mod.ts";
 
 /** Usage text of `fws sim`. */

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { FWSScanInterface, PvSpec } from "../daemon/interface.ts";
+import type { FWSScanInterface, PvSpec } from "../pvmap/mod.ts";
 import {
   type BeamParameters,
   channelBeam,
