@@ -3,7 +3,7 @@
  * The spec data of every logical PV (`specs.ts`), the resolver of one
  * scanner's PV names with its typed views (`resolver.ts`) and the map-file
  * parser (`map_file.ts`). It imports nothing of `lib/` but the fit-field
- * registry (`lib/analysis/fit_fields.ts`) and the fit's type.
+ * registry (`lib/analysis/fit_fields.ts`).
  *
  * @example
  * ```ts

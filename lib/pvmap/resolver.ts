@@ -149,6 +149,7 @@ export class FWSScanInterface {
     const renamed = match && FIT_FIELD_ALIASES[match[2]];
     if (!match || !renamed || known.has(key)) return key;
     const logical = `fit.${match[1]}.${renamed}`;
+    if (!known.has(logical)) return key;
     const message =
       `pv map: '${key}' is an old logical name; accepted as '${logical}' (rename it in the map file)`;
     this.warnings.push(message);

@@ -21,7 +21,6 @@ import {
   FIT_OK_PV,
   type FitNumberKey,
 } from "../analysis/fit_fields.ts";
-import type { GaussFit } from "../scan/model.ts";
 
 /** Role of a PV, as documented in the PV table. */
 export type PvDirection = "input" | "output" | "motor" | "data";
@@ -337,7 +336,9 @@ export const FIT_FIELD_ALIASES: Readonly<Record<string, FitPvField>> = {
  * }
  * ```
  */
-export function fitPvValues(fit: GaussFit): [FitPvField, number][] {
+export function fitPvValues(
+  fit: Readonly<Record<FitNumberKey, number>> & { readonly ok: boolean },
+): [FitPvField, number][] {
   return FIT_PV_FIELDS.map(({ field }) => [
     field,
     field === "ok" ? (fit.ok ? 1 : 0) : fit[field],

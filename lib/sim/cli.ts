@@ -131,7 +131,8 @@ export async function parseSimArgs(
     }
     try {
       pvMap = parsePvMap(text, mapPath);
-      new FWSScanInterface(scannerIndex, { map: pvMap }); // unknown names, nulls
+      // unknown names, nulls (old names are warned about once, at start)
+      new FWSScanInterface(scannerIndex, { map: pvMap, onWarning: () => {} });
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
