@@ -15,8 +15,11 @@
 
 /** A PV map file as read from JSON (see DESIGN.md "The map file"). */
 export interface PvMapFile {
+  /** Prefix template, default `FWS{NN}:`. */
   prefix?: string;
+  /** The Struck and IOPS channels the scanner has. */
   channels?: { struck?: string[]; iops?: string[] };
+  /** Logical name → PV name template, or null when there is no such PV. */
   pvs?: Record<string, string | null>;
 }
 

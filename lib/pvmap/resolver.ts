@@ -87,6 +87,9 @@ export class FWSScanInterface {
   readonly #names: Map<string, string | null>;
 
   /**
+   * Resolves every logical PV of the scanner; throws for an unknown logical
+   * name or a `null` the scan cannot run without.
+   *
    * @param scannerIndex scanner number N (1–99)
    * @param options test mode and map-file overrides
    */

@@ -22,6 +22,8 @@ import {
   type FitNumberKey,
 } from "../analysis/fit_fields.ts";
 
+export type { FitNumberKey };
+
 /** Role of a PV, as documented in the PV table. */
 export type PvDirection = "input" | "output" | "motor" | "data";
 
@@ -56,7 +58,9 @@ export interface PvSpec {
   logical: LogicalName;
   /** Default PV name template with `{P}` for the prefix. */
   template: string;
+  /** EPICS record type. */
   record: PvRecordType;
+  /** Role: read by the daemon, written by it, the motor's or data. */
   direction: PvDirection;
   /** Unit, where it has one. */
   units?: string;
@@ -107,7 +111,8 @@ export const MOTOR_FIELDS = {
 /** A motor record field the daemon uses (`motor.<field>`). */
 export type MotorField = keyof typeof MOTOR_FIELDS;
 
-const SCAN_PVS = [
+/** The spec data of the `SCAN:*` inputs and outputs, in display order. */
+export const SCAN_PVS = [
   {
     logical: "scan.start",
     template: "{P}SCAN:START",
@@ -257,7 +262,7 @@ const MOTOR_DESCRIPTIONS: Record<MotorField, string> = {
 };
 
 /** The data PVs that do not depend on the channels, in display order. */
-const FIXED_DATA_PVS = [
+export const FIXED_DATA_PVS = [
   {
     logical: "daq.acquire",
     template: "{P}DAQ:ACQUIRE",
