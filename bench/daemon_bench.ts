@@ -23,6 +23,7 @@
 import { CAClient } from "../lib/ca/mod.ts";
 import { SCAN_STATES, startDaemon } from "../lib/daemon/mod.ts";
 import { type Simulator, startSimulator } from "../lib/sim/mod.ts";
+import type { LogicalName } from "../lib/pvmap/mod.ts";
 
 const STEP_GOAL_MS = 2;
 const RSS_GOAL_MB = 200;
@@ -34,7 +35,7 @@ interface Runner {
   close(): Promise<void>;
 }
 
-function pvOf(sim: Simulator): (logical: string) => string {
+function pvOf(sim: Simulator): (logical: LogicalName) => string {
   return (l) => sim.interface.requirePv(l);
 }
 
@@ -64,11 +65,11 @@ function finalState(ca: CAClient, pv: string, timeout = 120): Promise<string> {
 
 async function request(
   ca: CAClient,
-  pv: (l: string) => string,
+  pv: (l: LogicalName) => string,
   inputs: Record<string, number>,
 ): Promise<number> {
   for (const [k, v] of Object.entries(inputs)) {
-    await ca.put(pv(`scan.${k}`), v, { wait: true });
+    await ca.put(pv(`scan.${k}` as LogicalName), v, { wait: true });
   }
   const done = finalState(ca, pv("scan.state"));
   const t0 = performance.now();

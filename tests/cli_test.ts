@@ -1,6 +1,6 @@
 import { assertEquals, assertMatch } from "./support/assert.ts";
 import { main } from "../main.ts";
-import { FWSScanInterface, parsePvMap } from "../lib/daemon/interface.ts";
+import { FWSScanInterface, parsePvMap } from "../lib/pvmap/mod.ts";
 
 Deno.test("fws --version prints the version and exits 0", async () => {
   assertEquals(await main(["--version"]), 0);

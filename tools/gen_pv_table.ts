@@ -2,7 +2,7 @@
  * Generates the tables of `docs/operations.md` from the code, between marker
  * comments, so the docs cannot drift from it:
  *
- * - `pv-table`: every logical PV of the built-in map (lib/daemon/interface.ts);
+ * - `pv-table`: every logical PV of the built-in map (lib/pvmap/specs.ts);
  * - `permissions`: what each subcommand keeps (lib/permissions.ts).
  *
  * ```sh
@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { defaultPvSpecs, type PvSpec } from "../lib/daemon/interface.ts";
+import { defaultPvSpecs, type PvSpec } from "../lib/pvmap/mod.ts";
 import {
   PERMISSION_NAMES,
   PERMISSION_PROFILES,
@@ -28,8 +28,11 @@ function cell(text: string): string {
   return text.replaceAll("|", "\\|").replaceAll("\n", " ");
 }
 
+/** A row of the PV table: a spec, or any spec-shaped entry. */
+export type PvTableRow = Omit<PvSpec, "logical"> & { logical: string };
+
 /** The PV table (markdown) of the given specs. */
-export function pvTableMarkdown(specs: readonly PvSpec[]): string {
+export function pvTableMarkdown(specs: readonly PvTableRow[]): string {
   const rows = specs.map((s) =>
     `| \`${s.logical}\` | \`${
       cell(s.template)

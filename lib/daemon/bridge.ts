@@ -45,7 +45,7 @@ import {
 import { type RequestEnd, ScanStatusCallback } from "./callbacks/status.ts";
 import { CustomHookCallback } from "./callbacks/custom.ts";
 import type { CustomCallbackHost } from "./custom_callback.ts";
-import type { FWSScanInterface } from "./interface.ts";
+import type { FWSScanInterface, LogicalName } from "../pvmap/mod.ts";
 import { StatusPublisher, type StatusSnapshot } from "./status.ts";
 
 /** Options of {@link FWSScanBridgeDaemon}. */
@@ -79,7 +79,7 @@ export interface RequestOutcome {
   config?: ScanConfig;
 }
 
-const INPUTS: [keyof RawScanInputs, string][] = [
+const INPUTS: [keyof RawScanInputs, LogicalName][] = [
   ["mode", "scan.mode"],
   ["startPos", "scan.startPos"],
   ["endPos", "scan.endPos"],
@@ -265,7 +265,9 @@ export class FWSScanBridgeDaemon {
     { inputs: RawScanInputs; limits: MotorLimits }
   > {
     const timeout = this.#options.inputTimeout ?? 3;
-    const read = async (logical: string): Promise<RawInput | undefined> => {
+    const read = async (
+      logical: LogicalName,
+    ): Promise<RawInput | undefined> => {
       const pv = this.#pvs.pv(logical);
       if (!pv) return undefined;
       try {
@@ -332,9 +334,10 @@ export class FWSScanBridgeDaemon {
       config: JSON.stringify(config),
     });
     const plan = new ScanPlanner().plan(config);
+    const daqPvs = this.#pvs.daqPvs();
     const suspender = new BeamSuspender(
       this.#ca,
-      this.#pvs.pv("beam.current"),
+      daqPvs.beam.current.pv,
       this.#options.suspender,
     );
     const callbacks: ScanCallback[] = [
@@ -351,9 +354,9 @@ export class FWSScanBridgeDaemon {
       onFailure: (f) => this.#state.note(`${f.callback} failed: ${f.message}`),
     });
     const runner = new FWSScanRunner({
-      motor: new CaMotor(this.#ca, this.#pvs, this.#options.motor),
-      daq: new CaDaq(this.#ca, this.#pvs),
-      collector: new ScanDataCollector(this.#ca, this.#pvs, config),
+      motor: new CaMotor(this.#ca, this.#pvs.motorPvs(), this.#options.motor),
+      daq: new CaDaq(this.#ca, daqPvs),
+      collector: new ScanDataCollector(this.#ca, daqPvs, config),
       suspender,
       faults: { watch: (onFault) => this.#watchConnections(config, onFault) },
     }, {
@@ -403,11 +406,11 @@ export class FWSScanBridgeDaemon {
     config: ScanConfig,
     onFault: (message: string) => void,
   ): () => void {
-    const logical = [
+    const logical: LogicalName[] = [
       "motor.val",
       "motor.rbv",
       "daq.acquire",
-      ...config.struckChannels.map((c) => `daq.${c}`),
+      ...config.struckChannels.map((c): LogicalName => `daq.${c}`),
     ];
     const off: (() => void)[] = [];
     for (const l of logical) {

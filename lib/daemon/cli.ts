@@ -9,7 +9,7 @@ import { parseCommand, parseScannerIndex, UsageError } from "../cli.ts";
 import { log, LogDirError, parseLogLevel, prepareLogDir } from "../log.ts";
 import { checkDaemonDirs, WriteRootError } from "../permissions.ts";
 import { loadPvMap, startDaemon } from "./start.ts";
-import { FWSScanInterface } from "./interface.ts";
+import { FWSScanInterface } from "../pvmap/mod.ts";
 
 /** Usage text of the daemon. */
 export const DAEMON_USAGE = `Usage: fws <scanner_index> [options]

@@ -19,7 +19,7 @@ import { readScanFile } from "../hdf5/mod.ts";
 import { summarizeFits } from "../analysis/mod.ts";
 import type { ChannelFit } from "../scan/model.ts";
 import { type Simulator, startSimulator } from "../sim/mod.ts";
-import { SCAN_STATES } from "./interface.ts";
+import { type LogicalName, SCAN_STATES } from "../pvmap/mod.ts";
 import { type RequestOutcome, startDaemon } from "./mod.ts";
 
 /** Usage text of `fws demo`. */
@@ -156,8 +156,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const finished = new Promise<RequestOutcome>((resolve) =>
       daemon!.bridge.onRequestFinished(resolve)
     );
-    const pv = (logical: string) => pvs.requirePv(logical);
-    const request: [string, number | string][] = [
+    const pv = (logical: LogicalName) => pvs.requirePv(logical);
+    const request: [LogicalName, number | string][] = [
       ["scan.mode", "STEP"],
       ["scan.startPos", -5],
       ["scan.endPos", 5],

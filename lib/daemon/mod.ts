@@ -41,5 +41,5 @@ export {
   type PvMapFile,
   SCAN_STATES,
   type ScanState,
-} from "./interface.ts";
+} from "../pvmap/mod.ts";
 export { daemonMain } from "./cli.ts";

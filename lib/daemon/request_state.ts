@@ -18,7 +18,7 @@
  * @module
  */
 import type { ScanEvent } from "../scan/events.ts";
-import type { ScanState } from "./interface.ts";
+import type { ScanState } from "../pvmap/mod.ts";
 
 /** Everything that can move a request from one state to the next. */
 export const REQUEST_TRIGGERS = [

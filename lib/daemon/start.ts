@@ -12,7 +12,7 @@ import type { LogLevel } from "@logtape/logtape";
 import { PROGRAM, VERSION } from "../version.ts";
 import { type BridgeOptions, FWSScanBridgeDaemon } from "./bridge.ts";
 import { CustomCallbackHost } from "./custom_callback.ts";
-import { FWSScanInterface, parsePvMap, type PvMapFile } from "./interface.ts";
+import { FWSScanInterface, parsePvMap, type PvMapFile } from "../pvmap/mod.ts";
 
 /** Options of {@link startDaemon}. */
 export interface StartDaemonOptions {

@@ -13,9 +13,10 @@ import type { CaPort } from "../scan/ca_port.ts";
 import { log } from "../log.ts";
 import {
   type FWSScanInterface,
+  type LogicalName,
   SCAN_STATES,
   type ScanState,
-} from "./interface.ts";
+} from "../pvmap/mod.ts";
 
 /** Longest text written to a char-waveform PV (bytes, without the NUL). */
 export const MAX_TEXT = 255;
@@ -30,7 +31,7 @@ export function textToChars(text: string, max = MAX_TEXT): Uint8Array {
 }
 
 /** The outputs only {@link StatusPublisher.set} writes. */
-const STATUS_OUTPUTS: readonly string[] = [
+const STATUS_OUTPUTS: readonly LogicalName[] = [
   "scan.state",
   "scan.msg",
   "scan.progress",
@@ -124,7 +125,7 @@ export class StatusPublisher {
    * Puts a value to a logical PV without completion; failures are logged.
    * Throws for a status output (those go through {@link set}).
    */
-  put(logical: string, value: number | Uint8Array): void {
+  put(logical: LogicalName, value: number | Uint8Array): void {
     if (STATUS_OUTPUTS.includes(logical)) {
       throw new Error(
         `${logical} is published by set() alone; expected another output`,
@@ -133,7 +134,7 @@ export class StatusPublisher {
     this.#put(logical, value);
   }
 
-  #put(logical: string, value: number | Uint8Array): void {
+  #put(logical: LogicalName, value: number | Uint8Array): void {
     const pv = this.#pvs.pv(logical);
     if (!pv) return;
     let out: number | Uint8Array | string = value;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { FWSScanInterface } from "../daemon/interface.ts";
+import type { DaqPvs, DataPv } from "../pvmap/mod.ts";
 import { type CaPort, type PortValue, samples, scalar } from "./ca_port.ts";
 import type { RepetitionPlan } from "./planner.ts";
 import type {
@@ -49,9 +49,9 @@ export class ScanDataCollector {
 
   /**
    * @param ca Channel Access client
-   * @param pvs the scanner's PV map
+   * @param pvs the data PVs, resolved by the PV map
    */
-  constructor(ca: CaPort, pvs: FWSScanInterface, options: CollectorOptions) {
+  constructor(ca: CaPort, pvs: DaqPvs, options: CollectorOptions) {
     this.#ca = ca;
     this.#timeout = options.timeout ?? 5;
     this.#reads = [];
@@ -59,19 +59,23 @@ export class ScanDataCollector {
     const add = (
       group: keyof Omit<DataReading, "timestamp">,
       key: string,
-      logical: string,
+      data: DataPv | undefined,
     ) => {
-      const pv = pvs.pv(logical);
-      if (!pv) return;
-      this.#reads.push({ group, key, pv });
-      const spec = pvs.specs.find((s) => s.logical === logical);
-      this.units[`${group}.${key}`] = spec?.units ?? "";
+      if (!data) {
+        const logical = `${group === "struck" ? "daq" : group}.${key}`;
+        throw new Error(`pv map: no logical PV '${logical}'`);
+      }
+      if (!data.pv) return;
+      this.#reads.push({ group, key, pv: data.pv });
+      this.units[`${group}.${key}`] = data.units;
     };
-    for (const ch of options.struckChannels) add("struck", ch, `daq.${ch}`);
-    for (const ch of options.iopsChannels) add("iops", ch, `iops.${ch}`);
-    add("idc", "current", "idc.current");
-    add("beam", "current", "beam.current");
-    add("beam", "energy", "beam.energy");
+    for (const ch of options.struckChannels) {
+      add("struck", ch, pvs.struck[ch]);
+    }
+    for (const ch of options.iopsChannels) add("iops", ch, pvs.iops[ch]);
+    add("idc", "current", pvs.idc.current);
+    add("beam", "current", pvs.beam.current);
+    add("beam", "energy", pvs.beam.energy);
   }
 
   /**

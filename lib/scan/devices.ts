@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { FWSScanInterface } from "../daemon/interface.ts";
+import type { DaqPvs, MotorPvs } from "../pvmap/mod.ts";
 import { type CaPort, type PortSubscription, scalar } from "./ca_port.ts";
 import { sleep, StoppedError, stopReasonOf, waitFor } from "./wait.ts";
 
@@ -25,16 +25,16 @@ export interface MotorOptions {
 /** The wire motor, a motor record reached through the PV map. */
 export class CaMotor {
   readonly #ca: CaPort;
-  readonly #pv: FWSScanInterface;
+  readonly #pv: MotorPvs;
   readonly #options: Required<MotorOptions>;
   /** Readback after the last move (saves a read before the next one). */
   #last?: number;
 
   /**
    * @param ca Channel Access client
-   * @param pvs the scanner's PV map
+   * @param pvs the motor record's PVs, resolved by the PV map
    */
-  constructor(ca: CaPort, pvs: FWSScanInterface, options: MotorOptions = {}) {
+  constructor(ca: CaPort, pvs: MotorPvs, options: MotorOptions = {}) {
     this.#ca = ca;
     this.#pv = pvs;
     this.#options = {
@@ -46,27 +46,25 @@ export class CaMotor {
 
   /** The motor's name for messages (the VAL PV without the field). */
   get name(): string {
-    return this.#pv.requirePv("motor.val").replace(/\.VAL$/, "");
+    return this.#pv.val.replace(/\.VAL$/, "");
   }
 
   /** Reads the readback [mm]. */
   async readback(timeout = 2): Promise<number> {
     return scalar(
-      await this.#ca.get(this.#pv.requirePv("motor.rbv"), {
-        timeout,
-      }),
+      await this.#ca.get(this.#pv.rbv, { timeout }),
     );
   }
 
   /** Reads VELO [mm/s], or NaN when unmapped. */
   async speed(timeout = 2): Promise<number> {
-    const pv = this.#pv.pv("motor.velo");
+    const pv = this.#pv.velo;
     return pv ? scalar(await this.#ca.get(pv, { timeout })) : NaN;
   }
 
   /** Writes VELO [mm/s] (no-op when unmapped). */
   async setSpeed(speed: number, timeout = 2): Promise<void> {
-    const pv = this.#pv.pv("motor.velo");
+    const pv = this.#pv.velo;
     if (pv && Number.isFinite(speed) && speed > 0) {
       await this.#ca.put(pv, speed, { wait: true, timeout });
     }
@@ -81,7 +79,7 @@ export class CaMotor {
     options: { signal?: AbortSignal; speed?: number } = {},
   ): Promise<number> {
     const { signal } = options;
-    const val = this.#pv.requirePv("motor.val");
+    const val = this.#pv.val;
     const start = this.#last ?? await waitFor(this.readback(), {
       what: `readback of ${this.name}`,
       timeout: 3,
@@ -99,7 +97,7 @@ export class CaMotor {
       : 60;
     const timeout = travel * 2 + this.#options.timeoutMargin;
     const what = `${this.name} to reach ${target} mm`;
-    const dmovPv = this.#pv.pv("motor.dmov");
+    const dmovPv = this.#pv.dmov;
     if (this.#options.completion === "dmov" && dmovPv) {
       await waitFor(this.#moveDmov(val, dmovPv, target), {
         what,
@@ -163,7 +161,7 @@ export class CaMotor {
 
   /** Stops the motor (MTR.STOP = 1), best effort within `timeout` seconds. */
   async stop(timeout = 1): Promise<void> {
-    const pv = this.#pv.pv("motor.stop");
+    const pv = this.#pv.stop;
     if (pv) await this.#ca.put(pv, 1, { wait: false, timeout });
   }
 }
@@ -175,11 +173,11 @@ export class CaDaq {
 
   /**
    * @param ca Channel Access client
-   * @param pvs the scanner's PV map
+   * @param pvs the acquisition PVs, resolved by the PV map
    */
-  constructor(ca: CaPort, pvs: FWSScanInterface) {
+  constructor(ca: CaPort, pvs: Pick<DaqPvs, "acquire">) {
     this.#ca = ca;
-    this.#pv = pvs.pv("daq.acquire");
+    this.#pv = pvs.acquire;
   }
 
   /** Triggers one acquisition and waits for its completion. */

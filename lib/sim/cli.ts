@@ -12,11 +12,7 @@ import {
   parseScannerIndex,
   UsageError,
 } from "../cli.ts";
-import {
-  FWSScanInterface,
-  parsePvMap,
-  type PvMapFile,
-} from "../daemon/interface.ts";
+import { FWSScanInterface, parsePvMap, type PvMapFile } from "../pvmap/mod.ts";
 import { type SimulatorOptions, startSimulator } from "./mod.ts";
 
 /** Usage text of `fws sim`. */
@@ -136,7 +132,8 @@ export async function parseSimArgs(
     }
     try {
       pvMap = parsePvMap(text, mapPath);
-      new FWSScanInterface(scannerIndex, { map: pvMap }); // unknown names, nulls
+      // unknown names, nulls (old names are warned about once, at start)
+      new FWSScanInterface(scannerIndex, { map: pvMap, onWarning: () => {} });
     } catch (error) {
       throw new UsageError((error as Error).message);
     }

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { FWSScanInterface, PvSpec } from "../daemon/interface.ts";
+import type { FWSScanInterface, LogicalName, PvSpec } from "../pvmap/mod.ts";
 import {
   type BeamParameters,
   channelBeam,
@@ -69,8 +69,13 @@ export interface SimIocOptions extends Partial<SimTiming> {
   motor?: Omit<SimMotorOptions, "now" | "onChange">;
 }
 
+/** A served PV: a logical PV of the map, or the simulator's own beam switch. */
+type ServedName = LogicalName | "sim.beamOn";
+
 /** Defaults of the daemon's input PVs (logical name → value). */
-export const INPUT_DEFAULTS: Record<string, number | string> = {
+export const INPUT_DEFAULTS: Readonly<
+  Partial<Record<LogicalName, number | string>>
+> = {
   "scan.start": 0,
   "scan.abort": 0,
   "scan.mode": 0,
@@ -91,7 +96,7 @@ export class SimulatedIoc {
   readonly beam: BeamParameters;
   readonly timing: SimTiming;
   readonly #pvs: FWSScanInterface;
-  readonly #served = new Map<string, SimPV>();
+  readonly #served = new Map<ServedName, SimPV>();
   readonly #data: SeededRandom;
   readonly #context: SeededRandom;
   readonly #daq: SimDaq;
@@ -184,11 +189,11 @@ export class SimulatedIoc {
     this.#daq.close();
   }
 
-  #set(logical: string, value: number | string | ArrayLike<number>): void {
+  #set(logical: LogicalName, value: number | string | ArrayLike<number>): void {
     this.#served.get(logical)?.set(value, { timestamp: new Date() });
   }
 
-  #definition(logical: string, spec: PvSpec): SimPvDefinition {
+  #definition(logical: LogicalName, spec: PvSpec): SimPvDefinition {
     if (logical.startsWith("motor.")) return this.#motorDefinition(logical);
     if (logical === "daq.acquire") {
       return {
@@ -254,7 +259,7 @@ export class SimulatedIoc {
     }
   }
 
-  #motorDefinition(logical: string): SimPvDefinition {
+  #motorDefinition(logical: LogicalName): SimPvDefinition {
     const m = this.motor;
     const number = (
       get: () => number,

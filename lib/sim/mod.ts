@@ -17,7 +17,7 @@
  * @module
  */
 import { CAServer, type CAServerOptions } from "../ca/mod.ts";
-import { FWSScanInterface, type PvMapFile } from "../daemon/interface.ts";
+import { FWSScanInterface, type PvMapFile } from "../pvmap/mod.ts";
 import { type BeamParameters, resolveBeam } from "./beam.ts";
 import { type PvHost, type SimIocOptions, SimulatedIoc } from "./ioc.ts";
 import type { SimMotor } from "./motor.ts";

@@ -1,3 +1,4 @@
+import type { LogicalName } from "../../lib/pvmap/mod.ts";
 /**
  * Request control against the simulated IOC: abort at any moment, beam-loss
  * pause and resume, every bad input refused without motion, a second
@@ -116,7 +117,7 @@ Deno.test("daemon: every bad input is refused with ERROR naming the PV, and noth
       nScans: 1,
       settle: 0,
     };
-    const cases: [Record<string, number | string>, string, RegExp][] = [
+    const cases: [Record<string, number | string>, LogicalName, RegExp][] = [
       [{ startPos: NaN }, "scan.startPos", /expected a number/],
       [{ endPos: -2 }, "scan.endPos", /different from the start/],
       [{ nSteps: 1 }, "scan.nSteps", /from 2 to 10000/],

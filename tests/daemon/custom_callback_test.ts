@@ -1,3 +1,4 @@
+import type { LogicalName } from "../../lib/pvmap/mod.ts";
 /**
  * `--custom-callback`: hooks run in a sandboxed Worker. A hook that throws,
  * hangs or tries to write is stopped and reported on SCAN:MSG; the daemon
@@ -30,7 +31,7 @@ async function scenario(
   });
   const dir = await Deno.makeTempDir({ prefix: "fws-hook-" });
   const ca = new CAClient({ addrList: sim.addrList, autoAddrList: false });
-  const pv = (l: string) => sim.interface.requirePv(l);
+  const pv = (l: LogicalName) => sim.interface.requirePv(l);
   const daemon = spawnDaemon([
     "7",
     "--test-mode",
@@ -54,7 +55,7 @@ async function scenario(
         nScans: 1,
       })
     ) {
-      await ca.put(pv(`scan.${k}`), v, { wait: true });
+      await ca.put(pv(`scan.${k}` as LogicalName), v, { wait: true });
     }
     for (let round = 0; round < 2; round++) {
       const final = nextFinalState(ca, pv("scan.state"), 40);

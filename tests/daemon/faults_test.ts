@@ -1,3 +1,4 @@
+import type { LogicalName } from "../../lib/pvmap/mod.ts";
 /**
  * Faults: the IOC dies mid-scan and comes back; SIGTERM mid-scan.
  */
@@ -69,7 +70,7 @@ Deno.test("daemon: SIGTERM mid-scan stops the motor, closes the file as aborted,
   });
   const dir = await Deno.makeTempDir({ prefix: "fws-sigterm-" });
   const ca = new CAClient({ addrList: sim.addrList, autoAddrList: false });
-  const pv = (l: string) => sim.interface.requirePv(l);
+  const pv = (l: LogicalName) => sim.interface.requirePv(l);
   const daemon = spawnDaemon(
     [
       "7",
@@ -92,7 +93,7 @@ Deno.test("daemon: SIGTERM mid-scan stops the motor, closes the file as aborted,
         nScans: 1,
       })
     ) {
-      await ca.put(pv(`scan.${k}`), v, { wait: true });
+      await ca.put(pv(`scan.${k}` as LogicalName), v, { wait: true });
     }
     await ca.put(pv("scan.start"), 1, { wait: true });
     await new Promise<void>((resolve, reject) => {

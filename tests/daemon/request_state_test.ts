@@ -3,7 +3,7 @@
  * below says, every other (state, trigger) pair is an IllegalTransitionError
  * that leaves the state as it was, and every state is reachable from IDLE.
  */
-import { SCAN_STATES, type ScanState } from "../../lib/daemon/interface.ts";
+import { SCAN_STATES, type ScanState } from "../../lib/pvmap/mod.ts";
 import {
   FINAL_STATES,
   IllegalTransitionError,

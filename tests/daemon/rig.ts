@@ -8,7 +8,7 @@ import { CAClient } from "../../lib/ca/mod.ts";
 import { type DaemonHandle, startDaemon } from "../../lib/daemon/mod.ts";
 import type { StartDaemonOptions } from "../../lib/daemon/start.ts";
 import type { RequestOutcome } from "../../lib/daemon/bridge.ts";
-import { SCAN_STATES } from "../../lib/daemon/interface.ts";
+import { type LogicalName, SCAN_STATES } from "../../lib/pvmap/mod.ts";
 import {
   type Simulator,
   type SimulatorOptions,
@@ -37,7 +37,7 @@ export interface Rig {
   ca: CAClient;
   dataDir: string;
   /** PV name of a logical name. */
-  pv(logical: string): string;
+  pv(logical: LogicalName): string;
   /** Writes the request inputs (logical suffix → value) with completion. */
   setInputs(inputs: Record<string, number | string>): Promise<void>;
   /** Starts a request and waits for its outcome. */
@@ -53,7 +53,7 @@ export interface Rig {
   msg(): Promise<string>;
   /** Waits until `predicate` holds for a monitored PV value. */
   waitFor(
-    logical: string,
+    logical: LogicalName,
     predicate: (v: unknown) => boolean,
     timeout?: number,
   ): Promise<unknown>;
@@ -97,7 +97,7 @@ export async function makeRig(options: {
     ...options.daemon,
   });
   const ca = new CAClient(caOptions);
-  const pv = (logical: string) => sim.interface.requirePv(logical);
+  const pv = (logical: LogicalName) => sim.interface.requirePv(logical);
   const nextOutcome = (timeout = 20) =>
     new Promise<RequestOutcome>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -112,7 +112,10 @@ export async function makeRig(options: {
     });
   const setInputs = async (inputs: Record<string, number | string>) => {
     for (const [key, value] of Object.entries(inputs)) {
-      await ca.put(pv(`scan.${key}`), value, { wait: true, timeout: 3 });
+      await ca.put(pv(`scan.${key}` as LogicalName), value, {
+        wait: true,
+        timeout: 3,
+      });
     }
   };
   const rig: Rig = {

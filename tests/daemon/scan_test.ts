@@ -1,3 +1,4 @@
+import type { FitPvField } from "../../lib/pvmap/mod.ts";
 /**
  * The daemon against the simulated IOC over real sockets: step and fly scans
  * with 1 and 3 repetitions; the file and the fit PVs agree with the
@@ -25,10 +26,10 @@ function agrees(
 
 async function checkFitPvs(rig: Rig, ch: string) {
   const beam = channelBeam(rig.sim.beam, ch);
-  const get = async (f: string) =>
+  const get = async (f: FitPvField) =>
     Number((await rig.ca.get(rig.pv(`fit.${ch}.${f}`), { timeout: 3 })).value);
   const [center, sigma, centerErr, sigmaErr, ok] = await Promise.all(
-    ["center", "sigma", "centerErr", "sigmaErr", "ok"].map(get),
+    (["center", "sigma", "centerErr", "sigmaErr", "ok"] as const).map(get),
   );
   assertEquals(ok, 1, `FIT:${ch}:OK`);
   agrees(`FIT:${ch}:CENTER`, center, beam.center, centerErr);

@@ -4,7 +4,7 @@
  * two-repetition step request, in order and without flicker — each phase
  * shows once, and a state is left only for the next phase of the request.
  */
-import { SCAN_STATES } from "../../lib/daemon/interface.ts";
+import { SCAN_STATES } from "../../lib/pvmap/mod.ts";
 import { assertEquals } from "../support/assert.ts";
 import { makeRig, type Rig, text } from "./rig.ts";
 

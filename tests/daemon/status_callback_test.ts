@@ -9,7 +9,7 @@ import {
   StatusPublisher,
   type StatusSnapshot,
 } from "../../lib/daemon/status.ts";
-import type { FWSScanInterface } from "../../lib/daemon/interface.ts";
+import type { FWSScanInterface } from "../../lib/pvmap/mod.ts";
 import type { CaPort } from "../../lib/scan/ca_port.ts";
 import type { ScanEvent } from "../../lib/scan/events.ts";
 import { assertEquals, assertThrows } from "../support/assert.ts";
@@ -150,7 +150,9 @@ Deno.test("status callback: the one module that publishes SCAN:STATE, MSG and PR
     {} as unknown as CaPort,
     {} as unknown as FWSScanInterface,
   );
-  for (const logical of ["scan.state", "scan.msg", "scan.progress"]) {
+  for (
+    const logical of ["scan.state", "scan.msg", "scan.progress"] as const
+  ) {
     assertThrows(() => publisher.put(logical, 1), /published by set\(\) alone/);
   }
 });

@@ -6,7 +6,7 @@
  * @module
  */
 import type { CAClient } from "../../lib/ca/mod.ts";
-import { SCAN_STATES } from "../../lib/daemon/interface.ts";
+import { SCAN_STATES } from "../../lib/pvmap/mod.ts";
 
 const FINAL = new Set(["DONE", "ABORTED", "ERROR"]);
 

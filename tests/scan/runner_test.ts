@@ -24,7 +24,7 @@ import {
   type StopReason,
   stopReasonOf,
 } from "../../lib/scan/wait.ts";
-import type { ScanState } from "../../lib/daemon/interface.ts";
+import type { ScanState } from "../../lib/pvmap/mod.ts";
 import {
   RequestStateMachine,
   type RequestTrigger,

@@ -6,7 +6,7 @@ import {
   replaceBlock,
   updateDoc,
 } from "../../tools/gen_pv_table.ts";
-import { defaultPvSpecs } from "../../lib/daemon/interface.ts";
+import { defaultPvSpecs } from "../../lib/pvmap/mod.ts";
 import { PERMISSION_PROFILES } from "../../lib/permissions.ts";
 import { ROOT, runCommand } from "./support.ts";
 

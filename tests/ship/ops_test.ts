@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { referencesRequired, SYSTEM_PYTHON } from "../support/refs.ts";
-import { FWSScanInterface, parsePvMap } from "../../lib/daemon/interface.ts";
+import { FWSScanInterface, parsePvMap } from "../../lib/pvmap/mod.ts";
 import { bobDisplay } from "../../tools/gen_bob.ts";
 import { ROOT, runCommand } from "./support.ts";
 

@@ -1,3 +1,4 @@
+import type { LogicalName } from "../../lib/pvmap/mod.ts";
 /** The simulated IOC over real sockets, driven by our CA client and EPICS's tools. */
 import {
   assert,
@@ -20,7 +21,7 @@ async function withSim(
   body: (
     sim: Simulator,
     ca: CAClient,
-    pv: (l: string) => string,
+    pv: (l: LogicalName) => string,
   ) => Promise<void>,
 ): Promise<void> {
   const sim = await startSimulator({ scannerIndex: 2, seed: 3, ...options });

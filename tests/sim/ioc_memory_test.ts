@@ -5,7 +5,7 @@ import {
   assertEquals,
   assertRejects,
 } from "../support/assert.ts";
-import { FWSScanInterface } from "../../lib/daemon/interface.ts";
+import { FWSScanInterface } from "../../lib/pvmap/mod.ts";
 import { resolveBeam } from "../../lib/sim/beam.ts";
 import { type SimIocOptions, SimulatedIoc } from "../../lib/sim/ioc.ts";
 import { MemoryHost } from "./memory_host.ts";

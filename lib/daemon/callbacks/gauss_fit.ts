@@ -15,7 +15,7 @@ import type {
   ScanEvent,
 } from "../../scan/events.ts";
 import type { ChannelFit, GaussFit } from "../../scan/model.ts";
-import type { FIT_FIELDS } from "../interface.ts";
+import { fitPvValues } from "../../pvmap/mod.ts";
 import type { StatusPublisher } from "../status.ts";
 import { releaseMemory } from "../memory.ts";
 
@@ -65,18 +65,8 @@ export class GaussFitCallback implements ScanCallback {
   }
 
   #publish(ch: string, fit: GaussFit): void {
-    const values: Record<keyof typeof FIT_FIELDS, number> = {
-      center: fit.center,
-      sigma: fit.sigma,
-      amplitude: fit.amplitude,
-      offset: fit.offset,
-      centerErr: fit.centerErr,
-      sigmaErr: fit.sigmaErr,
-      chi2: fit.chi2Red,
-      ok: fit.ok ? 1 : 0,
-    };
-    for (const [key, value] of Object.entries(values)) {
-      this.#status.put(`fit.${ch}.${key}`, value);
+    for (const [field, value] of fitPvValues(fit)) {
+      this.#status.put(`fit.${ch}.${field}`, value);
     }
   }
 }

@@ -11,7 +11,7 @@
  */
 import type { ScanCallback, ScanEvent } from "../../scan/events.ts";
 import { log } from "../../log.ts";
-import type { ScanState } from "../interface.ts";
+import type { ScanState } from "../../pvmap/mod.ts";
 import {
   FINAL_STATES,
   RequestStateMachine,

@@ -1,0 +1,95 @@
+/**
+ * The PV map file (`--pv-map PATH`, see DESIGN.md "The map file"): its shape
+ * and the parser that checks it, rejecting a malformed file with the
+ * offending key. Which logical names exist is the resolver's check.
+ *
+ * @example
+ * ```ts
+ * import { parsePvMap } from "./map_file.ts";
+ * const map = parsePvMap('{"prefix": "FWS{NN}:", "pvs": {"idc.current": null}}');
+ * console.log(map.pvs); // { "idc.current": null }
+ * ```
+ *
+ * @module
+ */
+
+/** A PV map file as read from JSON (see DESIGN.md "The map file"). */
+export interface PvMapFile {
+  /** Prefix template, default `FWS{NN}:`. */
+  prefix?: string;
+  /** The Struck and IOPS channels the scanner has. */
+  channels?: { struck?: string[]; iops?: string[] };
+  /** Logical name → PV name template, or null when there is no such PV. */
+  pvs?: Record<string, string | null>;
+}
+
+/**
+ * Parses and checks the JSON text of a map file; a malformed file is rejected
+ * with the offending key.
+ *
+ * @param text the file's contents
+ * @param source the file's path, for error messages
+ */
+export function parsePvMap(text: string, source = "pv map"): PvMapFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${source}: not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new Error(
+      `${source}: expected a JSON object with prefix, channels, pvs`,
+    );
+  }
+  const obj = raw as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (!["prefix", "channels", "pvs"].includes(key)) {
+      throw new Error(
+        `${source}: unknown key '${key}'; expected prefix, channels or pvs`,
+      );
+    }
+  }
+  if (obj.prefix !== undefined && typeof obj.prefix !== "string") {
+    throw new Error(`${source}: 'prefix' must be a string`);
+  }
+  const channels = obj.channels as Record<string, unknown> | undefined;
+  if (channels !== undefined) {
+    if (typeof channels !== "object" || channels === null) {
+      throw new Error(
+        `${source}: 'channels' must be an object with struck, iops`,
+      );
+    }
+    for (const [key, list] of Object.entries(channels)) {
+      if (key !== "struck" && key !== "iops") {
+        throw new Error(
+          `${source}: unknown key 'channels.${key}'; expected struck or iops`,
+        );
+      }
+      if (
+        !Array.isArray(list) || list.length === 0 ||
+        !list.every((c) => typeof c === "string" && /^[A-Za-z0-9_]+$/.test(c))
+      ) {
+        throw new Error(
+          `${source}: 'channels.${key}' must be a non-empty list of channel names (letters, digits, _)`,
+        );
+      }
+    }
+  }
+  const pvs = obj.pvs as Record<string, unknown> | undefined;
+  if (pvs !== undefined) {
+    if (typeof pvs !== "object" || pvs === null || Array.isArray(pvs)) {
+      throw new Error(
+        `${source}: 'pvs' must be an object of logical name → PV name`,
+      );
+    }
+    for (const [key, value] of Object.entries(pvs)) {
+      if (value !== null && (typeof value !== "string" || value === "")) {
+        throw new Error(
+          `${source}: 'pvs.${key}' must be a PV name string or null`,
+        );
+      }
+    }
+  }
+  return obj as PvMapFile;
+}

@@ -1,0 +1,47 @@
+/**
+ * The PV map: the leaf below the scan engine, the daemon and the simulator.
+ * The spec data of every logical PV (`specs.ts`), the resolver of one
+ * scanner's PV names with its typed views (`resolver.ts`) and the map-file
+ * parser (`map_file.ts`). It imports nothing of `lib/` but the fit-field
+ * registry (`lib/analysis/fit_fields.ts`).
+ *
+ * @example
+ * ```ts
+ * import { FWSScanInterface, parsePvMap } from "./mod.ts";
+ * const map = parsePvMap('{"pvs": {"idc.current": null}}');
+ * const pvs = new FWSScanInterface(1, { map });
+ * console.log(pvs.pv("idc.current")); // null
+ * ```
+ *
+ * @module
+ */
+export {
+  DEFAULT_IOPS_CHANNELS,
+  DEFAULT_STRUCK_CHANNELS,
+  defaultPvSpecs,
+  FIT_FIELD_ALIASES,
+  FIT_PV_FIELDS,
+  type FitNumberKey,
+  type FitPvField,
+  type FitPvFieldSpec,
+  fitPvValues,
+  FIXED_DATA_PVS,
+  type FixedLogicalName,
+  type LogicalName,
+  MOTOR_FIELDS,
+  type MotorField,
+  type PvDirection,
+  type PvRecordType,
+  type PvSpec,
+  SCAN_PVS,
+  SCAN_STATES,
+  type ScanState,
+} from "./specs.ts";
+export {
+  type DaqPvs,
+  type DataPv,
+  FWSScanInterface,
+  type MotorPvs,
+  type ScanInterfaceOptions,
+} from "./resolver.ts";
+export { parsePvMap, type PvMapFile } from "./map_file.ts";
