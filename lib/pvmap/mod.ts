@@ -16,6 +16,7 @@
  * @module
  */
 export {
+  type AlarmSeverity,
   DEFAULT_IOPS_CHANNELS,
   DEFAULT_STRUCK_CHANNELS,
   defaultPvSpecs,
@@ -27,12 +28,15 @@ export {
   fitPvValues,
   FIXED_DATA_PVS,
   type FixedLogicalName,
+  IOC_PVS,
   type LogicalName,
   MOTOR_FIELDS,
   type MotorField,
   type PvDirection,
+  type PvLimits,
   type PvRecordType,
   type PvSpec,
+  type PvWatchdog,
   SCAN_PVS,
   SCAN_STATES,
   type ScanState,

@@ -25,7 +25,7 @@ import {
 export type { FitNumberKey };
 
 /** Role of a PV, as documented in the PV table. */
-export type PvDirection = "input" | "output" | "motor" | "data";
+export type PvDirection = "input" | "output" | "motor" | "data" | "ioc";
 
 /** EPICS record type the PV stands for (used by the simulator and the docs). */
 export type PvRecordType =
@@ -38,7 +38,32 @@ export type PvRecordType =
   | "longout"
   | "stringout"
   | "waveform"
+  | "calc"
   | "motor";
+
+/** EPICS alarm severity, as the record fields (ZSV, HSV …) spell it. */
+export type AlarmSeverity = "NO_ALARM" | "MINOR" | "MAJOR" | "INVALID";
+
+/** Drive limits of a request: the IOC refuses a put outside them. */
+export interface PvLimits {
+  /** Lowest value accepted (DRVL). */
+  readonly low: number;
+  /** Highest value accepted (DRVH). */
+  readonly high: number;
+}
+
+/**
+ * A watchdog record: counts the seconds since `watches` last changed and
+ * goes to `severity` once the count reaches `after`.
+ */
+export interface PvWatchdog {
+  /** Logical name of the PV watched. */
+  readonly watches: string;
+  /** Seconds without a change before the alarm. */
+  readonly after: number;
+  /** Severity once stalled. */
+  readonly severity: AlarmSeverity;
+}
 
 /** The fields of a spec, as written in the spec data (read-only lists). */
 interface PvSpecData {
@@ -50,6 +75,12 @@ interface PvSpecData {
   enumStrings?: readonly string[];
   description: string;
   required?: boolean;
+  label?: string;
+  precision?: number;
+  limits?: PvLimits;
+  severities?: readonly AlarmSeverity[];
+  length?: number;
+  watchdog?: PvWatchdog;
 }
 
 /** Description of one logical PV in the built-in map. */
@@ -70,6 +101,18 @@ export interface PvSpec {
   description: string;
   /** The scan cannot run without it: `null` in a map file is rejected. */
   required?: boolean;
+  /** Short human label for the operator display (a few words). */
+  label?: string;
+  /** Display precision (PREC) of a number. */
+  precision?: number;
+  /** Drive limits of a request (DRVL/DRVH). */
+  limits?: PvLimits;
+  /** Alarm severity of each enum state, in `enumStrings` order. */
+  severities?: readonly AlarmSeverity[];
+  /** Element count (NELM) of a waveform. */
+  length?: number;
+  /** What a watchdog record watches (record `calc`). */
+  watchdog?: PvWatchdog;
 }
 
 /** States published on `SCAN:STATE`, in mbbi order. */
@@ -122,6 +165,7 @@ export const SCAN_PVS = [
     description:
       "request a scan; the daemon writes 0 back once it has taken the request",
     required: true,
+    label: "Start scan",
   },
   {
     logical: "scan.abort",
@@ -130,6 +174,7 @@ export const SCAN_PVS = [
     direction: "input",
     enumStrings: ["Idle", "Abort"],
     description: "abort the running request",
+    label: "Abort",
   },
   {
     logical: "scan.mode",
@@ -138,6 +183,7 @@ export const SCAN_PVS = [
     direction: "input",
     enumStrings: ["STEP", "FLY"],
     description: "step scan or continuous (fly) scan",
+    label: "Mode",
   },
   {
     logical: "scan.startPos",
@@ -147,6 +193,8 @@ export const SCAN_PVS = [
     units: "mm",
     description: "first wire position",
     required: true,
+    label: "Start position",
+    precision: 3,
   },
   {
     logical: "scan.endPos",
@@ -156,6 +204,8 @@ export const SCAN_PVS = [
     units: "mm",
     description: "last wire position",
     required: true,
+    label: "End position",
+    precision: 3,
   },
   {
     logical: "scan.nSteps",
@@ -163,6 +213,8 @@ export const SCAN_PVS = [
     record: "longout",
     direction: "input",
     description: "number of positions (step mode)",
+    label: "Steps",
+    limits: { low: 2, high: 10000 },
   },
   {
     logical: "scan.speed",
@@ -171,6 +223,8 @@ export const SCAN_PVS = [
     direction: "input",
     units: "mm/s",
     description: "wire speed (fly mode)",
+    label: "Wire speed",
+    precision: 3,
   },
   {
     logical: "scan.nScans",
@@ -178,6 +232,8 @@ export const SCAN_PVS = [
     record: "longout",
     direction: "input",
     description: "repetitions, written as scan_001 …",
+    label: "Repetitions",
+    limits: { low: 1, high: 100 },
   },
   {
     logical: "scan.settle",
@@ -186,6 +242,9 @@ export const SCAN_PVS = [
     direction: "input",
     units: "s",
     description: "settle time after each move",
+    label: "Settle time",
+    precision: 2,
+    limits: { low: 0, high: 3600 },
   },
   {
     logical: "scan.bidir",
@@ -194,6 +253,7 @@ export const SCAN_PVS = [
     direction: "input",
     enumStrings: ["No", "Yes"],
     description: "alternate direction between repetitions",
+    label: "Both directions",
   },
   {
     logical: "scan.user",
@@ -201,6 +261,7 @@ export const SCAN_PVS = [
     record: "stringout",
     direction: "input",
     description: "who asked for the scan (metadata)",
+    label: "User",
   },
   {
     logical: "scan.comment",
@@ -208,6 +269,7 @@ export const SCAN_PVS = [
     record: "stringout",
     direction: "input",
     description: "free comment (metadata)",
+    label: "Comment",
   },
   {
     logical: "scan.state",
@@ -217,6 +279,19 @@ export const SCAN_PVS = [
     enumStrings: SCAN_STATES,
     description:
       "daemon state; DONE, ABORTED and ERROR are held until the next request",
+    label: "State",
+    severities: [
+      "NO_ALARM",
+      "NO_ALARM",
+      "NO_ALARM",
+      "NO_ALARM",
+      "NO_ALARM",
+      "NO_ALARM",
+      "NO_ALARM",
+      "MINOR",
+      "MAJOR",
+      "NO_ALARM",
+    ],
   },
   {
     logical: "scan.msg",
@@ -224,6 +299,8 @@ export const SCAN_PVS = [
     record: "waveform",
     direction: "output",
     description: "human-readable status or error",
+    label: "Message",
+    length: 256,
   },
   {
     logical: "scan.progress",
@@ -232,6 +309,9 @@ export const SCAN_PVS = [
     direction: "output",
     units: "%",
     description: "progress of the request",
+    label: "Progress",
+    precision: 1,
+    limits: { low: 0, high: 100 },
   },
   {
     logical: "scan.heartbeat",
@@ -239,6 +319,7 @@ export const SCAN_PVS = [
     record: "longout",
     direction: "output",
     description: "incremented every second while the daemon lives",
+    label: "Heartbeat",
   },
   {
     logical: "scan.file",
@@ -246,8 +327,41 @@ export const SCAN_PVS = [
     record: "waveform",
     direction: "output",
     description: "path of the last HDF5 file",
+    label: "Last file",
+    length: 1024,
   },
 ] as const satisfies readonly PvSpecData[];
+
+/**
+ * Records the IOC database computes itself (the daemon never writes them):
+ * the heartbeat watchdog, MAJOR once `SCAN:HEARTBEAT` has not changed for 5 s.
+ */
+export const IOC_PVS = [
+  {
+    logical: "scan.heartbeatAge",
+    template: "{P}SCAN:HEARTBEAT_AGE",
+    record: "calc",
+    direction: "ioc",
+    units: "s",
+    description:
+      "seconds since the heartbeat last changed; MAJOR after 5 s (daemon stalled)",
+    label: "Heartbeat age",
+    precision: 0,
+    watchdog: { watches: "scan.heartbeat", after: 5, severity: "MAJOR" },
+  },
+] as const satisfies readonly PvSpecData[];
+
+const MOTOR_LABELS: Record<MotorField, string> = {
+  val: "Set point",
+  rbv: "Readback",
+  dmov: "Done moving",
+  velo: "Speed",
+  vmax: "Max speed",
+  hlm: "High limit",
+  llm: "Low limit",
+  stop: "Stop",
+  egu: "Units",
+};
 
 const MOTOR_DESCRIPTIONS: Record<MotorField, string> = {
   val: "wire motor set point",
@@ -270,6 +384,7 @@ export const FIXED_DATA_PVS = [
     direction: "data",
     enumStrings: ["Idle", "Acquire"],
     description: "trigger the Struck acquisition (put with completion)",
+    label: "Acquire",
   },
   {
     logical: "idc.current",
@@ -278,6 +393,8 @@ export const FIXED_DATA_PVS = [
     direction: "data",
     units: "mA",
     description: "IDC current, recorded per step",
+    label: "IDC current",
+    precision: 3,
   },
   {
     logical: "beam.current",
@@ -286,6 +403,8 @@ export const FIXED_DATA_PVS = [
     direction: "data",
     units: "mA",
     description: "beam current, recorded per step (beam-loss pause)",
+    label: "Beam current",
+    precision: 3,
   },
   {
     logical: "beam.energy",
@@ -294,6 +413,8 @@ export const FIXED_DATA_PVS = [
     direction: "data",
     units: "MeV",
     description: "beam energy, recorded per step",
+    label: "Beam energy",
+    precision: 1,
   },
 ] as const satisfies readonly PvSpecData[];
 
@@ -308,6 +429,8 @@ export interface FitPvFieldSpec {
   suffix: string;
   /** Unit kind of the registry entry (`x` is the wire position, mm). */
   unit: "x" | "y" | "none";
+  /** Short human label (the registry's). */
+  label?: string;
 }
 
 /**
@@ -316,9 +439,11 @@ export interface FitPvFieldSpec {
  */
 export const FIT_PV_FIELDS: readonly FitPvFieldSpec[] = [
   ...FIT_FIELDS.flatMap((f) =>
-    f.pv === null ? [] : [{ field: f.key, suffix: f.pv, unit: f.unit }]
+    f.pv === null
+      ? []
+      : [{ field: f.key, suffix: f.pv, unit: f.unit, label: f.label }]
   ),
-  { field: "ok", suffix: FIT_OK_PV, unit: "none" },
+  { field: "ok", suffix: FIT_OK_PV, unit: "none", label: "fit OK" },
 ];
 
 /**
@@ -354,7 +479,8 @@ export function fitPvValues(
 export type FixedLogicalName =
   | typeof SCAN_PVS[number]["logical"]
   | `motor.${MotorField}`
-  | typeof FIXED_DATA_PVS[number]["logical"];
+  | typeof FIXED_DATA_PVS[number]["logical"]
+  | typeof IOC_PVS[number]["logical"];
 
 /**
  * Every logical name of the PV map: the fixed ones, and per channel
@@ -385,6 +511,7 @@ function motorPvs(): PvSpec[] {
       ? "mm"
       : undefined,
     description: MOTOR_DESCRIPTIONS[key],
+    label: MOTOR_LABELS[key],
     required: key === "val" || key === "rbv",
   }));
 }
@@ -400,6 +527,7 @@ function dataPvs(struck: readonly string[], iops: readonly string[]): PvSpec[] {
       direction: "data",
       units: "V",
       description: `Struck detector signal ${ch}`,
+      label: ch,
     })),
     ...iops.map((ch): PvSpec => ({
       logical: `iops.${ch}`,
@@ -408,6 +536,7 @@ function dataPvs(struck: readonly string[], iops: readonly string[]): PvSpec[] {
       direction: "data",
       units: "mm",
       description: `IOPS wire position ${ch}`,
+      label: `IOPS ${ch}`,
     })),
     ...context,
   ];
@@ -415,7 +544,7 @@ function dataPvs(struck: readonly string[], iops: readonly string[]): PvSpec[] {
 
 function fitPvs(struck: readonly string[]): PvSpec[] {
   return struck.flatMap((ch) =>
-    FIT_PV_FIELDS.map(({ field, suffix, unit }): PvSpec => ({
+    FIT_PV_FIELDS.map(({ field, suffix, unit, label }): PvSpec => ({
       logical: `fit.${ch}.${field}`,
       template: `{P}FIT:${ch}:${suffix}`,
       record: field === "ok" ? "bo" : "ao",
@@ -423,6 +552,9 @@ function fitPvs(struck: readonly string[]): PvSpec[] {
       units: unit === "x" ? "mm" : undefined,
       enumStrings: field === "ok" ? ["Failed", "OK"] : undefined,
       description: `fit ${field} of ${ch} for the last scan`,
+      label,
+      precision: field === "ok" ? undefined : 5,
+      severities: field === "ok" ? ["MAJOR", "NO_ALARM"] : undefined,
     }))
   );
 }
@@ -439,6 +571,7 @@ export function defaultPvSpecs(
 ): PvSpec[] {
   return [
     ...SCAN_PVS.map(spec),
+    ...IOC_PVS.map(spec),
     ...motorPvs(),
     ...dataPvs(struck, iops),
     ...fitPvs(struck),

@@ -19,6 +19,7 @@ import {
 } from "./beam.ts";
 import { SimDaq, type SimTiming } from "./daq.ts";
 import { SimMotor, type SimMotorOptions } from "./motor.ts";
+import { HIGH_ALARM, recordAlarm, SEVERITY } from "./alarm.ts";
 
 export type { SimTiming };
 
@@ -37,7 +38,7 @@ export interface SimPV {
   readonly value: unknown;
   set(
     value: number | string | ArrayLike<number> | string[],
-    options?: { timestamp?: Date },
+    options?: { timestamp?: Date; status?: number; severity?: number },
   ): void;
 }
 
@@ -103,6 +104,7 @@ export class SimulatedIoc {
   #beamOn = true;
   #closed = false;
   #acquiring?: Promise<void>;
+  #watchdog?: ReturnType<typeof setInterval>;
   #acquisitions = 0;
 
   /**
@@ -185,6 +187,7 @@ export class SimulatedIoc {
   /** Stops the motor and every timer; pending puts complete. */
   close(): void {
     this.#closed = true;
+    clearInterval(this.#watchdog);
     this.motor.close();
     this.#daq.close();
   }
@@ -229,6 +232,11 @@ export class SimulatedIoc {
         readOnly: true,
       };
     }
+    // as the generated record does: a state's severity, NaN → UDF INVALID
+    const alarmed: Pick<SimPvDefinition, "onWrite"> =
+      spec.severities || (spec.record === "ao" && spec.direction === "output")
+        ? { onWrite: (v, pv) => pv.set(v, recordAlarm(spec, v)) }
+        : {};
     switch (spec.record) {
       case "bo":
       case "bi":
@@ -238,9 +246,24 @@ export class SimulatedIoc {
           type: "enum",
           enumStrings: spec.enumStrings,
           value: Number(INPUT_DEFAULTS[logical] ?? 0),
+          ...alarmed,
+        };
+      case "calc":
+        return {
+          type: "double",
+          value: 0,
+          units: spec.units,
+          precision: spec.precision ?? 0,
+          readOnly: true,
         };
       case "longout":
-        return { type: "long", value: Number(INPUT_DEFAULTS[logical] ?? 0) };
+        return {
+          type: "long",
+          value: Number(INPUT_DEFAULTS[logical] ?? 0),
+          ...(logical === "scan.heartbeat"
+            ? { onWrite: () => this.#watchHeartbeat() }
+            : {}),
+        };
       case "stringout":
         return { type: "string", value: String(INPUT_DEFAULTS[logical] ?? "") };
       case "waveform":
@@ -255,6 +278,7 @@ export class SimulatedIoc {
           value: Number(INPUT_DEFAULTS[logical] ?? 0),
           units: spec.units,
           precision: logical.startsWith("fit.") ? 5 : 3,
+          ...alarmed,
         };
     }
   }
@@ -369,6 +393,31 @@ export class SimulatedIoc {
     knob("amplitude", "V");
     knob("background", "V");
     knob("noise", "V");
+  }
+
+  /**
+   * Once the heartbeat is first written, counts the seconds since it last
+   * changed on `SCAN:HEARTBEAT_AGE`, as the database's watchdog calc does.
+   */
+  #watchHeartbeat(): void {
+    const age = this.#served.get("scan.heartbeatAge");
+    const beat = this.#served.get("scan.heartbeat");
+    const spec = this.#pvs.specs.find((s) => s.logical === "scan.heartbeatAge");
+    if (this.#watchdog || this.#closed || !age || !beat || !spec?.watchdog) {
+      return;
+    }
+    const { after, severity } = spec.watchdog;
+    let last = beat.value;
+    this.#watchdog = setInterval(() => {
+      const n = beat.value === last ? Number(age.value) + 1 : 0;
+      last = beat.value;
+      age.set(
+        n,
+        n >= after
+          ? { status: HIGH_ALARM, severity: SEVERITY[severity] }
+          : { status: 0, severity: 0 },
+      );
+    }, 1000);
   }
 
   #postContext(): void {
