@@ -1,7 +1,8 @@
 /**
- * The daemon against a real EPICS IOC (softIoc from EPICS base): plain
- * records stand in for the FWS hardware and a `--pv-map` file maps the
- * daemon's logical PVs onto them. The request is triggered with EPICS's own
+ * The daemon against a real EPICS IOC (softIoc from EPICS base) loaded with
+ * the generated `ops/fws.db` (the daemon's own records) and plain records
+ * standing in for the FWS hardware, onto which a `--pv-map` file maps the
+ * motor, DAQ and beam PVs. The request is set and triggered with EPICS's own
  * `caput`, the results are read with `caget`.
  */
 import { startDaemon } from "../../lib/daemon/mod.ts";
@@ -10,7 +11,9 @@ import { missingReference } from "../support/refs.ts";
 import { caget, caput, SoftIoc } from "../support/epics.ts";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 
-const DB = new URL("./fixtures/fws_softioc.db", import.meta.url).pathname;
+const HARDWARE = new URL("./fixtures/fws_softioc.db", import.meta.url)
+  .pathname;
+const FWS_DB = new URL("../../ops/fws.db", import.meta.url).pathname;
 
 const MAP = {
   prefix: "SIOC{NN}:",
@@ -36,7 +39,11 @@ Deno.test({
   name: "daemon against softIoc with a --pv-map file, driven by caput/caget",
   ignore: missingReference("epics"),
   async fn() {
-    const ioc = await SoftIoc.start({ db: DB, macros: { P: "SIOC03:" } });
+    const ioc = await SoftIoc.start({
+      db: FWS_DB,
+      moreDbs: [HARDWARE],
+      macros: { P: "SIOC03:" },
+    });
     const dir = await Deno.makeTempDir({ prefix: "fws-softioc-" });
     await Deno.writeTextFile(`${dir}/map.json`, JSON.stringify(MAP));
     const daemon = await startDaemon({
@@ -58,6 +65,18 @@ Deno.test({
         await new Promise((r) => setTimeout(r, 50));
       }
       await new Promise((r) => setTimeout(r, 300));
+      const request: [string, string][] = [
+        ["SCAN:START_POS", "-4"],
+        ["SCAN:END_POS", "4"],
+        ["SCAN:NSTEPS", "33"],
+        ["SCAN:SETTLE", "0"],
+        ["SCAN:USER", "softioc"],
+        ["SCAN:COMMENT", "generated records"],
+      ];
+      for (const [record, value] of request) {
+        const set = await caput([`SIOC03:${record}`, value], tool);
+        assert(set.success, set.stderr);
+      }
       const put = await caput(["SIOC03:SCAN:START", "1"], tool);
       assert(put.success, put.stderr);
       await done;
@@ -83,11 +102,13 @@ Deno.test({
       assertEquals(run.status, "completed");
       assertEquals(run.user, "softioc");
       assertEquals(run.scans[0].positionsPlanned.length, 33);
-      const msg = await caget(["-t", "SIOC03:SCAN:MSG"], tool);
-      assertEquals(
-        msg.stdout.trim(),
-        "completed 1 scan; file " + path.slice(0, 16),
+      const msg = await caget(["-t", "-S", "SIOC03:SCAN:MSG"], tool);
+      assertEquals(msg.stdout.trim(), "completed 1 scan; file " + path);
+      const alarms = await caget(
+        ["-a", "SIOC03:FIT:PDB:OK", "SIOC03:SCAN:STATE"],
+        tool,
       );
+      assert(!/MAJOR|INVALID/.test(alarms.stdout), alarms.stdout);
       const start = await caget(["-t", "SIOC03:SCAN:START"], tool);
       assertEquals(start.stdout.trim(), "Idle");
     } finally {

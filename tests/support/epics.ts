@@ -149,6 +149,8 @@ function baseEnv(): Record<string, string> {
 export interface SoftIocOptions {
   /** Database file (default: the test database). */
   db?: string;
+  /** More database files, loaded after `db` with the same macros. */
+  moreDbs?: string[];
   /** Macros for the database (default `{ P: "FWSTEST:" }`). */
   macros?: Record<string, string>;
   /** CA server port for TCP and UDP (default: a free one). */
@@ -233,7 +235,14 @@ export class SoftIoc {
     };
     this.#output = "";
     const child = new Deno.Command(epicsBin("softIoc"), {
-      args: ["-S", "-m", macroText, "-d", o.db ?? TEST_DB],
+      args: [
+        "-S",
+        "-m",
+        macroText,
+        "-d",
+        o.db ?? TEST_DB,
+        ...(o.moreDbs ?? []).flatMap((db) => ["-d", db]),
+      ],
       env,
       clearEnv: true,
       stdin: "null",
