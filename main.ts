@@ -40,6 +40,10 @@ const COMMANDS: Record<Subcommand, Command> = {
     summary: "Channel Access diagnostics: get, put, monitor, info",
     load: async () => (await import("./lib/ca/cli.ts")).caMain,
   },
+  ops: {
+    summary: "write the IOC database (db) or the operator display (display)",
+    load: async () => (await import("./lib/ops/cli.ts")).opsMain,
+  },
 };
 
 /** Names of the subcommands, each with a permission profile. */

@@ -41,7 +41,14 @@ export type PermissionName = typeof PERMISSION_NAMES[number];
 export type KeepPermissions = Partial<Record<PermissionName, boolean>>;
 
 /** A subcommand with a permission profile. */
-export type Subcommand = "daemon" | "sim" | "plot" | "demo" | "inspect" | "ca";
+export type Subcommand =
+  | "daemon"
+  | "sim"
+  | "plot"
+  | "demo"
+  | "inspect"
+  | "ca"
+  | "ops";
 
 /** What a subcommand keeps, and when it drops the rest. */
 export interface PermissionProfile {
@@ -94,6 +101,12 @@ export const PERMISSION_PROFILES: Record<Subcommand, PermissionProfile> = {
     keep: ["read", "net", "env", "sys"],
     startup: [],
     note: "Channel Access client only",
+  },
+  ops: {
+    keep: ["read"],
+    startup: ["write"],
+    note:
+      "reads the map file; write only until the --output file is open, then dropped",
   },
 };
 

@@ -22,3 +22,5 @@ export {
   recordDescription,
   recordFields,
 } from "./db.ts";
+export { bobDisplay, operatorPvs } from "./display.ts";
+export { opsMain, type OpsRequest, opsText, parseOpsArgs } from "./cli.ts";

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { referencesRequired, SYSTEM_PYTHON } from "../support/refs.ts";
 import { FWSScanInterface, parsePvMap } from "../../lib/pvmap/mod.ts";
-import { bobDisplay } from "../../tools/gen_bob.ts";
+import { bobDisplay } from "../../lib/ops/mod.ts";
 import { ROOT, runCommand } from "./support.ts";
 
 const UNIT = `${ROOT}/ops/fws-daemon@.service`;
@@ -177,7 +177,7 @@ Deno.test({
     assertEquals(
       xml,
       bobDisplay(iface),
-      "regenerate: deno run -R -W=ops tools/gen_bob.ts --index 1 --output ops/fws01.bob",
+      "regenerate: deno run -P=fws main.ts ops display --index 1 --output ops/fws01.bob",
     );
     const names = await pvNamesOf(xml);
     assertEquals(names, expectedPvs(iface));
@@ -227,18 +227,24 @@ Deno.test({
   },
 });
 
-Deno.test("gen_bob escapes XML in names and rejects a bad index", async () => {
+Deno.test("fws ops display escapes XML in names and rejects a bad index", async () => {
   const iface = new FWSScanInterface(2, {
     map: parsePvMap(JSON.stringify({ pvs: { "scan.user": "A&B<C>" } })),
   });
   assertMatch(bobDisplay(iface), /<pv_name>A&amp;B&lt;C&gt;<\/pv_name>/);
   const out = await runCommand(Deno.execPath(), [
     "run",
-    "-R",
-    "tools/gen_bob.ts",
+    "--no-prompt",
+    "-P=fws",
+    "main.ts",
+    "ops",
+    "display",
     "--index",
     "0",
   ]);
   assertEquals(out.code, 2);
-  assertMatch(out.stderr, /--index must be 1–99; got '0'/);
+  assertMatch(
+    out.stderr,
+    /--index: expected a whole number from 1 to 99, got '0'/,
+  );
 });
