@@ -1,8 +1,13 @@
 /**
- * Generates the Phoebus (CS-Studio Display Builder) operator display of one
- * scanner from the PV map, so it can never name a PV the daemon does not use:
- * start/abort, the scan inputs, state, message, progress, heartbeat, wire
- * position, last file and the fit results of every Struck channel.
+ * The Phoebus (CS-Studio Display Builder) operator display of one scanner,
+ * generated from the PV map so it can never name a PV the daemon does not use,
+ * and laid out for an operator at 3 a.m.: short human labels (the spec
+ * data's, the fit registry's), the state in colour (DONE green, PAUSED
+ * yellow, ABORTED and ERROR red), OK LEDs that are red when off, a "daemon
+ * stalled" warning driven by the IOC's heartbeat watchdog
+ * (`SCAN:HEARTBEAT_AGE`, MAJOR after 5 s), message and file wide enough for a
+ * path, the wire motor (set point, readback, limits), the beam current and a
+ * progress bar fixed to 0–100 %.
  *
  * PV names are concrete (resolved by `FWSScanInterface` for one index, test
  * mode and map file), because a map file may rename any PV freely; a `$(P)`
@@ -13,30 +18,64 @@
  * fws ops display --index 7 --map site.json --output fws07.bob
  * ```
  *
+ * Widget types and property names are Phoebus's own (the model classes of
+ * `app/display/model/.../widgets/` and `CommonWidgetProperties`).
+ *
  * @module
  */
-import {
-  FIT_PV_FIELDS,
-  type FWSScanInterface,
-  type PvSpec,
-} from "../pvmap/mod.ts";
+import type { FWSScanInterface, LogicalName, PvSpec } from "../pvmap/mod.ts";
 
-/** Logical names shown besides inputs and outputs: the wire position. */
-const EXTRA_OPERATOR_PVS = ["motor.rbv", "motor.dmov"];
+/** One PV on the display: logical name, PV name, spec. */
+export interface DisplayPv {
+  /** Logical name. */
+  logical: LogicalName;
+  /** Resolved PV name. */
+  name: string;
+  /** Its spec entry. */
+  spec: PvSpec;
+}
+
+/** Hardware PVs an operator needs besides the daemon's own. */
+export const HARDWARE_OPERATOR_PVS: readonly LogicalName[] = [
+  "motor.val",
+  "motor.rbv",
+  "motor.dmov",
+  "motor.hlm",
+  "motor.llm",
+  "beam.current",
+];
 
 /**
  * The PVs an operator needs, in display order: every input (`scan.*` the
  * daemon reads), every output (state, message, progress, heartbeat, file, fit
- * results) and the wire position readback. PVs a map file sets to `null` are
- * left out.
+ * results), the IOC's watchdog and the wire motor and beam current. PVs a map
+ * file sets to `null` are left out.
  */
-export function operatorPvs(
-  iface: FWSScanInterface,
-): { logical: string; name: string; spec: PvSpec }[] {
+export function operatorPvs(iface: FWSScanInterface): DisplayPv[] {
   return iface.entries().filter((e) =>
     e.spec.direction === "input" || e.spec.direction === "output" ||
-    EXTRA_OPERATOR_PVS.includes(e.logical)
+    e.spec.direction === "ioc" || HARDWARE_OPERATOR_PVS.includes(e.logical)
   );
+}
+
+/** Default font size of Phoebus's "Default" font (Liberation Sans). */
+export const FONT_SIZE = 14;
+
+/**
+ * A generous estimate of the width of `text` in pixels (Liberation Sans:
+ * about 0.55 of the size per average character, bold 0.62; capitals and
+ * digits count wider).
+ */
+export function textWidth(
+  text: string,
+  options: { size?: number; bold?: boolean } = {},
+): number {
+  const size = options.size ?? FONT_SIZE;
+  let em = 0;
+  for (const ch of text) {
+    em += /[A-Z0-9MW%]/.test(ch) ? 0.68 : /[il.,:;' ]/.test(ch) ? 0.3 : 0.56;
+  }
+  return Math.ceil(em * size * (options.bold ? 1.1 : 1) + 6);
 }
 
 function esc(text: string): string {
@@ -51,8 +90,24 @@ interface Box {
   h: number;
 }
 
-function geometry(b: Box): string {
-  return `<x>${b.x}</x><y>${b.y}</y><width>${b.w}</width><height>${b.h}</height>`;
+/** An RGB colour with an optional Phoebus colour name. */
+type Rgb = [number, number, number, string?];
+
+const GREEN: Rgb = [0, 200, 0, "OK"];
+const YELLOW: Rgb = [255, 230, 0];
+const RED: Rgb = [255, 0, 0, "MAJOR"];
+const AMBER: Rgb = [255, 160, 0];
+const GREY: Rgb = [200, 200, 200];
+
+function color(c: Rgb): string {
+  const name = c[3] === undefined ? "" : ` name="${c[3]}"`;
+  return `<color${name} red="${c[0]}" green="${c[1]}" blue="${c[2]}"></color>`;
+}
+
+function prop(name: string, value: string | number | boolean): string {
+  return `<${name}>${
+    typeof value === "string" ? esc(value) : String(value)
+  }</${name}>`;
 }
 
 function widget(
@@ -62,185 +117,396 @@ function widget(
   box: Box,
   body: string,
 ): string {
-  return `<widget type="${type}" version="${version}"><name>${
-    esc(name)
-  }</name>${geometry(box)}${body}</widget>`;
+  return `<widget type="${type}" version="${version}">${prop("name", name)}` +
+    `<x>${box.x}</x><y>${box.y}</y><width>${box.w}</width><height>${box.h}</height>` +
+    `${body}</widget>`;
 }
 
-function label(name: string, text: string, box: Box, bold = false): string {
-  const font = bold
-    ? `<font><font family="Liberation Sans" style="BOLD" size="14.0"></font></font>`
-    : "";
+/** A rule setting `propId` to the value of the first expression that holds. */
+function rule(
+  name: string,
+  propId: string,
+  pvName: string,
+  cases: [string, string][],
+): string {
+  const exps = cases.map(([exp, value]) =>
+    `<exp bool_exp="${esc(exp)}"><value>${value}</value></exp>`
+  ).join("");
+  return `<rules><rule name="${
+    esc(name)
+  }" prop_id="${propId}" out_exp="false">${exps}${
+    prop("pv_name", pvName)
+  }</rule></rules>`;
+}
+
+function font(size: number, bold: boolean): string {
+  return `<font><font family="Liberation Sans" style="${
+    bold ? "BOLD" : "REGULAR"
+  }" size="${size.toFixed(1)}"></font></font>`;
+}
+
+function label(
+  name: string,
+  text: string,
+  box: Box,
+  options: { bold?: boolean; size?: number; body?: string } = {},
+): string {
+  const size = options.size ?? FONT_SIZE;
+  const bold = options.bold ?? false;
+  const style = bold || size !== FONT_SIZE ? font(size, bold) : "";
   return widget(
     "label",
     "2.0.0",
     name,
     box,
-    `<text>${esc(text)}</text>${font}`,
+    prop("text", text) + style + (options.body ?? ""),
   );
 }
 
-function pv(name: string): string {
-  return `<pv_name>${esc(name)}</pv_name>`;
+function pvProps(entry: DisplayPv): string {
+  return prop("pv_name", entry.name) +
+    prop("tooltip", `${entry.name}: ${entry.spec.description}`);
 }
 
-function tooltip(spec: PvSpec): string {
-  return `<tooltip>${esc(`${spec.logical}: ${spec.description}`)}</tooltip>`;
+/** The label an operator reads: the spec's, else the logical name's tail. */
+export function displayLabel(spec: PvSpec): string {
+  const text = spec.label ?? spec.logical.split(".").at(-1)!;
+  return /^[a-z]/.test(text) ? text[0].toUpperCase() + text.slice(1) : text;
 }
 
-/** A read-back or an input widget for one PV, chosen by its record type. */
-function pvWidget(entry: { name: string; spec: PvSpec }, box: Box): string {
-  const { name, spec } = entry;
-  const id = spec.logical;
+function led(entry: DisplayPv, box: Box, off: Rgb): string {
+  return widget(
+    "led",
+    "2.0.0",
+    entry.logical,
+    box,
+    pvProps(entry) + `<off_color>${color(off)}</off_color>` +
+      `<on_color>${color(GREEN)}</on_color>`,
+  );
+}
+
+function textUpdate(entry: DisplayPv, box: Box, extra = ""): string {
+  // char waveforms (message, file) are shown as text: format 6 = STRING
+  const format = entry.spec.record === "waveform" ? prop("format", 6) : "";
+  return widget(
+    "textupdate",
+    "2.0.0",
+    entry.logical,
+    box,
+    pvProps(entry) + format + prop("show_units", true) + extra,
+  );
+}
+
+/** The widget for one PV, chosen by its role and record type. */
+function pvWidget(entry: DisplayPv, box: Box): string {
+  const { spec } = entry;
   if (spec.direction === "input") {
     if (spec.record === "bo" || spec.record === "mbbo") {
-      return widget("combo", "2.0.0", id, box, pv(name) + tooltip(spec));
+      return widget("combo", "2.0.0", spec.logical, box, pvProps(entry));
     }
     return widget(
       "textentry",
       "3.0.0",
-      id,
+      spec.logical,
       box,
-      pv(name) + tooltip(spec) + "<show_units>true</show_units>",
+      pvProps(entry) + prop("show_units", true),
     );
   }
   if (spec.record === "bo" || spec.record === "bi") {
-    return widget("led", "2.0.0", id, box, pv(name) + tooltip(spec));
+    return led(entry, { ...box, w: box.h }, RED);
   }
-  if (id === "scan.progress") {
-    return widget("progressbar", "2.0.0", id, box, pv(name) + tooltip(spec));
-  }
-  // char waveforms (message, file) are shown as text: format 6 = STRING
-  const format = spec.record === "waveform" ? "<format>6</format>" : "";
-  return widget(
-    "textupdate",
-    "2.0.0",
-    id,
+  return textUpdate(entry, box);
+}
+
+/** STATE in colour: DONE green, PAUSED yellow, ABORTED and ERROR red. */
+function stateWidget(entry: DisplayPv, box: Box): string {
+  const states = entry.spec.enumStrings ?? [];
+  const cases: [string, string][] = [];
+  const add = (state: string, c: Rgb) => {
+    const i = states.indexOf(state);
+    if (i >= 0) cases.push([`pv0==${i}`, color(c)]);
+  };
+  add("DONE", GREEN);
+  add("PAUSED", YELLOW);
+  add("ABORTED", RED);
+  add("ERROR", RED);
+  return textUpdate(
+    entry,
     box,
-    pv(name) + tooltip(spec) + format + "<show_units>true</show_units>",
+    font(16, true) + prop("horizontal_alignment", 1) +
+      prop("transparent", false) +
+      `<background_color>${color(GREY)}</background_color>` +
+      rule("state colour", "background_color", entry.name, cases),
+  );
+}
+
+/** Progress fixed to 0–100 %, whatever limits the PV reports. */
+function progressWidget(entry: DisplayPv, box: Box): string {
+  return widget(
+    "progressbar",
+    "2.0.0",
+    entry.logical,
+    box,
+    pvProps(entry) + prop("limits_from_pv", false) + prop("minimum", "0.0") +
+      prop("maximum", "100.0"),
   );
 }
 
 function button(
-  entry: { name: string; spec: PvSpec },
+  entry: DisplayPv,
   text: string,
   box: Box,
+  background?: Rgb,
 ): string {
   return widget(
     "action_button",
     "3.0.0",
     entry.spec.logical,
     box,
-    pv(entry.name) + tooltip(entry.spec) + `<text>${esc(text)}</text>` +
-      `<actions><action type="write_pv"><pv_name>${
-        esc(entry.name)
-      }</pv_name><value>1</value><description>${
-        esc(text)
-      }</description></action></actions>`,
+    pvProps(entry) + prop("text", text) + font(14, true) +
+      (background
+        ? `<background_color>${color(background)}</background_color>`
+        : "") +
+      `<actions><action type="write_pv">${
+        prop("pv_name", entry.name)
+      }<value>1</value>${prop("description", text)}</action></actions>`,
   );
 }
 
-const ROW = 26;
+const ROW = 28;
+const H = 22;
+const WIDTH = 900;
+const LEFT = { label: 10, labelW: 170, value: 190, valueW: 240 };
+const RIGHT = { label: 460, labelW: 170, value: 640, valueW: 250 };
+
+/** A label that must fit its box: throws when the estimate says it does not. */
+function fitted(
+  name: string,
+  text: string,
+  box: Box,
+  options: { bold?: boolean; size?: number; body?: string } = {},
+): string {
+  const need = textWidth(text, options);
+  if (need > box.w) {
+    throw new Error(
+      `ops display: label '${text}' needs about ${need} px; its box is ${box.w} px (expected a shorter label in the spec data)`,
+    );
+  }
+  return label(name, text, box, options);
+}
 
 /**
  * The `.bob` XML of the operator display for one scanner.
  *
  * @example
  * ```ts
+ * import { FWSScanInterface } from "../pvmap/mod.ts";
  * const xml = bobDisplay(new FWSScanInterface(1));
  * ```
  */
 export function bobDisplay(iface: FWSScanInterface): string {
   const pvs = operatorPvs(iface);
-  const byLogical = new Map(pvs.map((e) => [e.logical, e]));
+  const byLogical = new Map(pvs.map((e) => [e.logical as string, e]));
   const used = new Set<string>();
-  const take = (logical: string) => {
-    used.add(logical);
-    return byLogical.get(logical);
+  const take = (logical: string): DisplayPv | undefined => {
+    const e = byLogical.get(logical);
+    if (e) used.add(logical);
+    return e;
   };
   const out: string[] = [];
   const nn = String(iface.scannerIndex).padStart(2, "0");
-  out.push(
-    label(
-      "title",
-      `Fast wire scanner ${nn}${
-        iface.testMode ? " (test mode)" : ""
-      } — ${iface.prefix}`,
-      { x: 10, y: 10, w: 780, h: 30 },
-      true,
-    ),
-  );
-  // left column: commands and inputs
+  const title = `Wire scanner ${nn}${iface.testMode ? " (TEST)" : ""}`;
+  out.push(fitted("title", title, { x: 10, y: 10, w: 440, h: 30 }, {
+    bold: true,
+    size: 20,
+  }));
+  out.push(label("prefix", iface.prefix, { x: 460, y: 14, w: 430, h: H }));
+  // commands
   let y = 50;
   const start = take("scan.start");
   const abort = take("scan.abort");
-  if (start) out.push(button(start, "Start scan", { x: 10, y, w: 140, h: 36 }));
-  if (abort) out.push(button(abort, "Abort", { x: 160, y, w: 140, h: 36 }));
-  y += 46;
-  out.push(label("inputs", "Scan request", { x: 10, y, w: 380, h: 22 }, true));
-  y += ROW;
+  if (start) {
+    out.push(button(start, "Start scan", { x: 10, y, w: 160, h: 40 }, GREEN));
+  }
+  if (abort) {
+    out.push(button(abort, "Abort", { x: 190, y, w: 160, h: 40 }, RED));
+  }
+  y += 52;
+  // left column: the request
+  let ly = y;
+  out.push(
+    fitted("request", "Scan request", { x: 10, y: ly, w: 420, h: H }, {
+      bold: true,
+    }),
+  );
+  ly += ROW;
   for (const e of pvs.filter((e) => e.spec.direction === "input")) {
     if (used.has(e.logical)) continue;
     used.add(e.logical);
+    out.push(fitted(`${e.logical}.label`, displayLabel(e.spec), {
+      x: LEFT.label,
+      y: ly,
+      w: LEFT.labelW,
+      h: H,
+    }));
+    out.push(pvWidget(e, { x: LEFT.value, y: ly, w: LEFT.valueW, h: H }));
+    ly += ROW;
+  }
+  // right column: status, wire, beam
+  let ry = y;
+  const row = (
+    entry: DisplayPv | undefined,
+    make: (e: DisplayPv, box: Box) => string = pvWidget,
+    h = H,
+  ) => {
+    if (!entry) return;
+    used.add(entry.logical);
+    out.push(fitted(`${entry.logical}.label`, displayLabel(entry.spec), {
+      x: RIGHT.label,
+      y: ry,
+      w: RIGHT.labelW,
+      h: H,
+    }));
+    out.push(make(entry, { x: RIGHT.value, y: ry, w: RIGHT.valueW, h }));
+    ry += h + ROW - H;
+  };
+  out.push(
+    fitted("status", "Status", { x: 460, y: ry, w: 430, h: H }, {
+      bold: true,
+    }),
+  );
+  ry += ROW;
+  row(take("scan.state"), stateWidget, 30);
+  row(take("scan.progress"), progressWidget);
+  const beat = take("scan.heartbeat");
+  row(beat);
+  const age = take("scan.heartbeatAge");
+  if (age) {
+    const stalled = "pvSev0>=2";
+    row(age, (e, box) =>
+      textUpdate(
+        e,
+        { ...box, w: 80 },
+        prop("transparent", false) + rule(
+          "stalled colour",
+          "background_color",
+          e.name,
+          [[stalled, color(RED)]],
+        ),
+      ));
+    out.push(fitted(
+      "scan.heartbeatAge.stalled",
+      "DAEMON STALLED",
+      { x: RIGHT.value + 90, y: ry - ROW, w: 160, h: H },
+      {
+        bold: true,
+        body: `<foreground_color>${color(RED)}</foreground_color>` +
+          prop("visible", false) +
+          rule("stalled", "visible", age.name, [[stalled, "true"]]),
+      },
+    ));
+  }
+  // any other status the map has (new outputs land here, labelled)
+  for (
+    const e of pvs.filter((e) =>
+      (e.spec.direction === "output" || e.spec.direction === "ioc") &&
+      !e.logical.startsWith("fit.") && e.spec.record !== "waveform"
+    )
+  ) {
+    if (!used.has(e.logical)) row(e);
+  }
+  ry += 6;
+  out.push(
+    fitted("wire", "Wire motor and beam", { x: 460, y: ry, w: 430, h: H }, {
+      bold: true,
+    }),
+  );
+  ry += ROW;
+  row(take("motor.val"));
+  row(take("motor.rbv"));
+  row(take("motor.dmov"), (e, box) => led(e, { ...box, w: box.h }, AMBER));
+  row(take("motor.hlm"));
+  row(take("motor.llm"));
+  row(take("beam.current"));
+  // full width: message and file
+  y = Math.max(ly, ry) + 8;
+  for (const logical of ["scan.msg", "scan.file"]) {
+    const e = take(logical);
+    if (!e) continue;
+    const h = logical === "scan.msg" ? 2 * H : H;
+    out.push(fitted(`${logical}.label`, displayLabel(e.spec), {
+      x: LEFT.label,
+      y,
+      w: LEFT.labelW,
+      h: H,
+    }));
     out.push(
-      label(`${e.logical}.label`, e.spec.description, {
-        x: 10,
-        y,
-        w: 220,
-        h: 22,
-      }),
+      textUpdate(e, { x: LEFT.value, y, w: WIDTH - 10 - LEFT.value, h }),
     );
-    out.push(pvWidget(e, { x: 240, y, w: 150, h: 22 }));
+    y += h + ROW - H;
+  }
+  for (
+    const e of pvs.filter((e) =>
+      e.spec.record === "waveform" && !used.has(e.logical)
+    )
+  ) {
+    used.add(e.logical);
+    out.push(fitted(`${e.logical}.label`, displayLabel(e.spec), {
+      x: LEFT.label,
+      y,
+      w: LEFT.labelW,
+      h: H,
+    }));
+    out.push(
+      textUpdate(e, { x: LEFT.value, y, w: WIDTH - 10 - LEFT.value, h: H }),
+    );
     y += ROW;
   }
-  // right column: status
-  let ry = 50;
-  out.push(label("status", "Status", { x: 420, y: ry, w: 380, h: 22 }, true));
-  ry += ROW;
-  const status = pvs.filter((e) =>
-    e.spec.direction !== "input" && !e.logical.startsWith("fit.")
-  );
-  for (const e of status) {
-    used.add(e.logical);
-    const wide = e.spec.record === "waveform";
-    out.push(label(`${e.logical}.label`, e.spec.description, {
-      x: 420,
-      y: ry,
-      w: wide ? 380 : 220,
-      h: 22,
-    }));
-    if (wide) ry += 22;
-    out.push(pvWidget(e, {
-      x: wide ? 420 : 650,
-      y: ry,
-      w: wide ? 380 : 150,
-      h: 22,
-    }));
-    ry += ROW;
-  }
-  // fit table: one column per Struck channel
-  y = Math.max(y, ry) + 10;
+  // fit table: one column per Struck channel, one row per published field
+  y += 8;
   out.push(
-    label("fit", "Fit of the last scan", { x: 10, y, w: 400, h: 22 }, true),
+    fitted("fit", "Fit of the last scan", { x: 10, y, w: 420, h: H }, {
+      bold: true,
+    }),
   );
   y += ROW;
-  const fields = FIT_PV_FIELDS.map((f) => f.field);
+  const fields: string[] = [];
+  const rowLabel = new Map<string, string>();
+  for (const ch of iface.struckChannels) {
+    for (const e of pvs) {
+      if (!e.logical.startsWith(`fit.${ch}.`)) continue;
+      const field = e.logical.slice(`fit.${ch}.`.length);
+      if (!fields.includes(field)) {
+        fields.push(field);
+        rowLabel.set(field, displayLabel(e.spec));
+      }
+    }
+  }
+  const colW = Math.min(
+    150,
+    Math.floor((WIDTH - 180) / Math.max(1, iface.struckChannels.length)) - 10,
+  );
   iface.struckChannels.forEach((ch, i) => {
-    out.push(
-      label(
-        `fit.${ch}.header`,
-        ch,
-        { x: 160 + i * 160, y, w: 150, h: 22 },
-        true,
-      ),
-    );
+    out.push(fitted(`fit.${ch}.header`, ch, {
+      x: 180 + i * (colW + 10),
+      y,
+      w: colW,
+      h: H,
+    }, { bold: true }));
   });
   y += ROW;
   for (const field of fields) {
-    out.push(label(`fit.${field}.label`, field, { x: 10, y, w: 140, h: 22 }));
+    out.push(fitted(`fit.${field}.label`, rowLabel.get(field)!, {
+      x: 10,
+      y,
+      w: 160,
+      h: H,
+    }));
     iface.struckChannels.forEach((ch, i) => {
       const e = take(`fit.${ch}.${field}`);
-      if (e) out.push(pvWidget(e, { x: 160 + i * 160, y, w: 150, h: 22 }));
+      if (e) {
+        out.push(pvWidget(e, { x: 180 + i * (colW + 10), y, w: colW, h: H }));
+      }
     });
     y += ROW;
   }
@@ -252,8 +518,8 @@ export function bobDisplay(iface: FWSScanInterface): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     "<!-- Generated by fws ops display (lib/ops/display.ts) from lib/pvmap/. Do not edit: regenerate. -->",
     '<display version="2.0.0">',
-    `<name>${esc(`fws${nn}`)}</name>`,
-    `<width>820</width><height>${y + 10}</height>`,
+    prop("name", `fws${nn}`),
+    `<width>${WIDTH}</width><height>${y + 10}</height>`,
     ...out,
     "</display>",
     "",
