@@ -295,6 +295,25 @@ function fitted(
   return label(name, text, box, options);
 }
 
+/** A PV's label in a column and its widget beside it. */
+function labelled(
+  entry: DisplayPv,
+  at: { column: { label: number; labelW: number; value: number }; y: number },
+  size: { w: number; h: number },
+  make: (e: DisplayPv, box: Box) => string = pvWidget,
+): string[] {
+  const { column, y } = at;
+  return [
+    fitted(`${entry.logical}.label`, displayLabel(entry.spec), {
+      x: column.label,
+      y,
+      w: column.labelW,
+      h: H,
+    }),
+    make(entry, { x: column.value, y, ...size }),
+  ];
+}
+
 /**
  * The `.bob` XML of the operator display for one scanner.
  *
@@ -343,13 +362,9 @@ export function bobDisplay(iface: FWSScanInterface): string {
   for (const e of pvs.filter((e) => e.spec.direction === "input")) {
     if (used.has(e.logical)) continue;
     used.add(e.logical);
-    out.push(fitted(`${e.logical}.label`, displayLabel(e.spec), {
-      x: LEFT.label,
-      y: ly,
-      w: LEFT.labelW,
-      h: H,
-    }));
-    out.push(pvWidget(e, { x: LEFT.value, y: ly, w: LEFT.valueW, h: H }));
+    out.push(
+      ...labelled(e, { column: LEFT, y: ly }, { w: LEFT.valueW, h: H }),
+    );
     ly += ROW;
   }
   // right column: status, wire, beam
@@ -361,13 +376,14 @@ export function bobDisplay(iface: FWSScanInterface): string {
   ) => {
     if (!entry) return;
     used.add(entry.logical);
-    out.push(fitted(`${entry.logical}.label`, displayLabel(entry.spec), {
-      x: RIGHT.label,
-      y: ry,
-      w: RIGHT.labelW,
-      h: H,
-    }));
-    out.push(make(entry, { x: RIGHT.value, y: ry, w: RIGHT.valueW, h }));
+    out.push(
+      ...labelled(
+        entry,
+        { column: RIGHT, y: ry },
+        { w: RIGHT.valueW, h },
+        make,
+      ),
+    );
     ry += h + ROW - H;
   };
   out.push(
@@ -428,39 +444,22 @@ export function bobDisplay(iface: FWSScanInterface): string {
   row(take("motor.hlm"));
   row(take("motor.llm"));
   row(take("beam.current"));
-  // full width: message and file
+  // full width: message, file and any other text the map has
   y = Math.max(ly, ry) + 8;
-  for (const logical of ["scan.msg", "scan.file"]) {
-    const e = take(logical);
-    if (!e) continue;
-    const h = logical === "scan.msg" ? 2 * H : H;
-    out.push(fitted(`${logical}.label`, displayLabel(e.spec), {
-      x: LEFT.label,
-      y,
-      w: LEFT.labelW,
-      h: H,
-    }));
+  const texts = [
+    ...["scan.msg", "scan.file"].flatMap((l) => byLogical.get(l) ?? []),
+    ...pvs.filter((e) =>
+      e.spec.record === "waveform" && e.spec.direction !== "data" &&
+      !["scan.msg", "scan.file"].includes(e.logical)
+    ),
+  ];
+  for (const e of texts) {
+    used.add(e.logical);
+    const h = e.logical === "scan.msg" ? 2 * H : H;
     out.push(
-      textUpdate(e, { x: LEFT.value, y, w: WIDTH - 10 - LEFT.value, h }),
+      ...labelled(e, { column: LEFT, y }, { w: WIDTH - 10 - LEFT.value, h }),
     );
     y += h + ROW - H;
-  }
-  for (
-    const e of pvs.filter((e) =>
-      e.spec.record === "waveform" && !used.has(e.logical)
-    )
-  ) {
-    used.add(e.logical);
-    out.push(fitted(`${e.logical}.label`, displayLabel(e.spec), {
-      x: LEFT.label,
-      y,
-      w: LEFT.labelW,
-      h: H,
-    }));
-    out.push(
-      textUpdate(e, { x: LEFT.value, y, w: WIDTH - 10 - LEFT.value, h: H }),
-    );
-    y += ROW;
   }
   // fit table: one column per Struck channel, one row per published field
   y += 8;
