@@ -60,11 +60,8 @@ Deno.test({
           resolve();
         });
       });
-      // give the daemon its subscription before the request
-      for (let i = 0; i < 50 && daemon.bridge.status.state !== "IDLE"; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      await new Promise((r) => setTimeout(r, 300));
+      // No wait for the daemon's subscription: a monitor's first event is
+      // the current value, so a START=1 put before it is still seen.
       const request: [string, string][] = [
         ["SCAN:START_POS", "-4"],
         ["SCAN:END_POS", "4"],
