@@ -133,11 +133,17 @@ function enumFields(spec: PvSpec): [string, string | number][] {
   return out;
 }
 
-function limitFields(spec: PvSpec): [string, number][] {
+/** Output records bound a put (DRVL/DRVH); every numeric one a display range. */
+function limitFields(spec: PvSpec, drive: boolean): [string, number][] {
   if (!spec.limits) return [];
   const { low, high } = spec.limits;
-  return [["DRVL", low], ["DRVH", high], ["LOPR", low], ["HOPR", high]];
+  const range: [string, number][] = [["LOPR", low], ["HOPR", high]];
+  return drive ? [["DRVL", low], ["DRVH", high], ...range] : range;
 }
+
+/** Records with an EGU field, and those with a PREC field. */
+const HAS_EGU = ["ao", "ai", "longout", "longin", "calc", "waveform"];
+const HAS_PREC = ["ao", "ai", "calc"];
 
 function watchdogFields(
   entry: IocRecordEntry,
@@ -166,16 +172,23 @@ export function recordFields(
   const fields: [string, string | number][] = [
     ["DESC", recordDescription(spec)],
   ];
-  if (spec.units) fields.push(["EGU", spec.units]);
-  if (spec.precision !== undefined) fields.push(["PREC", spec.precision]);
-  switch (spec.record) {
+  if (spec.units && HAS_EGU.includes(spec.record)) {
+    fields.push(["EGU", spec.units]);
+  }
+  if (spec.precision !== undefined && HAS_PREC.includes(spec.record)) {
+    fields.push(["PREC", spec.precision]);
+  }
+  // as string: record types other engineers add to the spec data (longin,
+  // stringin …) are handled here before the union knows them
+  switch (spec.record as string) {
     case "ao":
     case "ai":
-      fields.push(...limitFields(spec));
+      fields.push(...limitFields(spec, spec.record === "ao"));
       if (spec.direction === "output") fields.push(["UDFS", "INVALID"]);
       break;
     case "longout":
-      fields.push(...limitFields(spec));
+    case "longin":
+      fields.push(...limitFields(spec, spec.record === "longout"));
       break;
     case "bo":
     case "bi":
@@ -199,10 +212,11 @@ export function recordFields(
       break;
     }
     case "stringout":
+    case "stringin":
       break;
     default:
       throw new Error(
-        `ops db: ${spec.logical} has record type '${spec.record}'; expected one of ao, ai, longout, bo, bi, mbbo, mbbi, stringout, waveform, calc`,
+        `ops db: ${spec.logical} has record type '${spec.record}'; expected one of ao, ai, longout, longin, bo, bi, mbbo, mbbi, stringout, stringin, waveform, calc`,
       );
   }
   const initial = spec.direction === "input"

@@ -168,9 +168,16 @@ function pvProps(entry: DisplayPv): string {
     prop("tooltip", `${entry.name}: ${entry.spec.description}`);
 }
 
-/** The label an operator reads: the spec's, else the logical name's tail. */
+/**
+ * The label an operator reads: the spec's, else the logical name's tail in
+ * words (`centerMean` → "Center mean").
+ */
 export function displayLabel(spec: PvSpec): string {
-  const text = spec.label ?? spec.logical.split(".").at(-1)!;
+  const text = spec.label ??
+    spec.logical.split(".").at(-1)!.replace(
+      /([a-z0-9])([A-Z])/g,
+      (_, a: string, b: string) => `${a} ${b.toLowerCase()}`,
+    );
   return /^[a-z]/.test(text) ? text[0].toUpperCase() + text.slice(1) : text;
 }
 

@@ -145,3 +145,76 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "record types another spec entry may bring (longin, stringin, ai, long text) load into softIoc",
+  ignore: missingReference("epics"),
+  async fn() {
+    const entries = [
+      {
+        logical: "scan.step",
+        name: "$(P)SCAN:STEP",
+        spec: {
+          logical: "scan.step",
+          template: "{P}SCAN:STEP",
+          record: "longin",
+          direction: "output",
+          units: "steps",
+          precision: 0,
+          limits: { low: 0, high: 10000 },
+          description:
+            "step within the repetition, counted from 1 by the daemon",
+        },
+      },
+      {
+        logical: "scan.owner",
+        name: "$(P)SCAN:OWNER",
+        spec: {
+          logical: "scan.owner",
+          template: "{P}SCAN:OWNER",
+          record: "stringin",
+          direction: "output",
+          units: "host",
+          description: "the daemon holding the scanner (host, pid)",
+        },
+      },
+      {
+        logical: "fit.PDB.sigmaMean",
+        name: "$(P)FIT:PDB:SIGMA_MEAN",
+        spec: {
+          logical: "fit.PDB.sigmaMean",
+          template: "{P}FIT:PDB:SIGMA_MEAN",
+          record: "ai",
+          direction: "output",
+          units: "mm",
+          precision: 4,
+          limits: { low: 0, high: 50 },
+          description: "mean sigma over the repetitions",
+        },
+      },
+    ];
+    const iface = {
+      prefix: "$(P)",
+      entries: () => entries,
+      pv: () => null,
+    } as unknown as FWSScanInterface;
+    const dir = await Deno.makeTempDir({ prefix: "fws_ops_db_" });
+    try {
+      await Deno.writeTextFile(`${dir}/more.db`, iocDatabase(iface));
+      await using ioc = await SoftIoc.start({
+        db: `${dir}/more.db`,
+        macros: { P: "NEW:" },
+      });
+      assert(!/error|not found/i.test(ioc.output), ioc.output);
+      const port = ioc.port;
+      assert((await caput(["NEW:SCAN:STEP", "12"], { port })).success);
+      const got = await caget(["-t", "NEW:SCAN:STEP", "NEW:SCAN:OWNER"], {
+        port,
+      });
+      assertEquals(got.stdout.trim().split(/\s+/)[0], "12");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
