@@ -159,6 +159,7 @@ export class SimulatedIoc {
     }
     this.#addSimPvs(host);
     this.#postContext();
+    this.#watchHeartbeat();
   }
 
   /** The PV prefix `{P}` the IOC serves. */
@@ -260,9 +261,6 @@ export class SimulatedIoc {
         return {
           type: "long",
           value: Number(INPUT_DEFAULTS[logical] ?? 0),
-          ...(logical === "scan.heartbeat"
-            ? { onWrite: () => this.#watchHeartbeat() }
-            : {}),
         };
       case "stringout":
         return { type: "string", value: String(INPUT_DEFAULTS[logical] ?? "") };
@@ -396,8 +394,9 @@ export class SimulatedIoc {
   }
 
   /**
-   * Once the heartbeat is first written, counts the seconds since it last
-   * changed on `SCAN:HEARTBEAT_AGE`, as the database's watchdog calc does.
+   * Counts the seconds since the heartbeat last changed on
+   * `SCAN:HEARTBEAT_AGE`, from start-up on, as the database's watchdog calc
+   * does (so without a daemon it goes MAJOR after 5 s, as on a real IOC).
    */
   #watchHeartbeat(): void {
     const age = this.#served.get("scan.heartbeatAge");

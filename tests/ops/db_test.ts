@@ -218,3 +218,33 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "the heartbeat watchdog: softIoc and fws sim both go HIGH MAJOR after 5 s without a beat, and clear on one",
+  ignore: missingReference("epics"),
+  async fn() {
+    await using ioc = await SoftIoc.start({ db: DB, macros: { P: "FWS01:" } });
+    const sim = await startSimulator({ scannerIndex: 1, zeroLatency: true });
+    try {
+      const iface = new FWSScanInterface(1);
+      const age = iface.requirePv("scan.heartbeatAge");
+      const beat = iface.requirePv("scan.heartbeat");
+      const ports = [ioc.port, sim.udpPort];
+      const alarms = () =>
+        Promise.all(ports.map(async (port) => {
+          const r = await caget(["-a", age], { port });
+          assert(r.success, r.stderr);
+          return alarmOf(r.stdout);
+        }));
+      for (const port of ports) await caput([beat, "1"], { port });
+      await new Promise((r) => setTimeout(r, 6200));
+      assertEquals(await alarms(), ["HIGH MAJOR", "HIGH MAJOR"]);
+      for (const port of ports) await caput([beat, "2"], { port });
+      await new Promise((r) => setTimeout(r, 1200));
+      assertEquals(await alarms(), ["NO_ALARM NO_ALARM", "NO_ALARM NO_ALARM"]);
+    } finally {
+      await sim.close();
+    }
+  },
+});
