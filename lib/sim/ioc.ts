@@ -267,7 +267,7 @@ export class SimulatedIoc {
       case "waveform":
         return {
           type: "char",
-          count: logical === "scan.file" ? 1024 : 512,
+          count: spec.length ?? (logical === "scan.file" ? 1024 : 512),
           value: Uint8Array.of(0),
         };
       default:
