@@ -364,6 +364,11 @@ export class FWSScanBridgeDaemon {
       testMode: this.#pvs.testMode,
       source: this.#options.source,
       acquireTimeout: this.#options.acquireTimeout,
+      settings: {
+        beam_threshold: suspender.threshold,
+        resume_delay: suspender.resumeDelay,
+        max_pause: suspender.maxPause,
+      },
     });
     let outcome: RunOutcome;
     try {
