@@ -18,6 +18,7 @@
 import { parseArgs } from "node:util";
 import {
   FIT_PV_FIELDS,
+  FIT_SUMMARY_PV_FIELDS,
   FWSScanInterface,
   parsePvMap,
   type PvSpec,
@@ -226,7 +227,9 @@ export function bobDisplay(iface: FWSScanInterface): string {
     label("fit", "Fit of the last scan", { x: 10, y, w: 400, h: 22 }, true),
   );
   y += ROW;
-  const fields = FIT_PV_FIELDS.map((f) => f.field);
+  const fields = [...FIT_PV_FIELDS, ...FIT_SUMMARY_PV_FIELDS].map((f) =>
+    f.field
+  );
   iface.struckChannels.forEach((ch, i) => {
     out.push(
       label(
