@@ -26,6 +26,7 @@ import {
   DBE_LOG,
   DBE_PROPERTY,
   DBE_VALUE,
+  type DbrArray,
   type DbrValue,
 } from "./codec/mod.ts";
 
@@ -94,13 +95,7 @@ export class PVRequestError extends Error {
   }
 }
 
-type NumericStore =
-  | Float64Array
-  | Float32Array
-  | Int32Array
-  | Int16Array
-  | Uint16Array
-  | Uint8Array;
+type NumericStore = DbrArray;
 
 const STORE: Record<
   Exclude<DbrBaseType, "string">,

@@ -37,17 +37,17 @@ export interface DbrLimits {
   lowerCtrl?: number;
 }
 
-/** A decoded DBR value: count 1 → number/string, arrays → typed arrays. */
-export type DbrValue =
-  | number
-  | string
-  | string[]
+/** The typed arrays numeric DBR arrays decode to, one per base type. */
+export type DbrArray =
   | Float64Array
   | Float32Array
   | Int32Array
   | Int16Array
   | Uint16Array
   | Uint8Array;
+
+/** A decoded DBR value: count 1 → number/string, arrays → typed arrays. */
+export type DbrValue = number | string | string[] | DbrArray;
 
 /** What a DBR payload holds, decoded. */
 export interface DbrData {

@@ -11,6 +11,13 @@ export * from "./errors.ts";
 export * from "./outbound.ts";
 export { ServerCircuit } from "./server_circuit.ts";
 export {
+  ClientCircuit,
+  type ClientCircuitHost,
+  type ClientCircuitOptions,
+} from "./client_circuit.ts";
+export * from "./client_state.ts";
+export { bufferType, readValue, toCAValue } from "./client_reply.ts";
+export {
   CIRCUIT_HIGH_WATER,
   type CircuitHost,
   type CircuitTransport,
