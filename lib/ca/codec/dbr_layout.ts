@@ -9,6 +9,7 @@ import {
   type DbrForm,
   dbrInfo,
   ELEMENT_SIZE,
+  LAST_DBR_TYPE,
   MAX_ENUM_STATES,
   MAX_ENUM_STRING_SIZE,
 } from "./constants.ts";
@@ -69,7 +70,7 @@ export function requireInfo(
   const info = dbrInfo(dataType);
   if (!info) {
     throw new CAProtocolError(
-      `DBR type ${dataType} is not supported; expected 0 (DBR_STRING) to 34 (DBR_CTRL_DOUBLE)`,
+      `DBR type ${dataType} is not supported; expected 0 (DBR_STRING) to ${LAST_DBR_TYPE} (DBR_CTRL_DOUBLE)`,
     );
   }
   return info;
