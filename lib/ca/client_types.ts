@@ -38,7 +38,9 @@ export interface GetOptions {
    * Fill this buffer instead of allocating the value: the DBR type asked for
    * follows the buffer (Float64Array → double, Int32Array → long, …), and the
    * value is the filled view of it. A buffer shorter than the element count
-   * or of another kind rejects with a CAError.
+   * or of another kind rejects with a CAError. A large plain reply is
+   * received straight into the buffer (no allocation, no copy), so leave it
+   * alone until the get settles.
    */
   into?: GetBuffer;
 }

@@ -460,3 +460,54 @@ Deno.test("IdAllocator: ids from 1, never 0 after wrapping", () => {
   const ids = new IdAllocator();
   assertEquals([ids.next(), ids.next()], [1, 2]);
 });
+
+Deno.test("client circuit: a large plain reply is received straight into the caller's buffer", async () => {
+  const n = 20_000; // 160 kB: a payload of its own
+  const h = connected("PV:BIG", n);
+  const data = Float64Array.from({ length: n }, (_, i) => i * 0.25 - 3);
+  const reply = encodeResponse({
+    command: "READ_NOTIFY",
+    dataType: dbrType("double"),
+    count: n,
+    status: ECA.ECA_NORMAL,
+    id: 1, // the first ioid of this circuit
+    payload: encodeDbr(dbrType("double"), { value: data, count: n }),
+  });
+  for (const step of [7001, 65536, reply.length]) {
+    const into = new Float64Array(n);
+    const p = h.circuit.read(
+      h.channel,
+      { dataType: dbrType("double"), count: 0, timeout: 2 },
+      into,
+    );
+    const [req] = h.sent() as Extract<CARequest, { command: "READ_NOTIFY" }>[];
+    const bytes = reply.slice();
+    new DataView(bytes.buffer).setUint32(12, req.ioid); // this request's ioid
+    const last = bytes.length - 8;
+    for (let at = 0; at < last; at += step) {
+      h.circuit.receive(bytes.subarray(at, Math.min(at + step, last)));
+    }
+    // received (and byte-swapped) into the buffer before the reply is complete
+    assertEquals(into[1], data[1]);
+    h.circuit.receive(bytes.subarray(last));
+    const v = await p;
+    assertEquals(v.value, data);
+    assertEquals((v.value as Float64Array).buffer, into.buffer);
+  }
+  // a monitor update of the same size never lands in a get's buffer
+  const into = new Float64Array(n);
+  const p = h.circuit.read(
+    h.channel,
+    { dataType: dbrType("double"), count: 0, timeout: 2 },
+    into,
+  );
+  const [req] = h.sent() as Extract<CARequest, { command: "READ_NOTIFY" }>[];
+  const event = reply.slice();
+  new DataView(event.buffer).setUint16(0, Command.EVENT_ADD);
+  h.circuit.receive(event);
+  assertEquals(into[1], 0, "the update was not written into the buffer");
+  const answer = reply.slice();
+  new DataView(answer.buffer).setUint32(12, req.ioid);
+  h.circuit.receive(answer);
+  assertEquals((await p).value, data);
+});

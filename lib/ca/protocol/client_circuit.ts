@@ -15,7 +15,6 @@ import {
   DBE_ALARM,
   DBE_VALUE,
   dbrType,
-  decodeDbr,
   decodeResponse,
   encodeRequest,
   FrameReader,
@@ -28,7 +27,7 @@ import { asRemote, LocalProtocolError, RemoteProtocolError } from "./errors.ts";
 import { OutboundQueue } from "./outbound.ts";
 import { RequestTable } from "./client_requests.ts";
 import { SwapAhead } from "./swap_ahead.ts";
-import { decodeOptions, readValue, toCAValue } from "./client_reply.ts";
+import { deliverEvent, intoTarget, readValue } from "./client_reply.ts";
 import {
   accessRights,
   type ChannelState,
@@ -39,9 +38,6 @@ import {
 } from "./client_state.ts";
 
 export type { ClientCircuitHost, ClientCircuitOptions };
-
-/** Replies at least this big get their receive buffer allocated in advance. */
-const BIG_REPLY = 64 * 1024;
 
 /**
  * The client's protocol state of one circuit.
@@ -68,6 +64,7 @@ export class ClientCircuit {
   #ops = new RequestTable();
   #subs = new Map<number, SubscriptionState>();
   #swapAhead = new SwapAhead();
+  #intoOffer?: { ioid: number; target: Uint8Array };
   #lost = false;
 
   /**
@@ -103,11 +100,6 @@ export class ClientCircuit {
   /** Requests waiting for a reply. */
   get pendingCount(): number {
     return this.#ops.size;
-  }
-
-  /** Whether {@link lose} was called. */
-  get lost(): boolean {
-    return this.#lost;
   }
 
   /** Asks the server to create `channel` here (CREATE_CHAN). */
@@ -158,9 +150,12 @@ export class ClientCircuit {
       ...waiting,
     });
     this.out.header(Command.READ_NOTIFY, dataType, count, channel.sid, ioid);
-    const big = channel.bigReply;
-    if (big?.dataType === dataType && big.count === count) {
-      this.#reader.offer(big.size);
+    if (into !== undefined) this.#receiveInto(ioid, request, into);
+    else {
+      const big = channel.bigReply;
+      if (big?.dataType === dataType && big.count === count) {
+        this.#reader.offer(big.size);
+      }
     }
     return promise;
   }
@@ -263,7 +258,9 @@ export class ClientCircuit {
    * returns the next deadline (Infinity when none is left).
    */
   expire(now: number): number {
-    return this.#ops.expire(now, this.key);
+    const next = this.#ops.expire(now, this.key);
+    this.#withdrawInto();
+    return next;
   }
 
   /**
@@ -323,6 +320,34 @@ export class ClientCircuit {
     }
   }
 
+  /**
+   * A plain numeric reply of the expected size is received straight into
+   * the caller's buffer (no allocation, no copy).
+   */
+  #receiveInto(
+    ioid: number,
+    request: { dataType: number; count: number },
+    into: GetBuffer,
+  ): void {
+    const count = request.count || (this.#ops.get(ioid)?.channel.count ?? 0);
+    const target = intoTarget(request.dataType, count, into);
+    if (!target) return;
+    this.#reader.offerFor(
+      { command: Command.READ_NOTIFY, param2: ioid },
+      target,
+    );
+    this.#intoOffer = { ioid, target };
+  }
+
+  /** Takes back the caller's buffer of a request that ended without its reply. */
+  #withdrawInto(): void {
+    const offer = this.#intoOffer;
+    if (offer && !this.#ops.get(offer.ioid)) {
+      this.#reader.withdraw(offer.target);
+      this.#intoOffer = undefined;
+    }
+  }
+
   /** Channel and deadline of a request sent now (told to the transport). */
   #waiting(
     channel: ChannelState,
@@ -343,6 +368,7 @@ export class ClientCircuit {
 
   #rejectOps(channel: ChannelState, error: Error): void {
     this.#ops.rejectChannel(channel, error);
+    this.#withdrawInto();
   }
 
   #handle(raw: RawMessage): void {
@@ -372,15 +398,7 @@ export class ClientCircuit {
     if (!ecaSuccess(raw.param1)) {
       return op.reject(new CAError(channel.name, raw.param1));
     }
-    const size = raw.payload.length;
-    if (channel.bigReply !== undefined || size >= BIG_REPLY) {
-      const big = channel.bigReply;
-      if (size >= BIG_REPLY) {
-        channel.bigReply = { dataType: raw.dataType, count: op.count, size };
-      } else if (big?.dataType === raw.dataType && big.count === op.count) {
-        channel.bigReply = undefined;
-      }
-    }
+    channel.noteReply(raw.dataType, op.count, raw.payload.length);
     let value: CAValue;
     try {
       value = readValue(channel.name, raw, op.into);
@@ -393,22 +411,7 @@ export class ClientCircuit {
   /** A monitor update (EVENT_ADD reply; subid in `param2`). */
   #event(raw: RawMessage): void {
     const sub = this.#subs.get(raw.param2);
-    if (!sub?.active || raw.payload.length === 0) return;
-    if (!ecaSuccess(raw.param1)) return;
-    let value: CAValue;
-    try {
-      value = toCAValue(
-        sub.channel.name,
-        decodeDbr(raw.dataType, raw.dataCount, raw.payload, decodeOptions(raw)),
-      );
-    } catch {
-      return; // a malformed update is dropped; the next one will do
-    }
-    try {
-      sub.callback(value);
-    } catch (error) {
-      console.error(`CA monitor callback of ${sub.channel.name} threw:`, error);
-    }
+    if (sub?.active) deliverEvent(sub, raw);
   }
 
   #message(msg: CAResponse): void {

@@ -6,16 +6,20 @@
  * @module
  */
 import {
+  DBR_TYPE_COUNT,
   type DbrBaseType,
   type DbrData,
   dbrInfo,
+  dbrSwapRegion,
   decodeDbr,
   type DecodeDbrOptions,
   decodePlainScalar,
   type RawMessage,
+  swapElements,
 } from "../codec/mod.ts";
-import { CAError } from "../errors.ts";
+import { CAError, ecaSuccess } from "../errors.ts";
 import type { CAValue, GetBuffer } from "../client_types.ts";
+import type { SubscriptionState } from "./client_state.ts";
 
 /** Builds the application-facing value from decoded DBR data. */
 export function toCAValue(name: string, d: DbrData): CAValue {
@@ -87,6 +91,22 @@ export function readValue(
   into?: GetBuffer,
 ): CAValue {
   const dataType = raw.dataType;
+  if (into !== undefined && received(raw, into)) {
+    // the reply was received into the caller's buffer (plain form)
+    const count = raw.dataCount;
+    if (!raw.nativeOrder) {
+      const region = dbrSwapRegion(dataType, count, raw.payload.length);
+      if (region) {
+        swapElements(raw.payload, region.start, region.end, region.size);
+      }
+    }
+    return {
+      name,
+      type: dbrInfo(dataType)!.type,
+      count,
+      value: into.subarray(0, count),
+    };
+  }
   if (into === undefined) {
     const scalar = decodePlainScalar(dataType, raw.dataCount, raw.payload);
     if (scalar !== undefined) {
@@ -102,6 +122,13 @@ export function readValue(
   const value = toCAValue(name, data);
   if (into !== undefined) value.value = fill(name, into, data);
   return value;
+}
+
+/** Whether `raw`'s payload is the memory of `into` (see FrameReader.offerFor). */
+function received(raw: RawMessage, into: GetBuffer): boolean {
+  return raw.payload.buffer === into.buffer &&
+    raw.payload.byteOffset === into.byteOffset &&
+    raw.dataCount * into.BYTES_PER_ELEMENT === raw.payload.length;
 }
 
 /** Copies the decoded value into `into`; returns the filled view. */
@@ -121,4 +148,45 @@ function fill(name: string, into: GetBuffer, data: DbrData): GetBuffer {
     throw new CAError(name, "ECA_BADTYPE", "the reply is not numeric");
   }
   return into.subarray(0, count);
+}
+
+/**
+ * The bytes of `into` a plain reply of `count` elements of DBR `dataType`
+ * can be received into directly (exactly its payload: no padding, no
+ * metadata before the values), or undefined.
+ */
+export function intoTarget(
+  dataType: number,
+  count: number,
+  into: GetBuffer,
+): Uint8Array | undefined {
+  if (dataType >= DBR_TYPE_COUNT) return undefined; // metadata first
+  const bytes = count * into.BYTES_PER_ELEMENT;
+  if (bytes === 0 || bytes % 8 !== 0 || bytes > into.byteLength) {
+    return undefined; // padded, or too big for the buffer
+  }
+  return new Uint8Array(into.buffer, into.byteOffset, bytes);
+}
+
+/**
+ * Decodes a monitor update (EVENT_ADD reply) and calls the subscription's
+ * callback; a failed or malformed update is dropped (the next one will
+ * do), a callback that throws is reported.
+ */
+export function deliverEvent(sub: SubscriptionState, raw: RawMessage): void {
+  if (raw.payload.length === 0 || !ecaSuccess(raw.param1)) return;
+  let value: CAValue;
+  try {
+    value = toCAValue(
+      sub.channel.name,
+      decodeDbr(raw.dataType, raw.dataCount, raw.payload, decodeOptions(raw)),
+    );
+  } catch {
+    return;
+  }
+  try {
+    sub.callback(value);
+  } catch (error) {
+    console.error(`CA monitor callback of ${sub.channel.name} threw:`, error);
+  }
 }

@@ -62,6 +62,11 @@ export class RequestTable {
     this.#ops.set(ioid, op);
   }
 
+  /** The request `ioid`, if it is waiting. */
+  get(ioid: number): Pending | undefined {
+    return this.#ops.get(ioid);
+  }
+
   /** Removes and returns the request `ioid` (undefined if unknown). */
   take(ioid: number): Pending | undefined {
     const op = this.#ops.get(ioid);

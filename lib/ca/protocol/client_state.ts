@@ -120,6 +120,9 @@ export class SubscriptionState {
   }
 }
 
+/** Replies at least this big get their receive buffer allocated in advance. */
+const BIG_REPLY = 64 * 1024;
+
 /** The last large get reply of a channel: its size predicts the next one's. */
 export interface BigReply {
   dataType: number;
@@ -185,6 +188,18 @@ export class ChannelState {
     this.access ??= { read: true, write: true };
     this.connected = true;
     this.enumStrings = undefined;
+  }
+
+  /**
+   * Remembers the size of a large get reply of `dataType`×`count` (its
+   * buffer is then allocated while the next one is awaited).
+   */
+  noteReply(dataType: number, count: number, size: number): void {
+    const big = this.bigReply;
+    if (size >= BIG_REPLY) this.bigReply = { dataType, count, size };
+    else if (big?.dataType === dataType && big.count === count) {
+      this.bigReply = undefined;
+    }
   }
 
   /** Tells the listeners the channel is connected (after `created`). */
