@@ -19,9 +19,11 @@ export type DbrArray =
 
 /**
  * Swaps the byte order of `count` elements of `size` bytes, in place.
- * Reversing all the bytes turns big-endian elements into little-endian ones
- * in reverse order; reversing the elements restores the order. Both are
- * native builtins: fast from the first call, no JIT warm-up.
+ * 8-byte elements: one pass reading each as a big-endian double and storing
+ * it in host order (the bits are kept, NaN payloads included). Others:
+ * reversing all the bytes turns big-endian elements into little-endian ones
+ * in reverse order; reversing the elements restores the order (native
+ * builtins, fast from the first call).
  */
 export function swapInPlace(
   buffer: ArrayBuffer,
@@ -30,10 +32,23 @@ export function swapInPlace(
   size: number,
 ): void {
   if (size === 1 || !LITTLE_ENDIAN_HOST || count < 1) return;
+  if (size === 8 && byteOffset % 8 === 0) {
+    swap64(
+      new DataView(buffer, byteOffset, count * 8),
+      new Float64Array(buffer, byteOffset, count),
+    );
+    return;
+  }
   new Uint8Array(buffer, byteOffset, count * size).reverse();
   if (size === 2) new Uint16Array(buffer, byteOffset, count).reverse();
   else if (size === 4) new Uint32Array(buffer, byteOffset, count).reverse();
   else new BigUint64Array(buffer, byteOffset, count).reverse();
+}
+
+/** Big-endian 8-byte elements of `view` to host order, through `out` (the same bytes). */
+function swap64(view: DataView, out: Float64Array): void {
+  const n = out.length;
+  for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8);
 }
 
 type TypedCtor =
