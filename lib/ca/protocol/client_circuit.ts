@@ -37,8 +37,6 @@ import {
   type SubscriptionState,
 } from "./client_state.ts";
 
-export type { ClientCircuitHost, ClientCircuitOptions };
-
 /**
  * The client's protocol state of one circuit.
  *
@@ -140,14 +138,15 @@ export class ClientCircuit {
     const ioid = this.#ids.next();
     const { promise, resolve, reject } = Promise.withResolvers<CAValue>();
     const { dataType, count, timeout } = request;
-    const waiting = this.#waiting(channel, timeout);
     this.#ops.add(ioid, {
       read: true,
-      resolve,
-      reject,
+      channel,
       count,
       into,
-      ...waiting,
+      resolve,
+      reject,
+      deadline: this.#deadline(timeout),
+      timeout,
     });
     this.out.header(Command.READ_NOTIFY, dataType, count, channel.sid, ioid);
     if (into !== undefined) this.#receiveInto(ioid, request, into);
@@ -183,8 +182,14 @@ export class ClientCircuit {
     this.#requireConnected(channel, "WRITE_NOTIFY");
     const ioid = this.#ids.next();
     const { promise, resolve, reject } = Promise.withResolvers<number>();
-    const waiting = this.#waiting(channel, timeout);
-    this.#ops.add(ioid, { read: false, resolve, reject, ...waiting });
+    this.#ops.add(ioid, {
+      read: false,
+      channel,
+      resolve,
+      reject,
+      deadline: this.#deadline(timeout),
+      timeout,
+    });
     this.out.frame(encodeRequest({
       command: "WRITE_NOTIFY",
       ...data,
@@ -348,14 +353,11 @@ export class ClientCircuit {
     }
   }
 
-  /** Channel and deadline of a request sent now (told to the transport). */
-  #waiting(
-    channel: ChannelState,
-    timeout: number,
-  ): { channel: ChannelState; deadline: number; timeout: number } {
+  /** The deadline of a request sent now (told to the transport). */
+  #deadline(timeout: number): number {
     const deadline = this.#host.now() + timeout * 1000;
     this.#host.deadline(deadline);
-    return { channel, deadline, timeout };
+    return deadline;
   }
 
   #requireConnected(channel: ChannelState, what: string): void {
@@ -392,6 +394,7 @@ export class ClientCircuit {
   #readReply(raw: RawMessage): void {
     const op = this.#ops.take(raw.param2);
     if (!op) return;
+    if (this.#intoOffer) this.#withdrawInto();
     // a reply of the wrong kind for a put resolves it with its status
     if (!op.read) return op.resolve(raw.param1);
     const channel = op.channel;
