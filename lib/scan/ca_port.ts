@@ -23,6 +23,8 @@ export interface PortGetOptions {
   form?: "plain" | "sts" | "time" | "gr" | "ctrl";
   timeout?: number;
   count?: number;
+  /** Fill this buffer (asks for DBR doubles); the value is its filled view. */
+  into?: Float64Array;
 }
 
 /** A monitor subscription. */
@@ -36,6 +38,8 @@ export interface PortChannel extends EventTarget {
   readonly connected: boolean;
   /** Native DBR type once connected (e.g. `"string"`, `"char"`). */
   readonly nativeType?: string;
+  /** Native element count once connected. */
+  readonly count?: number;
   waitConnected(timeout?: number): Promise<void>;
 }
 
