@@ -46,7 +46,7 @@ import { type RequestEnd, ScanStatusCallback } from "./callbacks/status.ts";
 import { CustomHookCallback } from "./callbacks/custom.ts";
 import type { CustomCallbackHost } from "./custom_callback.ts";
 import type { FWSScanInterface, LogicalName } from "../pvmap/mod.ts";
-import { StatusPublisher, type StatusSnapshot } from "./status.ts";
+import { StatusPublisher, type StatusSnapshot, textToChars } from "./status.ts";
 
 /** Options of {@link FWSScanBridgeDaemon}. */
 export interface BridgeOptions {
@@ -58,6 +58,8 @@ export interface BridgeOptions {
   source: SourceInfo;
   /** The facility's hooks, already loaded. */
   customCallback?: CustomCallbackHost;
+  /** What this daemon publishes on SCAN:OWNER (again after an IOC restart). */
+  owner?: string;
   /** Heartbeat period [s]; default 1. */
   heartbeatInterval?: number;
   /** Timeout of each input read [s]; default 3. */
@@ -166,6 +168,9 @@ export class FWSScanBridgeDaemon {
             pv: statePv,
           });
           this.#status.republish();
+          if (this.#options.owner) {
+            this.#status.put("scan.owner", textToChars(this.#options.owner));
+          }
         } else if (!channel.connected && wasConnected) {
           this.#log.warn("lost connection to {pv}", { pv: statePv });
         }

@@ -9,6 +9,7 @@ import { parseCommand, parseScannerIndex, UsageError } from "../cli.ts";
 import { log, LogDirError, parseLogLevel, prepareLogDir } from "../log.ts";
 import { checkDaemonDirs, WriteRootError } from "../permissions.ts";
 import { loadPvMap, startDaemon } from "./start.ts";
+import { ScannerOwnedError } from "./owner.ts";
 import { FWSScanInterface } from "../pvmap/mod.ts";
 
 /** Usage text of the daemon. */
@@ -125,8 +126,13 @@ export async function daemonMain(args: string[]): Promise<number> {
     customCallback: values["custom-callback"] as string | undefined,
     hookTimeout,
   }).catch((error) => {
+    if (error instanceof ScannerOwnedError) return error;
     throw new UsageError(`fws daemon: ${(error as Error).message}`);
   });
+  if (daemon instanceof ScannerOwnedError) {
+    console.error(`fws daemon: ${daemon.message}`);
+    return 1;
+  }
   const logger = log("daemon");
   logger.info(
     "fws daemon for scanner {index} started: prefix {prefix}, data {dataDir}, log {logFile}",

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { CaPort } from "../scan/ca_port.ts";
+import { type CaPort, textOf } from "../scan/ca_port.ts";
 import { log } from "../log.ts";
 import {
   type FWSScanInterface,
@@ -186,9 +186,7 @@ export class StatusPublisher {
       this.#ca.channel(pv).nativeType === "string"
     ) {
       // a facility mapped a text output to a stringout: 39 characters at most
-      const end = value.indexOf(0);
-      out = new TextDecoder().decode(end >= 0 ? value.subarray(0, end) : value)
-        .slice(0, 39);
+      out = textOf(value).slice(0, 39);
     }
     const p = this.#ca.put(pv, out, { wait: false, timeout: 2 }).catch(
       (error) => {

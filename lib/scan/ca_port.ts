@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { decodeCString } from "../ca/codec/text.ts";
 
 /** A value as delivered by get/monitor (subset of `CAValue`). */
 export interface PortValue {
@@ -69,6 +70,16 @@ export function scalar(v: PortValue): number {
     return a.length > 0 ? Number(a[0]) : NaN;
   }
   return NaN;
+}
+
+/**
+ * The text of a value: a string as it is, a char waveform up to its NUL,
+ * anything else "" (a number is not text).
+ */
+export function textOf(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value instanceof Uint8Array) return decodeCString(value);
+  return "";
 }
 
 /** A numeric array out of a value (a scalar becomes one element). */
