@@ -41,7 +41,7 @@ export interface ClaimOptions {
   identity: string;
   /** The heartbeat period of daemons [s]; default 1. */
   heartbeatInterval?: number;
-  /** Timeout of each read [s]; default 3. */
+  /** Timeout of each read [s]; default 2. */
   timeout?: number;
 }
 
@@ -73,7 +73,7 @@ export async function claimScanner(
   const logger = log("daemon", "owner");
   const heartbeat = pvs.pv("scan.heartbeat");
   const ownerPv = pvs.pv("scan.owner");
-  const timeout = options.timeout ?? 3;
+  const timeout = options.timeout ?? 2;
   const period = options.heartbeatInterval ?? 1;
   const read = async (pv: string | null) => {
     if (!pv) return undefined;
@@ -83,7 +83,10 @@ export async function claimScanner(
       return undefined; // unreachable: no owner to respect
     }
   };
-  const claimed = ownerPv ? textOf(await read(ownerPv)) : "";
+  const current = await read(ownerPv);
+  // unreachable: there is no owner to respect, and nothing to claim yet
+  if (ownerPv && current === undefined) return;
+  const claimed = textOf(current);
   if (heartbeat && (claimed || !ownerPv)) {
     const beats = new Set<number>();
     const sub = ca.monitor(heartbeat, (v) => beats.add(scalar(v)));

@@ -109,6 +109,7 @@ export async function startDaemon(
       timeout: options.hookTimeout,
     })
     : undefined;
+  const started = performance.now();
   const client = options.client ?? new CAClient(options.ca);
   const identity = ownerIdentity({
     host: hostName(),
@@ -133,6 +134,13 @@ export async function startDaemon(
     source: { program: PROGRAM, version: VERSION, host: hostName() },
     customCallback,
     owner: identity,
+    searchAddresses: client.config.addresses.map((a) => `${a.host}:${a.port}`)
+      .join(" "),
+    // the first warning comes 5 s after the start, the claim included
+    connectionWarnings: {
+      first: Math.max(0, 5 - (performance.now() - started) / 1000),
+      ...options.tuning?.connectionWarnings,
+    },
   });
   bridge.start();
   let stopping: Promise<void> | undefined;
