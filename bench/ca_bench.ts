@@ -167,9 +167,11 @@ async function main(): Promise<void> {
     let cCold: number[] = [];
     const fAll: number[] = [];
     const coldMs: number[] = [];
-    const fwsGet = async (): Promise<number> => {
+    const intoBuffer = new Float64Array(BIG);
+    const fIntoAll: number[] = [];
+    const fwsGet = async (into?: Float64Array): Promise<number> => {
       const t0 = performance.now();
-      const v = await client.get(big);
+      const v = await client.get(big, into ? { into } : undefined);
       const dt = performance.now() - t0;
       if ((v.value as Float64Array).length !== BIG) {
         throw new Error("fws: short array");
@@ -196,11 +198,23 @@ async function main(): Promise<void> {
       }
       cAll.push(...ms.slice(C_COLD));
       for (let i = 0; i < WF_PER_ROUND; i++) fAll.push(await fwsGet());
+      for (let i = 0; i < WF_PER_ROUND; i++) {
+        fIntoAll.push(await fwsGet(intoBuffer));
+      }
     }
     rsrv.wf = median(cAll);
     rows.push({
       metric: `1e6 DOUBLE waveform get (median of ${fAll.length})`,
       fws: median(fAll),
+      libca: rsrv.wf,
+      unit: "ms",
+      kind: "time",
+      limit: 1.5,
+    });
+    rows.push({
+      metric:
+        `1e6 DOUBLE waveform get into a reused buffer, get(pv, { into }) (median of ${fIntoAll.length})`,
+      fws: median(fIntoAll),
       libca: rsrv.wf,
       unit: "ms",
       kind: "time",

@@ -9,10 +9,8 @@
 import { parseCommand, UsageError } from "../cli.ts";
 import { CAClient } from "./client.ts";
 import type { CAChannel } from "./client_channel.ts";
-import type { CAValue, PutValue } from "./client_types.ts";
+import type { PutValue } from "./client_types.ts";
 import {
-  ALARM_SEVERITY,
-  ALARM_STATUS,
   DBE_ALARM,
   DBE_LOG,
   DBE_PROPERTY,
@@ -20,10 +18,11 @@ import {
   dbrInfo,
   dbrType,
   dbrTypeName,
-  MAX_ENUM_STATES,
   parseDbrType,
 } from "./codec/constants.ts";
-import { charArrayToString } from "./codec/dbr.ts";
+import { dbrDetails, type Flags, formatValue, lineFor } from "./cli_format.ts";
+
+export { formatG, formatStamp, formatValue } from "./cli_format.ts";
 
 const USAGE = `Usage: fws ca <get|put|monitor|info> [options] PV...
 
@@ -64,200 +63,6 @@ const OPTIONS = {
   updates: { type: "string" },
   dbr: { type: "string", short: "d" },
 } as const;
-
-interface Flags {
-  wait: number;
-  count?: number;
-  alarm: boolean;
-  completion: boolean;
-  terse: boolean;
-  enumNumbers: boolean;
-  charString: boolean;
-  mask: number;
-  updates?: number;
-  /** -d: the DBR type code to ask for. */
-  dbr?: number;
-}
-
-/** printf's %g with `precision` significant digits. */
-export function formatG(v: number, precision = 6): string {
-  if (Number.isNaN(v)) return "nan";
-  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
-  if (v === 0) return Object.is(v, -0) ? "-0" : "0";
-  const exp = Number(v.toExponential(precision - 1).split("e")[1]);
-  if (exp < -4 || exp >= precision) {
-    const [m, e] = v.toExponential(precision - 1).split("e");
-    const mantissa = m.includes(".") ? m.replace(/\.?0+$/, "") : m;
-    const n = Number(e);
-    return `${mantissa}e${n < 0 ? "-" : "+"}${
-      String(Math.abs(n)).padStart(2, "0")
-    }`;
-  }
-  const fixed = v.toFixed(Math.max(0, precision - 1 - exp));
-  return fixed.includes(".") ? fixed.replace(/\.?0+$/, "") : fixed;
-}
-
-/** One number as caget prints it: reals `%g`, CHAR as a signed byte. */
-function formatNumber(v: number, type: CAValue["type"]): string {
-  if (type === "float" || type === "double") return formatG(v);
-  return String(type === "char" && v > 127 ? v - 256 : v);
-}
-
-/** The value as caget prints it (arrays: count first). */
-export function formatValue(
-  v: CAValue,
-  options: { enumNumbers?: boolean; charString?: boolean } = {},
-): string {
-  const value = v.value;
-  if (v.type === "char" && options.charString) {
-    return typeof value === "number"
-      ? charArrayToString(new Uint8Array([value]))
-      : charArrayToString(value as Uint8Array);
-  }
-  if (typeof value === "string") return value;
-  if (typeof value === "number") {
-    if (v.type === "enum" && v.enumStrings && !options.enumNumbers) {
-      return v.enumStrings[value] ?? String(value);
-    }
-    return formatNumber(value, v.type);
-  }
-  const items = Array.isArray(value)
-    ? value as string[]
-    : Array.from(value as ArrayLike<number>, (x) => formatNumber(x, v.type));
-  return `${v.count} ${items.join(" ")}`;
-}
-
-function pad2(n: number): string {
-  return String(n).padStart(2, "0");
-}
-
-/** caget -a style local time "YYYY-MM-DD HH:MM:SS.uuuuuu" or "<undefined>". */
-export function formatStamp(v: CAValue): string {
-  const s = v.stamp;
-  if (!s || (s.secondsPastEpoch === 0 && s.nanoseconds === 0)) {
-    return "<undefined>";
-  }
-  const d = v.timestamp!;
-  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${
-    pad2(d.getHours())
-  }:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${
-    String(Math.min(999999, Math.round(s.nanoseconds / 1000))).padStart(6, "0")
-  }`;
-}
-
-/** The alarm status and severity names of a value (numbers if unknown). */
-function alarmNames(v: CAValue): [string, string] {
-  return [
-    ALARM_STATUS[v.status!] ?? String(v.status),
-    ALARM_SEVERITY[v.severity!] ?? String(v.severity),
-  ];
-}
-
-function alarmText(v: CAValue): string {
-  if (!v.status && !v.severity) return " "; // caget prints two empty fields
-  return alarmNames(v).join(" ");
-}
-
-/** caget pads the name of single-element PVs to 30 columns. */
-function line(name: string, v: CAValue, text: string): string {
-  return v.count === 1 ? `${name.padEnd(30)} ${text}` : `${name} ${text}`;
-}
-
-function lineFor(
-  name: string,
-  v: CAValue,
-  flags: Flags,
-  time: boolean,
-): string {
-  const text = formatValue(v, flags);
-  if (!time) return flags.terse ? text : line(name, v, text);
-  const full = `${formatStamp(v)} ${text} ${alarmText(v)}`;
-  return flags.terse ? `${text}` : line(name, v, full);
-}
-
-/**
- * One element as caget -d prints it. `states`: the enum labels of a gr/ctrl
- * enum (unless -n); an index past them is shown as caget shows it.
- */
-function detailItem(
-  v: CAValue,
-  x: number | string,
-  states: string[] | undefined,
-): string {
-  if (typeof x === "string") return x;
-  if (states) {
-    if (x >= MAX_ENUM_STATES) return `Illegal Value (${x})`;
-    return states[x] ?? `Enum Index Overflow (${x})`;
-  }
-  return formatNumber(x, v.type);
-}
-
-/**
- * `get -d`: the value and every field of its DBR, as caget -d prints them
- * (EPICS's dbr2str: integer limits `%8d`, float ones `%g`).
- */
-function dbrDetails(
-  channel: CAChannel,
-  v: CAValue,
-  { code, flags }: { code: number; flags: Flags },
-): string {
-  const { type, form } = dbrInfo(code)!;
-  const value = v.value;
-  const graphic = form === "gr" || form === "ctrl";
-  const states = graphic && type === "enum" && !flags.enumNumbers
-    ? v.enumStrings ?? []
-    : undefined;
-  const text = v.type === "char" && flags.charString
-    ? formatValue(v, flags)
-    : typeof value === "string" || typeof value === "number"
-    ? detailItem(v, value, states)
-    : Array.from(value as ArrayLike<number | string>, (x) =>
-      detailItem(v, x, states)).join(" ");
-  const out = [
-    channel.name,
-    `    Native data type: DBF_${channel.nativeType!.toUpperCase()}`,
-    `    Request type:     ${dbrTypeName(code)}`,
-    `    Element count:    ${v.count}`,
-    `    Value:            ${text}`,
-  ];
-  if (form === "time") out.push(`    Timestamp:        ${formatStamp(v)}`);
-  if (form !== "plain") {
-    const [status, severity] = alarmNames(v);
-    out.push(
-      `    Status:           ${status}`,
-      `    Severity:         ${severity}`,
-    );
-  }
-  if (graphic && type === "enum") {
-    const labels = v.enumStrings ?? [];
-    out.push(`    Enums:            (${String(labels.length).padStart(2)})`);
-    for (const [i, label] of labels.entries()) {
-      out.push(`                      [${String(i).padStart(2)}] ${label}`);
-    }
-  } else if (graphic && type !== "string") {
-    const real = type === "float" || type === "double";
-    const f = (x = 0): string =>
-      real ? formatG(x) : formatNumber(x, type).padStart(8);
-    const l = v.limits;
-    out.push(`    Units:            ${v.units ?? ""}`);
-    if (real) out.push(`    Precision:        ${v.precision ?? 0}`);
-    out.push(
-      `    Lo disp limit:    ${f(l?.lowerDisp)}`,
-      `    Hi disp limit:    ${f(l?.upperDisp)}`,
-      `    Lo alarm limit:   ${f(l?.lowerAlarm)}`,
-      `    Lo warn limit:    ${f(l?.lowerWarning)}`,
-      `    Hi warn limit:    ${f(l?.upperWarning)}`,
-      `    Hi alarm limit:   ${f(l?.upperAlarm)}`,
-    );
-    if (form === "ctrl") {
-      out.push(
-        `    Lo ctrl limit:    ${f(l?.lowerCtrl)}`,
-        `    Hi ctrl limit:    ${f(l?.upperCtrl)}`,
-      );
-    }
-  }
-  return out.join("\n");
-}
 
 function parseFlags(values: Record<string, unknown>, command: string): Flags {
   const number = (key: string, what: string): number | undefined => {

@@ -1,108 +1,73 @@
 /**
- * One TCP virtual circuit from the client to a CA server (host:port): the
- * handshake (VERSION, HOST_NAME, CLIENT_NAME), batched writes with Nagle off,
- * a read loop feeding the codec's FrameReader, and the ECHO probe that
+ * The TCP transport of one client circuit (host:port): the socket with Nagle
+ * off, the read loop feeding the protocol state
+ * ({@link ClientCircuit}, `lib/ca/protocol`), the writes of its outbound
+ * queue, the timer of its requests' deadlines, and the ECHO probe that
  * declares a silent server dead after EPICS_CA_CONN_TMO.
  *
  * @module
  */
 import {
-  CA_MINOR_VERSION,
-  CAProtocolError,
-  type CAResponse,
-  Command,
-  dbrSwapRegion,
-  decodeResponse,
-  encodeRequest,
-  EXTENDED_HEADER_SIZE,
-  FrameReader,
-  HEADER_SIZE,
-  type RawMessage,
-  swapElements,
-  type SwapRegion,
-  writeHeader,
-} from "./codec/mod.ts";
-
-/** A large DBR array being byte-swapped chunk by chunk as it arrives. */
-interface PendingSwap extends SwapRegion {
-  payload: Uint8Array;
-  /** Bytes of the region swapped so far (from `start`). */
-  done: number;
-}
+  CAProtocolViolation,
+  ClientCircuit,
+  type ClientCircuitOptions,
+} from "./protocol/mod.ts";
 
 /** What a circuit reports to its owner. */
-export interface CircuitHandlers {
-  /** A message arrived. */
-  message(circuit: Circuit, msg: CAResponse): void;
-  /** A READ_NOTIFY reply arrived (undecoded: the hot path of a get). */
-  readNotify(circuit: Circuit, raw: RawMessage): void;
-  /** The circuit is gone (EOF, error, unresponsive or closed); called once. */
+export interface CircuitEvents {
+  /** A failure nobody waits for (a refused WRITE or EVENT_ADD). */
+  warn(message: string, properties: Record<string, unknown>): void;
+  /**
+   * The circuit is gone (EOF, error, unresponsive or closed); called once,
+   * before its channels are detached (and search again).
+   */
   closed(circuit: Circuit, reason: string): void;
 }
 
 /** Options of {@link Circuit.connect}. */
-export interface CircuitOptions {
+export interface CircuitOptions
+  extends Omit<ClientCircuitOptions, "key" | "version"> {
   /** Seconds to wait for the TCP connection. */
   connectTimeout: number;
   /** Seconds of silence before an ECHO probe; as long again for its answer. */
   echoTimeout: number;
-  /** Largest payload accepted. */
-  maxPayload: number;
-  hostName: string;
-  userName: string;
 }
 
 /** A connected circuit. Create with {@link Circuit.connect}. */
 export class Circuit {
   /** "host:port". */
   readonly key: string;
-  /** Server host (IPv4). */
-  readonly host: string;
-  /** Server TCP port. */
-  readonly port: number;
-  /** Minor protocol version the server announced (search reply or VERSION). */
-  version: number;
+  /** The protocol state: create channels and send requests through it. */
+  readonly protocol: ClientCircuit;
   #conn: Deno.TcpConn;
-  #handlers: CircuitHandlers;
-  #reader: FrameReader;
-  #queue: Uint8Array[] = [];
-  #out = new Uint8Array(16 * 1024);
-  #outView = new DataView(this.#out.buffer);
-  #outLen = 0;
-  /** The other send buffer: written out while new messages fill `#out`. */
-  #alt = new Uint8Array(16 * 1024);
-  #altView = new DataView(this.#alt.buffer);
+  #events: CircuitEvents;
   #flushing = false;
   #closed = false;
   #lastReceive = performance.now();
   #echoSentAt = 0;
   #echoTimer?: ReturnType<typeof setTimeout>;
   #echoTimeout: number;
+  #opTimer?: ReturnType<typeof setTimeout>;
+  #opTimerDue = Infinity;
+  #clock = -1;
   #readLoop: Promise<void>;
-  #swap?: PendingSwap;
 
   private constructor(
     conn: Deno.TcpConn,
-    handlers: CircuitHandlers,
-    options: CircuitOptions & { host: string; port: number; version: number },
+    events: CircuitEvents,
+    options: CircuitOptions & ClientCircuitOptions,
   ) {
     this.#conn = conn;
-    this.#handlers = handlers;
-    this.host = options.host;
-    this.port = options.port;
-    this.key = `${options.host}:${options.port}`;
-    this.version = options.version;
-    this.#reader = new FrameReader({ maxPayload: options.maxPayload });
+    this.#events = events;
+    this.key = options.key;
     this.#echoTimeout = options.echoTimeout * 1000;
-    this.send(encodeRequest({
-      command: "VERSION",
-      priority: 0,
-      version: CA_MINOR_VERSION,
-    }));
-    this.send(encodeRequest({ command: "HOST_NAME", name: options.hostName }));
-    this.send(
-      encodeRequest({ command: "CLIENT_NAME", name: options.userName }),
-    );
+    this.protocol = new ClientCircuit({
+      ready: () => this.#schedule(),
+      deadline: (at) => this.#armOpTimer(at),
+      now: () => this.#now(),
+      warn: (message, properties) => this.#events.warn(message, properties),
+    }, options);
+    this.#schedule();
     this.#armEcho(this.#echoTimeout);
     this.#readLoop = this.#read();
   }
@@ -113,7 +78,7 @@ export class Circuit {
    */
   static async connect(
     address: { host: string; port: number; version: number },
-    handlers: CircuitHandlers,
+    events: CircuitEvents,
     options: CircuitOptions,
   ): Promise<Circuit> {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -136,7 +101,11 @@ export class Circuit {
       const conn = await Promise.race([connecting, timeout]);
       conn.setNoDelay(true);
       conn.setKeepAlive(true);
-      return new Circuit(conn, handlers, { ...options, ...address });
+      return new Circuit(conn, events, {
+        ...options,
+        key: `${address.host}:${address.port}`,
+        version: address.version,
+      });
     } catch (error) {
       connecting.then((c) => c.close(), () => {});
       throw error;
@@ -150,114 +119,18 @@ export class Circuit {
     return this.#closed;
   }
 
-  /** Queues a frame; frames queued in the same tick go out in one write. */
-  send(frame: Uint8Array): void {
-    if (this.#closed) return;
-    if (frame.length >= 64 * 1024) {
-      // big payload: queue it as is rather than copying it
-      this.#takeBuffered();
-      this.#queue.push(frame);
-    } else {
-      this.#reserve(frame.length).set(frame, this.#outLen - frame.length);
-    }
-    this.#schedule();
-  }
-
-  /**
-   * A reply with a payload of `size` bytes is expected: for a large one the
-   * receive buffer is allocated now, while the server prepares it.
-   */
-  expectPayload(size: number): void {
-    if (!this.#closed) this.#reader.offer(size);
-  }
-
-  /** Queues a payload-less message written straight into the send buffer. */
-  sendHeader(
-    command: number,
-    dataType: number,
-    dataCount: number,
-    param1: number,
-    param2: number,
-  ): void {
-    if (this.#closed) return;
-    if (dataCount > 0xffff) {
-      // a count above 16 bits needs the extended (24-byte) header
-      this.#reserve(EXTENDED_HEADER_SIZE);
-      writeHeader(this.#outView, this.#outLen - EXTENDED_HEADER_SIZE, {
-        command,
-        dataType,
-        dataCount,
-        param1,
-        param2,
-        payloadSize: 0,
-      });
-    } else {
-      this.#reserve(HEADER_SIZE);
-      const view = this.#outView;
-      const at = this.#outLen - HEADER_SIZE;
-      view.setUint16(at, command);
-      view.setUint16(at + 2, 0);
-      view.setUint16(at + 4, dataType);
-      view.setUint16(at + 6, dataCount);
-      view.setUint32(at + 8, param1 >>> 0);
-      view.setUint32(at + 12, param2 >>> 0);
-    }
-    this.#schedule();
-  }
-
-  /** Grows the send buffer by `n` bytes (returns it; new bytes at the end). */
-  #reserve(n: number): Uint8Array {
-    if (this.#outLen + n > this.#out.length) {
-      const grown = new Uint8Array(
-        Math.max(this.#out.length * 2, this.#outLen + n),
-      );
-      grown.set(this.#out.subarray(0, this.#outLen));
-      this.#out = grown;
-      this.#outView = new DataView(grown.buffer);
-    }
-    this.#outLen += n;
-    return this.#out;
-  }
-
-  /** Moves the buffered bytes into the write queue. */
-  #takeBuffered(): void {
-    if (this.#outLen === 0) return;
-    this.#queue.push(this.#out.slice(0, this.#outLen));
-    this.#outLen = 0;
-  }
-
   #schedule(): void {
-    if (!this.#flushing) {
-      this.#flushing = true;
-      queueMicrotask(() => this.#flush());
-    }
+    if (this.#flushing || this.#closed) return;
+    this.#flushing = true;
+    queueMicrotask(() => this.#flush());
   }
 
+  /** Writes the outbound queue until it is empty (one chunk list per round). */
   async #flush(): Promise<void> {
+    const out = this.protocol.out;
     try {
-      while (!this.#closed) {
-        if (this.#queue.length === 0) {
-          // only small messages: write the send buffer itself (no copy)
-          // while new ones go into the other buffer
-          const len = this.#outLen;
-          if (len === 0) break;
-          const data = this.#out;
-          const view = this.#outView;
-          this.#out = this.#alt;
-          this.#outView = this.#altView;
-          this.#alt = data;
-          this.#altView = view;
-          this.#outLen = 0;
-          let written = 0;
-          while (written < len) {
-            written += await this.#conn.write(data.subarray(written, len));
-          }
-          continue;
-        }
-        this.#takeBuffered();
-        const frames = this.#queue;
-        this.#queue = [];
-        for (const data of frames) {
+      while (!this.#closed && out.bytes > 0) {
+        for (const data of out.take()) {
           let written = 0;
           while (written < data.length) {
             written += await this.#conn.write(data.subarray(written));
@@ -273,79 +146,59 @@ export class Circuit {
 
   async #read(): Promise<void> {
     let reason = "server closed the connection";
+    const protocol = this.protocol;
     try {
       while (!this.#closed) {
-        const n = await this.#conn.read(this.#reader.writable());
+        const n = await this.#conn.read(protocol.writable());
         if (n === null) break;
         this.#lastReceive = performance.now();
-        const messages = this.#reader.commit(n);
-        if (this.#swap || this.#reader.partial) this.#preSwap(messages);
-        for (const raw of messages) {
-          if (this.#closed) return;
-          if (raw.command === Command.READ_NOTIFY) {
-            this.#handlers.readNotify(this, raw);
-            continue;
-          }
-          let msg: CAResponse;
-          try {
-            msg = decodeResponse(raw);
-          } catch (error) {
-            if (error instanceof CAProtocolError) continue; // unknown command: skip
-            throw error;
-          }
-          if (msg.command === "VERSION") this.version = msg.version;
-          this.#handlers.message(this, msg);
-        }
+        protocol.commit(n);
       }
     } catch (error) {
-      reason = error instanceof CAProtocolError
-        ? `protocol error: ${error.message}`
+      reason = error instanceof CAProtocolViolation
+        ? error.message
         : `read failed: ${(error as Error).message}`;
     }
     this.#fail(reason);
   }
 
   /**
-   * Byte-swaps the value array of a large READ_NOTIFY / EVENT_ADD reply
-   * while it is being received, so that the work overlaps the wait for the
-   * rest and the finished message decodes without a pass over 8 MB.
+   * performance.now(), read once per burst of synchronous requests (100
+   * pipelined gets need one clock reading, not 100).
    */
-  #preSwap(completed: RawMessage[]): void {
-    const partial = this.#reader.partial;
-    if (partial && this.#swap?.payload !== partial.payload) {
-      this.#swap = undefined;
-      const { command, payload } = partial;
-      if (command === Command.READ_NOTIFY || command === Command.EVENT_ADD) {
-        const region = dbrSwapRegion(
-          partial.dataType,
-          partial.dataCount,
-          payload.length,
-        );
-        if (region && (payload.byteOffset + region.start) % region.size === 0) {
-          this.#swap = { ...region, payload, done: region.start };
-        }
-      }
+  #now(): number {
+    if (this.#clock < 0) {
+      this.#clock = performance.now();
+      queueMicrotask(this.#resetClock);
     }
-    const swap = this.#swap;
-    if (!swap) return;
-    if (partial?.payload === swap.payload) {
-      const filled = Math.min(partial.filled, swap.end);
-      const upTo = filled - ((filled - swap.start) % swap.size);
-      if (upTo > swap.done) {
-        swapElements(swap.payload, swap.done, upTo, swap.size);
-        swap.done = upTo;
-      }
-      return;
-    }
-    this.#swap = undefined;
-    for (const raw of completed) {
-      if (raw.payload !== swap.payload) continue;
-      if (swap.end > swap.done) {
-        swapElements(swap.payload, swap.done, swap.end, swap.size);
-      }
-      raw.nativeOrder = true;
-    }
+    return this.#clock;
   }
+
+  #resetClock = (): void => {
+    this.#clock = -1;
+  };
+
+  /**
+   * One timer for all pending requests, due at the earliest deadline
+   * (a setTimeout per request would cost more than the request itself).
+   */
+  #armOpTimer(deadline: number): void {
+    if (this.#closed) return;
+    if (this.#opTimer !== undefined && this.#opTimerDue <= deadline) return;
+    if (this.#opTimer !== undefined) clearTimeout(this.#opTimer);
+    this.#opTimerDue = deadline;
+    this.#opTimer = setTimeout(
+      this.#expireOps,
+      Math.max(0, deadline - performance.now()),
+    );
+  }
+
+  #expireOps = (): void => {
+    this.#opTimer = undefined;
+    this.#opTimerDue = Infinity;
+    const next = this.protocol.expire(performance.now());
+    if (next < Infinity) this.#armOpTimer(next);
+  };
 
   #armEcho(delay: number): void {
     if (this.#closed) return;
@@ -374,7 +227,7 @@ export class Circuit {
     const idle = now - this.#lastReceive;
     if (idle >= this.#echoTimeout) {
       this.#echoSentAt = now;
-      this.send(encodeRequest({ command: "ECHO" }));
+      this.protocol.echo();
       this.#armEcho(this.#echoTimeout);
     } else {
       this.#armEcho(this.#echoTimeout - idle);
@@ -385,12 +238,13 @@ export class Circuit {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#echoTimer !== undefined) clearTimeout(this.#echoTimer);
-    this.#queue = [];
-    this.#outLen = 0;
+    if (this.#opTimer !== undefined) clearTimeout(this.#opTimer);
+    this.#opTimer = undefined;
     try {
       this.#conn.close();
     } catch { /* already closed */ }
-    this.#handlers.closed(this, reason);
+    this.#events.closed(this, reason);
+    this.protocol.lose(reason);
   }
 
   /** Closes the circuit and waits for its read loop to end. */

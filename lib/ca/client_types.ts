@@ -5,7 +5,7 @@
  * @module
  */
 import type { DbrBaseType, DbrForm } from "./codec/constants.ts";
-import type { DbrData } from "./codec/dbr.ts";
+import type { DbrArray, DbrData } from "./codec/dbr.ts";
 
 /** What get and monitor deliver: the decoded DBR payload and the PV's name. */
 export interface CAValue extends Omit<DbrData, "form"> {
@@ -21,6 +21,9 @@ export type PutValue =
   | ArrayLike<number>
   | string[];
 
+/** A caller's buffer a get can fill (see {@link GetOptions.into}). */
+export type GetBuffer = DbrArray;
+
 /** Options of a get. */
 export interface GetOptions {
   /** DBR form (default "plain"). */
@@ -31,6 +34,15 @@ export interface GetOptions {
   count?: number;
   /** Seconds to wait for connection and reply (default: the client's timeout). */
   timeout?: number;
+  /**
+   * Fill this buffer instead of allocating the value: the DBR type asked for
+   * follows the buffer (Float64Array → double, Int32Array → long, …), and the
+   * value is the filled view of it. A buffer shorter than the element count
+   * or of another kind rejects with a CAError. A large plain reply is
+   * received straight into the buffer (no allocation, no copy), so leave it
+   * alone until the get settles.
+   */
+  into?: GetBuffer;
 }
 
 /** Options of a put. */

@@ -15,30 +15,27 @@ import {
   decodeCString,
   decodeDbr,
   encodeDbr,
-  encoder,
-  LAST_DBR_TYPE,
   MAX_STRING_SIZE,
   stringToCharArray,
 } from "./codec/mod.ts";
-import type { ECAName } from "./errors.ts";
 import {
-  DBE_ALARM,
-  DBE_LOG,
-  DBE_PROPERTY,
-  DBE_VALUE,
-  type DbrValue,
-} from "./codec/mod.ts";
+  dbrTypeInfo,
+  type NumericStore,
+  type PVInput,
+  PVRequestError,
+  type PVValue,
+  type SetOptions,
+  STORE,
+  textLength,
+} from "./server_pv_types.ts";
 
-/** A value as get/monitor deliver it (the contract's `CAValue["value"]`). */
-export type PVValue = DbrValue;
-
-/** What may be written to a PV (the contract's `PutValue`), enum by label or index. */
-export type PVInput =
-  | number
-  | string
-  | boolean
-  | ArrayLike<number>
-  | string[];
+export {
+  type PVInput,
+  PVRequestError,
+  type PVValue,
+  type SetOptions,
+} from "./server_pv_types.ts";
+import { DBE_ALARM, DBE_LOG, DBE_PROPERTY, DBE_VALUE } from "./codec/mod.ts";
 
 /** How a PV is served. */
 export interface PVDefinition {
@@ -77,48 +74,6 @@ export interface PVSubscriber {
   readonly mask: number;
   /** Called when the PV posts an event matching `mask`. */
   notify(pv: ServerPV, events: number): void;
-}
-
-/** A CA status failure while serving a request: the ECA_* name. */
-export class PVRequestError extends Error {
-  /** The ECA_* name the client gets. */
-  readonly status: ECAName;
-  /**
-   * @param status ECA_* name
-   * @param message what went wrong
-   */
-  constructor(status: ECAName, message: string) {
-    super(message);
-    this.name = "PVRequestError";
-    this.status = status;
-  }
-}
-
-type NumericStore =
-  | Float64Array
-  | Float32Array
-  | Int32Array
-  | Int16Array
-  | Uint16Array
-  | Uint8Array;
-
-const STORE: Record<
-  Exclude<DbrBaseType, "string">,
-  new (n: number) => NumericStore
-> = {
-  double: Float64Array,
-  float: Float32Array,
-  long: Int32Array,
-  short: Int16Array,
-  enum: Uint16Array,
-  char: Uint8Array,
-};
-
-/** Options of {@link ServerPV.set}. */
-export interface SetOptions {
-  status?: number;
-  severity?: number;
-  timestamp?: Date;
 }
 
 /** A PV served by a {@link CAServer}; create it with `server.addPV`. */
@@ -498,19 +453,4 @@ export class ServerPV {
 
 function isThenable(x: unknown): x is Promise<void> {
   return typeof (x as { then?: unknown } | undefined)?.then === "function";
-}
-
-function textLength(s: string): number {
-  return encoder.encode(s).length;
-}
-
-function dbrTypeInfo(dataType: number): { type: DbrBaseType } {
-  const info = dbrInfo(dataType);
-  if (!info) {
-    throw new PVRequestError(
-      "ECA_BADTYPE",
-      `DBR type ${dataType} is invalid; expected 0 (DBR_STRING) to ${LAST_DBR_TYPE} (DBR_CTRL_DOUBLE)`,
-    );
-  }
-  return info;
 }

@@ -46,7 +46,7 @@ import { type RequestEnd, ScanStatusCallback } from "./callbacks/status.ts";
 import { CustomHookCallback } from "./callbacks/custom.ts";
 import type { CustomCallbackHost } from "./custom_callback.ts";
 import type { FWSScanInterface, LogicalName } from "../pvmap/mod.ts";
-import { StatusPublisher, type StatusSnapshot } from "./status.ts";
+import { StatusPublisher, type StatusSnapshot, textToChars } from "./status.ts";
 
 /** Options of {@link FWSScanBridgeDaemon}. */
 export interface BridgeOptions {
@@ -58,6 +58,15 @@ export interface BridgeOptions {
   source: SourceInfo;
   /** The facility's hooks, already loaded. */
   customCallback?: CustomCallbackHost;
+  /** What this daemon publishes on SCAN:OWNER (again after an IOC restart). */
+  owner?: string;
+  /** Where the client searches, for the connection warnings. */
+  searchAddresses?: string;
+  /**
+   * When to warn of PVs still unconnected [s]: first after `first` (default
+   * 5), then every `every` (default 60) while any is.
+   */
+  connectionWarnings?: { first?: number; every?: number };
   /** Heartbeat period [s]; default 1. */
   heartbeatInterval?: number;
   /** Timeout of each input read [s]; default 3. */
@@ -160,12 +169,22 @@ export class FWSScanBridgeDaemon {
       // After an IOC restart its PVs hold defaults: publish ours again.
       const channel = this.#ca.channel(statePv);
       let wasConnected = channel.connected;
+      let everConnected = channel.connected;
       const onConnection = () => {
-        if (channel.connected && !wasConnected) {
+        if (channel.connected && !everConnected) {
+          // unreachable at the start: the owner was not published yet
+          everConnected = true;
+          if (this.#options.owner) {
+            this.#status.put("scan.owner", textToChars(this.#options.owner));
+          }
+        } else if (channel.connected && !wasConnected) {
           this.#log.info("IOC connection back ({pv}): publishing the status", {
             pv: statePv,
           });
           this.#status.republish();
+          if (this.#options.owner) {
+            this.#status.put("scan.owner", textToChars(this.#options.owner));
+          }
         } else if (!channel.connected && wasConnected) {
           this.#log.warn("lost connection to {pv}", { pv: statePv });
         }
@@ -176,12 +195,43 @@ export class FWSScanBridgeDaemon {
         channel.removeEventListener("connection", onConnection)
       );
     }
+    this.#watchStartup();
     const period = (this.#options.heartbeatInterval ?? 1) * 1000;
     this.#heartbeat = setInterval(() => {
       this.#beats = (this.#beats + 1) % 2147483647;
       this.#status.put("scan.heartbeat", this.#beats);
     }, period);
     this.#log.info("watching {pv}", { pv: startPv });
+  }
+
+  /**
+   * Warns, 5 s after the start and every minute after, of the PVs the daemon
+   * needs that are still unconnected, naming them and where the client
+   * searches; stops once all are connected.
+   */
+  #watchStartup(): void {
+    const first = this.#options.connectionWarnings?.first ?? 5;
+    const every = this.#options.connectionWarnings?.every ?? 60;
+    const channels = this.#pvs.entries().map((e) => this.#ca.channel(e.name));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const check = () => {
+      const missing = channels.filter((c) => !c.connected).map((c) => c.name);
+      if (missing.length === 0 || this.#stopped) return;
+      const shown = missing.slice(0, 10).join(", ") +
+        (missing.length > 10 ? ` and ${missing.length - 10} more` : "");
+      this.#log.warn(
+        "{n} of {total} PVs not connected: {pvs}; searching {where} (from EPICS_CA_ADDR_LIST and EPICS_CA_AUTO_ADDR_LIST)",
+        {
+          n: missing.length,
+          total: channels.length,
+          pvs: shown,
+          where: this.#options.searchAddresses || "nowhere: no address",
+        },
+      );
+      timer = setTimeout(check, every * 1000);
+    };
+    timer = setTimeout(check, first * 1000);
+    this.#unwatch.push(() => clearTimeout(timer));
   }
 
   /** Aborts the running request, if any. */
@@ -364,6 +414,11 @@ export class FWSScanBridgeDaemon {
       testMode: this.#pvs.testMode,
       source: this.#options.source,
       acquireTimeout: this.#options.acquireTimeout,
+      settings: {
+        beam_threshold: suspender.threshold,
+        resume_delay: suspender.resumeDelay,
+        max_pause: suspender.maxPause,
+      },
     });
     let outcome: RunOutcome;
     try {

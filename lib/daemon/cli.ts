@@ -9,6 +9,7 @@ import { parseCommand, parseScannerIndex, UsageError } from "../cli.ts";
 import { log, LogDirError, parseLogLevel, prepareLogDir } from "../log.ts";
 import { checkDaemonDirs, WriteRootError } from "../permissions.ts";
 import { loadPvMap, startDaemon } from "./start.ts";
+import { ScannerOwnedError } from "./owner.ts";
 import { FWSScanInterface } from "../pvmap/mod.ts";
 
 /** Usage text of the daemon. */
@@ -28,6 +29,11 @@ Options:
   --pv-map PATH           JSON map file overriding PV names (see docs)
   --log-level LEVEL       trace, debug, info (default), warning, error, fatal
   --hook-timeout SECONDS  longest run of a custom callback (default 10)
+  --beam-threshold MA     beam current below which the scan pauses (default 0.1)
+  --resume-delay SECONDS  how long the beam must be back before the scan
+                          resumes (default 1)
+  --max-pause SECONDS     longest pause before the request ends as ERROR
+                          (default 600)
   --help                  show this help
 
 Channel Access settings come from EPICS_CA_ADDR_LIST, EPICS_CA_AUTO_ADDR_LIST,
@@ -48,6 +54,9 @@ export async function daemonMain(args: string[]): Promise<number> {
       "pv-map": { type: "string" },
       "log-level": { type: "string" },
       "hook-timeout": { type: "string" },
+      "beam-threshold": { type: "string" },
+      "resume-delay": { type: "string" },
+      "max-pause": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     positionals: ["scanner_index"],
@@ -72,6 +81,22 @@ export async function daemonMain(args: string[]): Promise<number> {
       `--hook-timeout: expected seconds above 0 and at most 3600, got '${hookText}'`,
     );
   }
+  const seconds = (name: string, max: number): number | undefined => {
+    const text = values[name] as string | undefined;
+    if (text === undefined) return undefined;
+    const v = Number(text);
+    if (!(text.trim() !== "" && v >= 0 && v <= max)) {
+      throw new UsageError(
+        `--${name}: expected a number from 0 to ${max}, got '${text}'`,
+      );
+    }
+    return v;
+  };
+  const suspender = {
+    threshold: seconds("beam-threshold", 1e6),
+    resumeDelay: seconds("resume-delay", 3600),
+    maxPause: seconds("max-pause", 86400),
+  };
   const testMode = values["test-mode"] === true;
   const mapPath = values["pv-map"] as string | undefined;
   let map;
@@ -124,9 +149,19 @@ export async function daemonMain(args: string[]): Promise<number> {
     pvMap: map,
     customCallback: values["custom-callback"] as string | undefined,
     hookTimeout,
+    tuning: {
+      suspender: Object.fromEntries(
+        Object.entries(suspender).filter(([, v]) => v !== undefined),
+      ),
+    },
   }).catch((error) => {
+    if (error instanceof ScannerOwnedError) return error;
     throw new UsageError(`fws daemon: ${(error as Error).message}`);
   });
+  if (daemon instanceof ScannerOwnedError) {
+    console.error(`fws daemon: ${daemon.message}`);
+    return 1;
+  }
   const logger = log("daemon");
   logger.info(
     "fws daemon for scanner {index} started: prefix {prefix}, data {dataDir}, log {logFile}",

@@ -36,6 +36,7 @@ export const REQUEST_TRIGGERS = [
   "paused",
   "resumed",
   "stepAcquired",
+  "progress",
   "scanFinished",
   "requestFinished",
   // the callbacks
@@ -80,6 +81,8 @@ export const REQUEST_TRANSITIONS: Readonly<
     // acquiring again: the beam dropped and came back during an acquisition
     acquiring: "ACQUIRING",
     stepAcquired: "ACQUIRING",
+    // the wire's position while a fly repetition acquires
+    progress: "ACQUIRING",
     moving: "MOVING",
     paused: "PAUSED",
     scanFinished: "FITTING",
@@ -87,7 +90,8 @@ export const REQUEST_TRANSITIONS: Readonly<
     failed: "ERROR",
   },
   PAUSED: {
-    // lost again during the resume delay; back, waiting for the next phase
+    // lost again during the resume delay; back: the runner's next phase
+    // (the one the loss interrupted) follows at once and leaves PAUSED
     paused: "PAUSED",
     resumed: "PAUSED",
     moving: "MOVING",
@@ -101,8 +105,8 @@ export const REQUEST_TRANSITIONS: Readonly<
     failed: "ERROR",
   },
   WRITING: {
-    // the next repetition, or the end of the request
-    scanStarted: "WRITING",
+    // the next repetition (which begins by moving), or the end of the request
+    scanStarted: "MOVING",
     moving: "MOVING",
     paused: "PAUSED",
     requestFinished: "WRITING",

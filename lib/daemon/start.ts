@@ -12,6 +12,7 @@ import type { LogLevel } from "@logtape/logtape";
 import { PROGRAM, VERSION } from "../version.ts";
 import { type BridgeOptions, FWSScanBridgeDaemon } from "./bridge.ts";
 import { CustomCallbackHost } from "./custom_callback.ts";
+import { claimScanner, ownerIdentity, releaseScanner } from "./owner.ts";
 import { FWSScanInterface, parsePvMap, type PvMapFile } from "../pvmap/mod.ts";
 
 /** Options of {@link startDaemon}. */
@@ -108,13 +109,38 @@ export async function startDaemon(
       timeout: options.hookTimeout,
     })
     : undefined;
+  const started = performance.now();
   const client = options.client ?? new CAClient(options.ca);
+  const identity = ownerIdentity({
+    host: hostName(),
+    pid: Deno.pid,
+    program: PROGRAM,
+    version: VERSION,
+  });
+  try {
+    await claimScanner(client, pvs, {
+      identity,
+      heartbeatInterval: options.tuning?.heartbeatInterval,
+    });
+  } catch (error) {
+    if (!options.client) await client.close();
+    if (options.logDir) await closeLogging();
+    throw error;
+  }
   const bridge = new FWSScanBridgeDaemon(client, pvs, {
     ...options.tuning,
     dataDir: options.dataDir,
     openFile: (path, run) => ScanFileWriter.create(path, run),
     source: { program: PROGRAM, version: VERSION, host: hostName() },
     customCallback,
+    owner: identity,
+    searchAddresses: client.config.addresses.map((a) => `${a.host}:${a.port}`)
+      .join(" "),
+    // the first warning comes 5 s after the start, the claim included
+    connectionWarnings: {
+      first: Math.max(0, 5 - (performance.now() - started) / 1000),
+      ...options.tuning?.connectionWarnings,
+    },
   });
   bridge.start();
   let stopping: Promise<void> | undefined;
@@ -126,6 +152,7 @@ export async function startDaemon(
     stop(reason?: string): Promise<void> {
       stopping ??= (async () => {
         await bridge.stop(reason);
+        await releaseScanner(client, pvs, identity);
         if (!options.client) await client.close();
         if (options.logDir) await closeLogging();
       })();

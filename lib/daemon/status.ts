@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { CaPort } from "../scan/ca_port.ts";
+import { type CaPort, textOf } from "../scan/ca_port.ts";
 import { log } from "../log.ts";
 import {
   type FWSScanInterface,
@@ -30,11 +30,45 @@ export function textToChars(text: string, max = MAX_TEXT): Uint8Array {
   return out;
 }
 
+/** ASCII stand-ins for the non-ASCII characters messages use. */
+const ASCII: Readonly<Record<string, string>> = {
+  "×": "x",
+  "→": "->",
+  "←": "<-",
+  "–": "-",
+  "—": "-",
+  "…": "...",
+  "±": "+/-",
+  "µ": "u",
+  "²": "^2",
+  "χ": "chi",
+  "σ": "sigma",
+  "°": "deg",
+  "‘": "'",
+  "’": "'",
+  "“": '"',
+  "”": '"',
+};
+
+/**
+ * `text` in ASCII, so `caget -S` and every display show it as written:
+ * known symbols become their usual ASCII forms, anything else `?`.
+ */
+export function asciiText(text: string): string {
+  let out = "";
+  for (const c of text) {
+    const code = c.codePointAt(0)!;
+    out += code < 0x80 ? c : ASCII[c] ?? "?";
+  }
+  return out;
+}
+
 /** The outputs only {@link StatusPublisher.set} writes. */
 const STATUS_OUTPUTS: readonly LogicalName[] = [
   "scan.state",
   "scan.msg",
   "scan.progress",
+  "scan.step",
   "scan.file",
 ];
 
@@ -43,6 +77,8 @@ export interface StatusSnapshot {
   state: ScanState;
   msg: string;
   progress: number;
+  /** Step of the repetition being acquired (1-based; 0 when none). */
+  step: number;
   file: string;
 }
 
@@ -54,6 +90,7 @@ export class StatusPublisher {
     state: "IDLE",
     msg: "",
     progress: 0,
+    step: 0,
     file: "",
   };
   readonly #log = log("daemon", "status");
@@ -79,6 +116,7 @@ export class StatusPublisher {
    * last, so a client that sees DONE finds the message and file already set.
    */
   set(update: Partial<StatusSnapshot>): void {
+    if (update.msg !== undefined) update.msg = asciiText(update.msg);
     if (update.msg !== undefined && update.msg !== this.#now.msg) {
       this.#now.msg = update.msg;
       this.#log.info("{state}: {msg}", {
@@ -86,6 +124,10 @@ export class StatusPublisher {
         msg: update.msg,
       });
       this.#put("scan.msg", textToChars(update.msg));
+    }
+    if (update.step !== undefined && update.step !== this.#now.step) {
+      this.#now.step = update.step;
+      this.#put("scan.step", update.step);
     }
     if (
       update.progress !== undefined && update.progress !== this.#now.progress
@@ -108,6 +150,7 @@ export class StatusPublisher {
     this.#put("scan.state", SCAN_STATES.indexOf(this.#now.state));
     this.#put("scan.msg", textToChars(this.#now.msg));
     this.#put("scan.progress", this.#now.progress);
+    this.#put("scan.step", this.#now.step);
     this.#put("scan.file", textToChars(this.#now.file, 1023));
   }
 
@@ -143,9 +186,7 @@ export class StatusPublisher {
       this.#ca.channel(pv).nativeType === "string"
     ) {
       // a facility mapped a text output to a stringout: 39 characters at most
-      const end = value.indexOf(0);
-      out = new TextDecoder().decode(end >= 0 ? value.subarray(0, end) : value)
-        .slice(0, 39);
+      out = textOf(value).slice(0, 39);
     }
     const p = this.#ca.put(pv, out, { wait: false, timeout: 2 }).catch(
       (error) => {

@@ -314,6 +314,25 @@ export const SCAN_PVS = [
     limits: { low: 0, high: 100 },
   },
   {
+    logical: "scan.step",
+    template: "{P}SCAN:STEP",
+    record: "longout",
+    direction: "output",
+    description:
+      "step of the repetition being acquired, 1 … NSTEPS (0 between repetitions and in fly mode)",
+    label: "Step",
+  },
+  {
+    logical: "scan.owner",
+    template: "{P}SCAN:OWNER",
+    record: "waveform",
+    direction: "output",
+    description:
+      "the daemon driving this scanner: host, pid, version and since when (empty when none)",
+    label: "Owner",
+    length: 256,
+  },
+  {
     logical: "scan.heartbeat",
     template: "{P}SCAN:HEARTBEAT",
     record: "longout",
@@ -446,6 +465,39 @@ export const FIT_PV_FIELDS: readonly FitPvFieldSpec[] = [
   { field: "ok", suffix: FIT_OK_PV, unit: "none", label: "fit OK" },
 ];
 
+/** A request summary of a fitted parameter: `centerMean`, `sigmaStd`, … */
+export type FitSummaryPvField = `${FitNumberKey}${"Mean" | "Std"}`;
+
+/** One published request summary: its logical suffix, PV suffix and stat. */
+export interface FitSummaryPvFieldSpec {
+  /** Logical suffix, `fit.<CH>.<field>`. */
+  field: FitSummaryPvField;
+  /** PV suffix, `FIT:<CH>:<suffix>` (`CENTER_MEAN`, `SIGMA_STD`, …). */
+  suffix: string;
+  /** The parameter summarised. */
+  key: FitNumberKey;
+  stat: "mean" | "std";
+  unit: "x" | "y" | "none";
+}
+
+/**
+ * The mean and the standard deviation over the request's successful
+ * repetitions of each fitted parameter (the registry's fields that have a
+ * standard error and a PV), published beside the last repetition's values.
+ */
+export const FIT_SUMMARY_PV_FIELDS: readonly FitSummaryPvFieldSpec[] =
+  FIT_FIELDS.flatMap((f) =>
+    f.pv === null || f.err === null ? [] : (["mean", "std"] as const).map((
+      stat,
+    ) => ({
+      field: `${f.key}${stat === "mean" ? "Mean" : "Std"}` as const,
+      suffix: `${f.pv}_${stat.toUpperCase()}`,
+      key: f.key,
+      stat,
+      unit: f.unit,
+    }))
+  );
+
 /**
  * Old logical fit suffixes still accepted in a map file, old → new (a
  * warning names both).
@@ -490,7 +542,8 @@ export type LogicalName =
   | FixedLogicalName
   | `daq.${string}`
   | `iops.${string}`
-  | `fit.${string}.${FitPvField}`;
+  | `fit.${string}.${FitPvField}`
+  | `fit.${string}.${FitSummaryPvField}`;
 
 function spec(data: PvSpecData): PvSpec {
   const { enumStrings, ...rest } = data;
@@ -543,8 +596,10 @@ function dataPvs(struck: readonly string[], iops: readonly string[]): PvSpec[] {
 }
 
 function fitPvs(struck: readonly string[]): PvSpec[] {
-  return struck.flatMap((ch) =>
-    FIT_PV_FIELDS.map(({ field, suffix, unit, label }): PvSpec => ({
+  const labelOf = (key: string) =>
+    FIT_FIELDS.find((f) => f.key === key)?.label ?? key;
+  return struck.flatMap((ch) => [
+    ...FIT_PV_FIELDS.map(({ field, suffix, unit, label }): PvSpec => ({
       logical: `fit.${ch}.${field}`,
       template: `{P}FIT:${ch}:${suffix}`,
       record: field === "ok" ? "bo" : "ao",
@@ -555,8 +610,22 @@ function fitPvs(struck: readonly string[]): PvSpec[] {
       label,
       precision: field === "ok" ? undefined : 5,
       severities: field === "ok" ? ["MAJOR", "NO_ALARM"] : undefined,
-    }))
-  );
+    })),
+    ...FIT_SUMMARY_PV_FIELDS.map((
+      { field, suffix, key, stat, unit },
+    ): PvSpec => ({
+      logical: `fit.${ch}.${field}`,
+      template: `{P}FIT:${ch}:${suffix}`,
+      record: "ao",
+      direction: "output",
+      units: unit === "x" ? "mm" : undefined,
+      description: `${
+        stat === "mean" ? "mean" : "standard deviation"
+      } of the fit ${key} of ${ch} over the request's successful scans`,
+      label: `${labelOf(key)} ${stat === "mean" ? "mean" : "std"}`,
+      precision: 5,
+    })),
+  ]);
 }
 
 /**

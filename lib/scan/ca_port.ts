@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { decodeCString } from "../ca/codec/text.ts";
 
 /** A value as delivered by get/monitor (subset of `CAValue`). */
 export interface PortValue {
@@ -23,6 +24,8 @@ export interface PortGetOptions {
   form?: "plain" | "sts" | "time" | "gr" | "ctrl";
   timeout?: number;
   count?: number;
+  /** Fill this buffer (asks for DBR doubles); the value is its filled view. */
+  into?: Float64Array;
 }
 
 /** A monitor subscription. */
@@ -36,6 +39,8 @@ export interface PortChannel extends EventTarget {
   readonly connected: boolean;
   /** Native DBR type once connected (e.g. `"string"`, `"char"`). */
   readonly nativeType?: string;
+  /** Native element count once connected. */
+  readonly count?: number;
   waitConnected(timeout?: number): Promise<void>;
 }
 
@@ -65,6 +70,16 @@ export function scalar(v: PortValue): number {
     return a.length > 0 ? Number(a[0]) : NaN;
   }
   return NaN;
+}
+
+/**
+ * The text of a value: a string as it is, a char waveform up to its NUL,
+ * anything else "" (a number is not text).
+ */
+export function textOf(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value instanceof Uint8Array) return decodeCString(value);
+  return "";
 }
 
 /** A numeric array out of a value (a scalar becomes one element). */

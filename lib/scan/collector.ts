@@ -35,14 +35,17 @@ export interface CollectorOptions {
   timeout?: number;
 }
 
+/** One data PV to read, and where its value goes. */
+interface DataRead {
+  group: keyof Omit<DataReading, "timestamp">;
+  key: string;
+  pv: string;
+}
+
 /** Reads the data PVs of one scanner. */
 export class ScanDataCollector {
   readonly #ca: CaPort;
-  readonly #reads: {
-    group: keyof Omit<DataReading, "timestamp">;
-    key: string;
-    pv: string;
-  }[];
+  readonly #reads: DataRead[];
   readonly #timeout: number;
   /** Units by group and key, from the PV map. */
   readonly units: Record<string, string>;
@@ -83,8 +86,17 @@ export class ScanDataCollector {
    * `sequential` (fly mode: large waveforms, lower peak memory).
    */
   async read(options: { sequential?: boolean } = {}): Promise<DataReading> {
-    const get = (r: { pv: string }) =>
-      this.#ca.get(r.pv, { form: "time", timeout: this.#timeout });
+    const get = (r: DataRead) => {
+      // waveforms land in a buffer of their own, already as doubles
+      const count = r.group === "struck" || r.group === "iops"
+        ? this.#ca.channel(r.pv).count
+        : undefined;
+      return this.#ca.get(r.pv, {
+        form: "time",
+        timeout: this.#timeout,
+        ...(count ? { into: new Float64Array(count) } : {}),
+      });
+    };
     let values: PortValue[];
     if (options.sequential) {
       values = [];

@@ -11,6 +11,7 @@
  * @module
  */
 import type { ScanMode } from "./model.ts";
+import { textOf } from "./ca_port.ts";
 
 /** Most positions a step scan may have. */
 export const MAX_STEPS = 10000;
@@ -220,11 +221,8 @@ function enumOf(
 function stringOf(input: RawInput | undefined): string {
   if (!input) return "";
   const raw = input.value;
-  if (typeof raw === "string") return raw.trim();
-  if (raw instanceof Uint8Array) {
-    const end = raw.indexOf(0);
-    return new TextDecoder().decode(end >= 0 ? raw.subarray(0, end) : raw)
-      .trim();
+  if (typeof raw === "string" || raw instanceof Uint8Array) {
+    return textOf(raw).trim();
   }
   if (Array.isArray(raw)) return raw.join(" ").trim();
   return raw === undefined || raw === null ? "" : String(raw);

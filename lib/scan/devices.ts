@@ -56,6 +56,12 @@ export class CaMotor {
     );
   }
 
+  /** Calls `onReadback` with each RBV update [mm]; returns the cancel. */
+  watchReadback(onReadback: (mm: number) => void): () => void {
+    const sub = this.#ca.monitor(this.#pv.rbv, (v) => onReadback(scalar(v)));
+    return () => sub.cancel();
+  }
+
   /** Reads VELO [mm/s], or NaN when unmapped. */
   async speed(timeout = 2): Promise<number> {
     const pv = this.#pv.velo;

@@ -53,6 +53,17 @@ export interface StepAcquiredEvent {
   readonly progress: number;
 }
 
+/** Where the wire is while a fly repetition acquires (from its readback). */
+export interface ProgressEvent {
+  readonly type: "progress";
+  /** Repetition number, 1-based. */
+  readonly scanIndex: number;
+  /** Wire readback [mm]. */
+  readonly readback: number;
+  /** Progress of the whole request, 0–100. */
+  readonly progress: number;
+}
+
 /**
  * A repetition ended (completed, or partial when aborted/failed). Its `fits`
  * are empty: they follow as a {@link FitsComputedEvent}.
@@ -97,6 +108,7 @@ export type RunnerEvent =
   | ScanStartedEvent
   | PhaseEvent
   | StepAcquiredEvent
+  | ProgressEvent
   | ScanFinishedEvent
   | RequestFinishedEvent;
 

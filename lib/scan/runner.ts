@@ -42,6 +42,8 @@ export interface RunnerMotor {
   speed(timeout?: number): Promise<number>;
   setSpeed(speed: number, timeout?: number): Promise<void>;
   stop(timeout?: number): Promise<void>;
+  /** Calls `onReadback` with each new readback [mm]; returns the cancel. */
+  watchReadback?(onReadback: (mm: number) => void): () => void;
 }
 
 /** The devices a run needs. */
@@ -90,6 +92,11 @@ export interface RunnerOptions {
   acquireTimeout?: number;
   /** Longest read of the data PVs [s]; default 5. */
   readTimeout?: number;
+  /**
+   * Settings of the run besides the request's, recorded in the file's scan
+   * arguments (e.g. the beam-loss threshold, resume delay, longest pause).
+   */
+  settings?: Record<string, number | string | boolean>;
 }
 
 /** How a run ended. */
@@ -116,6 +123,7 @@ export class FWSScanRunner {
       ...options,
       acquireTimeout: options.acquireTimeout ?? 10,
       readTimeout: options.readTimeout ?? 5,
+      settings: options.settings ?? {},
     };
   }
 
@@ -160,7 +168,7 @@ export class FWSScanRunner {
       startTime: isoNow(),
       endTime: "",
       source: this.#options.source,
-      scanArgs: scanArgsOf(config),
+      scanArgs: { ...scanArgsOf(config), ...this.#options.settings },
       status: "running",
       message: "",
       scans: [],
@@ -335,6 +343,50 @@ export class FWSScanRunner {
     }
   }
 
+  /**
+   * While a fly repetition moves, reports the request's progress from the
+   * motor's readback (at most every {@link FLIGHT_REPORT_MS}), until
+   * `movement` settles.
+   */
+  async #followFlight(
+    rep: RepetitionPlan,
+    progress: { done: number; total: number },
+    context: RunContext,
+    movement: Promise<unknown>,
+  ): Promise<void> {
+    const watch = this.#dev.motor.watchReadback;
+    if (!watch) return;
+    let latest = NaN;
+    const stop = watch.call(this.#dev.motor, (mm) => latest = mm);
+    let moving = true;
+    const settled = movement.then(() => moving = false, () => moving = false);
+    let reported = NaN;
+    try {
+      while (moving && !context.signal.aborted) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          settled,
+          new Promise((r) => timer = setTimeout(r, FLIGHT_REPORT_MS)),
+        ]);
+        clearTimeout(timer);
+        const span = rep.end - rep.start;
+        const fraction = Math.min(1, Math.max(0, (latest - rep.start) / span));
+        if (!moving || !Number.isFinite(fraction) || fraction === reported) {
+          continue;
+        }
+        reported = fraction;
+        await context.emit({
+          type: "progress",
+          scanIndex: rep.index,
+          readback: latest,
+          progress: (100 * (progress.done + fraction)) / progress.total,
+        });
+      }
+    } finally {
+      stop();
+    }
+  }
+
   async #flyRepetition(
     rep: RepetitionPlan,
     plan: ScanPlan,
@@ -372,7 +424,9 @@ export class FWSScanRunner {
         // both are awaited below; these only keep the loser from going unhandled
         acquisition.catch(() => {});
         movement.catch(() => {});
+        const flight = this.#followFlight(rep, progress, context, movement);
         [, endReadback] = await Promise.all([acquisition, movement]);
+        await flight;
       }, true);
       builder.add(0, {
         planned: [rep.start, rep.end],
@@ -400,6 +454,9 @@ export class FWSScanRunner {
     });
   }
 }
+
+/** How often a fly repetition reports the wire's position (at most). */
+const FLIGHT_REPORT_MS = 200;
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

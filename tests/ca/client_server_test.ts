@@ -324,3 +324,63 @@ Deno.test("client: close() rejects waiters and leaves no timers or sockets", asy
   assertThrows(() => r.client.channel("X"), /closed/);
   await r.server.close();
 });
+
+Deno.test("client: get into a caller's buffer fills it and returns the filled view", async () => {
+  await using r = await rig();
+  const data = new Float64Array(1_000_000).map((_, i) => i * 0.5 - 7);
+  await r.client.put("T:WAVE", data, { wait: true });
+  const into = new Float64Array(1_000_000);
+  const v = await r.client.get("T:WAVE", { into });
+  assert(v.value instanceof Float64Array);
+  assertEquals(v.value.buffer, into.buffer, "the value is a view of `into`");
+  assertEquals(v.count, 1_000_000);
+  assertEquals(into, data);
+  // again into the same buffer, with the time form's metadata
+  data[3] = 99;
+  await r.client.put("T:WAVE", data, { wait: true });
+  const t = await r.client.get("T:WAVE", { into, form: "time" });
+  assertEquals(into[3], 99);
+  assert(t.timestamp instanceof Date);
+  // a part of it, into a bigger buffer
+  const part = new Float64Array(10);
+  const p = await r.client.get("T:WAVE", { into: part, count: 4 });
+  assertEquals([...(p.value as Float64Array)], [-7, -6.5, -6, 99]);
+  assertEquals(part.length, 10);
+  // the server converts to the buffer's type
+  const long = new Int32Array(1);
+  assertEquals((await r.client.get("T:LONG", { into: long })).value, long);
+  assertEquals(long[0], 42);
+  const wf = new Int32Array(2);
+  assertEquals(
+    [
+      ...((await r.client.get("T:DOUBLE", { into: wf, count: 1 }))
+        .value as Int32Array),
+    ],
+    [3],
+  );
+});
+
+Deno.test("client: get into a buffer too small or of the wrong kind is a clear error", async () => {
+  await using r = await rig();
+  const small = await assertRejects(
+    () => r.client.get("T:WAVE", { into: new Float64Array(10) }),
+    /T:WAVE: ECA_BADCOUNT \(get into: the buffer holds 10 elements; 1000000 are needed\)/,
+  );
+  assertEquals((small as CAError).status, "ECA_BADCOUNT");
+  const kind = await assertRejects(
+    () =>
+      r.client.get("T:WAVE", {
+        into: new BigInt64Array(4) as unknown as Float64Array,
+      }),
+    /T:WAVE: ECA_BADTYPE \(get into: expected a Float64Array, Float32Array, Int32Array, Int16Array, Uint16Array or Uint8Array\)/,
+  );
+  assertEquals((kind as CAError).status, "ECA_BADTYPE");
+  await assertRejects(
+    () => r.client.get("T:LONG", { into: new Float64Array(1), type: "long" }),
+    /T:LONG: ECA_BADTYPE \(get into: a Float64Array holds DBR double, not the long asked for\)/,
+  );
+  await assertRejects(
+    () => r.client.get("T:STRING", { into: new Float64Array(1) }),
+    /T:STRING: ECA_/,
+  );
+});

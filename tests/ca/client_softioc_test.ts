@@ -21,7 +21,7 @@ import {
   MAX_ARRAY_BYTES,
   SoftIoc,
 } from "../support/epics.ts";
-import { assert, assertEquals } from "../support/assert.ts";
+import { assert, assertEquals, assertRejects } from "../support/assert.ts";
 
 const ignore = missingReference("epics");
 
@@ -387,6 +387,24 @@ Deno.test({
         `1e6 DOUBLE get from softIoc: median ${times[3].toFixed(1)} ms`,
       );
       assertEquals(v!.value, data);
+      // into a caller's buffer: the same values, in that buffer
+      const into = new Float64Array(1_000_000);
+      const filled = await client.get(ioc.pv("WF:BIG"), { into });
+      assert(filled.value instanceof Float64Array);
+      assertEquals(filled.value.buffer, into.buffer);
+      assertEquals(into, data);
+      // the IOC converts to the buffer's type (DBR_LONG)
+      const longs = new Int32Array(9);
+      const part = await client.get(ioc.pv("WF:BIG"), {
+        into: longs,
+        count: 9,
+      });
+      assertEquals(part.count, 9);
+      assertEquals([longs[0], longs[4], longs[8]], [0, 1, 2]);
+      await assertRejects(
+        () => client.get(ioc.pv("WF:BIG"), { into: new Float64Array(3) }),
+        /ECA_BADCOUNT/,
+      );
       const r = await caget(["-#", "4", ioc.pv("WF:BIG")], { port: ioc.port });
       assertEquals(r.stdout.trim().split(/\s+/).slice(1), [
         "4",

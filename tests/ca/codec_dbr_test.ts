@@ -299,3 +299,25 @@ Deno.test("convert: enum labels, numbers, strings", () => {
   assertEquals(convertValue(["1", "2"], "long"), new Float64Array([1, 2]));
   assertEquals(convertValue([1, 2], "string"), ["1", "2"]);
 });
+
+Deno.test("dbr: a DOUBLE array keeps every bit through the byte swap (NaN payloads too)", () => {
+  const patterns = [
+    [0x7f, 0xf0, 0, 0, 0, 0, 0, 1], // signalling NaN
+    [0xff, 0xf4, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc], // NaN with a payload
+    [0x40, 0x09, 0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18], // pi
+  ];
+  const n = 30_000; // long enough for the optimised loop
+  const payload = new Uint8Array(n * 8);
+  for (let i = 0; i < n; i++) payload.set(patterns[i % 3], i * 8);
+  for (const inPlace of [false, true]) {
+    const value = decodeDbr(6, n, payload.slice(), { inPlace })
+      .value as Float64Array;
+    const bytes = new Uint8Array(value.buffer, value.byteOffset, n * 8);
+    for (let i = 0; i < n; i += 997) {
+      assertEquals(
+        [...bytes.subarray(i * 8, i * 8 + 8)],
+        [...patterns[i % 3]].reverse(),
+      );
+    }
+  }
+});

@@ -39,6 +39,15 @@ Deno.test("daemon cli: bad arguments are one clear UsageError", async () => {
       [["1", "--bogus"], /bogus/],
       [["1", "--log-level", "loud"], /--log-level: expected trace, debug/],
       [["1", "--hook-timeout", "0"], /--hook-timeout/],
+      [
+        ["1", "--beam-threshold", "-1"],
+        /--beam-threshold: expected a number from 0 to 1000000, got '-1'/,
+      ],
+      [["1", "--resume-delay", "soon"], /--resume-delay: expected a number/],
+      [
+        ["1", "--max-pause", "1e9"],
+        /--max-pause: expected a number from 0 to 86400/,
+      ],
       [["1", "--pv-map", `${dir}/missing.json`], /--pv-map .*cannot read/],
       [
         ["1", "--log-dir", "/dev/null/fws"],

@@ -3,6 +3,7 @@ import { FIT_FIELDS, FIT_OK_PV } from "../../lib/analysis/fit_fields.ts";
 import {
   defaultPvSpecs,
   FIT_PV_FIELDS,
+  FIT_SUMMARY_PV_FIELDS,
   fitPvValues,
   FWSScanInterface,
   type LogicalName,
@@ -53,8 +54,28 @@ Deno.test("pvmap: the fit PVs are the registry's, with the PV names of before", 
       "SIGMA_ERR",
     ],
   );
+  assertEquals(
+    FIT_SUMMARY_PV_FIELDS.map((f) => f.suffix).toSorted(),
+    [
+      "AMPLITUDE_MEAN",
+      "AMPLITUDE_STD",
+      "CENTER_MEAN",
+      "CENTER_STD",
+      "OFFSET_MEAN",
+      "OFFSET_STD",
+      "SIGMA_MEAN",
+      "SIGMA_STD",
+    ],
+  );
   const fits = defaultPvSpecs().filter((s) => s.logical.startsWith("fit."));
-  assertEquals(fits.length, 2 * FIT_PV_FIELDS.length);
+  assertEquals(
+    fits.length,
+    2 * (FIT_PV_FIELDS.length + FIT_SUMMARY_PV_FIELDS.length),
+  );
+  assertEquals(
+    defaultPvSpecs().find((s) => s.logical === "fit.PDT.sigmaStd")?.template,
+    "{P}FIT:PDT:SIGMA_STD",
+  );
   const fit = { ...failedFit("test"), center: 1.5, chi2Red: 0.9, ok: true };
   const values = new Map(fitPvValues(fit));
   assertEquals(values.get("center"), 1.5);

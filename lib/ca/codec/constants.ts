@@ -114,9 +114,12 @@ export const EPICS_EPOCH_OFFSET = 631152000;
 /** Highest DBR type code this codec encodes/decodes (DBR_CTRL_DOUBLE). */
 export const LAST_DBR_TYPE = 34;
 
+/** Number of DBR base types: the codes of one form are consecutive. */
+export const DBR_TYPE_COUNT = 7;
+
 /** The DBR type code of a base type in a form, e.g. ("double","time") → 20. */
 export function dbrType(type: DbrBaseType, form: DbrForm = "plain"): number {
-  return FORM_INDEX[form] * 7 + TYPE_INDEX[type];
+  return FORM_INDEX[form] * DBR_TYPE_COUNT + TYPE_INDEX[type];
 }
 
 const TYPE_INDEX: Readonly<Record<DbrBaseType, number>> = {
@@ -136,11 +139,11 @@ const FORM_INDEX: Readonly<Record<DbrForm, number>> = {
   ctrl: 4,
 };
 const INFO: readonly { type: DbrBaseType; form: DbrForm }[] = Array.from(
-  { length: 35 },
+  { length: LAST_DBR_TYPE + 1 },
   (_, code) =>
     Object.freeze({
-      type: BASE_TYPES[code % 7],
-      form: FORMS[Math.floor(code / 7)],
+      type: BASE_TYPES[code % DBR_TYPE_COUNT],
+      form: FORMS[Math.floor(code / DBR_TYPE_COUNT)],
     }),
 );
 

@@ -9,7 +9,6 @@ import {
   BASE_TYPES,
   type DbrBaseType,
   type DbrForm,
-  dbrInfo,
   ELEMENT_SIZE,
   EPICS_EPOCH_OFFSET,
   MAX_ENUM_STATES,
@@ -18,6 +17,28 @@ import {
 } from "./constants.ts";
 import { align8, CAProtocolError } from "./header.ts";
 import { decodeCString, encodeCString, encoder } from "./text.ts";
+import {
+  hasPrecision,
+  LITTLE_ENDIAN_HOST,
+  requireInfo,
+  valueOffset,
+} from "./dbr_layout.ts";
+import {
+  ARRAY_TYPE,
+  type DbrArray,
+  decodeArray,
+  type DecodeDbrOptions,
+  swapInPlace,
+} from "./dbr_array.ts";
+
+export { dbrPayloadSize, valueOffset } from "./dbr_layout.ts";
+export {
+  type DbrArray,
+  dbrSwapRegion,
+  type DecodeDbrOptions,
+  swapElements,
+  type SwapRegion,
+} from "./dbr_array.ts";
 
 /** An EPICS timestamp: seconds since 1990-01-01 UTC plus nanoseconds. */
 export interface EpicsTimeStamp {
@@ -38,16 +59,7 @@ export interface DbrLimits {
 }
 
 /** A decoded DBR value: count 1 → number/string, arrays → typed arrays. */
-export type DbrValue =
-  | number
-  | string
-  | string[]
-  | Float64Array
-  | Float32Array
-  | Int32Array
-  | Int16Array
-  | Uint16Array
-  | Uint8Array;
+export type DbrValue = number | string | string[] | DbrArray;
 
 /** What a DBR payload holds, decoded. */
 export interface DbrData {
@@ -93,61 +105,6 @@ export interface DbrInput {
   limits?: Partial<DbrLimits>;
 }
 
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-const STS_PAD: Readonly<Record<DbrBaseType, number>> = {
-  string: 0,
-  short: 0,
-  float: 0,
-  enum: 0,
-  char: 1,
-  long: 0,
-  double: 4,
-};
-const TIME_PAD: Readonly<Record<DbrBaseType, number>> = {
-  string: 0,
-  short: 2,
-  float: 0,
-  enum: 2,
-  char: 3,
-  long: 0,
-  double: 4,
-};
-
-function hasPrecision(type: DbrBaseType): boolean {
-  return type === "float" || type === "double";
-}
-
-/** Offset of the first value element in a DBR structure. */
-export function valueOffset(type: DbrBaseType, form: DbrForm): number {
-  if (form === "plain") return 0;
-  if (type === "string") return form === "time" ? 12 : 4;
-  if (form === "sts") return 4 + STS_PAD[type];
-  if (form === "time") return 12 + TIME_PAD[type];
-  if (type === "enum") return 4 + 2 + MAX_ENUM_STATES * MAX_ENUM_STRING_SIZE;
-  const limitsStart = hasPrecision(type) ? 16 : 12;
-  const nLimits = form === "ctrl" ? 8 : 6;
-  return limitsStart + nLimits * ELEMENT_SIZE[type] + (type === "char" ? 1 : 0);
-}
-
-/** Payload bytes (padded to 8) of `count` elements of a DBR type code. */
-export function dbrPayloadSize(dataType: number, count: number): number {
-  const info = requireInfo(dataType);
-  return align8(
-    valueOffset(info.type, info.form) + count * ELEMENT_SIZE[info.type],
-  );
-}
-
-function requireInfo(dataType: number): { type: DbrBaseType; form: DbrForm } {
-  const info = dbrInfo(dataType);
-  if (!info) {
-    throw new CAProtocolError(
-      `DBR type ${dataType} is not supported; expected 0 (DBR_STRING) to 34 (DBR_CTRL_DOUBLE)`,
-    );
-  }
-  return info;
-}
-
 /** EPICS timestamp → JS Date (millisecond resolution). */
 export function epicsToDate(stamp: EpicsTimeStamp): Date {
   return new Date(
@@ -166,132 +123,6 @@ export function dateToEpics(date: Date): EpicsTimeStamp {
     secondsPastEpoch: Math.min(seconds, 0xffffffff),
     nanoseconds: (ms - Math.floor(ms / 1000) * 1000) * 1e6,
   };
-}
-
-/**
- * Swaps the byte order of `count` elements of `size` bytes, in place.
- * Reversing all the bytes turns big-endian elements into little-endian ones
- * in reverse order; reversing the elements restores the order. Both are
- * native builtins: fast from the first call, no JIT warm-up.
- */
-function swapInPlace(
-  buffer: ArrayBuffer,
-  byteOffset: number,
-  count: number,
-  size: number,
-): void {
-  if (size === 1 || !LITTLE_ENDIAN_HOST || count < 1) return;
-  new Uint8Array(buffer, byteOffset, count * size).reverse();
-  if (size === 2) new Uint16Array(buffer, byteOffset, count).reverse();
-  else if (size === 4) new Uint32Array(buffer, byteOffset, count).reverse();
-  else new BigUint64Array(buffer, byteOffset, count).reverse();
-}
-
-type TypedCtor =
-  | Float64ArrayConstructor
-  | Float32ArrayConstructor
-  | Int32ArrayConstructor
-  | Int16ArrayConstructor
-  | Uint16ArrayConstructor
-  | Uint8ArrayConstructor;
-
-const ARRAY_TYPE: Readonly<Record<Exclude<DbrBaseType, "string">, TypedCtor>> =
-  {
-    short: Int16Array,
-    float: Float32Array,
-    enum: Uint16Array,
-    char: Uint8Array,
-    long: Int32Array,
-    double: Float64Array,
-  };
-
-/** Options of {@link decodeDbr}. */
-export interface DecodeDbrOptions {
-  /**
-   * Byte-swap numeric arrays inside `payload` itself (no copy) when aligned.
-   * Only for payloads the caller owns and will not decode again.
-   */
-  inPlace?: boolean;
-  /**
-   * The value array (the {@link dbrSwapRegion} of the payload) was already
-   * swapped to host byte order, e.g. while it was being received.
-   */
-  nativeOrder?: boolean;
-}
-
-/** Bytes of a payload whose elements are byte-swapped as a unit. */
-export interface SwapRegion {
-  /** First byte of the value array in the payload. */
-  start: number;
-  /** End of the value array (start + count × size). */
-  end: number;
-  /** Element size: 2, 4 or 8. */
-  size: number;
-}
-
-/**
- * Where the numeric value array of a DBR payload lies, when {@link decodeDbr}
- * would byte-swap it: numeric (non-CHAR) types, more than one element, a
- * little-endian host and a payload long enough. Undefined otherwise. Lets a
- * receiver swap a large array chunk by chunk as it arrives
- * ({@link swapElements}) and decode it with `nativeOrder`.
- */
-export function dbrSwapRegion(
-  dataType: number,
-  count: number,
-  payloadLength: number,
-): SwapRegion | undefined {
-  const info = dbrInfo(dataType);
-  if (!info || info.type === "string" || count < 2) return undefined;
-  const size = ELEMENT_SIZE[info.type];
-  if (size === 1 || !LITTLE_ENDIAN_HOST) return undefined;
-  const start = valueOffset(info.type, info.form);
-  const end = start + count * size;
-  return end <= payloadLength ? { start, end, size } : undefined;
-}
-
-/**
- * Swaps the byte order of the `size`-byte elements in `bytes[from, to)`, in
- * place (`to - from` a multiple of `size`; `bytes.byteOffset + from` aligned
- * to `size`).
- */
-export function swapElements(
-  bytes: Uint8Array,
-  from: number,
-  to: number,
-  size: number,
-): void {
-  swapInPlace(
-    bytes.buffer as ArrayBuffer,
-    bytes.byteOffset + from,
-    (to - from) / size,
-    size,
-  );
-}
-
-function decodeArray(
-  type: Exclude<DbrBaseType, "string">,
-  payload: Uint8Array,
-  offset: number,
-  count: number,
-  options: DecodeDbrOptions,
-): DbrValue {
-  const Ctor = ARRAY_TYPE[type];
-  const size = Ctor.BYTES_PER_ELEMENT;
-  const start = payload.byteOffset + offset;
-  let buffer: ArrayBuffer;
-  let byteOffset: number;
-  if (options.inPlace && start % size === 0) {
-    buffer = payload.buffer as ArrayBuffer;
-    byteOffset = start;
-  } else {
-    const copy = new Uint8Array(count * size);
-    copy.set(payload.subarray(offset, offset + count * size));
-    buffer = copy.buffer;
-    byteOffset = 0;
-  }
-  if (!options.nativeOrder) swapInPlace(buffer, byteOffset, count, size);
-  return new Ctor(buffer, byteOffset, count);
 }
 
 function readNumber(

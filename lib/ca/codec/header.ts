@@ -148,6 +148,8 @@ export class FrameReader {
   #len = 0;
   #big: PendingBig | undefined;
   #offered: Uint8Array | undefined;
+  /** The one message (command, param2) the offered buffer is for, if any. */
+  #offeredFor: { command: number; param2: number } | undefined;
   #max: number;
   #failed: CAProtocolError | undefined;
 
@@ -192,7 +194,32 @@ export class FrameReader {
    */
   offer(size: number): void {
     if (size < BIG_PAYLOAD || size > this.#max) return;
-    if (this.#offered?.length !== size) this.#offered = allocatePayload(size);
+    if (this.#offered?.length !== size || this.#offeredFor) {
+      this.#offered = allocatePayload(size);
+      this.#offeredFor = undefined;
+    }
+  }
+
+  /**
+   * Offers the caller's `payload` as the buffer of the one large message
+   * with this `command` and `param2` (a reply to a request just sent), if
+   * its payload has exactly `payload.length` bytes: it is then received
+   * straight into that memory. Other messages never use it.
+   */
+  offerFor(
+    message: { command: number; param2: number },
+    payload: Uint8Array,
+  ): void {
+    if (payload.length < BIG_PAYLOAD || payload.length > this.#max) return;
+    this.#offered = payload;
+    this.#offeredFor = { command: message.command, param2: message.param2 };
+  }
+
+  /** Drops the buffer of {@link offerFor} unless its message is arriving. */
+  withdraw(payload: Uint8Array): void {
+    if (this.#offered !== payload) return;
+    this.#offered = undefined;
+    this.#offeredFor = undefined;
   }
 
   /** Feeds received bytes; returns the messages they complete, in order. */
@@ -315,8 +342,14 @@ export class FrameReader {
         continue;
       }
       let payload = this.#offered;
-      if (payload?.length === payloadSize) this.#offered = undefined;
-      else payload = allocatePayload(payloadSize);
+      const only = this.#offeredFor;
+      if (
+        payload?.length === payloadSize &&
+        (!only || (only.command === msg.command && only.param2 === msg.param2))
+      ) {
+        this.#offered = undefined;
+        this.#offeredFor = undefined;
+      } else payload = allocatePayload(payloadSize);
       payload.set(buf.subarray(p + hsize, this.#len));
       this.#big = { ...msg, payload, filled: avail - hsize };
       p = this.#len;

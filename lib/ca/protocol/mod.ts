@@ -10,6 +10,9 @@
 export * from "./errors.ts";
 export * from "./outbound.ts";
 export { ServerCircuit } from "./server_circuit.ts";
+export { ClientCircuit } from "./client_circuit.ts";
+export * from "./client_state.ts";
+export { bufferType, readValue, toCAValue } from "./client_reply.ts";
 export {
   CIRCUIT_HIGH_WATER,
   type CircuitHost,

@@ -8,14 +8,20 @@
  *
  * @module
  */
-import { failedFit, fitProfile } from "../../analysis/mod.ts";
+import {
+  failedFit,
+  fitProfile,
+  summarizeFits,
+  type SummaryKey,
+} from "../../analysis/mod.ts";
+import { log } from "../../log.ts";
 import type {
   CallbackContext,
   ScanCallback,
   ScanEvent,
 } from "../../scan/events.ts";
 import type { ChannelFit, GaussFit } from "../../scan/model.ts";
-import { fitPvValues } from "../../pvmap/mod.ts";
+import { FIT_SUMMARY_PV_FIELDS, fitPvValues } from "../../pvmap/mod.ts";
 import type { StatusPublisher } from "../status.ts";
 import { releaseMemory } from "../memory.ts";
 
@@ -25,6 +31,9 @@ export class GaussFitCallback implements ScanCallback {
   readonly #status: Pick<StatusPublisher, "put">;
   #struck: readonly string[] = [];
   #iops = "";
+  /** The request's fits so far, by channel (for the mean ± std PVs). */
+  #history = new Map<string, GaussFit[]>();
+  readonly #log = log("daemon", "fit");
 
   /** @param status publisher of the fit PVs */
   constructor(status: Pick<StatusPublisher, "put">) {
@@ -40,6 +49,7 @@ export class GaussFitCallback implements ScanCallback {
     if (event.type === "requestStarted") {
       this.#struck = event.config.struckChannels;
       this.#iops = event.config.iopsChannels[0] ?? "";
+      this.#history.clear();
       return;
     }
     if (event.type !== "scanFinished") return;
@@ -55,6 +65,21 @@ export class GaussFitCallback implements ScanCallback {
         } catch (error) {
           fit = failedFit((error as Error).message);
         }
+        if (fit.ok && record.status !== "completed") {
+          // a repetition cut short is not a measurement of the beam
+          fit = {
+            ...fit,
+            ok: false,
+            message: `partial repetition (${record.status}): ${fit.message}`,
+          };
+        }
+        if (!fit.ok) {
+          this.#log.warn("{scan} {channel} fit failed: {reason}", {
+            scan: record.name,
+            channel: ch,
+            reason: fit.message,
+          });
+        }
         fits[ch] = Object.freeze({ ...fit, iopsChannel: this.#iops });
         this.#publish(ch, fit);
         releaseMemory(record.struck[ch].data.length);
@@ -67,6 +92,13 @@ export class GaussFitCallback implements ScanCallback {
   #publish(ch: string, fit: GaussFit): void {
     for (const [field, value] of fitPvValues(fit)) {
       this.#status.put(`fit.${ch}.${field}`, value);
+    }
+    const history = [...this.#history.get(ch) ?? [], fit];
+    this.#history.set(ch, history);
+    const summary = summarizeFits(history);
+    for (const { field, key, stat } of FIT_SUMMARY_PV_FIELDS) {
+      const s = summary[key as SummaryKey];
+      if (s) this.#status.put(`fit.${ch}.${field}`, s[stat]);
     }
   }
 }

@@ -44,6 +44,10 @@ export class ScanStatusCallback implements ScanCallback {
   readonly #log = log("daemon", "status");
   /** The file the current request closed ("" until `fileClosed`). */
   #file = "";
+  /** The repetition being run, for the step messages. */
+  #scan = { name: "", direction: "" };
+  /** Failed fits of the request by channel: the repetitions, the first reason. */
+  #failedFits = new Map<string, { scans: string[]; reason: string }>();
 
   /** @param status the publisher of the status PVs */
   constructor(status: StatusPublisher) {
@@ -67,6 +71,7 @@ export class ScanStatusCallback implements ScanCallback {
   /** A request was taken from `SCAN:START`: VALIDATING. */
   requestTaken(): void {
     this.#file = "";
+    this.#failedFits.clear();
     this.#move("start", { progress: 0, msg: "validating the request" });
   }
 
@@ -82,7 +87,11 @@ export class ScanStatusCallback implements ScanCallback {
    */
   finish(end: RequestEnd): RequestFinal {
     const file = this.#file;
-    const msg = file ? `${end.message}; file ${file}` : end.message;
+    const fits = [...this.#failedFits].map(([ch, f]) =>
+      `${ch} fit failed in ${f.scans.join(", ")}: ${f.reason}`
+    );
+    const told = [end.message, ...fits].join("; ");
+    const msg = file ? `${told}; file ${file}` : told;
     let trigger: RequestTrigger = end.trigger;
     if (!this.#machine.accepts(trigger)) {
       this.#log.error("request ended as {trigger} in state {state}: {msg}", {
@@ -121,8 +130,10 @@ export class ScanStatusCallback implements ScanCallback {
         });
       }
       case "scanStarted":
+        this.#scan = { name: event.name, direction: event.direction };
         return this.#move(trigger, {
           msg: `${event.name} (${event.direction}) started`,
+          step: 0,
         });
       case "phase":
         return this.#move(
@@ -131,19 +142,58 @@ export class ScanStatusCallback implements ScanCallback {
             ? { msg: event.detail }
             : {},
         );
-      case "stepAcquired":
+      case "stepAcquired": {
+        const { name, direction } = this.#scan;
+        return this.#move(
+          trigger,
+          event.nSteps > 1
+            ? {
+              progress: event.progress,
+              step: event.step + 1,
+              msg: `${name} step ${
+                event.step + 1
+              }/${event.nSteps} (${direction})`,
+            }
+            : {
+              progress: event.progress,
+              msg: `${name} (${direction}) acquired`,
+            },
+        );
+      }
+      case "progress":
         return this.#move(trigger, { progress: event.progress });
       case "scanFinished":
         return this.#move(trigger, {
           msg: `${event.record.name} ${event.record.status}`,
+          step: 0,
         });
       case "requestFinished":
         return this.#move(trigger, { msg: `finishing: ${event.message}` });
       case "fileClosed":
         this.#file = event.path;
         return this.#move(trigger, {});
-      case "fitsComputed":
-        return this.#move(trigger, {});
+      case "fitsComputed": {
+        const failed = Object.entries(event.fits).filter(([, f]) => !f.ok);
+        for (const [ch, f] of failed) {
+          const seen = this.#failedFits.get(ch);
+          if (seen) seen.scans.push(event.record.name);
+          else {
+            this.#failedFits.set(ch, {
+              scans: [event.record.name],
+              reason: f.message,
+            });
+          }
+        }
+        return this.#move(
+          trigger,
+          failed.length > 0
+            ? {
+              msg: failed.map(([ch, f]) => `${ch} fit failed: ${f.message}`)
+                .join("; "),
+            }
+            : {},
+        );
+      }
     }
   }
 
