@@ -321,6 +321,96 @@ function labelled(
   ];
 }
 
+/** Summary statistics published beside a fit result (`<field>Mean`, `…Std`). */
+const FIT_STATS = [["Mean", "Mean"], ["Std", "Std"]] as const;
+
+/**
+ * The fit table: per Struck channel a block of columns — the last scan's
+ * value and, where the map has them, the mean and std over the request — and
+ * one row per fitted parameter, labelled from the spec data.
+ */
+function fitTable(
+  channels: readonly string[],
+  pvs: readonly DisplayPv[],
+  take: (logical: string) => DisplayPv | undefined,
+  top: number,
+): { out: string[]; y: number } {
+  const all: string[] = [];
+  const rowLabel = new Map<string, string>();
+  for (const ch of channels) {
+    for (const e of pvs) {
+      if (!e.logical.startsWith(`fit.${ch}.`)) continue;
+      const field = e.logical.slice(`fit.${ch}.`.length);
+      if (!all.includes(field)) all.push(field);
+      if (!rowLabel.has(field)) rowLabel.set(field, displayLabel(e.spec));
+    }
+  }
+  const isStat = (f: string) =>
+    FIT_STATS.some(([tail]) =>
+      f.endsWith(tail) && all.includes(f.slice(0, -tail.length))
+    );
+  const rows = all.filter((f) => !isStat(f));
+  const columns: (readonly [string, string])[] = [
+    ["", "Last"],
+    ...FIT_STATS.filter(([tail]) =>
+      all.some((f) => f.endsWith(tail) && isStat(f))
+    ),
+  ];
+  const gap = 6;
+  const colW = Math.min(
+    columns.length > 1 ? 104 : 150,
+    Math.floor((WIDTH - 190) / Math.max(1, channels.length * columns.length)) -
+      gap,
+  );
+  const blockW = columns.length * (colW + gap) + 10;
+  const x = (ch: number, col: number) => 180 + ch * blockW + col * (colW + gap);
+  const out: string[] = [];
+  let y = top;
+  const title = columns.length > 1
+    ? "Fit: last scan, and mean and std over the request"
+    : "Fit of the last scan";
+  out.push(fitted("fit", title, { x: 10, y, w: 600, h: H }, { bold: true }));
+  y += ROW;
+  channels.forEach((ch, i) => {
+    out.push(fitted(`fit.${ch}.header`, ch, {
+      x: x(i, 0),
+      y,
+      w: blockW - 10,
+      h: H,
+    }, { bold: true }));
+  });
+  y += ROW;
+  if (columns.length > 1) {
+    channels.forEach((ch, i) => {
+      columns.forEach(([, name], c) => {
+        out.push(fitted(`fit.${ch}.${name}.header`, name, {
+          x: x(i, c),
+          y: y - 6,
+          w: colW,
+          h: H,
+        }));
+      });
+    });
+    y += ROW - 6;
+  }
+  for (const field of rows) {
+    out.push(fitted(`fit.${field}.label`, rowLabel.get(field)!, {
+      x: 10,
+      y,
+      w: 160,
+      h: H,
+    }));
+    channels.forEach((ch, i) => {
+      columns.forEach(([tail], c) => {
+        const e = take(`fit.${ch}.${field}${tail}`);
+        if (e) out.push(pvWidget(e, { x: x(i, c), y, w: colW, h: H }));
+      });
+    });
+    y += ROW;
+  }
+  return { out, y };
+}
+
 /**
  * The `.bob` XML of the operator display for one scanner.
  *
@@ -468,54 +558,10 @@ export function bobDisplay(iface: FWSScanInterface): string {
     );
     y += h + ROW - H;
   }
-  // fit table: one column per Struck channel, one row per published field
-  y += 8;
-  out.push(
-    fitted("fit", "Fit of the last scan", { x: 10, y, w: 420, h: H }, {
-      bold: true,
-    }),
-  );
-  y += ROW;
-  const fields: string[] = [];
-  const rowLabel = new Map<string, string>();
-  for (const ch of iface.struckChannels) {
-    for (const e of pvs) {
-      if (!e.logical.startsWith(`fit.${ch}.`)) continue;
-      const field = e.logical.slice(`fit.${ch}.`.length);
-      if (!fields.includes(field)) {
-        fields.push(field);
-        rowLabel.set(field, displayLabel(e.spec));
-      }
-    }
-  }
-  const colW = Math.min(
-    150,
-    Math.floor((WIDTH - 180) / Math.max(1, iface.struckChannels.length)) - 10,
-  );
-  iface.struckChannels.forEach((ch, i) => {
-    out.push(fitted(`fit.${ch}.header`, ch, {
-      x: 180 + i * (colW + 10),
-      y,
-      w: colW,
-      h: H,
-    }, { bold: true }));
-  });
-  y += ROW;
-  for (const field of fields) {
-    out.push(fitted(`fit.${field}.label`, rowLabel.get(field)!, {
-      x: 10,
-      y,
-      w: 160,
-      h: H,
-    }));
-    iface.struckChannels.forEach((ch, i) => {
-      const e = take(`fit.${ch}.${field}`);
-      if (e) {
-        out.push(pvWidget(e, { x: 180 + i * (colW + 10), y, w: colW, h: H }));
-      }
-    });
-    y += ROW;
-  }
+  // fit table: a block per Struck channel, one row per fitted parameter
+  const table = fitTable(iface.struckChannels, pvs, take, y + 8);
+  out.push(...table.out);
+  y = table.y;
   const missing = pvs.filter((e) => !used.has(e.logical)).map((e) => e.logical);
   if (missing.length > 0) {
     throw new Error(`ops display: no place for ${missing.join(", ")}`);

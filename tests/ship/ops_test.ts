@@ -504,6 +504,13 @@ Deno.test({
       assert(byName.get(logical)!.width >= 600, `${logical} is too narrow`);
     }
     assertEquals(byName.get("fit.chi2Red.label")?.text, "χ²/ndf");
+    // mean and std over the request sit beside the last scan's value
+    const sigma = byName.get("fit.PDB.sigma")!;
+    for (const stat of ["sigmaMean", "sigmaStd"]) {
+      const w = byName.get(`fit.PDB.${stat}`)!;
+      assertEquals(w.y, sigma.y, stat);
+      assert(w.x > sigma.x, stat);
+    }
     assertEquals(byName.get("fit.centerErr.label")?.text, "Centre error");
   },
 });
