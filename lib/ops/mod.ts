@@ -22,5 +22,13 @@ export {
   recordDescription,
   recordFields,
 } from "./db.ts";
-export { bobDisplay, operatorPvs } from "./display.ts";
+export {
+  bobDisplay,
+  displayLabel,
+  FONT_SIZE,
+  HARDWARE_OPERATOR_PVS,
+  operatorPvs,
+  textWidth,
+} from "./display.ts";
 export { opsMain, type OpsRequest, opsText, parseOpsArgs } from "./cli.ts";
+export type { DisplayPv } from "./display.ts";
