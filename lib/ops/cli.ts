@@ -9,7 +9,7 @@
  * @module
  */
 import { parseCommand, parseScannerIndex, UsageError } from "../cli.ts";
-import { dropPermissions } from "../permissions.ts";
+import { dropPermissions, withPermission } from "../permissions.ts";
 import { FWSScanInterface, parsePvMap, type PvMapFile } from "../pvmap/mod.ts";
 import { iocDatabase, macroInterface } from "./db.ts";
 import { bobDisplay } from "./display.ts";
@@ -166,13 +166,12 @@ export async function opsMain(args: string[]): Promise<number> {
     return 0;
   }
   // open the output first, then give up write for the rest of the run
-  const out = request.output === undefined
-    ? undefined
-    : await Deno.open(request.output, {
-      write: true,
-      create: true,
-      truncate: true,
-    });
+  // (a compiled fws may write only inside its write roots: stdout always works)
+  const path = request.output;
+  const out = path === undefined ? undefined : await withPermission(
+    { command: "fws ops", action: `write ${path} (use stdout: > ${path})` },
+    () => Deno.open(path, { write: true, create: true, truncate: true }),
+  );
   await dropPermissions(["write"]);
   try {
     let mapText: string | undefined;

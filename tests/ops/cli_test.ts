@@ -88,3 +88,27 @@ Deno.test("fws ops db --map and --output, run as the binary runs it", async () =
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("fws ops --output outside what this fws may write: one line, exit 1, stdout suggested", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fws_ops_cli_" });
+  try {
+    const out = await runCommand(Deno.execPath(), [
+      "run",
+      "--no-prompt",
+      "-R",
+      `-W=${dir}/root`,
+      "main.ts",
+      "ops",
+      "db",
+      "--output",
+      `${dir}/fws.db`,
+    ]);
+    assertEquals(out.code, 1);
+    assertMatch(
+      out.stderr,
+      /fws ops: not allowed to write .*fws\.db \(use stdout: > .*fws\.db\)/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
