@@ -25,8 +25,8 @@ export interface DataReading {
   iops: Record<string, Float64Array>;
   idc: Record<string, number>;
   beam: Record<string, number>;
-  /** Seconds between two Struck samples (NaN when the facility has no PV). */
-  samplePeriod: number;
+  /** Seconds between two Struck samples (absent or NaN when unknown). */
+  samplePeriod?: number;
 }
 
 /** Which channels to read. */
@@ -198,7 +198,7 @@ export class ScanRecordBuilder {
     this.#readback.push(...position.readback);
     this.#times.push(reading.timestamp);
     this.#steps.push(step);
-    if (reading.samplePeriod > 0) this.#samplePeriod = reading.samplePeriod;
+    if (reading.samplePeriod! > 0) this.#samplePeriod = reading.samplePeriod!;
     for (const group of ["struck", "iops"] as const) {
       for (const [key, data] of Object.entries(reading[group])) {
         const id = `${group}.${key}`;
