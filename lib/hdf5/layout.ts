@@ -82,6 +82,11 @@ export const MOTION = {
   positionsReadback: "positions_readback",
   timestamps: "timestamps",
   stepIndex: "step_index",
+  /**
+   * Fly mode: the time of every Struck sample (the waveform's timestamp is
+   * its last sample's; the others are one sample period apart).
+   */
+  sampleTime: "sample_time",
 } as const;
 
 /** Attribute names on datasets. */

@@ -191,6 +191,18 @@ function writeProfile(
   return true;
 }
 
+/** Fly mode: the time of each Struck sample, or undefined when unknown. */
+function flySampleTimes(scan: ScanRecord): Float64Array | undefined {
+  if (scan.mode !== "fly" || scan.timestamps.length === 0) return undefined;
+  const w = Object.values(scan.struck).find((w) => w.samplePeriod! > 0);
+  if (!w) return undefined;
+  const n = w.data.length;
+  const last = scan.timestamps[scan.timestamps.length - 1];
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = last - (n - 1 - i) * w.samplePeriod!;
+  return out;
+}
+
 /** What a repetition's title says of its request. */
 type TitleInfo = Pick<ScanRun, "scannerIndex" | "comment">;
 
@@ -231,6 +243,12 @@ function writeRecord(
   motion.writeFloat64(MOTION.timestamps, scan.timestamps)
     .setString(ATTR.units, UNITS.time);
   motion.writeInt32(MOTION.stepIndex, scan.stepIndex);
+  const time = flySampleTimes(scan);
+  if (time) {
+    motion.writeFloat64(MOTION.sampleTime, time, {
+      gzip: time.length >= GZIP_THRESHOLD ? GZIP_LEVEL : undefined,
+    }).setString(ATTR.units, UNITS.time);
+  }
 
   const struck = collection(entry, GROUP.struck, NX.detector);
   for (const [ch, w] of Object.entries(scan.struck)) {

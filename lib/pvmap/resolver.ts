@@ -62,6 +62,8 @@ export interface DaqPvs {
   readonly struck: Readonly<Record<string, DataPv>>;
   /** `IOPS:<CH>` per IOPS channel. */
   readonly iops: Readonly<Record<string, DataPv>>;
+  /** `DAQ:SAMPLE_PERIOD`: seconds between two Struck samples. */
+  readonly samplePeriod: DataPv;
   /** `IDC:CURRENT`. */
   readonly idc: { readonly current: DataPv };
   /** `BEAM:CURRENT` and `BEAM:ENERGY`. */
@@ -224,6 +226,7 @@ export class FWSScanInterface {
       acquire: this.pv("daq.acquire"),
       struck: perChannel(this.struckChannels, "daq"),
       iops: perChannel(this.iopsChannels, "iops"),
+      samplePeriod: data("struck.samplePeriod"),
       idc: { current: data("idc.current") },
       beam: { current: data("beam.current"), energy: data("beam.energy") },
     };

@@ -406,6 +406,15 @@ export const FIXED_DATA_PVS = [
     label: "Acquire",
   },
   {
+    logical: "struck.samplePeriod",
+    template: "{P}DAQ:SAMPLE_PERIOD",
+    record: "ai",
+    direction: "data",
+    units: "s",
+    description:
+      "time between two Struck samples of the last acquisition (sample_period in the file)",
+  },
+  {
     logical: "idc.current",
     template: "{P}IDC:CURRENT",
     record: "ai",

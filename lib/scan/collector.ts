@@ -25,6 +25,8 @@ export interface DataReading {
   iops: Record<string, Float64Array>;
   idc: Record<string, number>;
   beam: Record<string, number>;
+  /** Seconds between two Struck samples (absent or NaN when unknown). */
+  samplePeriod?: number;
 }
 
 /** Which channels to read. */
@@ -35,9 +37,11 @@ export interface CollectorOptions {
   timeout?: number;
 }
 
+const NO_PERIOD: PortValue = { name: "", type: "double", count: 1, value: NaN };
+
 /** One data PV to read, and where its value goes. */
 interface DataRead {
-  group: keyof Omit<DataReading, "timestamp">;
+  group: keyof Omit<DataReading, "timestamp" | "samplePeriod"> | "period";
   key: string;
   pv: string;
 }
@@ -47,6 +51,8 @@ export class ScanDataCollector {
   readonly #ca: CaPort;
   readonly #reads: DataRead[];
   readonly #timeout: number;
+  /** The sample-period PV did not answer: no longer asked. */
+  #noPeriod = false;
   /** Units by group and key, from the PV map. */
   readonly units: Record<string, string>;
 
@@ -60,7 +66,7 @@ export class ScanDataCollector {
     this.#reads = [];
     this.units = {};
     const add = (
-      group: keyof Omit<DataReading, "timestamp">,
+      group: DataRead["group"],
       key: string,
       data: DataPv | undefined,
     ) => {
@@ -79,6 +85,7 @@ export class ScanDataCollector {
     add("idc", "current", pvs.idc.current);
     add("beam", "current", pvs.beam.current);
     add("beam", "energy", pvs.beam.energy);
+    add("period", "samplePeriod", pvs.samplePeriod);
   }
 
   /**
@@ -86,7 +93,16 @@ export class ScanDataCollector {
    * `sequential` (fly mode: large waveforms, lower peak memory).
    */
   async read(options: { sequential?: boolean } = {}): Promise<DataReading> {
-    const get = (r: DataRead) => {
+    const get = (r: DataRead): Promise<PortValue> => {
+      if (r.group === "period") {
+        // optional: a facility without it scans on, and stops asking
+        if (this.#noPeriod) return Promise.resolve(NO_PERIOD);
+        return this.#ca.get(r.pv, { timeout: Math.min(this.#timeout, 1) })
+          .catch(() => {
+            this.#noPeriod = true;
+            return NO_PERIOD;
+          });
+      }
       // waveforms land in a buffer of their own, already as doubles
       const count = r.group === "struck" || r.group === "iops"
         ? this.#ca.channel(r.pv).count
@@ -110,6 +126,7 @@ export class ScanDataCollector {
       iops: {},
       idc: {},
       beam: {},
+      samplePeriod: NaN,
     };
     values.forEach((v: PortValue, i) => {
       const r = this.#reads[i];
@@ -120,6 +137,8 @@ export class ScanDataCollector {
         ) {
           reading.timestamp = v.timestamp.getTime() / 1000;
         }
+      } else if (r.group === "period") {
+        reading.samplePeriod = scalar(v);
       } else {
         reading[r.group][r.key] = scalar(v);
       }
@@ -141,6 +160,7 @@ export class ScanRecordBuilder {
   readonly #steps: number[] = [];
   readonly #rows: Map<string, Float64Array[]> = new Map();
   readonly #scalars: Map<string, number[]> = new Map();
+  #samplePeriod = NaN;
 
   /**
    * @param plan the repetition being recorded
@@ -178,6 +198,7 @@ export class ScanRecordBuilder {
     this.#readback.push(...position.readback);
     this.#times.push(reading.timestamp);
     this.#steps.push(step);
+    if (reading.samplePeriod! > 0) this.#samplePeriod = reading.samplePeriod!;
     for (const group of ["struck", "iops"] as const) {
       for (const [key, data] of Object.entries(reading[group])) {
         const id = `${group}.${key}`;
@@ -202,6 +223,9 @@ export class ScanRecordBuilder {
         if (!id.startsWith(group + ".")) continue;
         const key = id.slice(group.length + 1);
         out[key] = this.#stack(rows, this.#units[id] ?? "");
+        if (group === "struck" && this.#samplePeriod > 0) {
+          out[key].samplePeriod = this.#samplePeriod;
+        }
       }
       return out;
     };

@@ -30,6 +30,7 @@ export class SimDaq {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #aborts = new Set<() => void>();
   #closed = false;
+  #samplePeriod = 0;
 
   /**
    * @param motor the wire motor
@@ -51,6 +52,11 @@ export class SimDaq {
     return this.#closed ? undefined : positions;
   }
 
+  /** Seconds between two samples of the last recording (0 before one). */
+  get samplePeriod(): number {
+    return this.#samplePeriod;
+  }
+
   /** Ends every wait at once; pending recordings resolve undefined. */
   close(): void {
     this.#closed = true;
@@ -66,6 +72,7 @@ export class SimDaq {
     }
     const t1 = this.#motor.now();
     const n = this.#timing.samplesPerStep;
+    this.#samplePeriod = n > 1 ? (t1 - t0) / (n - 1) : 0;
     return sampleTrajectory(this.#motor.segmentsSince(t0), {
       t0,
       t1,
@@ -103,6 +110,7 @@ export class SimDaq {
       2,
       Math.min(this.#timing.maxSamples, this.#timing.flySamples ?? rateCount),
     );
+    this.#samplePeriod = (end - start) / (n - 1);
     return end > start
       ? sampleTrajectory(segments, {
         t0: start,

@@ -454,6 +454,9 @@ export class SimulatedIoc {
   #publish(positions: Float64Array): void {
     if (this.#closed) return;
     const stamp = new Date();
+    this.#served.get("struck.samplePeriod")?.set(this.#daq.samplePeriod, {
+      timestamp: stamp,
+    });
     for (const ch of this.#pvs.struckChannels) {
       const pv = this.#served.get(`daq.${ch}`);
       if (!pv) continue;

@@ -8,8 +8,15 @@
 import { readScanFile } from "../../lib/hdf5/mod.ts";
 import { Camonitor } from "../support/epics.ts";
 import { missingReference } from "../support/refs.ts";
-import { assert, assertEquals, assertMatch } from "../support/assert.ts";
-import { FAST_TUNING, makeRig, type Rig, text } from "./rig.ts";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertMatch,
+} from "../support/assert.ts";
+import { FAST_SIM, FAST_TUNING, makeRig, type Rig, text } from "./rig.ts";
+import { H5File } from "../../lib/hdf5/h5.ts";
+import { ATTR, GROUP, MOTION, UNITS } from "../../lib/hdf5/layout.ts";
 
 const FINAL = ["DONE", "ABORTED", "ERROR"];
 
@@ -84,6 +91,11 @@ Deno.test({
         );
       }
       assert(steps.includes(20), `SCAN:STEP reached 20: ${steps}`);
+      // a step's samples span its acquisition time (0.01 s, timers permitting)
+      const period = (await readScanFile(o.file)).scans[0].struck.PDB
+        .samplePeriod!;
+      const span = period * (FAST_SIM.samplesPerStep! - 1);
+      assert(span >= 0.009 && span < 0.05, `samples span ${span} s`);
       assert(msgs.every((m) => /^[\x20-\x7e]*$/.test(m)), "MSG is ASCII");
       const run = await readScanFile(o.file);
       const s = FAST_TUNING!.suspender!;
@@ -117,7 +129,25 @@ Deno.test({
       const outcome = rig.nextOutcome(60);
       await rig.ca.put(rig.pv("scan.start"), 1, { wait: true });
       const values = (await follow(mon, (v) => Number(v) >= 100)).map(Number);
-      assertEquals((await outcome).status, "completed");
+      const o = await outcome;
+      assertEquals(o.status, "completed");
+      // the file keeps the docs' promise: sample_period, a per-sample time axis
+      const scan = (await readScanFile(o.file)).scans[0];
+      const period = scan.struck.PDB.samplePeriod!;
+      assertAlmostEquals(period, 1 / FAST_SIM.flySampleRate!, 1e-6);
+      const file = await H5File.open(o.file, "r");
+      try {
+        const t = file.root.group("scan_001")!.group(GROUP.scan)!.dataset(
+          MOTION.sampleTime,
+        )!;
+        assertEquals(t.attr(ATTR.units), UNITS.time);
+        const times = t.readNumeric().data as Float64Array;
+        assertEquals(times.length, scan.struck.PDB.data.length);
+        assertEquals(times[times.length - 1], scan.timestamps[0]);
+        assertAlmostEquals(times[1] - times[0], period, 1e-6);
+      } finally {
+        file.close();
+      }
       const between = values.filter((v) => v > 0 && v < 100);
       assert(between.length >= 3, `PROGRESS: ${values.join(" ")}`);
       for (let i = 1; i < values.length; i++) {

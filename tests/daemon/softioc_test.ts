@@ -78,7 +78,8 @@ Deno.test({
       assert(put.success, put.stderr);
       await done;
       const state = await caget(["-t", "SIOC03:SCAN:STATE"], tool);
-      assertEquals(state.stdout.trim(), "DONE");
+      const shown = await caget(["-t", "-S", "SIOC03:SCAN:MSG"], tool);
+      assertEquals(state.stdout.trim(), "DONE", shown.stdout);
       const fit = await caget(
         [
           "-t",
