@@ -212,7 +212,11 @@ export class FWSScanBridgeDaemon {
   #watchStartup(): void {
     const first = this.#options.connectionWarnings?.first ?? 5;
     const every = this.#options.connectionWarnings?.every ?? 60;
-    const channels = this.#pvs.entries().map((e) => this.#ca.channel(e.name));
+    // the IOC's own records (e.g. the heartbeat watchdog) are not the daemon's
+    const channels = this.#pvs.entries().filter((e) =>
+      e.spec.direction !== "ioc"
+    )
+      .map((e) => this.#ca.channel(e.name));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const check = () => {
       const missing = channels.filter((c) => !c.connected).map((c) => c.name);
