@@ -19,15 +19,7 @@ export {
   type AlarmSeverity,
   DEFAULT_IOPS_CHANNELS,
   DEFAULT_STRUCK_CHANNELS,
-  defaultPvSpecs,
-  FIT_FIELD_ALIASES,
-  FIT_PV_FIELDS,
-  FIT_SUMMARY_PV_FIELDS,
   type FitNumberKey,
-  type FitPvField,
-  type FitPvFieldSpec,
-  fitPvValues,
-  type FitSummaryPvField,
   FIXED_DATA_PVS,
   type FixedLogicalName,
   IOC_PVS,
@@ -43,6 +35,17 @@ export {
   SCAN_STATES,
   type ScanState,
 } from "./specs.ts";
+export { defaultPvSpecs } from "./defaults.ts";
+export {
+  FIT_FIELD_ALIASES,
+  FIT_PV_FIELDS,
+  FIT_SUMMARY_PV_FIELDS,
+  type FitPvField,
+  type FitPvFieldSpec,
+  fitPvValues,
+  type FitSummaryPvField,
+  type FitSummaryPvFieldSpec,
+} from "./fit_pvs.ts";
 export {
   type DaqPvs,
   type DataPv,

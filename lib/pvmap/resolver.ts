@@ -20,13 +20,13 @@ import type { PvMapFile } from "./map_file.ts";
 import {
   DEFAULT_IOPS_CHANNELS,
   DEFAULT_STRUCK_CHANNELS,
-  defaultPvSpecs,
-  FIT_FIELD_ALIASES,
   type LogicalName,
   MOTOR_FIELDS,
   type MotorField,
   type PvSpec,
 } from "./specs.ts";
+import { defaultPvSpecs } from "./defaults.ts";
+import { FIT_FIELD_ALIASES } from "./fit_pvs.ts";
 
 /** Options of {@link FWSScanInterface}. */
 export interface ScanInterfaceOptions {

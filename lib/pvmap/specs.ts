@@ -5,22 +5,19 @@
  * derived from that data, so a misspelt `"motor.vall"` does not compile.
  *
  * The fit PVs (`FIT:<CH>:<suffix>`) are derived from the fit-field registry
- * (`lib/analysis/fit_fields.ts`), their one home.
+ * (`lib/analysis/fit_fields.ts`), their one home, in `fit_pvs.ts`; the
+ * built-in map of given channels is assembled in `defaults.ts`.
  *
  * @example
  * ```ts
- * import { defaultPvSpecs } from "./specs.ts";
- * const start = defaultPvSpecs().find((s) => s.logical === "scan.start");
- * console.log(start?.template); // "{P}SCAN:START"
+ * import { SCAN_PVS } from "./specs.ts";
+ * console.log(SCAN_PVS[0].template); // "{P}SCAN:START"
  * ```
  *
  * @module
  */
-import {
-  FIT_FIELDS,
-  FIT_OK_PV,
-  type FitNumberKey,
-} from "../analysis/fit_fields.ts";
+import type { FitNumberKey } from "../analysis/fit_fields.ts";
+import type { FitPvField, FitSummaryPvField } from "./fit_pvs.ts";
 
 export type { FitNumberKey };
 
@@ -66,7 +63,7 @@ export interface PvWatchdog {
 }
 
 /** The fields of a spec, as written in the spec data (read-only lists). */
-interface PvSpecData {
+export interface PvSpecData {
   logical: string;
   template: string;
   record: PvRecordType;
@@ -370,30 +367,6 @@ export const IOC_PVS = [
   },
 ] as const satisfies readonly PvSpecData[];
 
-const MOTOR_LABELS: Record<MotorField, string> = {
-  val: "Set point",
-  rbv: "Readback",
-  dmov: "Done moving",
-  velo: "Speed",
-  vmax: "Max speed",
-  hlm: "High limit",
-  llm: "Low limit",
-  stop: "Stop",
-  egu: "Units",
-};
-
-const MOTOR_DESCRIPTIONS: Record<MotorField, string> = {
-  val: "wire motor set point",
-  rbv: "wire motor readback",
-  dmov: "done moving (1 when the motor is still)",
-  velo: "motor speed",
-  vmax: "maximum motor speed",
-  hlm: "high soft limit",
-  llm: "low soft limit",
-  stop: "stop the motor",
-  egu: "engineering units",
-};
-
 /** The data PVs that do not depend on the channels, in display order. */
 export const FIXED_DATA_PVS = [
   {
@@ -446,96 +419,6 @@ export const FIXED_DATA_PVS = [
   },
 ] as const satisfies readonly PvSpecData[];
 
-/** A fit result published per Struck channel: a fit key, or the OK flag. */
-export type FitPvField = FitNumberKey | "ok";
-
-/** One published fit field: its logical suffix and its PV suffix. */
-export interface FitPvFieldSpec {
-  /** Logical suffix, `fit.<CH>.<field>` (the key in the fit registry). */
-  field: FitPvField;
-  /** PV suffix, `FIT:<CH>:<suffix>`. */
-  suffix: string;
-  /** Unit kind of the registry entry (`x` is the wire position, mm). */
-  unit: "x" | "y" | "none";
-  /** Short human label (the registry's). */
-  label?: string;
-}
-
-/**
- * The fit fields published on PVs, in registry order, then the OK flag:
- * every registry entry with a PV suffix.
- */
-export const FIT_PV_FIELDS: readonly FitPvFieldSpec[] = [
-  ...FIT_FIELDS.flatMap((f) =>
-    f.pv === null
-      ? []
-      : [{ field: f.key, suffix: f.pv, unit: f.unit, label: f.label }]
-  ),
-  { field: "ok", suffix: FIT_OK_PV, unit: "none", label: "fit OK" },
-];
-
-/** A request summary of a fitted parameter: `centerMean`, `sigmaStd`, … */
-export type FitSummaryPvField = `${FitNumberKey}${"Mean" | "Std"}`;
-
-/** One published request summary: its logical suffix, PV suffix and stat. */
-export interface FitSummaryPvFieldSpec {
-  /** Logical suffix, `fit.<CH>.<field>`. */
-  field: FitSummaryPvField;
-  /** PV suffix, `FIT:<CH>:<suffix>` (`CENTER_MEAN`, `SIGMA_STD`, …). */
-  suffix: string;
-  /** The parameter summarised. */
-  key: FitNumberKey;
-  stat: "mean" | "std";
-  unit: "x" | "y" | "none";
-}
-
-/**
- * The mean and the standard deviation over the request's successful
- * repetitions of each fitted parameter (the registry's fields that have a
- * standard error and a PV), published beside the last repetition's values.
- */
-export const FIT_SUMMARY_PV_FIELDS: readonly FitSummaryPvFieldSpec[] =
-  FIT_FIELDS.flatMap((f) =>
-    f.pv === null || f.err === null ? [] : (["mean", "std"] as const).map((
-      stat,
-    ) => ({
-      field: `${f.key}${stat === "mean" ? "Mean" : "Std"}` as const,
-      suffix: `${f.pv}_${stat.toUpperCase()}`,
-      key: f.key,
-      stat,
-      unit: f.unit,
-    }))
-  );
-
-/**
- * Old logical fit suffixes still accepted in a map file, old → new (a
- * warning names both).
- */
-export const FIT_FIELD_ALIASES: Readonly<Record<string, FitPvField>> = {
-  chi2: "chi2Red",
-};
-
-/**
- * The value of every published fit field of one fit, in
- * {@link FIT_PV_FIELDS} order (`ok` as 1 or 0).
- *
- * @example
- * ```ts
- * import { failedFit } from "../analysis/mod.ts";
- * for (const [field, value] of fitPvValues(failedFit("no data"))) {
- *   console.log(field, value);
- * }
- * ```
- */
-export function fitPvValues(
-  fit: Readonly<Record<FitNumberKey, number>> & { readonly ok: boolean },
-): [FitPvField, number][] {
-  return FIT_PV_FIELDS.map(({ field }) => [
-    field,
-    field === "ok" ? (fit.ok ? 1 : 0) : fit[field],
-  ]);
-}
-
 /** A logical name that does not depend on the channels. */
 export type FixedLogicalName =
   | typeof SCAN_PVS[number]["logical"]
@@ -553,105 +436,3 @@ export type LogicalName =
   | `iops.${string}`
   | `fit.${string}.${FitPvField}`
   | `fit.${string}.${FitSummaryPvField}`;
-
-function spec(data: PvSpecData): PvSpec {
-  const { enumStrings, ...rest } = data;
-  const out: PvSpec = { ...rest, logical: data.logical as LogicalName };
-  if (enumStrings) out.enumStrings = [...enumStrings];
-  return out;
-}
-
-function motorPvs(): PvSpec[] {
-  return (Object.keys(MOTOR_FIELDS) as MotorField[]).map((key) => ({
-    logical: `motor.${key}`,
-    template: `{P}MTR.${MOTOR_FIELDS[key]}`,
-    record: "motor",
-    direction: "motor",
-    units: key === "velo" || key === "vmax"
-      ? "mm/s"
-      : ["val", "rbv", "hlm", "llm"].includes(key)
-      ? "mm"
-      : undefined,
-    description: MOTOR_DESCRIPTIONS[key],
-    label: MOTOR_LABELS[key],
-    required: key === "val" || key === "rbv",
-  }));
-}
-
-function dataPvs(struck: readonly string[], iops: readonly string[]): PvSpec[] {
-  const [acquire, ...context] = FIXED_DATA_PVS.map(spec);
-  return [
-    acquire,
-    ...struck.map((ch): PvSpec => ({
-      logical: `daq.${ch}`,
-      template: `{P}DAQ:${ch}`,
-      record: "waveform",
-      direction: "data",
-      units: "V",
-      description: `Struck detector signal ${ch}`,
-      label: ch,
-    })),
-    ...iops.map((ch): PvSpec => ({
-      logical: `iops.${ch}`,
-      template: `{P}IOPS:${ch.toUpperCase()}`,
-      record: "waveform",
-      direction: "data",
-      units: "mm",
-      description: `IOPS wire position ${ch}`,
-      label: `IOPS ${ch}`,
-    })),
-    ...context,
-  ];
-}
-
-function fitPvs(struck: readonly string[]): PvSpec[] {
-  const labelOf = (key: string) =>
-    FIT_FIELDS.find((f) => f.key === key)?.label ?? key;
-  return struck.flatMap((ch) => [
-    ...FIT_PV_FIELDS.map(({ field, suffix, unit, label }): PvSpec => ({
-      logical: `fit.${ch}.${field}`,
-      template: `{P}FIT:${ch}:${suffix}`,
-      record: field === "ok" ? "bo" : "ao",
-      direction: "output",
-      units: unit === "x" ? "mm" : undefined,
-      enumStrings: field === "ok" ? ["Failed", "OK"] : undefined,
-      description: `fit ${field} of ${ch} for the last scan`,
-      label,
-      precision: field === "ok" ? undefined : 5,
-      severities: field === "ok" ? ["MAJOR", "NO_ALARM"] : undefined,
-    })),
-    ...FIT_SUMMARY_PV_FIELDS.map((
-      { field, suffix, key, stat, unit },
-    ): PvSpec => ({
-      logical: `fit.${ch}.${field}`,
-      template: `{P}FIT:${ch}:${suffix}`,
-      record: "ao",
-      direction: "output",
-      units: unit === "x" ? "mm" : undefined,
-      description: `${
-        stat === "mean" ? "mean" : "standard deviation"
-      } of the fit ${key} of ${ch} over the request's successful scans`,
-      label: `${labelOf(key)} ${stat === "mean" ? "mean" : "std"}`,
-      precision: 5,
-    })),
-  ]);
-}
-
-/**
- * The built-in PV specs for the given channels, in display order.
- *
- * @param struck Struck channel names
- * @param iops IOPS channel names
- */
-export function defaultPvSpecs(
-  struck: readonly string[] = DEFAULT_STRUCK_CHANNELS,
-  iops: readonly string[] = DEFAULT_IOPS_CHANNELS,
-): PvSpec[] {
-  return [
-    ...SCAN_PVS.map(spec),
-    ...IOC_PVS.map(spec),
-    ...motorPvs(),
-    ...dataPvs(struck, iops),
-    ...fitPvs(struck),
-  ];
-}

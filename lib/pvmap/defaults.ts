@@ -1,0 +1,154 @@
+/**
+ * The built-in PV map of given channels: every spec of `specs.ts`, the
+ * motor record's fields, the data PVs per channel and the fit PVs of
+ * `fit_pvs.ts`, in display order.
+ *
+ * @example
+ * ```ts
+ * import { defaultPvSpecs } from "./defaults.ts";
+ * const start = defaultPvSpecs().find((s) => s.logical === "scan.start");
+ * console.log(start?.template); // "{P}SCAN:START"
+ * ```
+ *
+ * @module
+ */
+import { FIT_PV_FIELDS, FIT_SUMMARY_PV_FIELDS } from "./fit_pvs.ts";
+import {
+  DEFAULT_IOPS_CHANNELS,
+  DEFAULT_STRUCK_CHANNELS,
+  FIXED_DATA_PVS,
+  IOC_PVS,
+  type LogicalName,
+  MOTOR_FIELDS,
+  type MotorField,
+  type PvSpec,
+  type PvSpecData,
+  SCAN_PVS,
+} from "./specs.ts";
+import { FIT_FIELDS } from "../analysis/fit_fields.ts";
+
+const MOTOR_LABELS: Record<MotorField, string> = {
+  val: "Set point",
+  rbv: "Readback",
+  dmov: "Done moving",
+  velo: "Speed",
+  vmax: "Max speed",
+  hlm: "High limit",
+  llm: "Low limit",
+  stop: "Stop",
+  egu: "Units",
+};
+
+const MOTOR_DESCRIPTIONS: Record<MotorField, string> = {
+  val: "wire motor set point",
+  rbv: "wire motor readback",
+  dmov: "done moving (1 when the motor is still)",
+  velo: "motor speed",
+  vmax: "maximum motor speed",
+  hlm: "high soft limit",
+  llm: "low soft limit",
+  stop: "stop the motor",
+  egu: "engineering units",
+};
+
+function spec(data: PvSpecData): PvSpec {
+  const { enumStrings, ...rest } = data;
+  const out: PvSpec = { ...rest, logical: data.logical as LogicalName };
+  if (enumStrings) out.enumStrings = [...enumStrings];
+  return out;
+}
+
+function motorPvs(): PvSpec[] {
+  return (Object.keys(MOTOR_FIELDS) as MotorField[]).map((key) => ({
+    logical: `motor.${key}`,
+    template: `{P}MTR.${MOTOR_FIELDS[key]}`,
+    record: "motor",
+    direction: "motor",
+    units: key === "velo" || key === "vmax"
+      ? "mm/s"
+      : ["val", "rbv", "hlm", "llm"].includes(key)
+      ? "mm"
+      : undefined,
+    description: MOTOR_DESCRIPTIONS[key],
+    label: MOTOR_LABELS[key],
+    required: key === "val" || key === "rbv",
+  }));
+}
+
+function dataPvs(struck: readonly string[], iops: readonly string[]): PvSpec[] {
+  const [acquire, ...context] = FIXED_DATA_PVS.map(spec);
+  return [
+    acquire,
+    ...struck.map((ch): PvSpec => ({
+      logical: `daq.${ch}`,
+      template: `{P}DAQ:${ch}`,
+      record: "waveform",
+      direction: "data",
+      units: "V",
+      description: `Struck detector signal ${ch}`,
+      label: ch,
+    })),
+    ...iops.map((ch): PvSpec => ({
+      logical: `iops.${ch}`,
+      template: `{P}IOPS:${ch.toUpperCase()}`,
+      record: "waveform",
+      direction: "data",
+      units: "mm",
+      description: `IOPS wire position ${ch}`,
+      label: `IOPS ${ch}`,
+    })),
+    ...context,
+  ];
+}
+
+function fitPvs(struck: readonly string[]): PvSpec[] {
+  const labelOf = (key: string) =>
+    FIT_FIELDS.find((f) => f.key === key)?.label ?? key;
+  return struck.flatMap((ch) => [
+    ...FIT_PV_FIELDS.map(({ field, suffix, unit, label }): PvSpec => ({
+      logical: `fit.${ch}.${field}`,
+      template: `{P}FIT:${ch}:${suffix}`,
+      record: field === "ok" ? "bo" : "ao",
+      direction: "output",
+      units: unit === "x" ? "mm" : undefined,
+      enumStrings: field === "ok" ? ["Failed", "OK"] : undefined,
+      description: `fit ${field} of ${ch} for the last scan`,
+      label,
+      precision: field === "ok" ? undefined : 5,
+      severities: field === "ok" ? ["MAJOR", "NO_ALARM"] : undefined,
+    })),
+    ...FIT_SUMMARY_PV_FIELDS.map((
+      { field, suffix, key, stat, unit },
+    ): PvSpec => ({
+      logical: `fit.${ch}.${field}`,
+      template: `{P}FIT:${ch}:${suffix}`,
+      record: "ao",
+      direction: "output",
+      units: unit === "x" ? "mm" : undefined,
+      description: `${
+        stat === "mean" ? "mean" : "standard deviation"
+      } of the fit ${key} of ${ch} over the request's successful scans`,
+      label: `${labelOf(key)} ${stat === "mean" ? "mean" : "std"}`,
+      precision: 5,
+    })),
+  ]);
+}
+
+/**
+ * The built-in PV specs for the given channels, in display order.
+ *
+ * @param struck Struck channel names
+ * @param iops IOPS channel names
+ */
+export function defaultPvSpecs(
+  struck: readonly string[] = DEFAULT_STRUCK_CHANNELS,
+  iops: readonly string[] = DEFAULT_IOPS_CHANNELS,
+): PvSpec[] {
+  return [
+    ...SCAN_PVS.map(spec),
+    ...IOC_PVS.map(spec),
+    ...motorPvs(),
+    ...dataPvs(struck, iops),
+    ...fitPvs(struck),
+  ];
+}
