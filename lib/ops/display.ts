@@ -24,6 +24,22 @@
  * @module
  */
 import type { FWSScanInterface, LogicalName, PvSpec } from "../pvmap/mod.ts";
+import {
+  AMBER,
+  type Box,
+  color,
+  font,
+  GREEN,
+  GREY,
+  label,
+  prop,
+  RED,
+  type Rgb,
+  rule,
+  textWidth,
+  widget,
+  YELLOW,
+} from "./bob_xml.ts";
 
 /** One PV on the display: logical name, PV name, spec. */
 export interface DisplayPv {
@@ -55,111 +71,6 @@ export function operatorPvs(iface: FWSScanInterface): DisplayPv[] {
   return iface.entries().filter((e) =>
     e.spec.direction === "input" || e.spec.direction === "output" ||
     e.spec.direction === "ioc" || HARDWARE_OPERATOR_PVS.includes(e.logical)
-  );
-}
-
-/** Default font size of Phoebus's "Default" font (Liberation Sans). */
-export const FONT_SIZE = 14;
-
-/**
- * A generous estimate of the width of `text` in pixels (Liberation Sans:
- * about 0.55 of the size per average character, bold 0.62; capitals and
- * digits count wider).
- */
-export function textWidth(
-  text: string,
-  options: { size?: number; bold?: boolean } = {},
-): number {
-  const size = options.size ?? FONT_SIZE;
-  let em = 0;
-  for (const ch of text) {
-    em += /[A-Z0-9MW%]/.test(ch) ? 0.68 : /[il.,:;' ]/.test(ch) ? 0.3 : 0.56;
-  }
-  return Math.ceil(em * size * (options.bold ? 1.1 : 1) + 6);
-}
-
-function esc(text: string): string {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;").replaceAll('"', "&quot;");
-}
-
-interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-
-/** An RGB colour with an optional Phoebus colour name. */
-type Rgb = [number, number, number, string?];
-
-const GREEN: Rgb = [0, 200, 0, "OK"];
-const YELLOW: Rgb = [255, 230, 0];
-const RED: Rgb = [255, 0, 0, "MAJOR"];
-const AMBER: Rgb = [255, 160, 0];
-const GREY: Rgb = [200, 200, 200];
-
-function color(c: Rgb): string {
-  const name = c[3] === undefined ? "" : ` name="${c[3]}"`;
-  return `<color${name} red="${c[0]}" green="${c[1]}" blue="${c[2]}"></color>`;
-}
-
-function prop(name: string, value: string | number | boolean): string {
-  return `<${name}>${
-    typeof value === "string" ? esc(value) : String(value)
-  }</${name}>`;
-}
-
-function widget(
-  type: string,
-  version: string,
-  name: string,
-  box: Box,
-  body: string,
-): string {
-  return `<widget type="${type}" version="${version}">${prop("name", name)}` +
-    `<x>${box.x}</x><y>${box.y}</y><width>${box.w}</width><height>${box.h}</height>` +
-    `${body}</widget>`;
-}
-
-/** A rule setting `propId` to the value of the first expression that holds. */
-function rule(
-  name: string,
-  propId: string,
-  pvName: string,
-  cases: [string, string][],
-): string {
-  const exps = cases.map(([exp, value]) =>
-    `<exp bool_exp="${esc(exp)}"><value>${value}</value></exp>`
-  ).join("");
-  return `<rules><rule name="${
-    esc(name)
-  }" prop_id="${propId}" out_exp="false">${exps}${
-    prop("pv_name", pvName)
-  }</rule></rules>`;
-}
-
-function font(size: number, bold: boolean): string {
-  return `<font><font family="Liberation Sans" style="${
-    bold ? "BOLD" : "REGULAR"
-  }" size="${size.toFixed(1)}"></font></font>`;
-}
-
-function label(
-  name: string,
-  text: string,
-  box: Box,
-  options: { bold?: boolean; size?: number; body?: string } = {},
-): string {
-  const size = options.size ?? FONT_SIZE;
-  const bold = options.bold ?? false;
-  const style = bold || size !== FONT_SIZE ? font(size, bold) : "";
-  return widget(
-    "label",
-    "2.0.0",
-    name,
-    box,
-    prop("text", text) + style + (options.body ?? ""),
   );
 }
 

@@ -25,10 +25,9 @@ export {
 export {
   bobDisplay,
   displayLabel,
-  FONT_SIZE,
   HARDWARE_OPERATOR_PVS,
   operatorPvs,
-  textWidth,
 } from "./display.ts";
+export { FONT_SIZE, textWidth } from "./bob_xml.ts";
 export { opsMain, type OpsRequest, opsText, parseOpsArgs } from "./cli.ts";
 export type { DisplayPv } from "./display.ts";
