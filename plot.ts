@@ -33,7 +33,6 @@ import {
 import { dropPermissions, restrictPermissions } from "./lib/permissions.ts";
 import type { ScanRun } from "./lib/scan/model.ts";
 import { type Assets, createHandler, PlotData } from "./routes/mod.ts";
-import type { PlotWorkerReply, PlotWorkerRequest } from "./plot_worker.ts";
 
 const USAGE = `Usage: fws plot <file.h5> <struck_channel> [options]
 
@@ -96,6 +95,21 @@ export interface PlotServerOptions {
   /** Page assets (default: {@link loadAssets}). */
   assets?: Assets;
 }
+
+/** What the main thread sends the plot server's Worker (`plot_worker.ts`). */
+export type PlotWorkerRequest =
+  | {
+    type: "start";
+    run: ScanRun;
+    options: PlotServerOptions;
+  }
+  | { type: "close" };
+
+/** What the plot server's Worker answers. */
+export type PlotWorkerReply =
+  | { type: "listening"; url: string; port: number }
+  | { type: "failed"; message: string }
+  | { type: "closed" };
 
 /** A running plot server. */
 export interface PlotServer {

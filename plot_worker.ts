@@ -7,22 +7,12 @@
  *
  * @module
  */
-import { type PlotServer, startPlotServer } from "./plot.ts";
-
-/** What the main thread sends. */
-export type PlotWorkerRequest =
-  | {
-    type: "start";
-    run: Parameters<typeof startPlotServer>[0];
-    options: Parameters<typeof startPlotServer>[1];
-  }
-  | { type: "close" };
-
-/** What the worker answers. */
-export type PlotWorkerReply =
-  | { type: "listening"; url: string; port: number }
-  | { type: "failed"; message: string }
-  | { type: "closed" };
+import {
+  type PlotServer,
+  type PlotWorkerReply,
+  type PlotWorkerRequest,
+  startPlotServer,
+} from "./plot.ts";
 
 const scope = globalThis as unknown as {
   onmessage: ((e: MessageEvent<PlotWorkerRequest>) => void) | null;
