@@ -361,19 +361,22 @@ export async function checkWriteRoot(
  * ```
  */
 export async function checkDaemonDirs(
-  dirs: { dataDir: string; logDir: string },
+  dirs: { dataDir: string; logDir: string; spillDir?: string },
   roots: WriteRoots | undefined = writeRoots(),
 ): Promise<void> {
   if (!roots) return;
   const problems: string[] = [];
   for (
-    const [dir, root, label] of [
-      [dirs.dataDir, roots.data, "data directory"],
-      [dirs.logDir, roots.log, "log directory"],
+    const [dir, allowed, label] of [
+      [dirs.dataDir, [roots.data], "data directory"],
+      [dirs.logDir, [roots.log], "log directory"],
+      ...(dirs.spillDir
+        ? [[dirs.spillDir, [roots.data, roots.log], "spill directory"] as const]
+        : []),
     ] as const
   ) {
     try {
-      await checkWriteRoot(dir, [root], label);
+      await checkWriteRoot(dir, [...allowed], label);
     } catch (error) {
       if (!(error instanceof WriteRootError)) throw error;
       problems.push(error.message);

@@ -21,7 +21,18 @@ import {
   ScanConfigError,
   validateScanConfig,
 } from "../scan/config.ts";
-import { type CaPort, type PortSubscription, scalar } from "../scan/ca_port.ts";
+import {
+  type CaPort,
+  type PortSubscription,
+  samples as samplesOf,
+  scalar,
+} from "../scan/ca_port.ts";
+import {
+  formatBytes,
+  freeBytes,
+  storageCause,
+  storageProblem,
+} from "./storage.ts";
 import { ScanDataCollector } from "../scan/collector.ts";
 import {
   BeamSuspender,
@@ -52,6 +63,8 @@ import { StatusPublisher, type StatusSnapshot, textToChars } from "./status.ts";
 export interface BridgeOptions {
   /** Directory of the scan files. */
   dataDir: string;
+  /** Where a request goes that the data directory cannot take. */
+  spillDir?: string;
   /** Opens a scan-file writer (`ScanFileWriter.create`). */
   openFile: ScanFileOpener;
   /** Who writes the files. */
@@ -377,6 +390,15 @@ export class FWSScanBridgeDaemon {
         end: { trigger: "rejected", message },
       };
     }
+    const storage = await this.#storageProblem(config);
+    if (storage) {
+      const message = `request rejected: ${storage}`;
+      this.#log.error(message);
+      return {
+        outcome: { status: "error", message, file: "" },
+        end: { trigger: "rejected", message },
+      };
+    }
     if (signal.aborted) {
       const message = "aborted before the scan started";
       return {
@@ -399,7 +421,15 @@ export class FWSScanBridgeDaemon {
       new GaussFitCallback(this.#status),
       new HDF5WriterCallback(this.#options.dataDir, {
         open: this.#options.openFile,
+        spillDir: this.#options.spillDir,
       }),
+      {
+        // data that cannot be saved are not worth beam time: stop at once
+        name: "storage-guard",
+        handle: (e) => {
+          if (e.type === "fileFailed") this.abort(e.message, "error");
+        },
+      },
     ];
     if (this.#options.customCallback) {
       callbacks.push(new CustomHookCallback(this.#options.customCallback));
@@ -455,6 +485,46 @@ export class FWSScanBridgeDaemon {
       outcome: { status: outcome.status, message, file: "", config },
       end: { trigger, message },
     };
+  }
+
+  /**
+   * Why the data directory cannot take this request, or undefined: it is
+   * gone, not writable, or has less room than the request's data need
+   * (samples × channels × repetitions × 8 bytes, no compression counted;
+   * a step takes as many samples as the last acquisition, a fly repetition
+   * at most the waveform's capacity).
+   */
+  async #storageProblem(config: ScanConfig): Promise<string | undefined> {
+    const dir = this.#options.dataDir;
+    try {
+      if (!Deno.statSync(dir).isDirectory) return `${dir} is not a directory`;
+    } catch (error) {
+      return `${storageCause(error)}: ${dir}`;
+    }
+    const problem = storageProblem(dir);
+    if (problem) return `${problem}: ${dir}`;
+    const free = freeBytes(dir);
+    if (free === undefined) return undefined;
+    const daq = this.#pvs.daqPvs();
+    const pvs = [
+      ...config.struckChannels.map((c) => daq.struck[c]?.pv),
+      ...config.iopsChannels.map((c) => daq.iops[c]?.pv),
+    ].filter((pv): pv is string => !!pv);
+    let samples = 0;
+    for (const pv of pvs) {
+      if (config.mode === "fly") {
+        samples += this.#ca.channel(pv).count ?? 0;
+        continue;
+      }
+      const v = await this.#ca.get(pv, { timeout: 2 }).catch(() => undefined);
+      const n = v === undefined ? 0 : samplesOf(v).length;
+      samples += n * config.nSteps;
+    }
+    const need = Math.ceil(samples * 8 * config.nScans * 1.1) + 256 * 1024;
+    if (need <= free) return undefined;
+    return `not enough space in ${dir}: the request needs about ${
+      formatBytes(need)
+    }, ${formatBytes(free)} free`;
   }
 
   /**

@@ -26,6 +26,8 @@ Options:
   --log-dir PATH          rotating log file directory
                           (default /var/log/fws-daemon/fws-NN)
   --data-dir PATH         HDF5 scan files (default /var/lib/fws/fws-NN)
+  --spill-dir PATH        where a request goes that the data directory cannot
+                          take (default: spill/ in the log directory)
   --pv-map PATH           JSON map file overriding PV names (see docs)
   --log-level LEVEL       trace, debug, info (default), warning, error, fatal
   --hook-timeout SECONDS  longest run of a custom callback (default 10)
@@ -51,6 +53,7 @@ export async function daemonMain(args: string[]): Promise<number> {
       "custom-callback": { type: "string" },
       "log-dir": { type: "string" },
       "data-dir": { type: "string" },
+      "spill-dir": { type: "string" },
       "pv-map": { type: "string" },
       "log-level": { type: "string" },
       "hook-timeout": { type: "string" },
@@ -110,9 +113,10 @@ export async function daemonMain(args: string[]): Promise<number> {
     `/var/log/fws-daemon/fws-${nn}`;
   const dataDir = (values["data-dir"] as string | undefined) ??
     `/var/lib/fws/fws-${nn}`;
+  const spillDir = values["spill-dir"] as string | undefined;
   // nothing is created before the directories are known to be allowed
   try {
-    await checkDaemonDirs({ dataDir, logDir });
+    await checkDaemonDirs({ dataDir, logDir, spillDir });
   } catch (error) {
     if (error instanceof WriteRootError) throw new UsageError(error.message);
     throw error;
@@ -145,6 +149,7 @@ export async function daemonMain(args: string[]): Promise<number> {
     testMode,
     dataDir,
     logDir,
+    spillDir: spillDir ?? `${logDir}/spill`,
     logLevel: level,
     pvMap: map,
     customCallback: values["custom-callback"] as string | undefined,

@@ -42,6 +42,7 @@ export const REQUEST_TRIGGERS = [
   // the callbacks
   "fitsComputed",
   "fileClosed",
+  "fileFailed",
 ] as const;
 
 /** One of {@link REQUEST_TRIGGERS}. */
@@ -75,6 +76,8 @@ export const REQUEST_TRANSITIONS: Readonly<
     paused: "PAUSED",
     scanFinished: "FITTING",
     requestFinished: "WRITING",
+    // the file could not be created: the bridge ends the request
+    fileFailed: "MOVING",
     failed: "ERROR",
   },
   ACQUIRING: {
@@ -111,6 +114,8 @@ export const REQUEST_TRANSITIONS: Readonly<
     paused: "PAUSED",
     requestFinished: "WRITING",
     fileClosed: "WRITING",
+    // a repetition could not be written: the bridge ends the request
+    fileFailed: "WRITING",
     completed: "DONE",
     aborted: "ABORTED",
     failed: "ERROR",

@@ -23,6 +23,8 @@ export interface StartDaemonOptions {
   testMode?: boolean;
   /** Directory of the HDF5 scan files (created when missing). */
   dataDir: string;
+  /** Where a request goes that the data directory cannot take. */
+  spillDir?: string;
   /**
    * Directory of the rotating log file. When given, LogTape is configured
    * (file + stderr); when absent, logging is left as the caller set it up.
@@ -130,6 +132,7 @@ export async function startDaemon(
   const bridge = new FWSScanBridgeDaemon(client, pvs, {
     ...options.tuning,
     dataDir: options.dataDir,
+    spillDir: options.spillDir,
     openFile: (path, run) => ScanFileWriter.create(path, run),
     source: { program: PROGRAM, version: VERSION, host: hostName() },
     customCallback,

@@ -102,6 +102,16 @@ export interface FileClosedEvent {
   readonly path: string;
 }
 
+/**
+ * The request's file could not be written (`HDF5WriterCallback`): the data
+ * directory is full, read-only or gone. `message` says why, what was not
+ * saved and where what was saved is; the bridge ends the request with it.
+ */
+export interface FileFailedEvent {
+  readonly type: "fileFailed";
+  readonly message: string;
+}
+
 /** What the runner emits. */
 export type RunnerEvent =
   | RequestStartedEvent
@@ -113,7 +123,10 @@ export type RunnerEvent =
   | RequestFinishedEvent;
 
 /** What consumers derive and emit into the stream. */
-export type DerivedEvent = FitsComputedEvent | FileClosedEvent;
+export type DerivedEvent =
+  | FitsComputedEvent
+  | FileClosedEvent
+  | FileFailedEvent;
 
 /** Every event of the stream. */
 export type ScanEvent = RunnerEvent | DerivedEvent;

@@ -29,6 +29,7 @@ MOVING acquiring ACQUIRING
 MOVING paused PAUSED
 MOVING scanFinished FITTING
 MOVING requestFinished WRITING
+MOVING fileFailed MOVING
 MOVING failed ERROR
 ACQUIRING acquiring ACQUIRING
 ACQUIRING stepAcquired ACQUIRING
@@ -52,6 +53,7 @@ WRITING moving MOVING
 WRITING paused PAUSED
 WRITING requestFinished WRITING
 WRITING fileClosed WRITING
+WRITING fileFailed WRITING
 WRITING completed DONE
 WRITING aborted ABORTED
 WRITING failed ERROR
@@ -130,7 +132,7 @@ Deno.test("request state: every legal transition leads to its state", () => {
     assertEquals(machine.state, to);
     n++;
   }
-  assertEquals(n, 40);
+  assertEquals(n, 42);
 });
 
 Deno.test("request state: every illegal transition throws and leaves the state", () => {
@@ -151,7 +153,7 @@ Deno.test("request state: every illegal transition throws and leaves the state",
       n++;
     }
   }
-  assertEquals(n, SCAN_STATES.length * REQUEST_TRIGGERS.length - 40);
+  assertEquals(n, SCAN_STATES.length * REQUEST_TRIGGERS.length - 42);
 });
 
 Deno.test("request state: a phase event triggers by its phase, others by their type", () => {

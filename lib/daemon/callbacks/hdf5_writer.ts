@@ -6,6 +6,13 @@
  * `completed`, or `aborted` with the reason when the request did not
  * complete — and announced as a `fileClosed` event.
  *
+ * A write that fails (the data directory full, read-only, gone) is never
+ * only a log line: the broken file is replaced by a valid one holding every
+ * repetition written before the fault, marked `error` (or, when the data
+ * directory cannot take even that, the whole request goes to the spill
+ * directory), and a `fileFailed` event tells the bridge to stop the
+ * request, with the cause, what was not saved and where the rest is.
+ *
  * @module
  */
 import type {
@@ -17,9 +24,13 @@ import type { ScanRecord, ScanRun, ScanStatus } from "../../scan/model.ts";
 import { log } from "../../log.ts";
 import { releaseMemory } from "../memory.ts";
 import { freeScanFilePath } from "../../hdf5/mod.ts";
+import { isoNow } from "../../scan/runner.ts";
+import { storageCause, storageProblem } from "../storage.ts";
 
 /** The writer the callback drives (`ScanFileWriter` from lib/hdf5). */
 export interface ScanFileSink {
+  /** The file while it is written (`<path>.partial`). */
+  readonly partialPath: string;
   writeScan(scan: ScanRecord): Promise<void>;
   close(
     options: { status: ScanStatus; endTime: string; message?: string },
@@ -37,16 +48,27 @@ export class HDF5WriterCallback implements ScanCallback {
   readonly name = "hdf5-writer";
   readonly #dataDir: string;
   readonly #open: ScanFileOpener;
+  readonly #spillDir?: string;
   readonly #log = log("daemon", "hdf5");
   #writer?: ScanFileSink;
+  #run?: Readonly<ScanRun>;
+  /** The repetitions written so far (kept until the request's file is safe). */
+  #written: ScanRecord[] = [];
+  /** After a fault: where the request's data are, or "" when nowhere. */
+  #saved?: string;
 
   /**
    * @param dataDir directory of the scan files
-   * @param options `open` creates a writer
+   * @param options `open` creates a writer; `spillDir` takes the data the
+   *   data directory cannot
    */
-  constructor(dataDir: string, options: { open: ScanFileOpener }) {
+  constructor(
+    dataDir: string,
+    options: { open: ScanFileOpener; spillDir?: string },
+  ) {
     this.#dataDir = dataDir;
     this.#open = options.open;
+    this.#spillDir = options.spillDir;
   }
 
   /**
@@ -58,28 +80,40 @@ export class HDF5WriterCallback implements ScanCallback {
     switch (event.type) {
       case "requestStarted": {
         this.#writer = undefined;
-        await Deno.mkdir(this.#dataDir, { recursive: true });
-        const start = new Date(event.run.startTime);
-        const path = freeScanFilePath(
-          this.#dataDir,
-          event.run.scannerIndex,
-          start,
-        );
-        this.#writer = await this.#open(path, event.run);
-        this.#log.info("writing {path}", { path });
+        this.#run = event.run;
+        this.#written = [];
+        this.#saved = undefined;
+        try {
+          await Deno.mkdir(this.#dataDir, { recursive: true });
+          const path = this.#pathIn(this.#dataDir);
+          this.#writer = await this.#open(path, event.run);
+          this.#log.info("writing {path}", { path });
+        } catch (error) {
+          const cause = storageProblem(this.#dataDir) ?? storageCause(error);
+          this.#saved = "";
+          this.#fail(context, `${cause}: ${this.#dataDir} (no file created)`);
+        }
         break;
       }
-      case "fitsComputed":
-        if (!this.#writer) return;
-        await this.#writer.writeScan({ ...event.record, fits: event.fits });
+      case "fitsComputed": {
+        const record = { ...event.record, fits: event.fits };
+        if (this.#saved !== undefined || !this.#writer) return;
+        try {
+          await this.#writer.writeScan(record);
+          this.#written.push(record);
+        } catch (error) {
+          await this.#recover(record, error, context);
+          return;
+        }
         releaseMemory(
           Object.values(event.record.struck)[0]?.data.length ?? 0,
         );
         break;
+      }
       case "requestFinished": {
         const writer = this.#writer;
         this.#writer = undefined;
-        let path = "";
+        let path = this.#saved ?? "";
         try {
           if (!writer) return;
           const status: ScanStatus = event.status === "completed"
@@ -92,10 +126,105 @@ export class HDF5WriterCallback implements ScanCallback {
           });
           this.#log.info("closed {path} ({status})", { path, status });
         } finally {
+          this.#written = [];
           context.emit({ type: "fileClosed", path });
         }
         break;
       }
+    }
+  }
+
+  #pathIn(dir: string): string {
+    const run = this.#run!;
+    return freeScanFilePath(dir, run.scannerIndex, new Date(run.startTime));
+  }
+
+  #fail(context: CallbackContext, message: string): void {
+    this.#log.error("{message}", { message });
+    context.emit({ type: "fileFailed", message });
+  }
+
+  /**
+   * A repetition could not be written: the broken file gives way to a valid
+   * one with the repetitions written before (status `error`); when the data
+   * directory cannot take even that, the whole request goes to the spill
+   * directory. The request is then stopped with a message saying why.
+   */
+  async #recover(
+    lost: ScanRecord,
+    error: unknown,
+    context: CallbackContext,
+  ): Promise<void> {
+    const broken = this.#writer!;
+    this.#writer = undefined;
+    const cause = storageProblem(this.#dataDir) ?? storageCause(error);
+    const why = `${cause}: ${this.#dataDir}`;
+    await broken.close({ status: "error", endTime: isoNow(), message: why })
+      .catch(() => {}); // the broken file cannot be finalised: replaced below
+    await Deno.remove(broken.partialPath).catch(() => {});
+    const written = this.#written;
+    const range = written.length === 0
+      ? "no scan"
+      : written.length === 1
+      ? written[0].name
+      : `${written[0].name}–${written.at(-1)!.name}`;
+    const rewritten = await this.#writeAll(this.#dataDir, written, why);
+    if (rewritten) {
+      this.#saved = rewritten;
+      return this.#fail(
+        context,
+        `${why} (${lost.name} not saved; ${range} in ${rewritten})`,
+      );
+    }
+    if (this.#spillDir) {
+      const spilled = await this.#writeAll(this.#spillDir, [
+        ...written,
+        lost,
+      ], why);
+      if (spilled) {
+        this.#saved = spilled;
+        return this.#fail(
+          context,
+          `${why} (${
+            range === "no scan" ? "" : `${range} and `
+          }${lost.name} saved to the spill directory: ${spilled})`,
+        );
+      }
+    }
+    this.#saved = "";
+    this.#fail(
+      context,
+      `${why} (${lost.name} and ${range} NOT SAVED: no directory takes them)`,
+    );
+  }
+
+  /** One valid file of `scans` in `dir`, status `error`; its path or "". */
+  async #writeAll(
+    dir: string,
+    scans: ScanRecord[],
+    message: string,
+  ): Promise<string> {
+    let writer: ScanFileSink | undefined;
+    try {
+      await Deno.mkdir(dir, { recursive: true });
+      writer = await this.#open(this.#pathIn(dir), this.#run!);
+      for (const scan of scans) await writer.writeScan(scan);
+      return await writer.close({
+        status: "error",
+        endTime: isoNow(),
+        message,
+      });
+    } catch (error) {
+      this.#log.error("could not write the request to {dir}: {error}", {
+        dir,
+        error: storageCause(error),
+      });
+      if (writer) {
+        await writer.close({ status: "error", endTime: isoNow(), message })
+          .catch(() => {});
+        await Deno.remove(writer.partialPath).catch(() => {});
+      }
+      return "";
     }
   }
 }

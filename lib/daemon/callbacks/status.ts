@@ -172,6 +172,8 @@ export class ScanStatusCallback implements ScanCallback {
       case "fileClosed":
         this.#file = event.path;
         return this.#move(trigger, {});
+      case "fileFailed":
+        return this.#move(trigger, { msg: event.message });
       case "fitsComputed": {
         const failed = Object.entries(event.fits).filter(([, f]) => !f.ok);
         for (const [ch, f] of failed) {
