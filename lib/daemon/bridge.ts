@@ -410,6 +410,7 @@ export class FWSScanBridgeDaemon {
       config: JSON.stringify(config),
     });
     const plan = new ScanPlanner().plan(config);
+    let storageFault = "";
     const daqPvs = this.#pvs.daqPvs();
     const suspender = new BeamSuspender(
       this.#ca,
@@ -427,7 +428,9 @@ export class FWSScanBridgeDaemon {
         // data that cannot be saved are not worth beam time: stop at once
         name: "storage-guard",
         handle: (e) => {
-          if (e.type === "fileFailed") this.abort(e.message, "error");
+          if (e.type !== "fileFailed") return;
+          storageFault = e.message;
+          this.abort(e.message, "error");
         },
       },
     ];
@@ -464,6 +467,10 @@ export class FWSScanBridgeDaemon {
       suspender.close();
     }
     const failures = pipeline.takeFailures();
+    if (storageFault) {
+      // also when the file failed only as it was closed, after the last scan
+      outcome = { ...outcome, status: "error", message: storageFault };
+    }
     let message = outcome.message;
     if (failures.length > 0) {
       message += `; ${

@@ -100,6 +100,8 @@ export class HDF5WriterCallback implements ScanCallback {
         if (this.#saved !== undefined || !this.#writer) return;
         try {
           await this.#writer.writeScan(record);
+          // a file unlinked with its directory still takes writes: look
+          Deno.statSync(this.#writer.partialPath);
           this.#written.push(record);
         } catch (error) {
           await this.#recover(record, error, context);
@@ -119,12 +121,19 @@ export class HDF5WriterCallback implements ScanCallback {
           const status: ScanStatus = event.status === "completed"
             ? "completed"
             : "aborted";
-          path = await writer.close({
-            status,
-            endTime: event.endTime,
-            message: event.status === "completed" ? "" : event.message,
-          });
-          this.#log.info("closed {path} ({status})", { path, status });
+          try {
+            path = await writer.close({
+              status,
+              endTime: event.endTime,
+              message: event.status === "completed" ? "" : event.message,
+            });
+            this.#log.info("closed {path} ({status})", { path, status });
+          } catch (error) {
+            // e.g. the directory was removed: the rename cannot happen
+            this.#writer = writer;
+            await this.#recover(undefined, error, context);
+            path = this.#saved ?? "";
+          }
         } finally {
           this.#written = [];
           context.emit({ type: "fileClosed", path });
@@ -151,7 +160,7 @@ export class HDF5WriterCallback implements ScanCallback {
    * directory. The request is then stopped with a message saying why.
    */
   async #recover(
-    lost: ScanRecord,
+    lost: ScanRecord | undefined,
     error: unknown,
     context: CallbackContext,
   ): Promise<void> {
@@ -163,50 +172,51 @@ export class HDF5WriterCallback implements ScanCallback {
       .catch(() => {}); // the broken file cannot be finalised: replaced below
     await Deno.remove(broken.partialPath).catch(() => {});
     const written = this.#written;
-    const range = written.length === 0
-      ? "no scan"
-      : written.length === 1
-      ? written[0].name
-      : `${written[0].name}–${written.at(-1)!.name}`;
-    const rewritten = await this.#writeAll(this.#dataDir, written, why);
+    const notSaved = lost ? `${lost.name} not saved; ` : "";
+    const rewritten = await this.#writeAll(this.#dataDir, written, why, {
+      create: false,
+    });
     if (rewritten) {
       this.#saved = rewritten;
       return this.#fail(
         context,
-        `${why} (${lost.name} not saved; ${range} in ${rewritten})`,
+        `${why} (${notSaved}${scanRange(written)} in ${rewritten})`,
       );
     }
+    const all = lost ? [...written, lost] : written;
     if (this.#spillDir) {
-      const spilled = await this.#writeAll(this.#spillDir, [
-        ...written,
-        lost,
-      ], why);
+      const spilled = await this.#writeAll(this.#spillDir, all, why, {
+        create: true,
+      });
       if (spilled) {
         this.#saved = spilled;
         return this.#fail(
           context,
-          `${why} (${
-            range === "no scan" ? "" : `${range} and `
-          }${lost.name} saved to the spill directory: ${spilled})`,
+          `${why} (${scanRange(all)} saved to the spill directory: ${spilled})`,
         );
       }
     }
     this.#saved = "";
     this.#fail(
       context,
-      `${why} (${lost.name} and ${range} NOT SAVED: no directory takes them)`,
+      `${why} (${scanRange(all)} NOT SAVED: no directory takes them)`,
     );
   }
 
-  /** One valid file of `scans` in `dir`, status `error`; its path or "". */
+  /**
+   * One valid file of `scans` in `dir`, status `error`; its path or "". A
+   * data directory that is gone is not made again (it may be an unmounted
+   * disk); the spill directory is.
+   */
   async #writeAll(
     dir: string,
     scans: ScanRecord[],
     message: string,
+    options: { create: boolean },
   ): Promise<string> {
     let writer: ScanFileSink | undefined;
     try {
-      await Deno.mkdir(dir, { recursive: true });
+      if (options.create) await Deno.mkdir(dir, { recursive: true });
       writer = await this.#open(this.#pathIn(dir), this.#run!);
       for (const scan of scans) await writer.writeScan(scan);
       return await writer.close({
@@ -227,4 +237,11 @@ export class HDF5WriterCallback implements ScanCallback {
       return "";
     }
   }
+}
+
+/** `scan_001–scan_004`, `scan_001`, or `no scan`. */
+function scanRange(scans: readonly ScanRecord[]): string {
+  if (scans.length === 0) return "no scan";
+  if (scans.length === 1) return scans[0].name;
+  return `${scans[0].name}–${scans.at(-1)!.name}`;
 }
