@@ -18,6 +18,7 @@ import {
 } from "@logtape/logtape";
 import { getRotatingFileSink } from "@logtape/file";
 import { join } from "node:path";
+import { storageCause } from "./fs_errors.ts";
 
 /** The log levels accepted by `--log-level`. */
 export const LOG_LEVELS: readonly LogLevel[] = [
@@ -83,6 +84,45 @@ export function prepareLogDir(dir: string): string {
 let active = false;
 
 /**
+ * A file sink that can never stop a scan: when the log file cannot be
+ * written (the disk full, read-only, gone) it says so once on stderr
+ * (journald), and the daemon logs to stderr alone from then on.
+ */
+function guardedSink(
+  sink: Sink & Partial<AsyncDisposable>,
+  file: string,
+): Sink {
+  let failed = false;
+  const guarded = (record: LogRecord) => {
+    if (failed) return;
+    try {
+      sink(record);
+    } catch (error) {
+      failed = true;
+      const why = storageCause(error);
+      try {
+        Deno.stderr.writeSync(
+          new TextEncoder().encode(
+            `fws: file logging to ${file} stopped (${why}); logging to stderr only\n`,
+          ),
+        );
+      } catch {
+        // stderr closed too
+      }
+    }
+  };
+  return Object.assign(guarded, {
+    [Symbol.asyncDispose]: async () => {
+      try {
+        await sink[Symbol.asyncDispose]?.();
+      } catch {
+        // the file is broken: nothing to flush
+      }
+    },
+  });
+}
+
+/**
  * Configures LogTape for the daemon (replacing any previous configuration).
  * Returns the log file path (when a directory was given).
  */
@@ -107,11 +147,15 @@ export async function setupLogging(
   let file: string | undefined;
   if (options.logDir) {
     file = prepareLogDir(options.logDir);
-    sinks.file = getRotatingFileSink(file, {
-      formatter,
-      maxSize: options.maxSize ?? 10 * 1024 * 1024,
-      maxFiles: 5,
-    });
+    sinks.file = guardedSink(
+      getRotatingFileSink(file, {
+        formatter,
+        maxSize: options.maxSize ?? 10 * 1024 * 1024,
+        maxFiles: 5,
+        bufferSize: 0,
+      }),
+      file,
+    );
   }
   await configure({
     reset: true,

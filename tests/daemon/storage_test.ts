@@ -9,7 +9,11 @@
 import { readScanFile } from "../../lib/hdf5/mod.ts";
 import { missingReference, SYSTEM_PYTHON } from "../support/refs.ts";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
-import { makeRig, type Rig, text } from "./rig.ts";
+import { FAST_SIM, makeRig, type Rig, text } from "./rig.ts";
+import { spawnDaemon } from "./subprocess.ts";
+import { startSimulator } from "../../lib/sim/mod.ts";
+import { CAClient } from "../../lib/ca/mod.ts";
+import { type LogicalName, SCAN_STATES } from "../../lib/pvmap/mod.ts";
 
 /** Root, and this machine lets root mount a tmpfs (CI does). */
 function canMount(): boolean {
@@ -260,3 +264,62 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "storage: a full log filesystem never stops a scan; the daemon says once on stderr that file logging stopped",
+  ignore: !mountable,
+  async fn() {
+    await withTmpfs("256k", async (logMount) => {
+      const sim = await startSimulator({
+        scannerIndex: 6,
+        testMode: true,
+        ...FAST_SIM,
+      });
+      const dataDir = await Deno.makeTempDir({ prefix: "fws-data-" });
+      const daemon = spawnDaemon([
+        "6",
+        "--test-mode",
+        "--data-dir",
+        dataDir,
+        "--log-dir",
+        `${logMount}/log`,
+      ], { addrList: sim.addrList });
+      const ca = new CAClient({ addrList: sim.addrList, autoAddrList: false });
+      try {
+        const pv = (l: LogicalName) => sim.interface.requirePv(l);
+        await waitUntil(() => /watching/.test(daemon.stderr()), 20);
+        await fill(logMount);
+        // enough log lines (one per step) to need more than the last page
+        await ca.put(pv("scan.nScans"), 3, { wait: true });
+        await ca.put(pv("scan.nSteps"), 40, { wait: true });
+        await ca.put(pv("scan.start"), 1, { wait: true });
+        await waitUntil(
+          () => /request finished/.test(daemon.stderr()),
+          30,
+        );
+        const state = (await ca.get(pv("scan.state"))).value;
+        assertEquals(SCAN_STATES[state as number], "DONE", daemon.stderr());
+        const told = daemon.stderr().match(/file logging to .* stopped/g) ?? [];
+        assertEquals(told.length, 1, daemon.stderr());
+        assertMatch(daemon.stderr(), /stopped \(no space left on device\)/);
+      } finally {
+        await ca.close();
+        daemon.child.kill("SIGTERM");
+        await daemon.exited(10);
+        await sim.close();
+        await Deno.remove(dataDir, { recursive: true });
+      }
+    });
+  },
+});
+
+async function waitUntil(ok: () => boolean, timeout: number): Promise<void> {
+  const t0 = performance.now();
+  while (!ok()) {
+    if (performance.now() - t0 > timeout * 1000) {
+      throw new Error(`not within ${timeout} s`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
