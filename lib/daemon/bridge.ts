@@ -499,7 +499,8 @@ export class FWSScanBridgeDaemon {
    * gone, not writable, or has less room than the request's data need
    * (samples × channels × repetitions × 8 bytes, no compression counted;
    * a step takes as many samples as the last acquisition, a fly repetition
-   * at most the waveform's capacity).
+   * its travel time over the last sample period, at most the waveform's
+   * capacity).
    */
   async #storageProblem(config: ScanConfig): Promise<string | undefined> {
     const dir = this.#options.dataDir;
@@ -518,9 +519,18 @@ export class FWSScanBridgeDaemon {
       ...config.iopsChannels.map((c) => daq.iops[c]?.pv),
     ].filter((pv): pv is string => !!pv);
     let samples = 0;
+    // fly: the travel at the last sample period, at most the capacity
+    const periodPv = daq.samplePeriod.pv;
+    const period = config.mode === "fly" && periodPv
+      ? await this.#ca.get(periodPv, { timeout: 1 }).then(scalar, () => NaN)
+      : NaN;
+    const travel = Math.abs(config.endPos - config.startPos) / config.speed;
     for (const pv of pvs) {
       if (config.mode === "fly") {
-        samples += this.#ca.channel(pv).count ?? 0;
+        const capacity = this.#ca.channel(pv).count ?? 0;
+        samples += period > 0
+          ? Math.min(capacity, Math.ceil(travel / period) + 1)
+          : capacity;
         continue;
       }
       const v = await this.#ca.get(pv, { timeout: 2 }).catch(() => undefined);

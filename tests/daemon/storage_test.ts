@@ -104,6 +104,16 @@ const REQUEST = {
   settle: 0,
 };
 
+const FLY_REQUEST = {
+  mode: "FLY",
+  startPos: -3,
+  endPos: 3,
+  speed: 20,
+  nScans: 12,
+  bidir: 1,
+  settle: 0,
+};
+
 async function states(rig: Rig, fn: () => Promise<void>): Promise<string[]> {
   const seen: string[] = [];
   const sub = rig.ca.monitor(rig.pv("scan.state"), (v) => {
@@ -120,60 +130,68 @@ async function states(rig: Rig, fn: () => Promise<void>): Promise<string[]> {
 const mountable = canMount();
 const ignore = !mountable || missingReference("h5py");
 
-Deno.test({
-  name:
-    "storage: the disk filling mid-request ends it as ERROR naming the cause; the file holds every scan written before",
-  ignore,
-  async fn() {
-    await withTmpfs("4m", async (dataDir) => {
-      const rig = await makeRig({
-        sim: { samplesPerStep: 200, acquisitionTime: 0.002 },
-        daemon: { dataDir },
+for (const mode of ["step", "fly"] as const) {
+  Deno.test({
+    name:
+      `storage (${mode}): the disk filling mid-request ends it as ERROR naming the cause; the file holds every scan written before`,
+    ignore,
+    async fn() {
+      await withTmpfs(mode === "step" ? "4m" : "8m", async (dataDir) => {
+        const rig = await makeRig({
+          sim: { samplesPerStep: 200, acquisitionTime: 0.002 },
+          daemon: { dataDir },
+        });
+        try {
+          await rig.setInputs(mode === "step" ? REQUEST : FLY_REQUEST);
+          const outcome = rig.nextOutcome(60);
+          await rig.ca.put(rig.pv("scan.start"), 1, { wait: true });
+          // two repetitions in the file, then the disk is full
+          await rig.waitFor(
+            "scan.msg",
+            (v) => /scan_003/.test(text(v)),
+          );
+          await fill(dataDir);
+          const o = await outcome;
+          assertEquals(o.status, "error");
+          assertMatch(
+            o.message,
+            new RegExp(
+              `^no space left on device: ${dataDir} \\(scan_00(\\d) not saved; scan_001–scan_00\\d in ${dataDir}/fws07_\\d{8}_\\d{6}\\.h5\\)`,
+            ),
+          );
+          assertEquals(await rig.state(), "ERROR");
+          const lost = Number(/scan_00(\d) not saved/.exec(o.message)![1]);
+          assert(lost < REQUEST.nScans, "the request stopped at once");
+          const file = /in (\S+\.h5)\)/.exec(o.message)![1];
+          assert(!file.endsWith(".partial"));
+          const r = await readScanFile(file);
+          assertEquals(r.status, "error");
+          assertEquals(r.scans.length, lost - 1);
+          const py = await h5pyView(file);
+          assertEquals(py.status, "error");
+          assertEquals(py.scans.length, lost - 1);
+          assertEquals(
+            [...Deno.readDirSync(dataDir)].filter((e) =>
+              e.name.endsWith(".partial")
+            ).length,
+            0,
+            "no .partial left behind",
+          );
+          // the fault cleared, the next request works
+          await Deno.remove(`${dataDir}/filler`);
+          const next = await rig.request(
+            { ...(mode === "step" ? REQUEST : FLY_REQUEST), nScans: 1 },
+            60,
+          );
+          assertEquals(next.status, "completed", next.message);
+          assertEquals((await readScanFile(next.file)).scans.length, 1);
+        } finally {
+          await rig.close();
+        }
       });
-      try {
-        await rig.setInputs(REQUEST);
-        const outcome = rig.nextOutcome(60);
-        await rig.ca.put(rig.pv("scan.start"), 1, { wait: true });
-        // two repetitions in the file, then the disk is full
-        await rig.waitFor("scan.msg", (v) => /scan_003 step 1\//.test(text(v)));
-        await fill(dataDir);
-        const o = await outcome;
-        assertEquals(o.status, "error");
-        assertMatch(
-          o.message,
-          new RegExp(
-            `^no space left on device: ${dataDir} \\(scan_00(\\d) not saved; scan_001–scan_00\\d in ${dataDir}/fws07_\\d{8}_\\d{6}\\.h5\\)`,
-          ),
-        );
-        assertEquals(await rig.state(), "ERROR");
-        const lost = Number(/scan_00(\d) not saved/.exec(o.message)![1]);
-        assert(lost < REQUEST.nScans, "the request stopped at once");
-        const file = /in (\S+\.h5)\)/.exec(o.message)![1];
-        assert(!file.endsWith(".partial"));
-        const r = await readScanFile(file);
-        assertEquals(r.status, "error");
-        assertEquals(r.scans.length, lost - 1);
-        const py = await h5pyView(file);
-        assertEquals(py.status, "error");
-        assertEquals(py.scans.length, lost - 1);
-        assertEquals(
-          [...Deno.readDirSync(dataDir)].filter((e) =>
-            e.name.endsWith(".partial")
-          ).length,
-          0,
-          "no .partial left behind",
-        );
-        // the fault cleared, the next request works
-        await Deno.remove(`${dataDir}/filler`);
-        const next = await rig.request({ ...REQUEST, nScans: 1 }, 60);
-        assertEquals(next.status, "completed", next.message);
-        assertEquals((await readScanFile(next.file)).scans.length, 1);
-      } finally {
-        await rig.close();
-      }
-    });
-  },
-});
+    },
+  });
+}
 
 Deno.test({
   name:
