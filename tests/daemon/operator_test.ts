@@ -204,3 +204,36 @@ Deno.test("a good request publishes the mean ± std of its fits beside the last 
     await rig.close();
   }
 });
+
+Deno.test("a fly repetition of 4001 samples at the simulator's own timing fits every channel near the beam", async () => {
+  // regression: the CA server once sent such waveforms as zeros (a payload
+  // written into a buffer its outbound queue had just replaced)
+  const rig = await makeRig({
+    sim: {
+      acquisitionTime: 0.05,
+      samplesPerStep: 100,
+      flySampleRate: 1000,
+      motor: { velocity: 5, vmax: 20 },
+    },
+  });
+  try {
+    const o = await rig.request({
+      mode: "FLY",
+      startPos: -4,
+      endPos: 4,
+      speed: 2,
+      nScans: 1,
+      settle: 0,
+    }, 60);
+    assertEquals(o.status, "completed", o.message);
+    const scan = (await readScanFile(o.file)).scans[0];
+    assertEquals(scan.iops.ch1.data.length, 4001);
+    for (const ch of ["PDB", "PDT"]) {
+      const fit = scan.fits[ch];
+      assert(fit.ok, `${ch}: ${fit.message}`);
+      assertAlmostEquals(fit.sigma, rig.sim.beam.sigma, 0.05);
+    }
+  } finally {
+    await rig.close();
+  }
+});

@@ -105,13 +105,13 @@ export class OutboundQueue {
       this.#chunks.push(payload!);
       this.#chunkBytes += length;
     } else {
-      this.#buf.set(payload!, this.#reserve(length));
+      // reserve first: it may grow (replace) the buffer `set` writes into
+      const at = this.#reserve(length);
+      this.#buf.set(payload!, at);
     }
     if (payloadSize > length) {
-      this.#buf.set(
-        ZEROS.subarray(0, payloadSize - length),
-        this.#reserve(payloadSize - length),
-      );
+      const at = this.#reserve(payloadSize - length);
+      this.#buf.set(ZEROS.subarray(0, payloadSize - length), at);
     }
   }
 
@@ -154,7 +154,8 @@ export class OutboundQueue {
       this.#chunks.push(bytes);
       this.#chunkBytes += bytes.length;
     } else {
-      this.#buf.set(bytes, this.#reserve(bytes.length));
+      const at = this.#reserve(bytes.length);
+      this.#buf.set(bytes, at);
     }
   }
 
