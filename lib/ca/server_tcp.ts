@@ -53,7 +53,17 @@ export async function acceptLoop(
       continue;
     }
     retry = FIRST_RETRY_MS;
-    handlers.accepted(conn);
+    try {
+      handlers.accepted(conn);
+    } catch (error) {
+      // one connection's trouble (e.g. reset at once) never ends the loop
+      handlers.failed(error as Error, 0);
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+    }
   }
 }
 
