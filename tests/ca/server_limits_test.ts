@@ -9,6 +9,13 @@ import { missingReference } from "../support/refs.ts";
 import { caget } from "../support/epics.ts";
 import { encodeRequest } from "../../lib/ca/codec/mod.ts";
 import { CAClient } from "../../lib/ca/client.ts";
+import {
+  circuitLimit,
+  FD_RESERVE,
+  freeDescriptors,
+  LogLimiter,
+  PROBE_MAX,
+} from "../../lib/ca/server_limits.ts";
 import { withTimeout } from "./server_support.ts";
 
 const FLOOD = 500;
@@ -223,4 +230,30 @@ Deno.test({
       assertEquals(status.code, 0, child.log());
     }
   },
+});
+
+Deno.test("server limits: the log limiter writes a key once per interval and counts the rest", () => {
+  const lines: string[] = [];
+  const limiter = new LogLimiter((m) => lines.push(m), 3600);
+  for (let i = 0; i < 400; i++) limiter.log("refused", `refused ${i}`);
+  limiter.log("accept", "accept failed");
+  assertEquals(lines, ["refused 0", "accept failed"]);
+  assertEquals(limiter.suppressed("refused"), 399);
+  assert(limiter.seen("refused"));
+  limiter.reset("refused");
+  assert(!limiter.seen("refused"));
+  limiter.log("refused", "refused again");
+  assertEquals(lines.at(-1), "refused again");
+  const zero = new LogLimiter((m) => lines.push(m), 0);
+  zero.log("k", "a");
+  zero.log("k", "b");
+  assertEquals(lines.slice(-2), ["a", "b"]);
+});
+
+Deno.test("server limits: the circuit limit leaves descriptors free", () => {
+  const { max, source } = circuitLimit();
+  const free = freeDescriptors();
+  if (free === undefined) return assertEquals(source, "default");
+  if (free >= PROBE_MAX) return assertEquals(max, PROBE_MAX, source);
+  assert(max >= 1 && max <= Math.max(1, free - FD_RESERVE) + 8, source);
 });
