@@ -15,11 +15,9 @@
  * @module
  */
 import dgram from "node:dgram";
-import net from "node:net";
 import { getLogger } from "@logtape/logtape";
 import {
   CA_MINOR_VERSION,
-  CA_REPEATER_PORT,
   CA_SERVER_PORT,
   dbrPayloadSize,
   dbrType,
@@ -27,20 +25,17 @@ import {
   encodeResponse,
   splitDatagram,
 } from "./codec/mod.ts";
-import {
-  type CircuitHost,
-  type CircuitTransport,
-  ServerCircuit,
-} from "./protocol/mod.ts";
+import { type CircuitHost, ServerCircuit } from "./protocol/mod.ts";
 import { type PVDefinition, ServerPV } from "./server_pv.ts";
+import { envList, envNumber, envPort } from "./env.ts";
+import { startBeacons } from "./server_beacons.ts";
+import { acceptLoop, closeListener, ConnTransport } from "./server_tcp.ts";
 import {
-  broadcastAddresses,
-  envList,
-  envNumber,
-  envPort,
-  envYes,
-  parseAddress,
-} from "./env.ts";
+  type CircuitLimit,
+  circuitLimit,
+  LogLimiter,
+  prepareForFdExhaustion,
+} from "./server_limits.ts";
 
 export { type PVDefinition, ServerPV } from "./server_pv.ts";
 export type { PVInput, PVValue, SetOptions } from "./server_pv.ts";
@@ -61,30 +56,39 @@ export interface CAServerOptions {
   maxArrayBytes?: number;
   /** Longest beacon period in seconds (EPICS_CAS_BEACON_PERIOD, default 15). */
   beaconPeriod?: number;
+  /**
+   * Most circuits open at once; more are refused (closed at once) and
+   * logged. Default: what the open-file limit leaves (see `circuitLimit`).
+   */
+  maxCircuits?: number;
+  /**
+   * Reply bytes a circuit may have unsent before it is closed as a client
+   * that does not read (default 64 MiB, at least 4 requests of the largest size).
+   */
+  maxQueuedBytes?: number;
 }
 
 const logger = getLogger(["fws", "ca", "server"]);
-
-function isLoopback(address: string): boolean {
-  return address.startsWith("127.");
-}
 
 /** A Channel Access server. */
 export class CAServer {
   #options: CAServerOptions;
   #pvs = new Map<string, ServerPV>();
-  #tcpServers: net.Server[] = [];
+  #listeners: Deno.TcpListener[] = [];
+  #loops: Promise<void>[] = [];
   #udpSockets: dgram.Socket[] = [];
   #circuits = new Set<ServerCircuit>();
-  #sockets = new Set<net.Socket>();
-  #beaconTimer: ReturnType<typeof setTimeout> | undefined;
-  #beaconId = 0;
+  #transports = new Set<ConnTransport>();
+  #stopBeacons = (): void => {};
   #tcpPort = 0;
   #udpPort = 0;
   #intf: string[] = [];
   #maxPayload = 0;
   #started = false;
   #closed = false;
+  #limit: CircuitLimit = { max: Infinity, source: "" };
+  #refused = 0;
+  #limited = new LogLimiter((m) => logger.warn("{m}", { m }));
 
   /** @param options interfaces, ports, beacons, array size (see {@link CAServerOptions}) */
   constructor(options: CAServerOptions = {}) {
@@ -126,6 +130,16 @@ export class CAServer {
     return [...this.#pvs.keys()];
   }
 
+  /** Most circuits open at once (known after `start`). */
+  get maxCircuits(): number {
+    return this.#limit.max;
+  }
+
+  /** Circuits refused because {@link maxCircuits} were open. */
+  get refusedCount(): number {
+    return this.#refused;
+  }
+
   /** Connected clients (open circuits). */
   get clientCount(): number {
     return this.#circuits.size;
@@ -141,47 +155,53 @@ export class CAServer {
     if (this.#started) throw new Error("CAServer.start: already started");
     this.#started = true;
     const o = this.#options;
+    prepareForFdExhaustion();
+    this.#limit = o.maxCircuits !== undefined
+      ? { max: Math.max(1, o.maxCircuits), source: "maxCircuits" }
+      : circuitLimit();
     this.#intf = o.intfAddrList ?? envList("EPICS_CAS_INTF_ADDR_LIST") ??
       ["0.0.0.0"];
     const port = envPort("EPICS_CAS_SERVER_PORT") ??
       envPort("EPICS_CA_SERVER_PORT") ??
       CA_SERVER_PORT;
     try {
-      await this.#listenTcp(o.serverPort ?? port, o.serverPort === undefined);
+      this.#listenTcp(o.serverPort ?? port, o.serverPort === undefined);
       await this.#bindUdp(o.udpPort ?? port);
     } catch (error) {
       await this.close();
       throw error;
     }
-    this.#startBeacons();
-    logger.info("CA server on {intf}: TCP {tcp}, UDP {udp}, {n} PVs", {
-      intf: this.#intf.join(" "),
-      tcp: this.#tcpPort,
-      udp: this.#udpPort,
-      n: this.#pvs.size,
-    });
+    if (this.#udpSockets[0]) {
+      this.#stopBeacons = startBeacons(this.#udpSockets[0], {
+        ...o,
+        intf: this.#intf,
+        tcpPort: this.#tcpPort,
+      });
+    }
+    logger.info(
+      "CA server on {intf}: TCP {tcp}, UDP {udp}, {n} PVs, up to {max} circuits ({source})",
+      {
+        intf: this.#intf.join(" "),
+        tcp: this.#tcpPort,
+        udp: this.#udpPort,
+        n: this.#pvs.size,
+        max: this.#limit.max,
+        source: this.#limit.source,
+      },
+    );
     return { tcpPort: this.#tcpPort, udpPort: this.#udpPort };
   }
 
-  async #listenTcp(port: number, fallback: boolean): Promise<void> {
+  #listenTcp(port: number, fallback: boolean): void {
     for (const host of this.#intf) {
-      const server = net.createServer((socket) => this.#accept(socket));
-      this.#tcpServers.push(server);
-      const listen = (p: number): Promise<void> =>
-        new Promise((resolve, reject) => {
-          server.once("error", reject);
-          server.listen({ host, port: p, exclusive: true }, () => {
-            server.off("error", reject);
-            resolve();
-          });
-        });
       const wanted = this.#tcpPort || port;
+      let listener: Deno.TcpListener;
       try {
-        await listen(wanted);
+        listener = Deno.listen({ hostname: host, port: wanted });
       } catch (error) {
         if (
           !fallback || this.#tcpPort ||
-          (error as { code?: string }).code !== "EADDRINUSE"
+          !(error instanceof Deno.errors.AddrInUse)
         ) {
           throw new Error(
             `CA server: cannot listen on TCP ${host}:${wanted}: ${
@@ -189,13 +209,18 @@ export class CAServer {
             }`,
           );
         }
-        await listen(0);
+        listener = Deno.listen({ hostname: host, port: 0 });
       }
-      server.on(
-        "error",
-        (e) => logger.warn("CA TCP server error: {e}", { e: String(e) }),
-      );
-      this.#tcpPort = (server.address() as net.AddressInfo).port;
+      this.#listeners.push(listener);
+      this.#tcpPort = (listener.addr as Deno.NetAddr).port;
+      this.#loops.push(acceptLoop(listener, {
+        accepted: (conn) => this.#accept(conn),
+        failed: (e, ms) =>
+          this.#limited.log(
+            "accept",
+            `CA server: accepting a TCP circuit failed (${e.message}); retrying in ${ms} ms, then at most every second`,
+          ),
+      }));
     }
   }
 
@@ -286,57 +311,54 @@ export class CAServer {
     socket.send(out, rinfo.port, rinfo.address, () => {});
   }
 
-  #accept(socket: net.Socket): void {
-    if (this.#closed) {
-      socket.destroy();
+  #accept(conn: Deno.TcpConn): void {
+    if (this.#closed || this.#circuits.size >= this.#limit.max) {
+      const a = conn.remoteAddr;
+      conn.close();
+      if (this.#closed) return;
+      this.#refused++;
+      this.#limited.log(
+        "refused",
+        `CA server: refusing circuits (e.g. ${a.hostname}:${a.port}): ${this.#circuits.size} open, the most allowed (${this.#limit.source})`,
+      );
       return;
     }
-    socket.setNoDelay(true);
-    this.#sockets.add(socket);
-    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    const transport: CircuitTransport = {
-      send(chunks) {
-        if (socket.destroyed) return;
-        if (chunks.length === 1) {
-          socket.write(chunks[0]);
-          return;
-        }
-        socket.cork();
-        for (const c of chunks) socket.write(c);
-        socket.uncork();
+    // the callbacks run only after the first read, when `circuit` is set
+    const transport = new ConnTransport(conn, {
+      data: (chunk) => circuit.receive(chunk),
+      drained: () => circuit.drained(),
+      closed: (reason) => {
+        circuit.close(reason);
+        if (this.#circuits.delete(circuit)) this.#resumed();
       },
-      get backlog() {
-        return socket.writableLength;
-      },
-      end() {
-        socket.destroy();
-      },
-    };
-    const circuit = new ServerCircuit(transport, this.#makeHost(), peer);
+    });
+    const circuit = new ServerCircuit(
+      transport,
+      this.#makeHost(),
+      transport.peer,
+    );
     this.#circuits.add(circuit);
-    socket.on("data", (chunk: Uint8Array) => {
-      circuit.receive(chunk);
-      // TCP flow control: stop reading while the client does not read its replies
-      if (socket.writableLength > 4 * 1024 * 1024 && !socket.isPaused()) {
-        socket.pause();
-      }
+    this.#transports.add(transport);
+    transport.done.then(() => this.#transports.delete(transport));
+  }
+
+  /** Says once that circuits are accepted again after some were refused. */
+  #resumed(): void {
+    if (!this.#limited.seen("refused") || this.#closed) return;
+    if (this.#circuits.size >= this.#limit.max) return;
+    logger.info("CA server: accepting circuits again ({n} refused so far)", {
+      n: this.#refused,
     });
-    socket.on("drain", () => {
-      if (socket.isPaused()) socket.resume();
-      circuit.drained();
-    });
-    socket.on("error", (e) => circuit.close(`socket error: ${e.message}`));
-    socket.on("close", () => {
-      circuit.close("client disconnected");
-      this.#circuits.delete(circuit);
-      this.#sockets.delete(socket);
-    });
+    this.#limited.reset("refused");
   }
 
   #makeHost(): CircuitHost {
     const port = (): number => this.#tcpPort;
     const limit = (): number => this.#requestLimit();
+    const queued = this.#options.maxQueuedBytes ??
+      Math.max(64 * 1024 * 1024, 4 * limit());
     return {
+      maxQueued: queued,
       findPV: (name) => this.#pvs.get(name),
       get tcpPort() {
         return port();
@@ -354,74 +376,18 @@ export class CAServer {
     return Math.max(configured, this.#maxPayload, 16384) + 64;
   }
 
-  #beaconDestinations(): { host: string; port: number }[] {
-    const o = this.#options;
-    const port = o.beaconPort ?? envPort("EPICS_CAS_BEACON_PORT") ??
-      envPort("EPICS_CA_REPEATER_PORT") ?? CA_REPEATER_PORT;
-    let list = o.beaconAddrList ?? envList("EPICS_CAS_BEACON_ADDR_LIST");
-    if (!list) {
-      const auto = envYes("EPICS_CAS_AUTO_BEACON_ADDR_LIST", true);
-      const loopbackOnly = this.#intf.every(isLoopback);
-      list = loopbackOnly || !auto ? ["127.0.0.1"] : broadcastAddresses();
-      if (list.length === 0) list = ["127.0.0.1"];
-    }
-    return list.map((e) => parseAddress(e, port));
-  }
-
-  #startBeacons(): void {
-    const socket = this.#udpSockets[0];
-    if (!socket) return;
-    const destinations = this.#beaconDestinations();
-    try {
-      socket.setBroadcast(true);
-    } catch {
-      // loopback-only sockets may refuse; unicast still works
-    }
-    const maxPeriod =
-      (this.#options.beaconPeriod ?? envNumber("EPICS_CAS_BEACON_PERIOD", 0) ??
-        15) * 1000;
-    let period = 20;
-    const address = this.#intf[0] === "0.0.0.0" ? undefined : this.#intf[0];
-    const beat = (): void => {
-      if (this.#closed) return;
-      const bytes = encodeResponse({
-        command: "RSRV_IS_UP",
-        version: CA_MINOR_VERSION,
-        port: this.#tcpPort,
-        beaconId: this.#beaconId++,
-        address,
-      });
-      for (const d of destinations) {
-        try {
-          socket.send(bytes, d.port, d.host, () => {});
-        } catch {
-          // socket closing
-        }
-      }
-      period = Math.min(period * 2, maxPeriod);
-      this.#beaconTimer = setTimeout(beat, period);
-    };
-    beat();
-  }
-
   /** Closes every socket, circuit and timer. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#beaconTimer);
+    this.#stopBeacons();
     for (const circuit of this.#circuits) circuit.close("server closing");
     const waits: Promise<void>[] = [];
-    for (const socket of this.#sockets) {
-      if (!socket.destroyed) socket.destroy();
-      waits.push(
-        new Promise((resolve) => {
-          if (socket.closed) resolve();
-          else socket.once("close", () => resolve());
-        }),
-      );
-    }
-    for (const server of this.#tcpServers) {
-      waits.push(new Promise((resolve) => server.close(() => resolve())));
+    for (const listener of this.#listeners) closeListener(listener);
+    waits.push(...this.#loops);
+    for (const t of this.#transports) {
+      t.end();
+      waits.push(t.done);
     }
     for (const socket of this.#udpSockets) {
       waits.push(
@@ -436,7 +402,7 @@ export class CAServer {
     }
     await Promise.all(waits);
     this.#circuits.clear();
-    this.#sockets.clear();
+    this.#transports.clear();
   }
 }
 

@@ -1,9 +1,8 @@
 /**
  * One TCP virtual circuit of the CA server: bytes in (`receive`), replies out
  * through a {@link CircuitTransport}. Holds the client's channels and
- * subscriptions; a malformed message closes this circuit only, with a logged
- * reason. No sockets here: the server wires it to a `node:net` socket, tests
- * may drive it directly.
+ * subscriptions; a malformed message, or a client that does not read its
+ * replies, closes this circuit only, with a logged reason. No sockets here.
  *
  * @module
  */
@@ -14,7 +13,6 @@ import {
   CAProtocolError,
   type CARequest,
   Command,
-  dbrInfo,
   dbrType,
   decodeRequest,
   encodeResponse,
@@ -28,11 +26,11 @@ import {
   CIRCUIT_HIGH_WATER,
   type CircuitHost,
   type CircuitTransport,
-  DBE_ANY,
   MAX_CHANNELS_PER_CIRCUIT,
   MAX_SUBSCRIPTIONS_PER_CIRCUIT,
   statusOf,
   Subscription,
+  subscriptionRefusal,
   writeStatusOf,
 } from "./server_types.ts";
 import { OutboundQueue } from "./outbound.ts";
@@ -51,6 +49,7 @@ export class ServerCircuit {
   #eventsOn = true;
   #out = new OutboundQueue({ ready: () => this.#flush() });
   #closed = false;
+  #slow = false;
   #closeReason?: string;
   /** Client's CA minor version, host and user names (after they are sent). */
   clientVersion = 0;
@@ -119,6 +118,10 @@ export class ServerCircuit {
         for (const raw of messages) {
           if (this.#closed) break;
           this.#handle(raw);
+          if (this.queuedBytes > (this.#host.maxQueued ?? Infinity)) {
+            const unsent = `${this.queuedBytes} bytes unsent`;
+            return this.close(`client not reading: ${unsent}`, "warn");
+          }
         }
       } catch (error) {
         const reason = error instanceof CAProtocolError
@@ -163,6 +166,13 @@ export class ServerCircuit {
   #post = (sub: Subscription): void => {
     if (this.#closed) return;
     if (!this.#eventsOn || this.queuedBytes > CIRCUIT_HIGH_WATER) {
+      if (this.#eventsOn && !this.#slow) {
+        this.#slow = true; // said once per circuit
+        this.#host.log(
+          "info",
+          `CA circuit ${this.peer} is slow: updates merged`,
+        );
+      }
       this.#dirty.add(sub);
       return;
     }
@@ -336,16 +346,8 @@ export class ServerCircuit {
         if (!ch) return;
         const old = this.#subs.get(msg.subid);
         if (old) this.#removeSub(old);
-        const known = dbrInfo(msg.dataType) !== undefined;
-        if (
-          !known || msg.count > ch.pv.maxCount ||
-          (msg.mask & DBE_ANY) === 0
-        ) {
-          const status = !known
-            ? ECA.ECA_BADTYPE
-            : msg.count > ch.pv.maxCount
-            ? ECA.ECA_BADCOUNT
-            : ECA.ECA_BADMASK;
+        const status = subscriptionRefusal(msg, ch.pv);
+        if (status !== undefined) {
           this.#sendData(Command.EVENT_ADD, msg.dataType, 0, status, msg.subid);
           return;
         }
@@ -372,12 +374,8 @@ export class ServerCircuit {
       case "EVENT_CANCEL": {
         const sub = this.#subs.get(msg.subid);
         if (!sub) {
-          return this.#error(
-            raw,
-            0xffffffff,
-            "ECA_BADMONID",
-            `no subscription ${msg.subid}`,
-          );
+          const why = `no subscription ${msg.subid}`;
+          return this.#error(raw, 0xffffffff, "ECA_BADMONID", why);
         }
         this.#removeSub(sub);
         this.#sendData(

@@ -10,6 +10,7 @@ import {
   DBE_LOG,
   DBE_PROPERTY,
   DBE_VALUE,
+  dbrInfo,
 } from "../codec/mod.ts";
 import { ECA, type ECAName } from "../errors.ts";
 import {
@@ -36,6 +37,8 @@ export interface CircuitHost {
   readonly tcpPort: number;
   /** Largest payload a client may send. */
   readonly maxPayload: number;
+  /** Unsent reply bytes at which a circuit is closed (default: no limit). */
+  readonly maxQueued?: number;
   /** Log sink. */
   log(level: "debug" | "info" | "warn", message: string): void;
 }
@@ -72,6 +75,17 @@ export class Subscription implements PVSubscriber {
   notify(): void {
     this.post(this);
   }
+}
+
+/** The ECA status an EVENT_ADD is refused with, if it is. */
+export function subscriptionRefusal(
+  msg: { dataType: number; count: number; mask: number },
+  pv: ServerPV,
+): number | undefined {
+  if (dbrInfo(msg.dataType) === undefined) return ECA.ECA_BADTYPE;
+  if (msg.count > pv.maxCount) return ECA.ECA_BADCOUNT;
+  if ((msg.mask & DBE_ANY) === 0) return ECA.ECA_BADMASK;
+  return undefined;
 }
 
 /** The ECA code a failed read or monitor update is answered with. */
