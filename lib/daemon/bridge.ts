@@ -21,18 +21,9 @@ import {
   ScanConfigError,
   validateScanConfig,
 } from "../scan/config.ts";
-import {
-  type CaPort,
-  type PortSubscription,
-  samples as samplesOf,
-  scalar,
-} from "../scan/ca_port.ts";
-import {
-  formatBytes,
-  freeBytes,
-  storageCause,
-  storageProblem,
-} from "./storage.ts";
+import { type CaPort, type PortSubscription, scalar } from "../scan/ca_port.ts";
+import { requestStorageProblem } from "./storage.ts";
+import { warnUnconnected } from "./connections.ts";
 import { ScanDataCollector } from "../scan/collector.ts";
 import {
   BeamSuspender,
@@ -208,47 +199,16 @@ export class FWSScanBridgeDaemon {
         channel.removeEventListener("connection", onConnection)
       );
     }
-    this.#watchStartup();
+    this.#unwatch.push(warnUnconnected(this.#ca, this.#pvs, {
+      ...this.#options.connectionWarnings,
+      searchAddresses: this.#options.searchAddresses,
+    }));
     const period = (this.#options.heartbeatInterval ?? 1) * 1000;
     this.#heartbeat = setInterval(() => {
       this.#beats = (this.#beats + 1) % 2147483647;
       this.#status.put("scan.heartbeat", this.#beats);
     }, period);
     this.#log.info("watching {pv}", { pv: startPv });
-  }
-
-  /**
-   * Warns, 5 s after the start and every minute after, of the PVs the daemon
-   * needs that are still unconnected, naming them and where the client
-   * searches; stops once all are connected.
-   */
-  #watchStartup(): void {
-    const first = this.#options.connectionWarnings?.first ?? 5;
-    const every = this.#options.connectionWarnings?.every ?? 60;
-    // the IOC's own records (e.g. the heartbeat watchdog) are not the daemon's
-    const channels = this.#pvs.entries().filter((e) =>
-      e.spec.direction !== "ioc"
-    )
-      .map((e) => this.#ca.channel(e.name));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const check = () => {
-      const missing = channels.filter((c) => !c.connected).map((c) => c.name);
-      if (missing.length === 0 || this.#stopped) return;
-      const shown = missing.slice(0, 10).join(", ") +
-        (missing.length > 10 ? ` and ${missing.length - 10} more` : "");
-      this.#log.warn(
-        "{n} of {total} PVs not connected: {pvs}; searching {where} (from EPICS_CA_ADDR_LIST and EPICS_CA_AUTO_ADDR_LIST)",
-        {
-          n: missing.length,
-          total: channels.length,
-          pvs: shown,
-          where: this.#options.searchAddresses || "nowhere: no address",
-        },
-      );
-      timer = setTimeout(check, every * 1000);
-    };
-    timer = setTimeout(check, first * 1000);
-    this.#unwatch.push(() => clearTimeout(timer));
   }
 
   /** Aborts the running request, if any. */
@@ -390,7 +350,10 @@ export class FWSScanBridgeDaemon {
         end: { trigger: "rejected", message },
       };
     }
-    const storage = await this.#storageProblem(config);
+    const storage = await requestStorageProblem(this.#ca, this.#pvs, {
+      dataDir: this.#options.dataDir,
+      config,
+    });
     if (storage) {
       const message = `request rejected: ${storage}`;
       this.#log.error(message);
@@ -492,56 +455,6 @@ export class FWSScanBridgeDaemon {
       outcome: { status: outcome.status, message, file: "", config },
       end: { trigger, message },
     };
-  }
-
-  /**
-   * Why the data directory cannot take this request, or undefined: it is
-   * gone, not writable, or has less room than the request's data need
-   * (samples × channels × repetitions × 8 bytes, no compression counted;
-   * a step takes as many samples as the last acquisition, a fly repetition
-   * its travel time over the last sample period, at most the waveform's
-   * capacity).
-   */
-  async #storageProblem(config: ScanConfig): Promise<string | undefined> {
-    const dir = this.#options.dataDir;
-    try {
-      if (!Deno.statSync(dir).isDirectory) return `${dir} is not a directory`;
-    } catch (error) {
-      return `${storageCause(error)}: ${dir}`;
-    }
-    const problem = storageProblem(dir);
-    if (problem) return `${problem}: ${dir}`;
-    const free = freeBytes(dir);
-    if (free === undefined) return undefined;
-    const daq = this.#pvs.daqPvs();
-    const pvs = [
-      ...config.struckChannels.map((c) => daq.struck[c]?.pv),
-      ...config.iopsChannels.map((c) => daq.iops[c]?.pv),
-    ].filter((pv): pv is string => !!pv);
-    let samples = 0;
-    // fly: the travel at the last sample period, at most the capacity
-    const periodPv = daq.samplePeriod.pv;
-    const period = config.mode === "fly" && periodPv
-      ? await this.#ca.get(periodPv, { timeout: 1 }).then(scalar, () => NaN)
-      : NaN;
-    const travel = Math.abs(config.endPos - config.startPos) / config.speed;
-    for (const pv of pvs) {
-      if (config.mode === "fly") {
-        const capacity = this.#ca.channel(pv).count ?? 0;
-        samples += period > 0
-          ? Math.min(capacity, Math.ceil(travel / period) + 1)
-          : capacity;
-        continue;
-      }
-      const v = await this.#ca.get(pv, { timeout: 2 }).catch(() => undefined);
-      const n = v === undefined ? 0 : samplesOf(v).length;
-      samples += n * config.nSteps;
-    }
-    const need = Math.ceil(samples * 8 * config.nScans * 1.1) + 256 * 1024;
-    if (need <= free) return undefined;
-    return `not enough space in ${dir}: the request needs about ${
-      formatBytes(need)
-    }, ${formatBytes(free)} free`;
   }
 
   /**

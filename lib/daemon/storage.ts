@@ -9,6 +9,9 @@
 import { statfsSync } from "node:fs";
 import { join } from "node:path";
 import { storageCause } from "../fs_errors.ts";
+import { type CaPort, samples as samplesOf, scalar } from "../scan/ca_port.ts";
+import type { ScanConfig } from "../scan/config.ts";
+import type { FWSScanInterface } from "../pvmap/mod.ts";
 
 export { storageCause };
 
@@ -51,4 +54,58 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
   if (bytes >= 1e3) return `${Math.round(bytes / 1e3)} kB`;
   return `${bytes} B`;
+}
+
+/**
+ * Why the data directory cannot take this request, or undefined: it is
+ * gone, not writable, or has less room than the request's data need
+ * (samples × channels × repetitions × 8 bytes, no compression counted;
+ * a step takes as many samples as the last acquisition, a fly repetition
+ * its travel time over the last sample period, at most the waveform's
+ * capacity).
+ */
+export async function requestStorageProblem(
+  ca: CaPort,
+  pvs: FWSScanInterface,
+  request: { dataDir: string; config: ScanConfig },
+): Promise<string | undefined> {
+  const { dataDir: dir, config } = request;
+  try {
+    if (!Deno.statSync(dir).isDirectory) return `${dir} is not a directory`;
+  } catch (error) {
+    return `${storageCause(error)}: ${dir}`;
+  }
+  const problem = storageProblem(dir);
+  if (problem) return `${problem}: ${dir}`;
+  const free = freeBytes(dir);
+  if (free === undefined) return undefined;
+  const daq = pvs.daqPvs();
+  const waveforms = [
+    ...config.struckChannels.map((c) => daq.struck[c]?.pv),
+    ...config.iopsChannels.map((c) => daq.iops[c]?.pv),
+  ].filter((pv): pv is string => !!pv);
+  let samples = 0;
+  // fly: the travel at the last sample period, at most the capacity
+  const periodPv = daq.samplePeriod.pv;
+  const period = config.mode === "fly" && periodPv
+    ? await ca.get(periodPv, { timeout: 1 }).then(scalar, () => NaN)
+    : NaN;
+  const travel = Math.abs(config.endPos - config.startPos) / config.speed;
+  for (const pv of waveforms) {
+    if (config.mode === "fly") {
+      const capacity = ca.channel(pv).count ?? 0;
+      samples += period > 0
+        ? Math.min(capacity, Math.ceil(travel / period) + 1)
+        : capacity;
+      continue;
+    }
+    const v = await ca.get(pv, { timeout: 2 }).catch(() => undefined);
+    const n = v === undefined ? 0 : samplesOf(v).length;
+    samples += n * config.nSteps;
+  }
+  const need = Math.ceil(samples * 8 * config.nScans * 1.1) + 256 * 1024;
+  if (need <= free) return undefined;
+  return `not enough space in ${dir}: the request needs about ${
+    formatBytes(need)
+  }, ${formatBytes(free)} free`;
 }

@@ -205,7 +205,7 @@ Deno.test("a good request publishes the mean ± std of its fits beside the last 
   }
 });
 
-Deno.test("a fly repetition of 4001 samples at the simulator's own timing fits every channel near the beam", async () => {
+Deno.test("a fly repetition of about 4000 samples at the simulator's own timing fits every channel near the beam", async () => {
   // regression: the CA server once sent such waveforms as zeros (a payload
   // written into a buffer its outbound queue had just replaced)
   const rig = await makeRig({
@@ -227,7 +227,9 @@ Deno.test("a fly repetition of 4001 samples at the simulator's own timing fits e
     }, 60);
     assertEquals(o.status, "completed", o.message);
     const scan = (await readScanFile(o.file)).scans[0];
-    assertEquals(scan.iops.ch1.data.length, 4001);
+    // 4 s at 1 kHz: about 4000 samples (the motor's timing decides the last)
+    const n = scan.iops.ch1.data.length;
+    assert(n >= 3900 && n <= 4100, `${n} samples`);
     for (const ch of ["PDB", "PDT"]) {
       const fit = scan.fits[ch];
       assert(fit.ok, `${ch}: ${fit.message}`);
