@@ -22,8 +22,11 @@ import { type ClientConfig, resolveConfig } from "./client_config.ts";
 import { SearchEngine } from "./client_search.ts";
 import { Circuit, type CircuitEvents } from "./client_circuit.ts";
 import { CAChannel } from "./client_channel.ts";
-import { ChannelState, IdAllocator } from "./protocol/client_state.ts";
-import type { ClientCircuit } from "./protocol/client_circuit.ts";
+import {
+  type ChannelCircuit,
+  ChannelState,
+  IdAllocator,
+} from "./protocol/client_state.ts";
 import type {
   CAClientOptions,
   CASubscription,
@@ -221,7 +224,7 @@ export class CAClient {
   #forget(
     channel: CAChannel,
     state: ChannelState,
-    circuit: ClientCircuit | undefined,
+    circuit: ChannelCircuit | undefined,
   ): void {
     this.#search.cancel(state.cid);
     if (this.#channels.get(state.name) === channel) {

@@ -1,6 +1,6 @@
 /**
  * The client's per-channel and per-subscription protocol state, its id
- * allocator and what a circuit needs from its transport: what a {@link ClientCircuit} creates, connects, loses and
+ * allocator and what a circuit needs from its transport: what a `ClientCircuit` creates, connects, loses and
  * renews. No sockets, no timers; the application's handle (`CAChannel`)
  * reads this state and listens to it.
  *
@@ -12,8 +12,7 @@ import {
   type DbrBaseType,
   dbrInfo,
 } from "../codec/mod.ts";
-import type { CAValue, MonitorOptions } from "../client_types.ts";
-import type { ClientCircuit } from "./client_circuit.ts";
+import type { CAValue, GetBuffer, MonitorOptions } from "../client_types.ts";
 
 /**
  * 32-bit ids, never 0, wrapping (cids of channels, ioids of requests,
@@ -48,7 +47,7 @@ export interface ClientCircuitHost {
   warn(message: string, properties: Record<string, unknown>): void;
 }
 
-/** Options of {@link ClientCircuit}. */
+/** Options of `ClientCircuit`. */
 export interface ClientCircuitOptions {
   /** "host:port" of the server. */
   key: string;
@@ -86,7 +85,42 @@ export interface ChannelListener {
    */
   lost(reason: string, wasConnected: boolean): void;
   /** The application released the channel (see {@link ChannelState.close}). */
-  released?(circuit: ClientCircuit | undefined): void;
+  released?(circuit: ChannelCircuit | undefined): void;
+}
+
+/**
+ * What a channel needs of the circuit that carries it: the requests the
+ * application makes through it (`ClientCircuit` is one; declared here so
+ * that the state does not import the circuit that imports the state).
+ */
+export interface ChannelCircuit {
+  /** "host:port" of the server. */
+  readonly key: string;
+  /** The element count to ask for (`count`, or the server's default). */
+  requestCount(channel: ChannelState, count?: number): number;
+  /** READ_NOTIFY; resolves with the value (into `into` when given). */
+  read(
+    channel: ChannelState,
+    request: { dataType: number; count: number; timeout: number },
+    into?: GetBuffer,
+  ): Promise<CAValue>;
+  /** WRITE (no reply). */
+  write(
+    channel: ChannelState,
+    data: { dataType: number; count: number; payload: Uint8Array },
+  ): void;
+  /** WRITE_NOTIFY; resolves with the server's status. */
+  writeNotify(
+    channel: ChannelState,
+    data: { dataType: number; count: number; payload: Uint8Array },
+    timeout: number,
+  ): Promise<number>;
+  /** EVENT_ADD for `sub`. */
+  subscribe(sub: SubscriptionState): void;
+  /** EVENT_CANCEL for `sub`. */
+  unsubscribe(sub: SubscriptionState): void;
+  /** The application released `channel`: fail its requests with `error`. */
+  release(channel: ChannelState, error: Error): void;
 }
 
 /** A monitor's protocol state: survives reconnections (new subid each time). */
@@ -148,7 +182,7 @@ export class ChannelState {
   /** Access rights (known once connected). */
   access?: AccessRights;
   /** The circuit the channel is created on (set by CREATE_CHAN). */
-  circuit?: ClientCircuit;
+  circuit?: ChannelCircuit;
   /** Whether CREATE_CHAN was answered on `circuit`. */
   connected = false;
   /** Whether the application released the channel. */
