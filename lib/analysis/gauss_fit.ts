@@ -307,7 +307,10 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
     sigmaErr: err[2],
     offsetErr: err[3],
     chi2Red: options.weights ? scale : NaN,
-    residualRms: residualRms(data, p),
+    // unweighted, the LM's own sum is the residuals' (no second pass)
+    residualRms: options.weights
+      ? residualRms(data, p)
+      : Math.sqrt(lm.chi2 / (n - 4)),
     rSquared: 1 - lm.chi2 / stats.ssTot,
     fwhm,
     rms: stats.rms,

@@ -56,6 +56,8 @@ export interface BridgeOptions {
   dataDir: string;
   /** Where a request goes that the data directory cannot take. */
   spillDir?: string;
+  /** Written repetitions held in memory to rebuild a file after a fault. */
+  maxHeldBytes?: number;
   /** Opens a scan-file writer (`ScanFileWriter.create`). */
   openFile: ScanFileOpener;
   /** Who writes the files. */
@@ -386,6 +388,7 @@ export class FWSScanBridgeDaemon {
       new HDF5WriterCallback(this.#options.dataDir, {
         open: this.#options.openFile,
         spillDir: this.#options.spillDir,
+        maxHeldBytes: this.#options.maxHeldBytes,
       }),
       {
         // data that cannot be saved are not worth beam time: stop at once

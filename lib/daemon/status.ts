@@ -115,11 +115,15 @@ export class StatusPublisher {
    * Publishes the given fields (only those that changed); the state goes
    * last, so a client that sees DONE finds the message and file already set.
    */
-  set(update: Partial<StatusSnapshot>): void {
+  set(
+    update: Partial<StatusSnapshot>,
+    options: { quiet?: boolean } = {},
+  ): void {
     if (update.msg !== undefined) update.msg = asciiText(update.msg);
     if (update.msg !== undefined && update.msg !== this.#now.msg) {
       this.#now.msg = update.msg;
-      this.#log.info("{state}: {msg}", {
+      // per-step counters go to the debug log: one line per step is noise
+      this.#log[options.quiet ? "debug" : "info"]("{state}: {msg}", {
         state: update.state ?? this.#now.state,
         msg: update.msg,
       });

@@ -6,7 +6,7 @@
  * MSG with FIT:<CH>:OK = 0.
  */
 import { readScanFile } from "../../lib/hdf5/mod.ts";
-import { Camonitor } from "../support/epics.ts";
+import { caget, Camonitor } from "../support/epics.ts";
 import { missingReference } from "../support/refs.ts";
 import {
   assert,
@@ -172,6 +172,16 @@ Deno.test("a failed fit is named in MSG, FIT:<CH>:OK is 0 and its results NaN", 
     assertMatch(await rig.msg(), /PDB fit failed in scan_001, scan_002: no/);
     assertEquals((await rig.ca.get(rig.pv("fit.PDB.ok"))).value, 0);
     assert(Number.isNaN((await rig.ca.get(rig.pv("fit.PDB.sigma"))).value));
+    if (!missingReference("epics")) {
+      // the severities an operator's tools show: the record's own alarms
+      const a = await caget(
+        ["-a", rig.pv("fit.PDB.ok"), rig.pv("fit.PDB.sigma")],
+        { port: rig.sim.udpPort },
+      );
+      const [ok, sigma] = a.stdout.trim().split("\n");
+      assertMatch(ok, /Failed\s+STATE\s+MAJOR/);
+      assertMatch(sigma, /nan\s+UDF\s+INVALID/i);
+    }
     assert(
       Number.isNaN((await rig.ca.get(rig.pv("fit.PDB.sigmaMean"))).value),
       "no successful fit to average",

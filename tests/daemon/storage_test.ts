@@ -9,7 +9,7 @@
 import { readScanFile } from "../../lib/hdf5/mod.ts";
 import { missingReference, SYSTEM_PYTHON } from "../support/refs.ts";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
-import { FAST_SIM, makeRig, type Rig, text } from "./rig.ts";
+import { FAST_SIM, FAST_TUNING, makeRig, type Rig, text } from "./rig.ts";
 import { spawnDaemon } from "./subprocess.ts";
 import { startSimulator } from "../../lib/sim/mod.ts";
 import { CAClient } from "../../lib/ca/mod.ts";
@@ -195,6 +195,49 @@ for (const mode of ["step", "fly"] as const) {
 
 Deno.test({
   name:
+    "storage: beyond the memory held, the repetitions only on disk stay in the damaged file, named in MSG; the rest is spilled",
+  ignore,
+  async fn() {
+    await withTmpfs("4m", async (dataDir) => {
+      const spillDir = await Deno.makeTempDir({ prefix: "fws-spill-" });
+      const rig = await makeRig({
+        sim: { samplesPerStep: 200, acquisitionTime: 0.002 },
+        // hold only the newest written repetition
+        daemon: {
+          dataDir,
+          spillDir,
+          tuning: { ...FAST_TUNING, maxHeldBytes: 1 },
+        },
+      });
+      try {
+        await rig.setInputs(REQUEST);
+        const outcome = rig.nextOutcome(60);
+        await rig.ca.put(rig.pv("scan.start"), 1, { wait: true });
+        await rig.waitFor("scan.msg", (v) => /scan_004/.test(text(v)));
+        await fill(dataDir);
+        const o = await outcome;
+        assertEquals(o.status, "error");
+        const damaged = /only in the damaged (\S+\.damaged);/.exec(o.message)
+          ?.[1];
+        assert(damaged, o.message);
+        assert((await Deno.stat(damaged)).size > 0, "the damaged file is kept");
+        assertMatch(
+          o.message,
+          /\(scan_001(–scan_00\d)? only in the damaged \S+; scan_00\d–scan_00\d saved to the spill directory: \S+\.h5\)/,
+        );
+        const spilled = /spill directory: (\S+\.h5)\)/.exec(o.message)![1];
+        const r = await readScanFile(spilled);
+        assertEquals(r.scans.length, 2, "the one held and the one not saved");
+      } finally {
+        await rig.close();
+        await Deno.remove(spillDir, { recursive: true });
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
     "storage: the data directory removed mid-request sends the request to the spill directory",
   ignore,
   async fn() {
@@ -302,13 +345,15 @@ Deno.test({
         dataDir,
         "--log-dir",
         `${logMount}/log`,
+        // a line per step: enough to need more than the file's last page
+        "--log-level",
+        "debug",
       ], { addrList: sim.addrList });
       const ca = new CAClient({ addrList: sim.addrList, autoAddrList: false });
       try {
         const pv = (l: LogicalName) => sim.interface.requirePv(l);
         await waitUntil(() => /watching/.test(daemon.stderr()), 20);
         await fill(logMount);
-        // enough log lines (one per step) to need more than the last page
         await ca.put(pv("scan.nScans"), 3, { wait: true });
         await ca.put(pv("scan.nSteps"), 40, { wait: true });
         await ca.put(pv("scan.start"), 1, { wait: true });

@@ -52,23 +52,34 @@ export class HDF5WriterCallback implements ScanCallback {
   readonly #log = log("daemon", "hdf5");
   #writer?: ScanFileSink;
   #run?: Readonly<ScanRun>;
+  readonly #maxHeldBytes: number;
   /** The repetitions written so far (kept until the request's file is safe). */
   #written: ScanRecord[] = [];
+  /** Bytes of waveforms in {@link #written}. */
+  #heldBytes = 0;
+  /** Written repetitions no longer held in memory (beyond the limit). */
+  #released: string[] = [];
   /** After a fault: where the request's data are, or "" when nowhere. */
   #saved?: string;
 
   /**
    * @param dataDir directory of the scan files
    * @param options `open` creates a writer; `spillDir` takes the data the
-   *   data directory cannot
+   *   data directory cannot; `maxHeldBytes` bounds the written repetitions
+   *   held in memory to rebuild the file after a fault (default 512 MiB)
    */
   constructor(
     dataDir: string,
-    options: { open: ScanFileOpener; spillDir?: string },
+    options: {
+      open: ScanFileOpener;
+      spillDir?: string;
+      maxHeldBytes?: number;
+    },
   ) {
     this.#dataDir = dataDir;
     this.#open = options.open;
     this.#spillDir = options.spillDir;
+    this.#maxHeldBytes = options.maxHeldBytes ?? MAX_HELD_BYTES;
   }
 
   /**
@@ -82,6 +93,8 @@ export class HDF5WriterCallback implements ScanCallback {
         this.#writer = undefined;
         this.#run = event.run;
         this.#written = [];
+        this.#heldBytes = 0;
+        this.#released = [];
         this.#saved = undefined;
         try {
           await Deno.mkdir(this.#dataDir, { recursive: true });
@@ -102,7 +115,7 @@ export class HDF5WriterCallback implements ScanCallback {
           await this.#writer.writeScan(record);
           // a file unlinked with its directory still takes writes: look
           Deno.statSync(this.#writer.partialPath);
-          this.#written.push(record);
+          this.#hold(record);
         } catch (error) {
           await this.#recover(record, error, context);
           return;
@@ -143,6 +156,20 @@ export class HDF5WriterCallback implements ScanCallback {
     }
   }
 
+  /**
+   * Keeps a written repetition to rebuild the file from after a fault; past
+   * the limit the oldest are let go (they are in the file on disk).
+   */
+  #hold(record: ScanRecord): void {
+    this.#written.push(record);
+    this.#heldBytes += waveformBytes(record);
+    while (this.#heldBytes > this.#maxHeldBytes && this.#written.length > 1) {
+      const old = this.#written.shift()!;
+      this.#heldBytes -= waveformBytes(old);
+      this.#released.push(old.name);
+    }
+  }
+
   #pathIn(dir: string): string {
     const run = this.#run!;
     return freeScanFilePath(dir, run.scannerIndex, new Date(run.startTime));
@@ -170,8 +197,25 @@ export class HDF5WriterCallback implements ScanCallback {
     const why = `${cause}: ${this.#dataDir}`;
     await broken.close({ status: "error", endTime: isoNow(), message: why })
       .catch(() => {}); // the broken file cannot be finalised: replaced below
-    await Deno.remove(broken.partialPath).catch(() => {});
+    // repetitions no longer in memory live only in the broken file: keep it
+    const released = this.#released;
+    let kept = "";
+    if (released.length === 0) {
+      await Deno.remove(broken.partialPath).catch(() => {});
+    } else {
+      kept = broken.partialPath.replace(/\.partial$/, ".damaged");
+      await Deno.rename(broken.partialPath, kept).catch(() => kept = "");
+      this.#log.error(
+        "{scans} are only in the damaged file {file} (beyond the memory held)",
+        { scans: released.join(", "), file: kept || broken.partialPath },
+      );
+    }
     const written = this.#written;
+    const onlyDamaged = released.length > 0
+      ? `${nameRange(released)} only in the damaged ${
+        kept || broken.partialPath
+      }; `
+      : "";
     const notSaved = lost ? `${lost.name} not saved; ` : "";
     const rewritten = await this.#writeAll(this.#dataDir, written, why, {
       create: false,
@@ -180,7 +224,9 @@ export class HDF5WriterCallback implements ScanCallback {
       this.#saved = rewritten;
       return this.#fail(
         context,
-        `${why} (${notSaved}${scanRange(written)} in ${rewritten})`,
+        `${why} (${notSaved}${onlyDamaged}${
+          scanRange(written)
+        } in ${rewritten})`,
       );
     }
     const all = lost ? [...written, lost] : written;
@@ -192,14 +238,18 @@ export class HDF5WriterCallback implements ScanCallback {
         this.#saved = spilled;
         return this.#fail(
           context,
-          `${why} (${scanRange(all)} saved to the spill directory: ${spilled})`,
+          `${why} (${onlyDamaged}${
+            scanRange(all)
+          } saved to the spill directory: ${spilled})`,
         );
       }
     }
     this.#saved = "";
     this.#fail(
       context,
-      `${why} (${scanRange(all)} NOT SAVED: no directory takes them)`,
+      `${why} (${onlyDamaged}${
+        scanRange(all)
+      } NOT SAVED: no directory takes them)`,
     );
   }
 
@@ -239,9 +289,24 @@ export class HDF5WriterCallback implements ScanCallback {
   }
 }
 
+/** Written repetitions held in memory at most, by default (bytes). */
+export const MAX_HELD_BYTES = 512 * 1024 * 1024;
+
+/** Bytes of a record's waveforms. */
+function waveformBytes(record: ScanRecord): number {
+  let n = 0;
+  for (const w of Object.values(record.struck)) n += w.data.byteLength;
+  for (const w of Object.values(record.iops)) n += w.data.byteLength;
+  return n;
+}
+
 /** `scan_001–scan_004`, `scan_001`, or `no scan`. */
 function scanRange(scans: readonly ScanRecord[]): string {
-  if (scans.length === 0) return "no scan";
-  if (scans.length === 1) return scans[0].name;
-  return `${scans[0].name}–${scans.at(-1)!.name}`;
+  return nameRange(scans.map((s) => s.name));
+}
+
+function nameRange(names: readonly string[]): string {
+  if (names.length === 0) return "no scan";
+  if (names.length === 1) return names[0];
+  return `${names[0]}–${names.at(-1)}`;
 }

@@ -158,6 +158,7 @@ export class ScanStatusCallback implements ScanCallback {
               progress: event.progress,
               msg: `${name} (${direction}) acquired`,
             },
+          { quiet: true },
         );
       }
       case "progress":
@@ -203,8 +204,9 @@ export class ScanStatusCallback implements ScanCallback {
   #move(
     trigger: RequestTrigger,
     update: Omit<Partial<StatusSnapshot>, "state">,
+    options: { quiet?: boolean } = {},
   ): void {
     const state = this.#machine.fire(trigger);
-    this.#status.set({ ...update, state });
+    this.#status.set({ ...update, state }, options);
   }
 }
