@@ -140,11 +140,6 @@ export const FIT_INTEGER_FIELDS: readonly FitFieldSpec[] = FIT_FIELDS.filter((
   f,
 ) => f.integer);
 
-/** The fields published as PVs (`FIT:<CH>:<pv>`), which the hooks also get. */
-export const FIT_PV_FIELDS: readonly FitFieldSpec[] = FIT_FIELDS.filter((f) =>
-  f.pv !== null
-);
-
 /** The fit field of a key. */
 export function fitField(key: FitNumberKey): FitFieldSpec {
   const f = FIT_FIELDS.find((s) => s.key === key);

@@ -11,6 +11,7 @@
  * @module
  */
 import { type CaPort, scalar, textOf } from "../scan/ca_port.ts";
+import { sleep } from "../scan/wait.ts";
 import { log } from "../log.ts";
 import type { FWSScanInterface } from "../pvmap/mod.ts";
 import { asciiText, textToChars } from "./status.ts";
@@ -91,7 +92,7 @@ export async function claimScanner(
     const beats = new Set<number>();
     const sub = ca.monitor(heartbeat, (v) => beats.add(scalar(v)));
     try {
-      await new Promise((r) => setTimeout(r, 2.5 * period * 1000));
+      await sleep(2.5 * period);
     } finally {
       sub.cancel();
     }
@@ -118,7 +119,7 @@ export async function claimScanner(
     return;
   }
   // two daemons that claimed together: the last writer keeps the scanner
-  await new Promise((r) => setTimeout(r, 0.5 * period * 1000));
+  await sleep(0.5 * period);
   const now = textOf(await read(ownerPv));
   if (now && now !== options.identity) {
     throw new ScannerOwnedError(pvs.prefix, now);

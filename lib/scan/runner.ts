@@ -354,10 +354,9 @@ export class FWSScanRunner {
     context: RunContext,
     movement: Promise<unknown>,
   ): Promise<void> {
-    const watch = this.#dev.motor.watchReadback;
-    if (!watch) return;
     let latest = NaN;
-    const stop = watch.call(this.#dev.motor, (mm) => latest = mm);
+    const stop = this.#dev.motor.watchReadback?.((mm) => latest = mm);
+    if (!stop) return;
     let moving = true;
     const settled = movement.then(() => moving = false, () => moving = false);
     let reported = NaN;

@@ -14,7 +14,7 @@ import type {
 } from "../../scan/events.ts";
 import type { CustomCallbackHost, PreHookInfo } from "../custom_callback.ts";
 import { log } from "../../log.ts";
-import { FIT_PV_FIELDS } from "../../analysis/fit_fields.ts";
+import { FIT_PV_FIELDS } from "../../pvmap/mod.ts";
 
 /** Calls the custom hooks at the start and the end of each request. */
 export class CustomHookCallback implements ScanCallback {
@@ -47,7 +47,10 @@ export class CustomHookCallback implements ScanCallback {
       const fits: Record<string, Record<string, number | boolean>> = {};
       for (const [ch, f] of Object.entries(event.fits)) {
         fits[ch] = { ok: f.ok };
-        for (const { key } of FIT_PV_FIELDS) fits[ch][key] = f[key];
+        // what the PVs publish, with `ok` as a boolean
+        for (const { field } of FIT_PV_FIELDS) {
+          if (field !== "ok") fits[ch][field] = f[field];
+        }
       }
       this.#fits[event.record.name] = fits;
     } else if (event.type === "requestFinished") {
