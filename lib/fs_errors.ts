@@ -22,6 +22,9 @@ export function storageCause(error: unknown): string {
   const code = (error as { code?: string })?.code;
   if (code && CAUSES[code]) return CAUSES[code];
   if (error instanceof Deno.errors.NotFound) return CAUSES.ENOENT;
-  if (error instanceof Deno.errors.PermissionDenied) return CAUSES.EACCES;
+  if (
+    error instanceof Deno.errors.PermissionDenied ||
+    error instanceof Deno.errors.NotCapable
+  ) return CAUSES.EACCES;
   return error instanceof Error ? error.message : String(error);
 }

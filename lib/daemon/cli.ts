@@ -10,6 +10,7 @@ import { log, LogDirError, parseLogLevel, prepareLogDir } from "../log.ts";
 import { checkDaemonDirs, WriteRootError } from "../permissions.ts";
 import { loadPvMap, startDaemon } from "./start.ts";
 import { ScannerOwnedError } from "./owner.ts";
+import { storageCause, storageProblem } from "./storage.ts";
 import { FWSScanInterface } from "../pvmap/mod.ts";
 
 /** Usage text of the daemon. */
@@ -127,19 +128,16 @@ export async function daemonMain(args: string[]): Promise<number> {
     if (error instanceof LogDirError) throw new UsageError(error.message);
     throw error;
   }
+  let cause: string | undefined;
   try {
     await Deno.mkdir(dataDir, { recursive: true });
-    const probe = `${dataDir}/.fws-write-check`;
-    await Deno.writeTextFile(probe, "");
-    await Deno.remove(probe);
+    cause = storageProblem(dataDir, 0);
   } catch (error) {
+    cause = storageCause(error);
+  }
+  if (cause) {
     throw new UsageError(
-      `cannot write the data directory ${dataDir} (${
-        (error as Error).name === "PermissionDenied" ||
-          (error as Error).name === "NotCapable"
-          ? "permission denied"
-          : (error as Error).message
-      }); pass --data-dir PATH with a writable directory`,
+      `cannot write the data directory ${dataDir} (${cause}); pass --data-dir PATH with a writable directory`,
     );
   }
   // least privilege (no run, no ffi) is applied by main.ts at dispatch
