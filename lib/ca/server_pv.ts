@@ -14,6 +14,7 @@ import {
   type DbrLimits,
   decodeCString,
   decodeDbr,
+  decodePlainScalar,
   encodeDbr,
   MAX_STRING_SIZE,
   stringToCharArray,
@@ -94,6 +95,7 @@ export class ServerPV {
   #cache = new Map<number, Uint8Array>();
   #writeChain: Promise<void> = Promise.resolve();
   #pendingWrites = 0;
+  #scratch?: NumericStore;
 
   /**
    * @param name PV name
@@ -184,20 +186,24 @@ export class ServerPV {
    * ```
    */
   set(value: PVInput | PVValue, options: SetOptions = {}): void {
-    let converted;
-    try {
-      converted = this.#toNative(value);
-    } catch (error) {
-      const message = (error as Error).message;
-      throw new TypeError(
-        message.startsWith(`PV ${this.name}`)
-          ? message
-          : `PV ${this.name} (${this.type}): ${message}`,
-      );
+    if (typeof value === "number" && this.#numericScalar()) {
+      // in place: no array per put (the store of a scalar never escapes)
+      (this.#store as NumericStore)[0] = value;
+    } else {
+      let converted;
+      try {
+        converted = this.#toNative(value);
+      } catch (error) {
+        const message = (error as Error).message;
+        throw new TypeError(
+          message.startsWith(`PV ${this.name}`)
+            ? message
+            : `PV ${this.name} (${this.type}): ${message}`,
+        );
+      }
+      this.#store = converted.store;
+      this.#count = converted.count;
     }
-    const { store, count } = converted;
-    this.#store = store;
-    this.#count = count;
     let events = DBE_VALUE | DBE_LOG;
     const status = options.status ?? this.#status;
     const severity = options.severity ?? this.#severity;
@@ -338,6 +344,13 @@ export class ServerPV {
         `${this.name}: write of ${count} elements; the PV holds at most ${this.maxCount}`,
       );
     }
+    const scalar = decodePlainScalar(dataType, count, payload);
+    if (scalar !== undefined && this.#numericScalar()) {
+      const scratch = this.#scratch ??=
+        new STORE[this.type as Exclude<DbrBaseType, "string">](1);
+      scratch[0] = scalar; // the store's own conversion, without a new array
+      return scratch[0];
+    }
     const data = decodeDbr(dataType, count, payload);
     try {
       const { store } = this.#toNative(data.value);
@@ -390,6 +403,10 @@ export class ServerPV {
     });
     this.#writeChain = result.catch(() => {});
     return result;
+  }
+
+  #numericScalar(): boolean {
+    return this.maxCount === 1 && this.type !== "string";
   }
 
   #toNative(

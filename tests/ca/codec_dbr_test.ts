@@ -321,3 +321,46 @@ Deno.test("dbr: a DOUBLE array keeps every bit through the byte swap (NaN payloa
     }
   }
 });
+
+Deno.test("dbr: a plain scalar is encoded as the DataView writes it (the fast path: odd values, typed-array input)", () => {
+  const values = [
+    0,
+    -0,
+    3.7,
+    -1,
+    -3.7,
+    255.9,
+    65535,
+    65536,
+    -32769,
+    2 ** 31,
+    -(2 ** 31) - 1,
+    1e10,
+    -1e10,
+    NaN,
+    Infinity,
+    -Infinity,
+    1.5e-300,
+  ];
+  for (const type of BASE_TYPES.filter((t) => t !== "string")) {
+    const code = dbrType(type, "plain");
+    for (const x of values) {
+      const expected = new Uint8Array(8);
+      const view = new DataView(expected.buffer);
+      ({
+        short: () => view.setInt16(0, x),
+        float: () => view.setFloat32(0, x),
+        enum: () => view.setUint16(0, x),
+        char: () => view.setUint8(0, x),
+        long: () => view.setInt32(0, x),
+        double: () => view.setFloat64(0, x),
+      })[type]();
+      assertEquals(encodeDbr(code, { value: x }), expected, `${type} ${x}`);
+      assertEquals(
+        encodeDbr(code, { value: Float64Array.of(x), count: 1 }),
+        expected,
+        `${type} [${x}]`,
+      );
+    }
+  }
+});

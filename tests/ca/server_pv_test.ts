@@ -108,3 +108,22 @@ Deno.test("ServerPV: write handlers run in order; a handler's own set stands", a
   ) as PVRequestError;
   assertEquals(e.status, "ECA_PUTFAIL");
 });
+
+Deno.test("server PV: a scalar write converts as the native store does, and a decoded write leaves the value alone until applied", async () => {
+  const long = new ServerPV("P:L", { type: "long", value: 1 });
+  const written = long.decodeWrite(6, 1, encodeDbr(6, { value: -3.7 }));
+  assertEquals([written, long.value], [-3, 1]);
+  await long.applyWrite(written);
+  assertEquals(long.value, -3);
+  const char = new ServerPV("P:C8", { type: "char" });
+  char.set(300);
+  assertEquals(char.value, 44);
+  const events: number[] = [];
+  const dbl = new ServerPV("P:D", { type: "double", value: 0 });
+  dbl.subscribe({
+    mask: 1,
+    notify: (pv) => events.push(pv.value as number),
+  });
+  for (const x of [1.5, 2.5, 3.5]) dbl.set(x);
+  assertEquals(events, [1.5, 2.5, 3.5]);
+});

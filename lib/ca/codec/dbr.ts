@@ -172,6 +172,40 @@ export function decodePlainScalar(
   return readScalar(payload, 0, type);
 }
 
+/** Writes one big-endian number at `p` (no DataView: the common scalar event). */
+function writeScalar(
+  bytes: Uint8Array,
+  p: number,
+  type: DbrBaseType,
+  value: number,
+): void {
+  switch (type) {
+    case "double":
+    case "float": {
+      const n = type === "double" ? 8 : 4;
+      if (n === 8) scratchF64[0] = value;
+      else scratchF32[0] = value;
+      for (let i = 0; i < n; i++) {
+        bytes[p + i] = scratchBytes[LITTLE_ENDIAN_HOST ? n - 1 - i : i];
+      }
+      return;
+    }
+    case "long":
+      bytes[p] = value >>> 24;
+      bytes[p + 1] = value >>> 16;
+      bytes[p + 2] = value >>> 8;
+      bytes[p + 3] = value;
+      return;
+    case "short":
+    case "enum":
+      bytes[p] = value >>> 8;
+      bytes[p + 1] = value;
+      return;
+    default:
+      bytes[p] = value;
+  }
+}
+
 /** One big-endian number at `p` (no DataView: the common scalar get). */
 function readScalar(bytes: Uint8Array, p: number, type: DbrBaseType): number {
   switch (type) {
@@ -333,6 +367,20 @@ function elementCount(value: DbrInput["value"]): number {
 export function encodeDbr(dataType: number, input: DbrInput): Uint8Array {
   const { type, form } = requireInfo(dataType);
   const count = input.count ?? elementCount(input.value);
+  if (form === "plain" && count === 1 && type !== "string") {
+    // the common scalar event: no DataView, so the array stays small
+    const v = input.value;
+    const x = typeof v === "number"
+      ? v
+      : ArrayBuffer.isView(v) && v.length > 0
+      ? (v as ArrayLike<number>)[0]
+      : undefined;
+    if (x !== undefined) {
+      const out = new Uint8Array(8);
+      writeScalar(out, 0, type, x);
+      return out;
+    }
+  }
   const offset = valueOffset(type, form);
   const size = ELEMENT_SIZE[type];
   const out = new Uint8Array(align8(offset + count * size));
