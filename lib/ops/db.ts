@@ -197,7 +197,7 @@ export function recordFields(
       fields.push(...enumFields(spec));
       break;
     case "waveform":
-      fields.push(["FTVL", "CHAR"]);
+      fields.push(["FTVL", spec.elementType === "double" ? "DOUBLE" : "CHAR"]);
       fields.push(["NELM", spec.length ?? DEFAULT_WAVEFORM_LENGTH]);
       break;
     case "calc": {

@@ -18,6 +18,8 @@ import {
   DEFAULT_STRUCK_CHANNELS,
   FIXED_DATA_PVS,
   IOC_PVS,
+  LIVE_LENGTH,
+  LIVE_PVS,
   type LogicalName,
   MOTOR_FIELDS,
   type MotorField,
@@ -134,6 +136,40 @@ function fitPvs(struck: readonly string[]): PvSpec[] {
   ]);
 }
 
+function livePvs(struck: readonly string[]): PvSpec[] {
+  const [pos, ...rest] = LIVE_PVS.map(spec);
+  return [
+    pos,
+    ...struck.flatMap((ch): PvSpec[] => [
+      {
+        logical: `live.daq.${ch}`,
+        template: `{P}LIVE:${ch}`,
+        record: "waveform",
+        direction: "output",
+        units: "V",
+        description:
+          `profile of ${ch} so far, on LIVE:POS (the step's mean; fly: decimated)`,
+        label: `Live ${ch}`,
+        length: LIVE_LENGTH,
+        elementType: "double",
+      },
+      {
+        logical: `live.fit.${ch}`,
+        template: `{P}LIVE:FIT:${ch}`,
+        record: "waveform",
+        direction: "output",
+        units: "V",
+        description:
+          `fitted curve of ${ch} on LIVE:POS, once the repetition is fitted (empty before)`,
+        label: `Live fit ${ch}`,
+        length: LIVE_LENGTH,
+        elementType: "double",
+      },
+    ]),
+    ...rest,
+  ];
+}
+
 /**
  * The built-in PV specs for the given channels, in display order.
  *
@@ -150,5 +186,6 @@ export function defaultPvSpecs(
     ...motorPvs(),
     ...dataPvs(struck, iops),
     ...fitPvs(struck),
+    ...livePvs(struck),
   ];
 }

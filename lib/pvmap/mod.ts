@@ -23,6 +23,8 @@ export {
   FIXED_DATA_PVS,
   type FixedLogicalName,
   IOC_PVS,
+  LIVE_LENGTH,
+  LIVE_PVS,
   type LogicalName,
   MOTOR_FIELDS,
   type MotorField,
@@ -34,6 +36,7 @@ export {
   SCAN_PVS,
   SCAN_STATES,
   type ScanState,
+  type WaveformElement,
 } from "./specs.ts";
 export { defaultPvSpecs } from "./defaults.ts";
 export {

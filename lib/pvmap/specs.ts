@@ -77,8 +77,12 @@ export interface PvSpecData {
   limits?: PvLimits;
   severities?: readonly AlarmSeverity[];
   length?: number;
+  elementType?: WaveformElement;
   watchdog?: PvWatchdog;
 }
+
+/** Element type of a waveform (its FTVL): text, or numbers. */
+export type WaveformElement = "char" | "double";
 
 /** Description of one logical PV in the built-in map. */
 export interface PvSpec {
@@ -108,6 +112,8 @@ export interface PvSpec {
   severities?: readonly AlarmSeverity[];
   /** Element count (NELM) of a waveform. */
   length?: number;
+  /** Element type (FTVL) of a waveform; default `char` (text). */
+  elementType?: WaveformElement;
   /** What a watchdog record watches (record `calc`). */
   watchdog?: PvWatchdog;
 }
@@ -367,6 +373,51 @@ export const IOC_PVS = [
   },
 ] as const satisfies readonly PvSpecData[];
 
+/**
+ * Element count (NELM) of the live profile waveforms: one point per step of
+ * the longest step request (NSTEPS ≤ 10000); a fly repetition is decimated
+ * to it.
+ */
+export const LIVE_LENGTH = 10000;
+
+/**
+ * The live view of the running repetition that does not depend on the
+ * channels (`LIVE:POS`, `LIVE:REP`, `LIVE:DIR`); `LIVE:<CH>` and
+ * `LIVE:FIT:<CH>` follow per Struck channel (`defaults.ts`).
+ */
+export const LIVE_PVS = [
+  {
+    logical: "live.pos",
+    template: "{P}LIVE:POS",
+    record: "waveform",
+    direction: "output",
+    units: "mm",
+    description:
+      "wire positions of the repetition's profile so far: one per step; a fly repetition decimated to NELM",
+    label: "Live positions",
+    length: LIVE_LENGTH,
+    elementType: "double",
+  },
+  {
+    logical: "live.rep",
+    template: "{P}LIVE:REP",
+    record: "longout",
+    direction: "output",
+    description:
+      "repetition shown on the LIVE waveforms, 1 … NSCANS (0 before the first)",
+    label: "Live repetition",
+  },
+  {
+    logical: "live.dir",
+    template: "{P}LIVE:DIR",
+    record: "bi",
+    direction: "output",
+    enumStrings: ["Forward", "Backward"],
+    description: "direction of the repetition shown on the LIVE waveforms",
+    label: "Live direction",
+  },
+] as const satisfies readonly PvSpecData[];
+
 /** The data PVs that do not depend on the channels, in display order. */
 export const FIXED_DATA_PVS = [
   {
@@ -424,15 +475,19 @@ export type FixedLogicalName =
   | typeof SCAN_PVS[number]["logical"]
   | `motor.${MotorField}`
   | typeof FIXED_DATA_PVS[number]["logical"]
-  | typeof IOC_PVS[number]["logical"];
+  | typeof IOC_PVS[number]["logical"]
+  | typeof LIVE_PVS[number]["logical"];
 
 /**
  * Every logical name of the PV map: the fixed ones, and per channel
- * `daq.<CH>`, `iops.<ch>` and `fit.<CH>.<field>`.
+ * `daq.<CH>`, `iops.<ch>`, `fit.<CH>.<field>`, and the live profile
+ * `live.daq.<CH>` and its fitted curve `live.fit.<CH>`.
  */
 export type LogicalName =
   | FixedLogicalName
   | `daq.${string}`
   | `iops.${string}`
+  | `live.daq.${string}`
+  | `live.fit.${string}`
   | `fit.${string}.${FitPvField}`
   | `fit.${string}.${FitSummaryPvField}`;

@@ -265,6 +265,15 @@ export class SimulatedIoc {
       case "stringout":
         return { type: "string", value: String(INPUT_DEFAULTS[logical] ?? "") };
       case "waveform":
+        if (spec.elementType === "double") {
+          return {
+            type: "double",
+            count: spec.length ?? 1,
+            value: new Float64Array(0),
+            units: spec.units,
+            precision: 4,
+          };
+        }
         return {
           type: "char",
           count: spec.length ?? (logical === "scan.file" ? 1024 : 512),
