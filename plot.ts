@@ -1,6 +1,7 @@
 /**
  * `fws plot <file.h5> <struck_channel>` — serves the profile page of one
- * scan file on loopback and opens it in the browser.
+ * scan file on loopback and opens it in the browser. `fws plot --live
+ * <scanner_index>` follows a scanner as it scans (`plot_live.ts`).
  *
  * The page follows Fresh's island model on npm packages: `routes/` renders
  * the page on the server (preact-render-to-string) and serves the JSON and
@@ -33,6 +34,8 @@ import {
 import { dropPermissions, restrictPermissions } from "./lib/permissions.ts";
 import type { ScanRun } from "./lib/scan/model.ts";
 import { type Assets, createHandler, PlotData } from "./routes/mod.ts";
+import { serveLoopback } from "./lib/serve_loopback.ts";
+import { liveMain } from "./plot_live.ts";
 
 const USAGE = `Usage: fws plot <file.h5> <struck_channel> [options]
 
@@ -43,7 +46,11 @@ Options:
   --scanner-index N    scanner index shown (default: from the file name fwsNN_…)
   --port N             port to listen on (default 0 = a free one)
   --no-open            do not open a browser; just print the URL
-  -h, --help           show this help`;
+  -h, --help           show this help
+
+       fws plot --live <scanner_index> [options]
+
+Follow a scanner over Channel Access as it scans (see fws plot --live --help).`;
 
 /** Where the page's assets live: `static/` next to this module. */
 const STATIC_DIR = new URL("./static/", import.meta.url);
@@ -178,59 +185,6 @@ export async function startPlotServer(
   };
 }
 
-/** How long a server that stopped accepting waits before it listens again. */
-const RELISTEN_DELAY_MS = [100, 500, 1000, 2000, 5000];
-
-/**
- * `Deno.serve` on 127.0.0.1 that outlives a failed accept: when the OS
- * refuses one (EMFILE under a flood of connections), Deno's server stops;
- * this logs it and listens again on the same port after a short delay,
- * backing off while the refusal lasts.
- */
-function serveLoopback(
-  port: number,
-  handler: (req: Request) => Response | Promise<Response>,
-): { port: number; shutdown(): Promise<void> } {
-  let closing = false;
-  let current: Deno.HttpServer<Deno.NetAddr>;
-  const listen = (p: number) =>
-    Deno.serve({ hostname: "127.0.0.1", port: p, onListen: () => {} }, handler);
-  const watch = (server: Deno.HttpServer<Deno.NetAddr>) => {
-    server.finished.catch(async (error) => {
-      for (let attempt = 0; !closing; attempt++) {
-        const wait = RELISTEN_DELAY_MS[
-          Math.min(attempt, RELISTEN_DELAY_MS.length - 1)
-        ];
-        console.error(
-          `fws plot: the server stopped accepting connections (${
-            error instanceof Error ? error.message : error
-          }); listening again on 127.0.0.1:${bound} in ${wait} ms`,
-        );
-        await new Promise((r) => setTimeout(r, wait));
-        if (closing) return;
-        try {
-          current = listen(bound);
-          console.error(`fws plot: listening again on 127.0.0.1:${bound}`);
-          watch(current);
-          return;
-        } catch (retry) {
-          error = retry;
-        }
-      }
-    });
-  };
-  current = listen(port);
-  const bound = current.addr.port;
-  watch(current);
-  return {
-    port: bound,
-    async shutdown() {
-      closing = true;
-      await current.shutdown().catch(() => {});
-    },
-  };
-}
-
 /**
  * {@linkcode startPlotServer} in a Worker that may use the network on
  * 127.0.0.1 and nothing else, so that the caller can revoke all of its own
@@ -315,6 +269,9 @@ export async function plotMain(args: string[]): Promise<number> {
   // write and ffi go now; read, net, env, sys and run are dropped once the
   // file is read, the server listens and the browser opener has started.
   const profile = await restrictPermissions("plot");
+  if (args.includes("--live")) {
+    return await liveMain(args, { loadAssets, openBrowser, profile });
+  }
   const { values, positionals } = parseCommand(args, {
     command: "fws plot",
     options: {

@@ -15,7 +15,7 @@ import { deserializeIslands, type IslandEntry, ISLANDS } from "./mod.ts";
 import { type IslandProps, perf, startFitSync } from "./shared/state.ts";
 
 /** Islands hydrated before the first profile is drawn. */
-const FIRST = new Set(["ChannelPicker", "ProfileChart"]);
+const FIRST = new Set(["LiveView", "ChannelPicker", "ProfileChart"]);
 
 function hydrateAll(islands: IslandEntry[], first: boolean): void {
   for (const el of document.querySelectorAll<HTMLElement>("[data-island]")) {
@@ -33,8 +33,11 @@ addEventListener("error", (e) => perf().errors.push(String(e.message)));
 const script = document.getElementById("fws-islands");
 if (script?.textContent) {
   const islands = deserializeIslands(script.textContent);
-  // Every island holds the page's one selection.
-  const sel = (islands[0]?.props as IslandProps | undefined)?.sel;
+  // Every island of the file holds the page's one selection (the live view
+  // has its own, or the page has no file yet).
+  const sel = (islands.find((i) => "sel" in i.props)?.props as
+    | IslandProps
+    | undefined)?.sel;
   if (sel) startFitSync(sel);
   hydrateAll(islands, true);
   let rest = false;

@@ -14,6 +14,9 @@ import { FIT_COLUMNS } from "./shared/types.ts";
 export interface FitTableProps extends IslandProps {
   /** Units of each channel, by name. */
   units: Record<string, string>;
+  /** Element id of the table (default `fit-table`; its summary row is
+   * `fit-summary`, else `<id>-summary`). */
+  id?: string;
 }
 
 /** The table. */
@@ -25,9 +28,10 @@ export function FitTable(props: FitTableProps): JSX.Element {
   const yu = props.units[f.struck] ?? "";
   const unit = (f: (typeof FIT_COLUMNS)[number]) =>
     f.unit === "x" ? xu : f.unit === "y" ? yu : "";
+  const id = props.id ?? "fit-table";
   return (
     <table
-      id="fit-table"
+      id={id}
       class={stale ? "fits stale" : "fits"}
       data-struck={f.struck}
       data-iops={f.iops}
@@ -79,7 +83,7 @@ export function FitTable(props: FitTableProps): JSX.Element {
         ))}
       </tbody>
       <tfoot>
-        <tr id="fit-summary">
+        <tr id={id === "fit-table" ? "fit-summary" : `${id}-summary`}>
           <th>mean ± std</th>
           {FIT_COLUMNS.map(({ key: k }) => {
             const s = f.summary[k];

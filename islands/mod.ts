@@ -7,6 +7,7 @@
  */
 import { ChannelPicker } from "./channel_picker.tsx";
 import { FitTable } from "./fit_table.tsx";
+import { LiveView } from "./live_view.tsx";
 import { OverlayChart } from "./overlay_chart.tsx";
 import { ProfileChart } from "./profile_chart.tsx";
 import { RawWaveforms } from "./raw_waveforms.tsx";
@@ -20,6 +21,7 @@ export const ISLANDS = {
   OverlayChart,
   TrendChart,
   RawWaveforms,
+  LiveView,
 };
 
 /** The name of an island. */

@@ -3,12 +3,13 @@
 import * as $middleware from "./_middleware.ts";
 import * as $0 from "./api/export.csv.ts";
 import * as $1 from "./api/fits.ts";
-import * as $2 from "./api/overlay.ts";
-import * as $3 from "./api/profile.ts";
-import * as $4 from "./api/raw.ts";
-import * as $5 from "./api/status.ts";
-import * as $6 from "./index.tsx";
-import * as $7 from "./static/[...path].ts";
+import * as $2 from "./api/live.ts";
+import * as $3 from "./api/overlay.ts";
+import * as $4 from "./api/profile.ts";
+import * as $5 from "./api/raw.ts";
+import * as $6 from "./api/status.ts";
+import * as $7 from "./index.tsx";
+import * as $8 from "./static/[...path].ts";
 import type { Manifest } from "./_lib/router.ts";
 
 /** The route modules by file, and the middleware. */
@@ -16,12 +17,13 @@ export const manifest: Manifest = {
   routes: {
     "./api/export.csv.ts": $0,
     "./api/fits.ts": $1,
-    "./api/overlay.ts": $2,
-    "./api/profile.ts": $3,
-    "./api/raw.ts": $4,
-    "./api/status.ts": $5,
-    "./index.tsx": $6,
-    "./static/[...path].ts": $7,
+    "./api/live.ts": $2,
+    "./api/overlay.ts": $3,
+    "./api/profile.ts": $4,
+    "./api/raw.ts": $5,
+    "./api/status.ts": $6,
+    "./index.tsx": $7,
+    "./static/[...path].ts": $8,
   },
   middleware: $middleware,
 };

@@ -12,6 +12,7 @@ import {
   acceptsGzip,
   type Assets,
   BadRequest,
+  type LiveSource,
   NotFound,
   type RouteContext,
   textError,
@@ -20,7 +21,7 @@ import type { PlotData } from "./_lib/plot_data.ts";
 import { renderPage } from "./_lib/render.tsx";
 import { matchRoute, type Route, routesOf } from "./_lib/router.ts";
 
-export { type Assets } from "./_lib/context.ts";
+export { type Assets, type LiveSource } from "./_lib/context.ts";
 export { BUCKETS, PlotData } from "./_lib/plot_data.ts";
 
 /** Every route, most specific first. */
@@ -57,15 +58,16 @@ async function respond(route: Route, ctx: RouteContext): Promise<Response> {
 }
 
 /**
- * The server's request handler for one file.
+ * The server's request handler for one file, or (with `live`) for a
+ * followed scanner and the file its last request wrote.
  *
- * @param data the served file
- * @param options `assets` (embedded page assets) and `port()` (the bound
- *   port, for the Host check)
+ * @param data the served file, or a function returning the file to serve now
+ * @param options `assets` (embedded page assets), `port()` (the bound
+ *   port, for the Host check) and `live` (the followed scanner)
  */
 export function createHandler(
-  data: PlotData,
-  options: { assets: Assets; port: () => number },
+  data: PlotData | (() => PlotData),
+  options: { assets: Assets; port: () => number; live?: LiveSource },
 ): (req: Request) => Promise<Response> {
   return async (req) => {
     const url = new URL(req.url);
@@ -73,7 +75,8 @@ export function createHandler(
       req,
       url,
       params: {},
-      data,
+      data: typeof data === "function" ? data() : data,
+      live: options.live,
       assets: options.assets,
       port: options.port(),
     };

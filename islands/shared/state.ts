@@ -90,6 +90,12 @@ export interface PerfMarks {
   };
   /** Client-side errors. */
   errors: string[];
+  /**
+   * Live updates drawn (`fws plot --live`): when (ms since the epoch), and
+   * how long after the Channel Access time stamp (`ca`) and the plot
+   * server's receive time (`recv`) of the update, in ms.
+   */
+  live?: { drawn: number; ca: number; recv: number; points: number }[];
 }
 
 /** The timing marks (a global so tests can read them). */

@@ -13,7 +13,9 @@ import { PROGRAM, VERSION } from "../version.ts";
 import { type BridgeOptions, FWSScanBridgeDaemon } from "./bridge.ts";
 import { CustomCallbackHost } from "./custom_callback.ts";
 import { claimScanner, ownerIdentity, releaseScanner } from "./owner.ts";
-import { FWSScanInterface, parsePvMap, type PvMapFile } from "../pvmap/mod.ts";
+import { FWSScanInterface, loadPvMap, type PvMapFile } from "../pvmap/mod.ts";
+
+export { loadPvMap } from "../pvmap/mod.ts";
 
 /** Options of {@link startDaemon}. */
 export interface StartDaemonOptions {
@@ -73,19 +75,6 @@ function hostName(): string {
   } catch {
     return "unknown";
   }
-}
-
-/** Reads and parses a map file; errors name the file and the offending key. */
-export async function loadPvMap(path: string): Promise<PvMapFile> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    throw new Error(
-      `--pv-map ${path}: cannot read (${(error as Error).message})`,
-    );
-  }
-  return parsePvMap(text, path);
 }
 
 /** Starts the daemon of one scanner in this process. */

@@ -93,3 +93,16 @@ export function parsePvMap(text: string, source = "pv map"): PvMapFile {
   }
   return obj as PvMapFile;
 }
+
+/** Reads and parses a map file; errors name the file and the offending key. */
+export async function loadPvMap(path: string): Promise<PvMapFile> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new Error(
+      `--pv-map ${path}: cannot read (${(error as Error).message})`,
+    );
+  }
+  return parsePvMap(text, path);
+}

@@ -56,4 +56,4 @@ export {
   type MotorPvs,
   type ScanInterfaceOptions,
 } from "./resolver.ts";
-export { parsePvMap, type PvMapFile } from "./map_file.ts";
+export { loadPvMap, parsePvMap, type PvMapFile } from "./map_file.ts";

@@ -6,6 +6,7 @@
 import type { JSX } from "preact";
 import type { PlotData, ShownProfile } from "./plot_data.ts";
 import type { ScanRecord } from "../../lib/scan/model.ts";
+import type { LiveEvent, LiveSnapshot } from "./live_events.ts";
 
 /** The embedded page assets, loaded once at start-up. */
 export interface Assets {
@@ -17,13 +18,34 @@ export interface Assets {
   styleCss: Uint8Array;
 }
 
+/** What the live page's routes read: the followed scanner's state. */
+export interface LiveSource {
+  /** The state as a page that connects now needs it. */
+  snapshot(): LiveSnapshot;
+  /**
+   * Calls `fn` with every event from now on, and `null` when the server
+   * closes; returns the unsubscribe.
+   */
+  subscribe(fn: (event: LiveEvent | null) => void): () => void;
+  /** The scanner's index. */
+  scannerIndex: number;
+  /** The Struck channel the page opens with. */
+  struck: string;
+}
+
 /** The request, its URL parameters and the served file. */
 export interface RouteContext {
   req: Request;
   url: URL;
   /** The `[name]` segments of the route's file name, by name. */
   params: Record<string, string>;
+  /**
+   * The served file (under `fws plot --live`, the last finished request's
+   * file once loaded; before that a file without scans).
+   */
   data: PlotData;
+  /** The followed scanner, under `fws plot --live` only. */
+  live?: LiveSource;
   assets: Assets;
   /** The port the server is bound to (for the Host check). */
   port: number;

@@ -36,6 +36,19 @@ export interface ShownProfile {
   fit: GaussFit & { iopsChannel: string; source: "file" | "refit" };
 }
 
+/** The fit table's summary row: mean ± std of each fitted quantity. */
+export function fitsSummary(fits: GaussFit[]): FitsPayload["summary"] {
+  const summary: FitsPayload["summary"] = {};
+  for (const [k, v] of Object.entries(summarizeFits(fits))) {
+    summary[k] = {
+      mean: finiteOrNull(v.mean),
+      std: finiteOrNull(v.std),
+      n: v.n,
+    };
+  }
+  return summary;
+}
+
 /** Names in first-seen order over all scans. */
 function channelNames(
   scans: ScanRecord[],
@@ -144,15 +157,7 @@ export class PlotData {
         nPoints: f?.nPoints ?? 0,
       });
     }
-    const summary: FitsPayload["summary"] = {};
-    for (const [k, v] of Object.entries(summarizeFits(fits))) {
-      summary[k] = {
-        mean: finiteOrNull(v.mean),
-        std: finiteOrNull(v.std),
-        n: v.n,
-      };
-    }
-    return { struck, iops, rows, summary };
+    return { struck, iops, rows, summary: fitsSummary(fits) };
   }
 
   /** The state serialized into the page for the initial channel pair. */
