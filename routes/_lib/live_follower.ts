@@ -53,6 +53,10 @@ export function caStamp(v: CAValue): number {
 
 function text(v: CAValue): string {
   if (v.value instanceof Uint8Array) return charArrayToString(v.value);
+  // a char waveform of one element (or an empty one) arrives as a number
+  if (v.type === "char" && typeof v.value === "number") {
+    return charArrayToString(new Uint8Array([v.value]));
+  }
   return String(v.value);
 }
 

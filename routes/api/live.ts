@@ -2,7 +2,8 @@
  * `GET /api/live` — the followed scanner as server-sent events (under
  * `fws plot --live` only): first a `snapshot` of everything so far, then
  * each change as it arrives over Channel Access (see
- * `routes/_lib/live_events.ts`). A client that falls behind by more than
+ * `routes/_lib/live_events.ts`); the stream ends when the client goes
+ * (the body is cancelled) or the server closes. A client that falls behind by more than
  * {@link MAX_QUEUED} bytes is dropped; its EventSource reconnects and gets a
  * fresh snapshot.
  *
@@ -67,7 +68,6 @@ export const handler: RouteHandlers = {
           () => send(": keep-alive\n\n"),
           KEEPALIVE_MS,
         );
-        ctx.req.signal.addEventListener("abort", close, { once: true });
         stop = close;
       },
       cancel() {
