@@ -15,7 +15,8 @@
  * `net` on loopback and the Channel Access addresses only (every host, when
  * the search list holds a broadcast address: the servers that answer are
  * not known in advance) and `read` (the finished file is named at run
- * time); no `write`, `run`, `env`, `sys` or `ffi`.
+ * time); no `write`, `run`, `sys` or `ffi`, and `env` only until the HDF5
+ * library is loaded.
  *
  * @module
  */
@@ -258,7 +259,8 @@ export function startLivePlotWorker(
         net,
         read: true,
         write: false,
-        env: false,
+        // dropped by the Worker once the HDF5 library is loaded
+        env: true,
         run: false,
         sys: false,
         ffi: false,

@@ -85,7 +85,7 @@ export const PERMISSION_PROFILES: Record<Subcommand, PermissionProfile> = {
     keep: [],
     startup: ["read", "net", "env", "sys", "run"],
     note:
-      "reads the file and the assets, starts the browser opener, then drops everything; the server runs in a Worker holding only net on 127.0.0.1 (to listen again after a refused accept)",
+      "reads the file and the assets, starts the browser opener, then drops everything; the server runs in a Worker holding only net on 127.0.0.1 (to listen again after a refused accept). Under --live the Worker follows the scanner and holds net on loopback and the Channel Access addresses (every host when the search list has a broadcast address) and read (the finished file, named at run time); never write, run, env, sys or ffi",
   },
   demo: {
     keep: ["read", "write", "net", "env", "sys"],
