@@ -241,7 +241,8 @@ export function startPlotWorker(
   });
 }
 
-function openBrowser(url: string): void {
+/** Starts the browser opener (`xdg-open`, `open` on macOS) on `url`. */
+export function openBrowser(url: string): void {
   const opener = Deno.build.os === "darwin" ? "open" : "xdg-open";
   try {
     const child = new Deno.Command(opener, {

@@ -3,7 +3,9 @@
  * simulated FWS IOC on free loopback ports and the scan daemon, asks for one
  * step scan of three repetitions through Channel Access puts (as an operator
  * would), shows the progress, prints the Gaussian fits per channel and
- * repetition with mean ± std, and the scan file; then opens the plot page.
+ * repetition with mean ± std, and the scan file. The live page
+ * (`fws plot --live`) follows the scan from the start (its URL is the first
+ * line printed) and shows the file once written.
  *
  * @module
  */
@@ -27,13 +29,15 @@ export const DEMO_USAGE = `Usage: fws demo [options]
 
 Starts a simulated FWS IOC and the scan daemon in this process, requests one
 step scan of 3 repetitions over Channel Access, prints the fitted beam centre
-and sigma per channel and repetition, writes an HDF5 scan file and opens the
-plot page.
+and sigma per channel and repetition and writes an HDF5 scan file. The live
+page follows the scan from the start (its URL is printed first) and then
+shows the file.
 
 Options:
   --data-dir PATH   where the scan file goes; default a new temporary directory
   --seed N          seed of the simulated noise; default 1
-  --no-open         do not open the plot page; print how to open it instead
+  --no-open         do not open the live page (its URL is printed first); at
+                    the end print how to open the file's plot page
   --help            show this help
 `;
 
@@ -55,6 +59,17 @@ export interface DemoOptions {
   timeout?: number;
   /** Aborts the demo (Ctrl-C). */
   signal?: AbortSignal;
+  /**
+   * Starts the live page against the simulated IOC (`fws plot --live`);
+   * its URL is the first line printed.
+   */
+  startLive?: (
+    ca: { addrList: string[]; autoAddrList: boolean },
+  ) => Promise<{ url: string; close(): Promise<void> }>;
+  /** Called with the live page's URL as soon as it serves (the opener). */
+  onLive?: (url: string) => void;
+  /** Awaited once the scan is done, before the IOC and daemon stop. */
+  keepOpen?: () => Promise<void>;
 }
 
 /** What the demo measured. */
@@ -136,11 +151,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     motor: { velocity: 10, vmax: 20 },
   });
   const pvs = sim.interface;
+  const ca = { addrList: sim.addrList, autoAddrList: false };
+  let live: { url: string; close(): Promise<void> } | undefined;
+  try {
+    live = await options.startLive?.(ca);
+  } catch (error) {
+    await sim.close();
+    throw error;
+  }
+  if (live) {
+    print(`live page: ${live.url}`);
+    options.onLive?.(live.url);
+  }
   print(
     `simulated IOC ${pvs.prefix} on 127.0.0.1 (UDP ${sim.udpPort}, TCP ${sim.tcpPort}); ` +
       `beam centre ${sim.beam.center} mm, sigma ${sim.beam.sigma} mm`,
   );
-  const ca = { addrList: sim.addrList, autoAddrList: false };
   const client = new CAClient({ ...ca, timeout: 5 });
   let daemon: Awaited<ReturnType<typeof startDaemon>> | undefined;
   const subs: { cancel(): void }[] = [];
@@ -241,12 +267,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       print("");
       print(`scan file: ${outcome.file}`);
     }
+    await options.keepOpen?.();
     return {
       outcome,
       fits,
       beam: { center: sim.beam.center, sigma: sim.beam.sigma },
     };
   } finally {
+    await live?.close();
     for (const s of subs) s.cancel();
     await daemon?.stop("demo finished").catch(() => {});
     await client.close();
@@ -285,6 +313,19 @@ export async function demoMain(args: string[]): Promise<number> {
   const controller = new AbortController();
   const onInt = () => controller.abort();
   Deno.addSignalListener("SIGINT", onInt);
+  const open = values["no-open"] !== true;
+  // the live page, if this build has it (and its browser opener)
+  let page: typeof import("../../plot_live.ts") | undefined;
+  let plot: typeof import("../../plot.ts") | undefined;
+  try {
+    page = await import("../../plot_live.ts");
+    plot = await import("../../plot.ts");
+  } catch {
+    page = plot = undefined;
+  }
+  const assets = page && plot
+    ? await plot.loadAssets().catch(() => undefined)
+    : undefined;
   let result: DemoResult;
   try {
     result = await runDemo({
@@ -292,29 +333,45 @@ export async function demoMain(args: string[]): Promise<number> {
       seed,
       tty: Deno.stdout.isTerminal(),
       signal: controller.signal,
+      startLive: page && assets
+        ? (ca) =>
+          page.startLivePlotServer({
+            scannerIndex: 1,
+            testMode: true,
+            assets,
+            ca,
+          })
+        : undefined,
+      onLive: (url) => {
+        if (open) plot?.openBrowser(url);
+      },
+      keepOpen: open && assets
+        ? async () => {
+          await dropPermissions(["run"]); // the opener has started
+          console.log("the live page shows the scan file (Ctrl-C to quit)");
+          if (controller.signal.aborted) return;
+          await new Promise((resolve) =>
+            controller.signal.addEventListener("abort", resolve, {
+              once: true,
+            })
+          );
+        }
+        : undefined,
     });
   } finally {
     Deno.removeSignalListener("SIGINT", onInt);
   }
   const file = result.outcome.file;
   if (result.outcome.status !== "completed" || !file) return 1;
-  if (values["no-open"]) {
+  if (!open) {
     await dropPermissions(["run"]); // nothing left to start
     console.log(`open the plot page with:  ${fwsCommand()} plot ${file} PDB`);
     return 0;
   }
-  let plotMain: ((args: string[]) => Promise<number>) | undefined;
-  try {
-    plotMain = (await import("../../plot.ts")).plotMain;
-  } catch {
-    plotMain = undefined;
-  }
-  if (!plotMain) {
+  if (!assets) {
     console.log(
       `the plot page is not available in this build; plot with:  ${fwsCommand()} plot ${file} PDB`,
     );
-    return 0;
   }
-  console.log("opening the plot page (Ctrl-C to quit)");
-  return await plotMain([file, "PDB"]);
+  return 0;
 }

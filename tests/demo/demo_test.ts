@@ -87,6 +87,11 @@ Deno.test("fws demo --no-open: scans the simulated beam, prints fits near it and
     ]);
     const seconds = (performance.now() - t0) / 1000;
     assertEquals(code, 0, `exit code\n${stdout}\n${stderr}`);
+    // the live page's URL comes first, before anything of the scan
+    assertMatch(
+      stdout.split("\n")[0],
+      /^live page: http:\/\/127\.0\.0\.1:\d+\/$/,
+    );
     assert(seconds < 60, `the demo took ${seconds} s`);
     // progress in plain lines (stdout is not a terminal), up to 100 %
     assertMatch(stdout, /\[#{30}\] 100%/);
