@@ -115,10 +115,13 @@ function chartData(reps: LiveRep[], ch: string): uPlot.AlignedData | null {
 /** The live view. */
 export function LiveView(props: LiveViewProps): JSX.Element {
   const model = useRef<LiveSnapshot>(structuredClone(props.snapshot));
-  const [version, setVersion] = useState(0);
+  const [, setVersion] = useState(0);
   const [ch, setCh] = useState(props.struck);
   const [sseUp, setSseUp] = useState(true);
   const pending = useRef<{ ca: number; recv: number } | null>(null);
+  const shown = useRef(props.struck);
+  shown.current = ch;
+  const chartKey = useRef(0);
   // The fit table's choice: local to this island, never module-global.
   const sel = useMemo<Selection>(() => ({
     struck: signal(props.struck),
@@ -136,8 +139,14 @@ export function LiveView(props: LiveViewProps): JSX.Element {
     const onEvent = (e: MessageEvent<string>) => {
       const ev = JSON.parse(e.data) as LiveEvent;
       applyLiveEvent(model.current, ev);
+      // the chart redraws only for what it shows
+      const other = (ev.type === "points" || ev.type === "fit") &&
+        ev.ch !== shown.current;
       if (ev.type === "points" || ev.type === "fit") {
-        pending.current = { ca: ev.ca, recv: ev.recv };
+        if (!other) pending.current = { ca: ev.ca, recv: ev.recv };
+      }
+      if (!other && ev.type !== "status" && ev.type !== "fits") {
+        chartKey.current++;
       }
       const file = model.current.file;
       if (file?.readable && file.name !== props.shownFile) {
@@ -165,7 +174,7 @@ export function LiveView(props: LiveViewProps): JSX.Element {
   const m = model.current;
   const s = m.status;
   const cur = m.reps.at(-1);
-  const data = useMemo(() => chartData(m.reps, ch), [version, ch]);
+  const data = useMemo(() => chartData(m.reps, ch), [chartKey.current, ch]);
   sel.struck.value = ch;
   sel.fits.value = m.fits[ch] ?? emptyFits(ch);
   sel.scan.value = cur?.rep ?? 0;

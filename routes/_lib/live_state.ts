@@ -86,6 +86,8 @@ export class LiveState {
   };
   #reps: LiveRep[] = [];
   #fits = new Map<string, Map<number, Partial<Record<FitPvField, number>>>>();
+  /** FIT:<CH>:OK as last published (a monitor sends no unchanged value). */
+  #lastOk = new Map<string, number>();
   #file: LiveFile | null = null;
   /** The arrays as last published. */
   #pos: ArrayLike<number> = [];
@@ -277,6 +279,7 @@ export class LiveState {
     if (!rows) this.#fits.set(input.ch, rows = new Map());
     const row = rows.get(rep) ?? {};
     row[input.field] = input.value;
+    if (input.field === "ok") this.#lastOk.set(input.ch, input.value);
     rows.set(rep, row);
     this.#emit({
       type: "fits",
@@ -296,7 +299,9 @@ export class LiveState {
         a[0] - b[0]
       )
     ) {
-      const fit = { ok: seen.ok === 1 } as GaussFit;
+      const fit = {
+        ok: (seen.ok ?? this.#lastOk.get(ch)) === 1,
+      } as GaussFit;
       for (const { field } of FIT_PV_FIELDS) {
         if (field !== "ok") fit[field] = seen[field] ?? NaN;
       }
