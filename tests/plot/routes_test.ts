@@ -39,6 +39,7 @@ Deno.test("route files map to URL patterns as in Fresh", () => {
     "/",
     "/api/export.csv",
     "/api/fits",
+    "/api/live",
     "/api/overlay",
     "/api/profile",
     "/api/raw",
