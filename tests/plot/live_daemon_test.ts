@@ -1,0 +1,159 @@
+/**
+ * The live page end to end against the real daemon: `makeRig` starts a
+ * `fws sim` and the daemon in-process on free loopback ports; the live
+ * server follows them over Channel Access and Chromium shows the page.
+ * During a step request the chart's drawn data change from step to step; the
+ * state follows SCAN:STATE through PAUSED (beam off in the sim) and back; at
+ * the end the page loads the file and shows its fit table; a daemon
+ * restarted mid-request shows as disconnected (its heartbeat stops) and then
+ * recovers; no console errors.
+ *
+ * Runs once the daemon publishes the LIVE PVs (`lib/daemon/callbacks/live.ts`,
+ * branch wt-live-daemon); until then `live_browser_test.ts` plays the daemon.
+ */
+import { existsSync } from "node:fs";
+import { startDaemon } from "../../lib/daemon/mod.ts";
+import { loadAssets } from "../../plot.ts";
+import { startLivePlotServer } from "../../plot_live.ts";
+import { FAST_TUNING, makeRig } from "../daemon/rig.ts";
+import { assert, assertEquals } from "../support/assert.ts";
+import { missingReference } from "../support/refs.ts";
+import { ensureBundle, launchChromium } from "./support.ts";
+
+const daemonPublishesLive = existsSync(
+  new URL("../../lib/daemon/callbacks/live.ts", import.meta.url),
+);
+const STEPS = 20;
+
+Deno.test({
+  name:
+    "live page against the daemon: grows step by step, PAUSED and back, the file's fit table, a daemon restart seen and recovered",
+  ignore: missingReference("chromium") || !daemonPublishesLive,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await ensureBundle();
+    const rig = await makeRig({ sim: { acquisitionTime: 0.03 } });
+    const ca = { addrList: rig.sim.addrList, autoAddrList: false };
+    const server = await startLivePlotServer({
+      scannerIndex: 7,
+      testMode: true,
+      assets: await loadAssets(),
+      ca,
+      heartbeatTimeout: 2.5,
+    });
+    const browser = await launchChromium();
+    let second: Awaited<ReturnType<typeof startDaemon>> | undefined;
+    try {
+      const page = await browser.newPage({
+        viewport: { width: 1280, height: 900 },
+      });
+      const problems: string[] = [];
+      page.on("console", (m) => {
+        if (m.type() === "error") problems.push(`console: ${m.text()}`);
+      });
+      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+      await page.goto(server.url);
+      const waitText = (id: string, want: string, timeout = 15_000) =>
+        page.waitForFunction(
+          ([id, want]) => document.getElementById(id)?.textContent === want,
+          [id, want],
+          { timeout },
+        );
+      await waitText("live-conn", "connected");
+      // every value the chart's drawn point count takes, and the connection
+      await page.evaluate(() => {
+        const g = globalThis as unknown as {
+          __seen: string[];
+          __conn: string[];
+        };
+        g.__seen = [];
+        g.__conn = [];
+        new MutationObserver(() => {
+          const p = document.querySelector('[data-chart="live"]')
+            ?.getAttribute("data-points") ?? "";
+          if (g.__seen.at(-1) !== p) g.__seen.push(p);
+          const c = document.getElementById("live-conn")?.textContent ?? "";
+          if (g.__conn.at(-1) !== c) g.__conn.push(c);
+        }).observe(document.getElementById("live")!, {
+          subtree: true,
+          attributes: true,
+          childList: true,
+          characterData: true,
+        });
+      });
+      await rig.setInputs({
+        mode: "STEP",
+        startPos: -5,
+        endPos: 5,
+        nSteps: STEPS,
+        nScans: 2,
+        settle: 0,
+      });
+      const outcome = rig.nextOutcome(90);
+      await rig.ca.put(rig.pv("scan.start"), 1, { wait: true });
+      await page.waitForFunction(
+        () =>
+          Number(
+            document.querySelector('[data-chart="live"]')?.getAttribute(
+              "data-points",
+            ),
+          ) >= 5,
+        undefined,
+        { timeout: 15_000 },
+      );
+      rig.sim.setBeamOn(false);
+      await waitText("live-state", "PAUSED");
+      rig.sim.setBeamOn(true);
+      await page.waitForFunction(() =>
+        document.getElementById("live-state")?.textContent !== "PAUSED"
+      );
+      const done = await outcome;
+      assertEquals(done.status, "completed", done.message);
+      await page.waitForSelector("#fit-table tbody tr[data-scan='2']", {
+        timeout: 15_000,
+      });
+      assertEquals(await page.locator("#fit-table tbody tr").count(), 2);
+      const seen = await page.evaluate(() =>
+        (globalThis as unknown as { __seen: string[] }).__seen
+      );
+      const counts = seen.map(Number).filter((n) => n > 0);
+      assert(
+        new Set(counts).size >= STEPS / 2,
+        `the drawn data changed from step to step: ${seen.join(" ")}`,
+      );
+
+      // a second request; the daemon restarts in the middle of it
+      await page.evaluate(() => {
+        (globalThis as unknown as { __conn: string[] }).__conn = [];
+      });
+      const aborted = rig.nextOutcome(30);
+      await rig.ca.put(rig.pv("scan.start"), 1, { wait: true });
+      await waitText("live-step", "step 3").catch(() => {});
+      await rig.daemon.stop("restart mid-request");
+      await aborted.catch(() => {});
+      await page.waitForFunction(
+        () =>
+          (globalThis as unknown as { __conn: string[] }).__conn.includes(
+            "disconnected",
+          ),
+        undefined,
+        { timeout: 15_000 },
+      );
+      second = await startDaemon({
+        scannerIndex: 7,
+        testMode: true,
+        dataDir: rig.dataDir,
+        ca: { ...ca, connectionTimeout: 3 },
+        tuning: FAST_TUNING,
+      });
+      await waitText("live-conn", "connected");
+      assertEquals(problems, []);
+    } finally {
+      await browser.close();
+      await server.close();
+      await second?.stop();
+      await rig.close();
+    }
+  },
+});
