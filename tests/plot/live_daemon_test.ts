@@ -61,27 +61,39 @@ Deno.test({
           { timeout },
         );
       await waitText("live-conn", "connected");
-      // every value the chart's drawn point count takes, and the connection
-      await page.evaluate(() => {
-        const g = globalThis as unknown as {
-          __seen: string[];
-          __conn: string[];
+      // every value the chart's drawn point count and the connection text
+      // take, kept across the page's reloads (each loaded file reloads it)
+      await page.addInitScript(() => {
+        const keep = (key: string, value: string) => {
+          const list: string[] = JSON.parse(
+            sessionStorage.getItem(key) ?? "[]",
+          );
+          if (list.at(-1) !== value) {
+            list.push(value);
+            sessionStorage.setItem(key, JSON.stringify(list));
+          }
         };
-        g.__seen = [];
-        g.__conn = [];
-        new MutationObserver(() => {
-          const p = document.querySelector('[data-chart="live"]')
-            ?.getAttribute("data-points") ?? "";
-          if (g.__seen.at(-1) !== p) g.__seen.push(p);
-          const c = document.getElementById("live-conn")?.textContent ?? "";
-          if (g.__conn.at(-1) !== c) g.__conn.push(c);
-        }).observe(document.getElementById("live")!, {
-          subtree: true,
-          attributes: true,
-          childList: true,
-          characterData: true,
+        addEventListener("DOMContentLoaded", () => {
+          new MutationObserver(() => {
+            keep(
+              "seen",
+              document.querySelector('[data-chart="live"]')
+                ?.getAttribute("data-points") ?? "",
+            );
+            keep(
+              "conn",
+              document.getElementById("live-conn")?.textContent ?? "",
+            );
+          }).observe(document.getElementById("live")!, {
+            subtree: true,
+            attributes: true,
+            childList: true,
+            characterData: true,
+          });
         });
       });
+      await page.reload();
+      await waitText("live-conn", "connected");
       await rig.setInputs({
         mode: "STEP",
         startPos: -5,
@@ -114,8 +126,8 @@ Deno.test({
         timeout: 15_000,
       });
       assertEquals(await page.locator("#fit-table tbody tr").count(), 2);
-      const seen = await page.evaluate(() =>
-        (globalThis as unknown as { __seen: string[] }).__seen
+      const seen: string[] = await page.evaluate(() =>
+        JSON.parse(sessionStorage.getItem("seen") ?? "[]")
       );
       const counts = seen.map(Number).filter((n) => n > 0);
       assert(
@@ -124,9 +136,7 @@ Deno.test({
       );
 
       // a second request; the daemon restarts in the middle of it
-      await page.evaluate(() => {
-        (globalThis as unknown as { __conn: string[] }).__conn = [];
-      });
+      await page.evaluate(() => sessionStorage.setItem("conn", "[]"));
       const aborted = rig.nextOutcome(30);
       await rig.ca.put(rig.pv("scan.start"), 1, { wait: true });
       await waitText("live-step", "step 3").catch(() => {});
@@ -134,9 +144,8 @@ Deno.test({
       await aborted.catch(() => {});
       await page.waitForFunction(
         () =>
-          (globalThis as unknown as { __conn: string[] }).__conn.includes(
-            "disconnected",
-          ),
+          (JSON.parse(sessionStorage.getItem("conn") ?? "[]") as string[])
+            .includes("disconnected"),
         undefined,
         { timeout: 15_000 },
       );
