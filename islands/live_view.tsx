@@ -16,12 +16,8 @@ import type { JSX } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { signal } from "@preact/signals";
 import uPlot from "uplot";
-import type {
-  LiveEvent,
-  LiveRep,
-  LiveSnapshot,
-} from "../routes/_lib/live_events.ts";
-import { LIVE_EVENT_TYPES } from "../routes/_lib/live_events.ts";
+import type { LiveEvent, LiveRep, LiveSnapshot } from "./shared/live_events.ts";
+import { LIVE_EVENT_TYPES } from "./shared/live_events.ts";
 import { FitTable } from "./fit_table.tsx";
 import { perf, type Selection } from "./shared/state.ts";
 import type { FitsPayload } from "./shared/types.ts";

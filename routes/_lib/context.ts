@@ -6,7 +6,10 @@
 import type { JSX } from "preact";
 import type { PlotData, ShownProfile } from "./plot_data.ts";
 import type { ScanRecord } from "../../lib/scan/model.ts";
-import type { LiveEvent, LiveSnapshot } from "./live_events.ts";
+import type {
+  LiveEvent,
+  LiveSnapshot,
+} from "../../islands/shared/live_events.ts";
 
 /** The embedded page assets, loaded once at start-up. */
 export interface Assets {

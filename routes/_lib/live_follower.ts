@@ -23,7 +23,7 @@ import {
   SCAN_STATES,
 } from "../../lib/pvmap/mod.ts";
 import type { LiveInput, LiveState } from "./live_state.ts";
-import type { Stamps } from "./live_events.ts";
+import type { Stamps } from "../../islands/shared/live_events.ts";
 
 /** Options of {@link followScanner}. */
 export interface FollowOptions {

@@ -28,7 +28,7 @@ import type {
   LiveSnapshot,
   LiveStatus,
   Stamps,
-} from "./live_events.ts";
+} from "../../islands/shared/live_events.ts";
 import { fitsSummary } from "./plot_data.ts";
 
 /** What a PV update is about (the logical PV, channel-qualified). */

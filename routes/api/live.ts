@@ -2,7 +2,7 @@
  * `GET /api/live` — the followed scanner as server-sent events (under
  * `fws plot --live` only): first a `snapshot` of everything so far, then
  * each change as it arrives over Channel Access (see
- * `routes/_lib/live_events.ts`); the stream ends when the client goes
+ * `islands/shared/live_events.ts`); the stream ends when the client goes
  * (the body is cancelled) or the server closes. A client that falls behind by more than
  * {@link MAX_QUEUED} bytes is dropped; its EventSource reconnects and gets a
  * fresh snapshot.
@@ -14,7 +14,7 @@ import {
   type RouteContext,
   type RouteHandlers,
 } from "../_lib/context.ts";
-import { encodeSse } from "../_lib/live_events.ts";
+import { encodeSse } from "../../islands/shared/live_events.ts";
 
 /** Bytes a client may lag behind before it is dropped. */
 export const MAX_QUEUED = 64 * 1024 * 1024;

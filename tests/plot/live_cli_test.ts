@@ -7,7 +7,7 @@
  * refused; the main thread holds nothing once serving.
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
-import { decodeSse } from "../../routes/_lib/live_events.ts";
+import { decodeSse } from "../../islands/shared/live_events.ts";
 import { startLiveDriver } from "./live_driver.ts";
 import { writeScanFile } from "../../lib/hdf5/mod.ts";
 import { syntheticRun } from "./fixture.ts";

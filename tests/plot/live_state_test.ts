@@ -9,7 +9,7 @@ import {
   decodeSse,
   encodeSse,
   type LiveEvent,
-} from "../../routes/_lib/live_events.ts";
+} from "../../islands/shared/live_events.ts";
 import {
   type LiveInput,
   LiveState,

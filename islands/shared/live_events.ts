@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { FitsPayload } from "../../islands/shared/types.ts";
+import type { FitsPayload } from "./types.ts";
 
 /** The scanner's status as the page shows it. */
 export interface LiveStatus {
