@@ -155,3 +155,65 @@ Deno.test("fws demo --help and bad arguments", async () => {
   assertEquals(extra.code, 2);
   assertMatch(extra.stderr, /unexpected argument 'extra'/);
 });
+
+Deno.test("fws demo --no-open: the live page at the first line follows the scan as it runs", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "fws-demo-live-test-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-P=fws",
+      "main.ts",
+      "demo",
+      "--no-open",
+      "--data-dir",
+      dataDir,
+    ],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  try {
+    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      text += value;
+    }
+    const url = text.match(/^live page: (http:\/\/127\.0\.0\.1:\d+\/)\n/)?.[1];
+    assert(url, `the first line names the live page:\n${text}`);
+    const page = await fetch(url);
+    assertEquals(page.status, 200);
+    assertMatch(await page.text(), /data-island="LiveView"/);
+    // the event stream until the demo ends it: the scan's states as it runs
+    const res = await fetch(`${url}api/live`);
+    const states = new Set<string>();
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let events = "";
+    while (true) {
+      const { value, done } = await reader.read().catch(() => ({
+        value: undefined,
+        done: true,
+      }));
+      if (done) break;
+      events += value;
+      for (const m of value!.matchAll(/"state":"([A-Z]+)"/g)) states.add(m[1]);
+    }
+    assert(states.has("ACQUIRING"), `states seen: ${[...states]}`);
+    assert(states.has("DONE"), `states seen: ${[...states]}`);
+    assertMatch(events, /"progress":100/);
+    // drain the rest of the demo's output
+    while (!(await lines.read()).done);
+    assertEquals((await child.status).code, 0, await stderr);
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already exited
+    }
+    await child.status;
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
