@@ -25,11 +25,11 @@ const COMMANDS: Record<Subcommand, Command> = {
     load: async () => (await import("./lib/sim/cli.ts")).simMain,
   },
   demo: {
-    summary: "simulated IOC + daemon + one scan + fit + file + plot page",
+    summary: "simulated IOC + daemon + one scan + fit + file, on the live page",
     load: async () => (await import("./lib/daemon/demo.ts")).demoMain,
   },
   plot: {
-    summary: "open the profile page of a scan file in the browser",
+    summary: "open the profile page of a scan file (or --live N: a scanner as it scans)",
     load: async () => (await import("./plot.ts")).plotMain,
   },
   inspect: {
