@@ -168,13 +168,21 @@ export function fitProfile(
   iops: string,
 ): { profile: Profile; fit: GaussFit } {
   const profile = profileOf(scan, struck, iops);
+  return { profile, fit: fitPoints(profile) };
+}
+
+/**
+ * The Gaussian fit of a profile's points, weighted by `1/sem²` where every
+ * point has a positive standard error, else unweighted (see
+ * {@linkcode fitProfile}).
+ */
+export function fitPoints(profile: Profile): GaussFit {
   const sem = profile.sem;
   const weighted = sem !== undefined && sem.every((s) => s > 0);
   const weights = weighted ? sem.map((s) => 1 / (s * s)) : undefined;
-  const fit = fitGaussian(profile.x, profile.y, {
+  return fitGaussian(profile.x, profile.y, {
     weights,
     weighting: weighted ? SEM_WEIGHTING : undefined,
     points: profile.points,
   });
-  return { profile, fit };
 }

@@ -1,0 +1,399 @@
+/**
+ * The wires of a scanner's fork: the table the map file gives (`wires`),
+ * its checks, and the cutting of one stroke's profile into the wires'
+ * regions in beam coordinates. A fork with several wires (x, y, u at 45°)
+ * crosses the beam once per wire in one stroke, so one Struck trace holds
+ * one peak per wire. Browser-safe: no imports beyond types.
+ *
+ * The built-in table is one wire over the whole stroke with the identity
+ * projection and no size correction, so a single-wire scanner is analysed
+ * (and named) as before.
+ *
+ * @example
+ * ```ts
+ * import { checkWires, wireRegions } from "./wires.ts";
+ * const wires = checkWires([
+ *   { name: "X", angle: 0, window: [-10, 10] },
+ *   { name: "Y", angle: 90, window: [20, 40], offset: 30 },
+ * ]);
+ * const regions = wireRegions({ x, y }, wires);
+ * ```
+ *
+ * @module
+ */
+
+/** One wire of the fork. */
+export interface WireSpec {
+  /** Name, e.g. `X`, `Y`, `U` (letters, digits, `_`). */
+  readonly name: string;
+  /** Direction the wire measures, degrees from x (x = 0, y = 90, u = 45). */
+  readonly angle: number;
+  /**
+   * Stage positions `[low, high]` [mm] in which the wire crosses the beam,
+   * `"auto"` to split the stroke at the minima between the peaks found, or
+   * `"all"`: the whole stroke (one wire only).
+   */
+  readonly window: readonly [number, number] | "auto" | "all";
+  /** Beam coordinate = scale × (stage − offset); default 1. */
+  readonly scale: number;
+  /** Stage position of the beam axis for this wire [mm]; default 0. */
+  readonly offset: number;
+  /** Wire diameter [mm]; 0 = no size correction. */
+  readonly diameter: number;
+}
+
+/** A wire as written in the map file: everything but `name` optional. */
+export interface WireInput {
+  name: string;
+  angle?: number;
+  window?: readonly [number, number] | "auto" | "all";
+  scale?: number;
+  offset?: number;
+  diameter?: number;
+}
+
+/** The built-in wire name of a single-wire scanner. */
+export const SINGLE_WIRE = "X";
+
+/** The built-in table: one wire, the whole stroke, identity, no correction. */
+export const DEFAULT_WIRES: readonly WireSpec[] = Object.freeze([
+  Object.freeze({
+    name: SINGLE_WIRE,
+    angle: 0,
+    window: "all" as const,
+    scale: 1,
+    offset: 0,
+    diameter: 0,
+  }),
+]);
+
+const KEYS = ["name", "angle", "window", "scale", "offset", "diameter"];
+
+/**
+ * Checks a wire table (as parsed from JSON) and fills the defaults. Throws
+ * one message naming the offending key (`wires[1].window`, …) and what is
+ * expected: a non-list, an unknown key, a bad number, a repeated name, an
+ * empty or reversed window, or windows that overlap.
+ *
+ * @param raw the `wires` value of the map file
+ * @param source where it came from, for messages (e.g. the file path)
+ */
+export function checkWires(raw: unknown, source = "wires"): WireSpec[] {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    throw new Error(
+      `${source}: 'wires' must be a non-empty list of wires ({name, angle, window, scale, offset, diameter})`,
+    );
+  }
+  const out: WireSpec[] = raw.map((w, i) =>
+    checkWire(w, `${source}: wires[${i}]`)
+  );
+  const names = new Set<string>();
+  for (const [i, w] of out.entries()) {
+    if (names.has(w.name)) {
+      throw new Error(
+        `${source}: wires[${i}].name '${w.name}' is repeated; expected one entry per wire`,
+      );
+    }
+    names.add(w.name);
+  }
+  const whole = out.findIndex((w) => w.window === "all");
+  if (whole >= 0 && out.length > 1) {
+    throw new Error(
+      `${source}: wires[${whole}].window 'all' is for a single wire; with ${out.length} wires give each a [low, high] window or "auto"`,
+    );
+  }
+  const auto = out.filter((w) => w.window === "auto").length;
+  if (auto > 0 && auto < out.length) {
+    throw new Error(
+      `${source}: wires mix "auto" and given windows; expected all "auto" or all [low, high]`,
+    );
+  }
+  const given = out
+    .map((w, i) => ({ window: w.window, i }))
+    .filter((g): g is { window: readonly [number, number]; i: number } =>
+      Array.isArray(g.window)
+    )
+    .sort((a, b) => a.window[0] - b.window[0]);
+  for (let k = 1; k < given.length; k++) {
+    const prev = given[k - 1], cur = given[k];
+    if (cur.window[0] < prev.window[1]) {
+      throw new Error(
+        `${source}: wires[${cur.i}].window [${cur.window}] overlaps wires[${prev.i}].window [${prev.window}]; expected disjoint stage windows`,
+      );
+    }
+  }
+  return out;
+}
+
+function checkWire(raw: unknown, at: string): WireSpec {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new Error(`${at}: expected an object {name, angle, window, …}`);
+  }
+  const w = raw as Record<string, unknown>;
+  for (const key of Object.keys(w)) {
+    if (!KEYS.includes(key)) {
+      throw new Error(
+        `${at}.${key}: unknown key; expected one of ${KEYS.join(", ")}`,
+      );
+    }
+  }
+  if (typeof w.name !== "string" || !/^[A-Za-z0-9_]{1,16}$/.test(w.name)) {
+    throw new Error(
+      `${at}.name: expected a wire name of 1–16 letters, digits or _, got ${
+        JSON.stringify(w.name)
+      }`,
+    );
+  }
+  const number = (
+    key: string,
+    fallback: number,
+    ok: (v: number) => boolean,
+    what: string,
+  ): number => {
+    const v = w[key] ?? fallback;
+    if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) {
+      throw new Error(
+        `${at}.${key}: expected ${what}, got ${JSON.stringify(w[key])}`,
+      );
+    }
+    return v;
+  };
+  const angle = number(
+    "angle",
+    0,
+    (v) => v > -360 && v < 360,
+    "an angle in degrees (−360 … 360)",
+  );
+  const scale = number(
+    "scale",
+    1,
+    (v) => v !== 0,
+    "a non-zero number (beam = scale × (stage − offset))",
+  );
+  const offset = number("offset", 0, () => true, "a stage position in mm");
+  const diameter = number(
+    "diameter",
+    0,
+    (v) => v >= 0 && v < 10,
+    "a wire diameter in mm (0 … 10)",
+  );
+  const window = checkWindow(w.window ?? "all", `${at}.window`);
+  return { name: w.name, angle, window, scale, offset, diameter };
+}
+
+function checkWindow(v: unknown, at: string): WireSpec["window"] {
+  if (v === "auto" || v === "all") return v;
+  if (
+    Array.isArray(v) && v.length === 2 &&
+    v.every((x) => typeof x === "number" && Number.isFinite(x))
+  ) {
+    if (!(v[0] < v[1])) {
+      throw new Error(
+        `${at}: [${v}] is empty or reversed; expected [low, high] with low < high`,
+      );
+    }
+    return [v[0], v[1]];
+  }
+  throw new Error(
+    `${at}: expected [low, high] stage positions in mm, "auto" or "all", got ${
+      JSON.stringify(v)
+    }`,
+  );
+}
+
+/** The beam coordinate of a stage position for one wire. */
+export function toBeam(wire: WireSpec, stage: number): number {
+  return wire.scale * (stage - wire.offset);
+}
+
+/** One wire's part of a stroke's profile. */
+export interface WireRegion {
+  wire: WireSpec;
+  /** Stage window used `[low, high]` (the split's, for `auto`). */
+  window: [number, number];
+  /** Beam coordinate [mm] of each point in the window. */
+  x: Float64Array;
+  /** Signal of each point. */
+  y: Float64Array;
+  /** Standard error of each `y`, when the profile has one. */
+  sem?: Float64Array;
+  /** Why the region is empty, when it is. */
+  problem?: string;
+}
+
+/** Points of a profile: stage position, signal, optional standard errors. */
+export interface StrokeProfile {
+  x: Float64Array;
+  y: Float64Array;
+  sem?: Float64Array;
+}
+
+/**
+ * Cuts a stroke's profile into the regions of the wires and converts each
+ * to beam coordinates. Points outside every window are dropped. With
+ * `"auto"` windows the stroke is split by {@link autoWindows}.
+ */
+export function wireRegions(
+  profile: StrokeProfile,
+  wires: readonly WireSpec[],
+): WireRegion[] {
+  if (wires[0]?.window === "auto") {
+    const windows = autoWindows(profile, wires.length);
+    const found = windows.filter((w) => !Number.isNaN(w[0])).length;
+    return wires.map((wire, k) => {
+      if (Number.isNaN(windows[k][0])) {
+        return {
+          ...cut(profile, wire, windows[k], false),
+          problem:
+            `no peak left for wire ${wire.name}: the automatic split found ${found} peak(s) for ${wires.length} wires`,
+        };
+      }
+      return cut(profile, wire, windows[k], false);
+    });
+  }
+  return wires.map((wire) =>
+    cut(
+      profile,
+      wire,
+      wire.window === "all"
+        ? [-Infinity, Infinity]
+        : [...wire.window as readonly [number, number]],
+      true,
+    )
+  );
+}
+
+/** The points in `window` (closed, or half-open `[lo, hi)` for a split). */
+function cut(
+  p: StrokeProfile,
+  wire: WireSpec,
+  window: [number, number],
+  closed: boolean,
+): WireRegion {
+  const [lo, hi] = window;
+  const inside = (v: number) => v >= lo && (v < hi || (v === hi && closed));
+  let n = 0;
+  for (let i = 0; i < p.x.length; i++) if (inside(p.x[i])) n++;
+  const x = new Float64Array(n);
+  const y = new Float64Array(n);
+  const sem = p.sem ? new Float64Array(n) : undefined;
+  for (let i = 0, j = 0; i < p.x.length; i++) {
+    if (!inside(p.x[i])) continue;
+    x[j] = toBeam(wire, p.x[i]);
+    y[j] = p.y[i];
+    if (sem) sem[j] = p.sem![i];
+    j++;
+  }
+  const region: WireRegion = { wire, window, x, y };
+  if (sem) region.sem = sem;
+  if (n === 0) {
+    region.problem = `no points of the stroke in wire ${wire.name}'s window [${
+      window.map((v) => +v.toPrecision(6)).join(", ")
+    }] mm`;
+  }
+  return region;
+}
+
+/**
+ * The stage windows of `n` wires found in a stroke (the `"auto"` rule):
+ * the signal, in stage order, is smoothed by a running mean over 1 % of the
+ * points (at least 3); a peak is a local maximum of the smoothed signal
+ * that stands above its median (the background) by more than 5 times the
+ * smoothed noise and by more than a tenth of the tallest peak; the `n`
+ * highest peaks at least 5 % of the stroke apart are kept; the stroke is cut
+ * at the lowest smoothed point between two neighbouring peaks. Wires are assigned to the peaks in
+ * table order along increasing stage position. With fewer than `n` peaks
+ * found, the missing wires get empty windows (and a problem).
+ */
+export function autoWindows(
+  profile: StrokeProfile,
+  n: number,
+): [number, number][] {
+  const order = stageOrder(profile);
+  const m = order.length;
+  if (n <= 1 || m === 0) {
+    return Array.from({ length: n }, () => [-Infinity, Infinity]);
+  }
+  const xs = new Float64Array(m);
+  for (let k = 0; k < m; k++) xs[k] = profile.x[order[k]];
+  const width = Math.max(3, Math.round(m / 100));
+  const ys = new Float64Array(m);
+  for (let k = 0; k < m; k++) ys[k] = profile.y[order[k]];
+  const smooth = runningMean(ys, width);
+  const background = median(smooth);
+  // the noise of one point from the median absolute residual, then of a mean
+  const residual = new Float64Array(m);
+  for (let k = 0; k < m; k++) residual[k] = Math.abs(ys[k] - smooth[k]);
+  const noise = 1.4826 * median(residual) / Math.sqrt(width);
+  const maxima: number[] = [];
+  for (let i = 1; i < m - 1; i++) {
+    if (smooth[i] >= smooth[i - 1] && smooth[i] > smooth[i + 1]) maxima.push(i);
+  }
+  let tallest = 0;
+  for (const i of maxima) tallest = Math.max(tallest, smooth[i] - background);
+  const floor = Math.max(5 * noise, 0.1 * tallest);
+  const candidates = maxima
+    .filter((i) => smooth[i] - background > floor)
+    .sort((a, b) => smooth[b] - smooth[a]);
+  const minGap = 0.05 * (xs[m - 1] - xs[0]);
+  const peaks: number[] = [];
+  for (const i of candidates) {
+    if (peaks.every((p) => Math.abs(xs[p] - xs[i]) >= minGap)) peaks.push(i);
+    if (peaks.length === n) break;
+  }
+  peaks.sort((a, b) => a - b);
+  const cuts: number[] = [];
+  for (let k = 1; k < peaks.length; k++) {
+    let low = peaks[k - 1];
+    for (let i = peaks[k - 1]; i <= peaks[k]; i++) {
+      if (smooth[i] < smooth[low]) low = i;
+    }
+    cuts.push(xs[low]);
+  }
+  const bounds = [-Infinity, ...cuts, Infinity];
+  const out: [number, number][] = [];
+  for (let k = 0; k < n; k++) {
+    out.push(k < peaks.length ? [bounds[k], bounds[k + 1]] : [NaN, NaN]);
+  }
+  return out;
+}
+
+/** Indices of the finite points in increasing stage order (no sort when monotonic). */
+function stageOrder(p: StrokeProfile): number[] {
+  const finite: number[] = [];
+  for (let i = 0; i < p.x.length; i++) {
+    if (Number.isFinite(p.x[i]) && Number.isFinite(p.y[i])) finite.push(i);
+  }
+  let up = true, down = true;
+  for (let k = 1; k < finite.length; k++) {
+    const d = p.x[finite[k]] - p.x[finite[k - 1]];
+    if (d < 0) up = false;
+    if (d > 0) down = false;
+  }
+  if (up) return finite;
+  if (down) return finite.reverse();
+  return finite.sort((a, b) => p.x[a] - p.x[b]);
+}
+
+/** Median of at most 10 001 evenly spaced values (the whole array when shorter). */
+function median(xs: ArrayLike<number>): number {
+  const step = Math.max(1, Math.floor(xs.length / 10001));
+  const s: number[] = [];
+  for (let i = 0; i < xs.length; i += step) s.push(xs[i]);
+  s.sort((a, b) => a - b);
+  const k = s.length >> 1;
+  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
+}
+
+function runningMean(y: ArrayLike<number>, width: number): Float64Array {
+  const out = new Float64Array(y.length);
+  const half = Math.floor(width / 2);
+  let sum = 0, lo = 0, hi = -1;
+  for (let i = 0; i < y.length; i++) {
+    const a = Math.max(0, i - half), b = Math.min(y.length - 1, i + half);
+    while (hi < b) sum += y[++hi];
+    while (lo < a) sum -= y[lo++];
+    out[i] = sum / (hi - lo + 1);
+  }
+  return out;
+}
