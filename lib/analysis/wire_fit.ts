@@ -7,28 +7,12 @@
  *
  * @module
  */
-import type { GaussFit } from "../scan/model.ts";
+import type { WireFit } from "../scan/model.ts";
 import { failedFit } from "./gauss_fit.ts";
 import { fitPoints, type Profile } from "./profile.ts";
 import { type WireRegion, wireRegions, type WireSpec } from "./wires.ts";
 
-/** The fit of one wire's region of a stroke. */
-export interface WireFit {
-  /** Wire name. */
-  wire: string;
-  /** Plane angle of the wire, degrees from x. */
-  angle: number;
-  /** Stage window the points came from [mm]. */
-  window: [number, number];
-  /** Wire diameter used for the correction [mm]. */
-  diameter: number;
-  /** The Gaussian fit in beam coordinates; `sigma` is uncorrected. */
-  fit: GaussFit;
-  /** σ corrected for the wire's size [mm] (NaN when not resolvable). */
-  sigmaBeam: number;
-  /** Standard error of {@link sigmaBeam} [mm]. */
-  sigmaBeamErr: number;
-}
+export type { WireFit };
 
 /**
  * σ of the beam from a fitted σ and a wire diameter, with its error; NaN

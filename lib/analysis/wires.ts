@@ -22,25 +22,9 @@
  * @module
  */
 
-/** One wire of the fork. */
-export interface WireSpec {
-  /** Name, e.g. `X`, `Y`, `U` (letters, digits, `_`). */
-  readonly name: string;
-  /** Direction the wire measures, degrees from x (x = 0, y = 90, u = 45). */
-  readonly angle: number;
-  /**
-   * Stage positions `[low, high]` [mm] in which the wire crosses the beam,
-   * `"auto"` to split the stroke at the minima between the peaks found, or
-   * `"all"`: the whole stroke (one wire only).
-   */
-  readonly window: readonly [number, number] | "auto" | "all";
-  /** Beam coordinate = scale × (stage − offset); default 1. */
-  readonly scale: number;
-  /** Stage position of the beam axis for this wire [mm]; default 0. */
-  readonly offset: number;
-  /** Wire diameter [mm]; 0 = no size correction. */
-  readonly diameter: number;
-}
+import type { WireSpec } from "../scan/model.ts";
+
+export type { WireSpec };
 
 /** A wire as written in the map file: everything but `name` optional. */
 export interface WireInput {

@@ -384,7 +384,7 @@ export class FWSScanBridgeDaemon {
     );
     const callbacks: ScanCallback[] = [
       this.#state,
-      new GaussFitCallback(this.#status),
+      new GaussFitCallback(this.#status, { wires: this.#pvs.wires }),
       new HDF5WriterCallback(this.#options.dataDir, {
         open: this.#options.openFile,
         spillDir: this.#options.spillDir,

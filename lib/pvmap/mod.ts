@@ -38,7 +38,7 @@ export {
   type ScanState,
   type WaveformElement,
 } from "./specs.ts";
-export { defaultPvSpecs } from "./defaults.ts";
+export { defaultPvSpecs, WIRE_FIT_EXTRA } from "./defaults.ts";
 export {
   FIT_FIELD_ALIASES,
   FIT_PV_FIELDS,

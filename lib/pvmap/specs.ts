@@ -18,6 +18,7 @@
  */
 import type { FitNumberKey } from "../analysis/fit_fields.ts";
 import type { FitPvField, FitSummaryPvField } from "./fit_pvs.ts";
+import type { BeamShapeKey } from "../analysis/beam_shape.ts";
 
 export type { FitNumberKey };
 
@@ -490,4 +491,6 @@ export type LogicalName =
   | `live.daq.${string}`
   | `live.fit.${string}`
   | `fit.${string}.${FitPvField}`
-  | `fit.${string}.${FitSummaryPvField}`;
+  | `fit.${string}.${FitSummaryPvField}`
+  | `fit.${string}.${"sigmaBeam" | "sigmaBeamErr"}`
+  | `shape.${BeamShapeKey}${"" | "Err"}`;

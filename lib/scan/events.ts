@@ -11,7 +11,14 @@
  */
 import type { ScanConfig } from "./config.ts";
 import type { ScanPlan } from "./planner.ts";
-import type { ChannelFit, ScanRecord, ScanRun, ScanStatus } from "./model.ts";
+import type {
+  BeamShape,
+  ChannelFit,
+  ScanRecord,
+  ScanRun,
+  ScanStatus,
+  WireFit,
+} from "./model.ts";
 
 /** The request was accepted and is about to move. */
 export interface RequestStartedEvent {
@@ -90,6 +97,10 @@ export interface FitsComputedEvent {
   readonly record: Readonly<ScanRecord>;
   /** Fit per struck channel (empty when the repetition had no data). */
   readonly fits: Readonly<Record<string, Readonly<ChannelFit>>>;
+  /** With a fork of several wires: the fit of each wire, per channel. */
+  readonly wires?: Readonly<Record<string, readonly WireFit[]>>;
+  /** With three wires or more: the beam ellipse, per channel. */
+  readonly shapes?: Readonly<Record<string, Readonly<BeamShape>>>;
 }
 
 /**

@@ -1,0 +1,157 @@
+/**
+ * A fork's results in the scan file: the wire table at the root, each
+ * wire's fit under its channel's fit, an NXdata group per channel and wire,
+ * and the beam ellipse — read back unchanged, and as h5py sees them. A
+ * single-wire file has none of these groups.
+ */
+import { readScanFile, writeScanFile } from "../../lib/hdf5/mod.ts";
+import { checkWires } from "../../lib/analysis/wires.ts";
+import { fitWires } from "../../lib/analysis/wire_fit.ts";
+import { beamShape } from "../../lib/analysis/beam_shape.ts";
+import { fitProfile, profileOf } from "../../lib/analysis/mod.ts";
+import { forkSignal, simFork } from "../../lib/sim/fork.ts";
+import { SeededRandom } from "../../lib/sim/beam.ts";
+import type { ScanRun } from "../../lib/scan/model.ts";
+import { assert, assertEquals } from "../support/assert.ts";
+import { missingReference, SYSTEM_PYTHON } from "../support/refs.ts";
+import { makeRun, tempDir } from "./fixtures.ts";
+
+/** A one-repetition fly run whose stroke crosses an x-u-y fork. */
+function forkRun(): ScanRun {
+  const fork = simFork("xuy", { diameter: 0.05 });
+  const wires = checkWires(fork.map((w) => ({
+    name: w.name,
+    angle: w.angle,
+    offset: w.offset,
+    diameter: w.diameter,
+    window: [w.offset - 7, w.offset + 7],
+  })));
+  const run = makeRun(1, { mode: "fly", steps: 500, samples: 8 });
+  const scan = run.scans[0];
+  const n = scan.struck.PDB.data.length;
+  const stage = Float64Array.from(
+    { length: n },
+    (_, i) => -30 + 60 * i / (n - 1),
+  );
+  const signal = (seed: number, amplitude: number) =>
+    forkSignal(stage, {
+      wires: fork,
+      ellipse: {
+        sigmaA: 1.2,
+        sigmaB: 0.7,
+        tilt: 20,
+        centerX: 0.3,
+        centerY: -0.2,
+      },
+      beam: { center: 0, sigma: 1, amplitude, background: 0.05, noise: 0.01 },
+      beamOn: true,
+      random: new SeededRandom(seed),
+    });
+  scan.iops.ch1 = { ...scan.iops.ch1, data: stage };
+  scan.struck.PDB = { ...scan.struck.PDB, data: signal(1, 1) };
+  scan.struck.PDT = { ...scan.struck.PDT, data: signal(2, 0.6) };
+  scan.wireFits = {};
+  scan.beamShapes = {};
+  for (const ch of ["PDB", "PDT"]) {
+    scan.fits[ch] = { ...fitProfile(scan, ch, "ch1").fit, iopsChannel: "ch1" };
+    const perWire = fitWires(profileOf(scan, ch, "ch1"), wires);
+    scan.wireFits[ch] = perWire;
+    scan.beamShapes[ch] = beamShape(perWire.map((w) => ({
+      angle: w.angle,
+      sigma: w.sigmaBeam,
+      sigmaErr: w.sigmaBeamErr,
+    })));
+  }
+  run.wires = wires;
+  return run;
+}
+
+Deno.test("a fork's wire table, per-wire fits and beam ellipse round-trip", async () => {
+  const dir = tempDir();
+  try {
+    const run = forkRun();
+    assert(
+      run.scans[0].beamShapes!.PDB.ok,
+      run.scans[0].beamShapes!.PDB.message,
+    );
+    const path = await writeScanFile(`${dir}/fork.h5`, run);
+    assertEquals(await readScanFile(path), run);
+    // a single-wire run has no fork groups and reads back without the fields
+    const single = makeRun(1);
+    const back = await readScanFile(
+      await writeScanFile(`${dir}/one.h5`, single),
+    );
+    assertEquals(back, single);
+    assert(!("wires" in back) && !("wireFits" in back.scans[0]));
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    "h5py sees the fork layout: /wires in table order, fit/<CH>/<WIRE>, profile_<CH>_wire_<W>, beam_shape/<CH> with units",
+  ignore: missingReference("h5py"),
+  async fn() {
+    const dir = tempDir();
+    try {
+      const run = forkRun();
+      const path = await writeScanFile(`${dir}/fork.h5`, run);
+      const script = `
+import h5py, json, sys
+f = h5py.File(sys.argv[1], "r")
+w = f["/wires"]
+s = f["/scan_001"]
+out = {
+  "order": [x.decode() if isinstance(x, bytes) else x for x in w.attrs["wire_order"]],
+  "u_angle": float(w["U"]["angle"][()]), "u_angle_units": w["U"]["angle"].attrs["units"],
+  "u_window": [float(w["U"]["window_low"][()]), float(w["U"]["window_high"][()])],
+  "fit_y_sigma_beam": float(s["fit/PDB/Y/sigma_beam"][()]),
+  "fit_y_center_units": s["fit/PDB/Y/center"].attrs["units"],
+  "profile": sorted(k for k in s.keys() if k.startswith("profile_")),
+  "profile_u_axes": list(s["profile_PDB_wire_U"].attrs["axes"]),
+  "profile_u_n": int(s["profile_PDB_wire_U/position"].shape[0]),
+  "tilt": float(s["beam_shape/PDB/tilt"][()]), "tilt_units": s["beam_shape/PDB/tilt"].attrs["units"],
+  "sxy_units": s["beam_shape/PDB/sigma_xy"].attrs["units"],
+  "ok": bool(s["beam_shape/PDB/ok"][()]),
+}
+print(json.dumps(out))
+`;
+      const r = await new Deno.Command(SYSTEM_PYTHON, {
+        args: ["-c", script, path],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert(r.success, new TextDecoder().decode(r.stderr));
+      const got = JSON.parse(new TextDecoder().decode(r.stdout));
+      const scan = run.scans[0];
+      const wires = run.wires!;
+      assertEquals(got.order, ["X", "U", "Y"]);
+      assertEquals(got.u_angle, 45);
+      assertEquals(got.u_angle_units, "deg");
+      assertEquals(got.u_window, [...wires[1].window as [number, number]]);
+      assertEquals(got.fit_y_sigma_beam, scan.wireFits!.PDB[2].sigmaBeam);
+      assertEquals(got.fit_y_center_units, "mm");
+      assertEquals(got.profile, [
+        "profile_PDB",
+        "profile_PDB_wire_U",
+        "profile_PDB_wire_X",
+        "profile_PDB_wire_Y",
+        "profile_PDT",
+        "profile_PDT_wire_U",
+        "profile_PDT_wire_X",
+        "profile_PDT_wire_Y",
+      ]);
+      assertEquals(got.profile_u_axes, ["position"]);
+      assertEquals(got.profile_u_n, scan.wireFits!.PDB[1].fit.nPoints);
+      assertEquals(got.tilt, scan.beamShapes!.PDB.tilt);
+      assertEquals([got.tilt_units, got.sxy_units, got.ok], [
+        "deg",
+        "mm^2",
+        true,
+      ]);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
