@@ -27,9 +27,8 @@ import {
   type PvSpecData,
   SCAN_PVS,
 } from "./specs.ts";
-import { FIT_FIELDS } from "../analysis/fit_fields.ts";
-import { DEFAULT_WIRES, type WireSpec } from "../analysis/wires.ts";
-import { BEAM_SHAPE_FIELDS } from "../analysis/beam_shape.ts";
+import { BEAM_SHAPE_FIELDS, FIT_FIELDS } from "../analysis/fit_fields.ts";
+import { DEFAULT_WIRES, type WireSpec } from "./wires.ts";
 
 const MOTOR_LABELS: Record<MotorField, string> = {
   val: "Set point",

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { checkWires, type WireSpec } from "../analysis/wires.ts";
+import { checkWires, type WireSpec } from "./wires.ts";
 
 /** A PV map file as read from JSON (see DESIGN.md "The map file"). */
 export interface PvMapFile {

@@ -57,3 +57,10 @@ export {
   type ScanInterfaceOptions,
 } from "./resolver.ts";
 export { parsePvMap, type PvMapFile } from "./map_file.ts";
+export {
+  checkWires,
+  DEFAULT_WIRES,
+  SINGLE_WIRE,
+  type WireInput,
+  type WireSpec,
+} from "./wires.ts";

@@ -27,7 +27,7 @@ import {
 } from "./specs.ts";
 import { defaultPvSpecs } from "./defaults.ts";
 import { FIT_FIELD_ALIASES } from "./fit_pvs.ts";
-import { DEFAULT_WIRES, type WireSpec } from "../analysis/wires.ts";
+import { DEFAULT_WIRES, type WireSpec } from "./wires.ts";
 
 /** Options of {@link FWSScanInterface}. */
 export interface ScanInterfaceOptions {

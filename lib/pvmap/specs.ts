@@ -16,9 +16,8 @@
  *
  * @module
  */
-import type { FitNumberKey } from "../analysis/fit_fields.ts";
+import type { BeamShapeKey, FitNumberKey } from "../analysis/fit_fields.ts";
 import type { FitPvField, FitSummaryPvField } from "./fit_pvs.ts";
-import type { BeamShapeKey } from "../analysis/beam_shape.ts";
 
 export type { FitNumberKey };
 

@@ -8,7 +8,8 @@
 import { assert } from "../support/assert.ts";
 import { missingReference, SYSTEM_PYTHON } from "../support/refs.ts";
 import { initialGuess } from "../../lib/analysis/mod.ts";
-import { checkWires, wireRegions } from "../../lib/analysis/wires.ts";
+import { wireRegions } from "../../lib/analysis/wires.ts";
+import { checkWires } from "../../lib/pvmap/wires.ts";
 import { fitWires } from "../../lib/analysis/wire_fit.ts";
 import { beamShape } from "../../lib/analysis/beam_shape.ts";
 import { forkSignal, simFork } from "../../lib/sim/fork.ts";

@@ -10,12 +10,12 @@ import {
   assertEquals,
   assertThrows,
 } from "../support/assert.ts";
+import { autoWindows } from "../../lib/analysis/wires.ts";
 import {
-  autoWindows,
   checkWires,
   DEFAULT_WIRES,
   type WireSpec,
-} from "../../lib/analysis/wires.ts";
+} from "../../lib/pvmap/wires.ts";
 import { fitWires, wireSizeCorrection } from "../../lib/analysis/wire_fit.ts";
 import { beamShape, strokeCheck } from "../../lib/analysis/beam_shape.ts";
 import {

@@ -5,7 +5,7 @@
  * single-wire file has none of these groups.
  */
 import { readScanFile, writeScanFile } from "../../lib/hdf5/mod.ts";
-import { checkWires } from "../../lib/analysis/wires.ts";
+import { checkWires } from "../../lib/pvmap/wires.ts";
 import { fitWires } from "../../lib/analysis/wire_fit.ts";
 import { beamShape } from "../../lib/analysis/beam_shape.ts";
 import { fitProfile, profileOf } from "../../lib/analysis/mod.ts";

@@ -16,7 +16,7 @@ import {
   type SummaryKey,
 } from "../../analysis/mod.ts";
 import { fitWires, type WireFit } from "../../analysis/wire_fit.ts";
-import { DEFAULT_WIRES, type WireSpec } from "../../analysis/wires.ts";
+import { DEFAULT_WIRES, type WireSpec } from "../../pvmap/wires.ts";
 import {
   BEAM_SHAPE_FIELDS,
   type BeamShape,
