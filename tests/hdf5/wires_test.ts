@@ -5,6 +5,7 @@
  * single-wire file has none of these groups.
  */
 import { readScanFile, writeScanFile } from "../../lib/hdf5/mod.ts";
+import { formatReport, inspectReport } from "../../lib/hdf5/inspect.ts";
 import { checkWires } from "../../lib/pvmap/wires.ts";
 import { fitWires } from "../../lib/analysis/wire_fit.ts";
 import { beamShape } from "../../lib/analysis/beam_shape.ts";
@@ -154,4 +155,37 @@ print(json.dumps(out))
       Deno.removeSync(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("fws inspect shows the fork: the wire table, each wire's fit and the beam ellipse (text and --json)", async () => {
+  const dir = tempDir();
+  try {
+    const run = forkRun();
+    const path = await writeScanFile(`${dir}/fork.h5`, run);
+    const report = inspectReport(path, await readScanFile(path));
+    const fork = report.fork!;
+    assertEquals(fork.wires.map((w) => [w.name, w.angle]), [
+      ["X", 0],
+      ["U", 45],
+      ["Y", 90],
+    ]);
+    const y = fork.fits.PDB.Y[0];
+    assertEquals(y.sigmaBeam, run.scans[0].wireFits!.PDB[2].sigmaBeam);
+    assertEquals(fork.shapes.PDB[0].tilt, run.scans[0].beamShapes!.PDB.tilt);
+    const text = formatReport(report);
+    for (
+      const line of [
+        "wire fits PDB (beam coordinates)",
+        "beam shape PDT",
+        "wires       X 0° [-22, -8] mm, d 0.05 mm",
+      ]
+    ) {
+      assert(text.includes(line), `missing '${line}' in:\n${text}`);
+    }
+    assert(/scan_001 +U +yes/.test(text), text);
+    const single = inspectReport(path, makeRun(1));
+    assert(!("fork" in single), "a single-wire report has no fork section");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
