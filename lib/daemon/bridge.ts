@@ -387,6 +387,7 @@ export class FWSScanBridgeDaemon {
       new GaussFitCallback(this.#status, { wires: this.#pvs.wires }),
       new HDF5WriterCallback(this.#options.dataDir, {
         open: this.#options.openFile,
+        wires: this.#pvs.wires,
         spillDir: this.#options.spillDir,
         maxHeldBytes: this.#options.maxHeldBytes,
       }),
