@@ -60,18 +60,19 @@ export function wireRegions(
   profile: StrokeProfile,
   wires: readonly WireSpec[],
 ): WireRegion[] {
+  const sorted = ascending(profile.x);
   if (wires[0]?.window === "auto") {
     const windows = autoWindows(profile, wires.length);
     const found = windows.filter((w) => !Number.isNaN(w[0])).length;
     return wires.map((wire, k) => {
       if (Number.isNaN(windows[k][0])) {
         return {
-          ...cut(profile, wire, windows[k], false),
+          ...cut(profile, wire, windows[k], false, sorted),
           problem:
             `no peak left for wire ${wire.name}: the automatic split found ${found} peak(s) for ${wires.length} wires`,
         };
       }
-      return cut(profile, wire, windows[k], false);
+      return cut(profile, wire, windows[k], false, sorted);
     });
   }
   return wires.map((wire) =>
@@ -82,8 +83,26 @@ export function wireRegions(
         ? [-Infinity, Infinity]
         : [...wire.window as readonly [number, number]],
       true,
+      sorted,
     )
   );
+}
+
+/** Whether the stage positions never decrease (a stroke's usual order). */
+function ascending(x: Float64Array): boolean {
+  for (let i = 1; i < x.length; i++) if (!(x[i] >= x[i - 1])) return false;
+  return true;
+}
+
+/** First index of ascending `x` with `x[i] > v` (or `>= v` when `orEqual`). */
+function bound(x: Float64Array, v: number, orEqual: boolean): number {
+  let lo = 0, hi = x.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (x[mid] > v || (orEqual && x[mid] === v)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /** The points in `window` (closed, or half-open `[lo, hi)` for a split). */
@@ -92,21 +111,39 @@ function cut(
   wire: WireSpec,
   window: [number, number],
   closed: boolean,
+  sorted: boolean,
 ): WireRegion {
   const [lo, hi] = window;
-  const inside = (v: number) => v >= lo && (v < hi || (v === hi && closed));
-  let n = 0;
-  for (let i = 0; i < p.x.length; i++) if (inside(p.x[i])) n++;
-  const x = new Float64Array(n);
-  const y = new Float64Array(n);
-  const sem = p.sem ? new Float64Array(n) : undefined;
-  for (let i = 0, j = 0; i < p.x.length; i++) {
-    if (!inside(p.x[i])) continue;
-    x[j] = toBeam(wire, p.x[i]);
-    y[j] = p.y[i];
-    if (sem) sem[j] = p.sem![i];
-    j++;
+  const px = p.x, py = p.y, ps = p.sem;
+  let x: Float64Array, y: Float64Array, sem: Float64Array | undefined;
+  if (sorted) {
+    // a stroke in stage order: one slice, the signal not even copied
+    const a = Number.isNaN(lo) ? 0 : bound(px, lo, true);
+    const b = Number.isNaN(lo) ? 0 : bound(px, hi, !closed);
+    const n = Math.max(0, b - a);
+    x = new Float64Array(n);
+    for (let k = 0; k < n; k++) x[k] = wire.scale * (px[a + k] - wire.offset);
+    y = py.subarray(a, a + n);
+    sem = ps?.subarray(a, a + n);
+  } else {
+    let n = 0;
+    for (let i = 0; i < px.length; i++) {
+      const v = px[i];
+      if (v >= lo && (v < hi || (closed && v === hi))) n++;
+    }
+    x = new Float64Array(n);
+    y = new Float64Array(n);
+    sem = ps ? new Float64Array(n) : undefined;
+    for (let i = 0, j = 0; i < px.length; i++) {
+      const v = px[i];
+      if (!(v >= lo && (v < hi || (closed && v === hi)))) continue;
+      x[j] = wire.scale * (v - wire.offset);
+      y[j] = py[i];
+      if (sem) sem[j] = ps![i];
+      j++;
+    }
   }
+  const n = x.length;
   const region: WireRegion = { wire, window, x, y };
   if (sem) region.sem = sem;
   if (n === 0) {
@@ -132,31 +169,30 @@ export function autoWindows(
   profile: StrokeProfile,
   n: number,
 ): [number, number][] {
-  const order = stageOrder(profile);
-  const m = order.length;
+  const { xs, ys } = inStageOrder(profile);
+  const m = xs.length;
   if (n <= 1 || m === 0) {
     return Array.from({ length: n }, () => [-Infinity, Infinity]);
   }
-  const xs = new Float64Array(m);
-  for (let k = 0; k < m; k++) xs[k] = profile.x[order[k]];
   const width = Math.max(3, Math.round(m / 100));
-  const ys = new Float64Array(m);
-  for (let k = 0; k < m; k++) ys[k] = profile.y[order[k]];
   const smooth = runningMean(ys, width);
   const background = median(smooth);
   // the noise of one point from the median absolute residual, then of a mean
   const residual = new Float64Array(m);
   for (let k = 0; k < m; k++) residual[k] = Math.abs(ys[k] - smooth[k]);
   const noise = 1.4826 * median(residual) / Math.sqrt(width);
+  // local maxima above 5 noise; then those above a tenth of the tallest
   const maxima: number[] = [];
-  for (let i = 1; i < m - 1; i++) {
-    if (smooth[i] >= smooth[i - 1] && smooth[i] > smooth[i + 1]) maxima.push(i);
-  }
   let tallest = 0;
-  for (const i of maxima) tallest = Math.max(tallest, smooth[i] - background);
-  const floor = Math.max(5 * noise, 0.1 * tallest);
+  for (let i = 1; i < m - 1; i++) {
+    const v = smooth[i];
+    if (v >= smooth[i - 1] && v > smooth[i + 1] && v - background > 5 * noise) {
+      maxima.push(i);
+      if (v - background > tallest) tallest = v - background;
+    }
+  }
   const candidates = maxima
-    .filter((i) => smooth[i] - background > floor)
+    .filter((i) => smooth[i] - background > 0.1 * tallest)
     .sort((a, b) => smooth[b] - smooth[a]);
   const minGap = 0.05 * (xs[m - 1] - xs[0]);
   const peaks: number[] = [];
@@ -181,21 +217,30 @@ export function autoWindows(
   return out;
 }
 
-/** Indices of the finite points in increasing stage order (no sort when monotonic). */
-function stageOrder(p: StrokeProfile): number[] {
-  const finite: number[] = [];
+/**
+ * The finite points in increasing stage order: the arrays themselves when
+ * they already are (a forward stroke), else sorted copies.
+ */
+function inStageOrder(
+  p: StrokeProfile,
+): { xs: Float64Array; ys: Float64Array } {
+  let finite = true;
+  for (let i = 0; i < p.x.length && finite; i++) {
+    finite = Number.isFinite(p.x[i]) && Number.isFinite(p.y[i]);
+  }
+  if (finite && ascending(p.x)) return { xs: p.x, ys: p.y };
+  const order: number[] = [];
   for (let i = 0; i < p.x.length; i++) {
-    if (Number.isFinite(p.x[i]) && Number.isFinite(p.y[i])) finite.push(i);
+    if (Number.isFinite(p.x[i]) && Number.isFinite(p.y[i])) order.push(i);
   }
-  let up = true, down = true;
-  for (let k = 1; k < finite.length; k++) {
-    const d = p.x[finite[k]] - p.x[finite[k - 1]];
-    if (d < 0) up = false;
-    if (d > 0) down = false;
-  }
-  if (up) return finite;
-  if (down) return finite.reverse();
-  return finite.sort((a, b) => p.x[a] - p.x[b]);
+  order.sort((a, b) => p.x[a] - p.x[b]);
+  const xs = new Float64Array(order.length);
+  const ys = new Float64Array(order.length);
+  order.forEach((i, k) => {
+    xs[k] = p.x[i];
+    ys[k] = p.y[i];
+  });
+  return { xs, ys };
 }
 
 /** Median of at most 10 001 evenly spaced values (the whole array when shorter). */

@@ -334,3 +334,26 @@ Deno.test("stroke check: a readout lag shows as a centre shift between direction
   }], speed);
   assertEquals(same.flagged, false);
 });
+
+Deno.test("wires: a stroke out of stage order is cut into the same regions as the sorted one", () => {
+  const wires = simFork("xuy");
+  const data = stroke(wires, { seed: 5, n: 1200 });
+  const order = Array.from(data.x.keys()).sort((a, b) =>
+    Math.sin(a * 12.9898) - Math.sin(b * 12.9898)
+  );
+  const shuffled = {
+    x: Float64Array.from(order, (i) => data.x[i]),
+    y: Float64Array.from(order, (i) => data.y[i]),
+    points: data.points,
+  };
+  for (const mode of ["given", "auto"] as const) {
+    const a = fitWires(data, table(wires, mode));
+    const b = fitWires(shuffled, table(wires, mode));
+    for (let k = 0; k < 3; k++) {
+      assertEquals(b[k].fit.nPoints, a[k].fit.nPoints);
+      assertEquals(b[k].window, a[k].window);
+      assertAlmostEquals(b[k].fit.center, a[k].fit.center, 1e-9);
+      assertAlmostEquals(b[k].sigmaBeam, a[k].sigmaBeam, 1e-9);
+    }
+  }
+});
