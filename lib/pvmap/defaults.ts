@@ -147,6 +147,20 @@ export const WIRE_FIT_EXTRA = [
   { field: "sigmaBeamErr", suffix: "SIGMA_BEAM_ERR", label: "σ beam error" },
 ] as const;
 
+/** The stroke check of a wire: backward minus forward mean centre. */
+export const STROKE_PVS = [
+  {
+    field: "strokeShift",
+    suffix: "STROKE_SHIFT",
+    label: "centre shift backward − forward",
+  },
+  {
+    field: "strokeShiftErr",
+    suffix: "STROKE_SHIFT_ERR",
+    label: "centre shift error",
+  },
+] as const;
+
 /**
  * Per-wire fit PVs `FIT:<CH>:<WIRE>:<suffix>` and the beam shape
  * `BEAM:<suffix>` (from the first Struck channel) of a fork with several
@@ -171,6 +185,17 @@ function wirePvs(
         label: `${w.name} ${label ?? field}`,
         precision: field === "ok" ? undefined : 5,
         severities: field === "ok" ? ["MAJOR", "NO_ALARM"] : undefined,
+      })),
+      ...STROKE_PVS.map(({ field, suffix, label }): PvSpec => ({
+        logical: `fit.${ch}.${w.name}.${field}`,
+        template: `{P}FIT:${ch}:${w.name}:${suffix}`,
+        record: "ao",
+        direction: "output",
+        units: "mm",
+        description:
+          `${label} of ${ch}, wire ${w.name}, over the request's strokes (bidirectional requests)`,
+        label: `${w.name} ${label}`,
+        precision: 5,
       })),
       ...WIRE_FIT_EXTRA.map(({ field, suffix, label }): PvSpec => ({
         logical: `fit.${ch}.${w.name}.${field}`,

@@ -492,4 +492,5 @@ export type LogicalName =
   | `fit.${string}.${FitPvField}`
   | `fit.${string}.${FitSummaryPvField}`
   | `fit.${string}.${"sigmaBeam" | "sigmaBeamErr"}`
+  | `fit.${string}.${"strokeShift" | "strokeShiftErr"}`
   | `shape.${BeamShapeKey}${"" | "Err"}`;

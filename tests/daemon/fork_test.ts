@@ -67,6 +67,19 @@ Deno.test("daemon: a fly stroke over an x-u-y fork gives per-wire fits and the b
       scan.wireFits!.PDT[2].fit.center,
     );
     assertEquals(await value("FIT:PDB:X:OK"), 1);
+    // both directions: the stroke check is published per wire
+    const both = await rig.request({ nScans: 2, bidir: 1 }, 60);
+    assertEquals(both.status, "completed", both.message);
+    const run2 = await readScanFile(both.file);
+    const [fwd, bwd] = run2.scans.map((s) => s.wireFits!.PDB[1].fit);
+    const shift = await value("FIT:PDB:U:STROKE_SHIFT");
+    const err = await value("FIT:PDB:U:STROKE_SHIFT_ERR");
+    assertEquals(shift, bwd.center - fwd.center);
+    assertEquals(err, Math.hypot(fwd.centerErr, bwd.centerErr));
+    assert(
+      Math.abs(shift) < 5 * err,
+      `no readout lag simulated: ${shift} ± ${err}`,
+    );
   } finally {
     await rig.close();
   }

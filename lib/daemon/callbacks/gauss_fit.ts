@@ -21,6 +21,8 @@ import {
   BEAM_SHAPE_FIELDS,
   type BeamShape,
   beamShape,
+  strokeCheck,
+  type StrokeWire,
 } from "../../analysis/beam_shape.ts";
 import { log } from "../../log.ts";
 import type {
@@ -46,6 +48,12 @@ export class GaussFitCallback implements ScanCallback {
   #iops = "";
   /** The request's fits so far, by channel (for the mean ± std PVs). */
   #history = new Map<string, GaussFit[]>();
+  /** The request's successful wire fits by `channel wire`, per direction. */
+  #strokes = new Map<string, Omit<StrokeWire, "wire">>();
+  /** Fly speed of the request [mm/s] (NaN in step mode). */
+  #speed = NaN;
+  /** Wires whose stroke shift was reported this request. */
+  #flagged = new Set<string>();
   readonly #log = log("daemon", "fit");
 
   /**
@@ -70,6 +78,9 @@ export class GaussFitCallback implements ScanCallback {
       this.#struck = event.config.struckChannels;
       this.#iops = event.config.iopsChannels[0] ?? "";
       this.#history.clear();
+      this.#strokes.clear();
+      this.#flagged.clear();
+      this.#speed = event.config.mode === "fly" ? event.config.speed : NaN;
       return;
     }
     if (event.type !== "scanFinished") return;
@@ -162,6 +173,7 @@ export class GaussFitCallback implements ScanCallback {
           : w
       );
     }
+    this.#checkStrokes(ch, record.direction, perWire);
     for (const w of perWire) {
       if (!w.fit.ok) {
         this.#log.warn("{scan} {channel} wire {wire} fit failed: {reason}", {
@@ -179,6 +191,45 @@ export class GaussFitCallback implements ScanCallback {
       }
     }
     return perWire;
+  }
+
+  /**
+   * Adds a repetition's wire fits to its direction and, once both
+   * directions have fits, publishes each wire's centre shift (a readout lag
+   * shows as one; said once per request in the log).
+   */
+  #checkStrokes(
+    ch: string,
+    direction: ScanRecord["direction"],
+    perWire: readonly WireFit[],
+  ): void {
+    const wires: StrokeWire[] = perWire.map((w) => {
+      const key = `${ch} ${w.wire}`;
+      const sides = this.#strokes.get(key) ?? { forward: [], backward: [] };
+      this.#strokes.set(key, sides);
+      if (w.fit.ok) {
+        sides[direction].push({
+          center: w.fit.center,
+          centerErr: w.fit.centerErr,
+          sigma: w.sigmaBeam,
+          sigmaErr: w.sigmaBeamErr,
+        });
+      }
+      return { wire: w.wire, ...sides };
+    });
+    for (const d of strokeCheck(wires, this.#speed)) {
+      if (!Number.isFinite(d.centerShift)) continue;
+      this.#status.put(`fit.${ch}.${d.wire}.strokeShift`, d.centerShift);
+      this.#status.put(`fit.${ch}.${d.wire}.strokeShiftErr`, d.centerShiftErr);
+      const key = `${ch} ${d.wire}`;
+      if (d.flagged && !this.#flagged.has(key)) {
+        this.#flagged.add(key);
+        this.#log.warn("{channel} {message}", {
+          channel: ch,
+          message: d.message,
+        });
+      }
+    }
   }
 
   /** The beam shape PVs (`BEAM:…`), from the first Struck channel. */
