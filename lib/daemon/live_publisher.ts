@@ -46,6 +46,8 @@ export class LivePublisher implements LiveSink {
   readonly #pvs: Pick<FWSScanInterface, "pv">;
   readonly #timeout: number;
   readonly #slots = new Map<string, Slot>();
+  /** Puts in flight (with what follows each), for {@link settled}. */
+  readonly #inFlight = new Set<Promise<void>>();
   readonly #log = log("daemon", "live");
   #counts: LiveCounts = { dropped: 0, failed: 0, sent: 0 };
 
@@ -76,6 +78,16 @@ export class LivePublisher implements LiveSink {
       return;
     }
     this.#send(pv, slot, value);
+  }
+
+  /**
+   * Resolves once no put is in flight and nothing waits (for tests and
+   * benches; the daemon never waits for the live view).
+   */
+  async settled(): Promise<void> {
+    while (this.#inFlight.size > 0) {
+      await Promise.allSettled([...this.#inFlight]);
+    }
   }
 
   /** The counts since the last call, and starts counting again. */
@@ -114,7 +126,7 @@ export class LivePublisher implements LiveSink {
     } catch (error) {
       put = Promise.reject(error);
     }
-    put.catch((error) => {
+    const done = put.catch((error) => {
       this.#counts.failed++;
       this.#log.debug("could not write {pv}: {error}", {
         pv,
@@ -127,5 +139,7 @@ export class LivePublisher implements LiveSink {
       slot.next = undefined;
       this.#send(pv, slot, next);
     });
+    this.#inFlight.add(done);
+    done.finally(() => this.#inFlight.delete(done));
   }
 }
