@@ -13,6 +13,12 @@
  *    CH1, CH2) in fly mode, fits and writes them; its peak RSS (VmHWM).
  *    Goal ≤ 200 MB.
  *
+ * 3. The live view (issue 12, `live_rows.ts`): step data → LIVE PV monitor
+ *    update seen by camonitor (median ≤ 10 ms, p99 ≤ 50 ms, 2 channels, 1000
+ *    steps), per-step overhead with it on against off (≤ 0.3 ms), and a 1e6 ×
+ *    2 fly repetition's data → its LIVE update (≤ 500 ms).
+ *    `FWS_BENCH_ONLY=live` runs these rows alone.
+ *
  * No reference implementation runs on this machine, so the ratio column
  * compares each figure with its goal.
  *
@@ -24,6 +30,13 @@ import { CAClient } from "../lib/ca/mod.ts";
 import { SCAN_STATES, startDaemon } from "../lib/daemon/mod.ts";
 import { type Simulator, startSimulator } from "../lib/sim/mod.ts";
 import type { LogicalName } from "../lib/pvmap/mod.ts";
+import {
+  flyLatency,
+  flyLiveLatency,
+  LIVE_GOALS,
+  liveOverhead,
+  stepLatency,
+} from "./live_rows.ts";
 
 const STEP_GOAL_MS = 2;
 const RSS_GOAL_MB = 200;
@@ -256,6 +269,44 @@ async function flyRss(
   }
 }
 
+/** The live view's rows (issue 12; see `live_rows.ts`). */
+async function liveRows(rows: string[]): Promise<void> {
+  const g = LIVE_GOALS;
+  console.error("measuring the live view: step data → LIVE PV update …");
+  const a = await stepLatency(1000);
+  rows.push(
+    `| live: step data → LIVE:PDT update (camonitor), median | 1000 steps × 2 channels (${a.seen} updates seen) | **${
+      a.median.toFixed(2)
+    } ms** | ≤ ${g.medianMs} ms | ${(a.median / g.medianMs).toFixed(2)} |`,
+    `| live: step data → LIVE:PDT update (camonitor), p99 | same | **${
+      a.p99.toFixed(2)
+    } ms** | ≤ ${g.p99Ms} ms | ${(a.p99 / g.p99Ms).toFixed(2)} |`,
+  );
+  console.error("measuring the live view: per-step overhead on vs off …");
+  const b = await liveOverhead(1000, 5);
+  const d = b.on - b.off;
+  rows.push(
+    `| live: per-step overhead, on − off (medians of 5 alternating) | 1000 steps: on ${
+      b.on.toFixed(3)
+    }, off ${b.off.toFixed(3)} ms/step | **${
+      d.toFixed(3)
+    } ms/step** | ≤ ${g.overheadMs} ms/step | ${
+      (d / g.overheadMs).toFixed(2)
+    } |`,
+  );
+  console.error("measuring the live view: a 1e6-sample fly repetition …");
+  const c = await flyLiveLatency(1_000_000);
+  const whole = await flyLatency(1_000_000);
+  rows.push(
+    `| live: fly reading handed to the live view → LIVE:PDT update (camonitor), median of 5 | 1e6 samples × 2 channels | **${
+      c.toFixed(0)
+    } ms** | ≤ ${g.flyMs} ms | ${(c / g.flyMs).toFixed(2)} |`,
+    `| live: fly data's CA time stamp → LIVE:PDT update, incl. the daemon's CA read of 4 × 1e6 doubles (fws daemon) | 1e6 samples × 2 channels | **${
+      whole.toFixed(0)
+    } ms** | (upper bound) | ${(whole / g.flyMs).toFixed(2)} |`,
+  );
+}
+
 const rows: string[] = [];
 const ONLY = Deno.env.get("FWS_BENCH_ONLY");
 for (
@@ -277,15 +328,18 @@ for (
     } |`,
   );
 }
-console.error("measuring the RSS of a 1e6-sample fly scan …");
-const fly = await flyRss(1_000_000);
-rows.push(
-  `| daemon peak RSS, fly scan | 1e6 samples × 4 waveforms (scan ${
-    (fly.ms / 1000).toFixed(1)
-  } s) | **${fly.mb.toFixed(0)} MB** | ≤ ${RSS_GOAL_MB} MB | ${
-    (fly.mb / RSS_GOAL_MB).toFixed(2)
-  } |`,
-);
+if (!ONLY || ONLY === "live") await liveRows(rows);
+if (!ONLY || ONLY.includes("RSS")) {
+  console.error("measuring the RSS of a 1e6-sample fly scan …");
+  const fly = await flyRss(1_000_000);
+  rows.push(
+    `| daemon peak RSS, fly scan | 1e6 samples × 4 waveforms (scan ${
+      (fly.ms / 1000).toFixed(1)
+    } s) | **${fly.mb.toFixed(0)} MB** | ≤ ${RSS_GOAL_MB} MB | ${
+      (fly.mb / RSS_GOAL_MB).toFixed(2)
+    } |`,
+  );
+}
 const load = (() => {
   try {
     return Deno.loadavg()[0].toFixed(1);
