@@ -27,9 +27,9 @@
  * @module
  */
 import { CAClient } from "../lib/ca/mod.ts";
-import { SCAN_STATES, startDaemon } from "../lib/daemon/mod.ts";
+import { startDaemon } from "../lib/daemon/mod.ts";
 import { type Simulator, startSimulator } from "../lib/sim/mod.ts";
-import type { LogicalName } from "../lib/pvmap/mod.ts";
+import { heartbeat, pvOf, request, spawnDaemon } from "./daemon_support.ts";
 import {
   flyLatency,
   flyLiveLatency,
@@ -48,56 +48,6 @@ interface Runner {
   close(): Promise<void>;
 }
 
-function pvOf(sim: Simulator): (logical: LogicalName) => string {
-  return (l) => sim.interface.requirePv(l);
-}
-
-/** Resolves when SCAN:STATE goes through a working state to a final one. */
-function finalState(ca: CAClient, pv: string, timeout = 120): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let started = false;
-    let done = false;
-    const timer = setTimeout(() => {
-      done = true;
-      sub.cancel();
-      reject(new Error(`${pv}: no final state within ${timeout} s`));
-    }, timeout * 1000);
-    const sub = ca.monitor(pv, (v) => {
-      const label = SCAN_STATES[Number(v.value)];
-      if (done) return;
-      if (["DONE", "ABORTED", "ERROR"].includes(label)) {
-        if (!started) return;
-        done = true;
-        clearTimeout(timer);
-        queueMicrotask(() => sub.cancel());
-        resolve(label);
-      } else if (label !== "IDLE") started = true;
-    });
-  });
-}
-
-async function request(
-  ca: CAClient,
-  pv: (l: LogicalName) => string,
-  inputs: Record<string, number>,
-): Promise<number> {
-  for (const [k, v] of Object.entries(inputs)) {
-    await ca.put(pv(`scan.${k}` as LogicalName), v, { wait: true });
-  }
-  const done = finalState(ca, pv("scan.state"));
-  const t0 = performance.now();
-  await ca.put(pv("scan.start"), 1, { wait: true });
-  const state = await done;
-  const ms = performance.now() - t0;
-  if (state !== "DONE") {
-    const msg = new TextDecoder().decode(
-      (await ca.get(pv("scan.msg"))).value as Uint8Array,
-    );
-    throw new Error(`bench scan ended ${state}: ${msg}`);
-  }
-  return ms;
-}
-
 function stepInputs(steps: number): Record<string, number> {
   return {
     mode: 0,
@@ -107,46 +57,6 @@ function stepInputs(steps: number): Record<string, number> {
     nScans: 1,
     settle: 0,
   };
-}
-
-function spawnDaemon(
-  sim: Simulator,
-  dir: string,
-  extraEnv: Record<string, string> = {},
-): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-P=daemon",
-      "main.ts",
-      "daemon",
-      "9",
-      "--test-mode",
-      "--log-dir",
-      `${dir}/log`,
-      "--data-dir",
-      `${dir}/data`,
-      "--log-level",
-      Deno.env.get("FWS_BENCH_LOG_LEVEL") ?? "warning",
-    ],
-    env: {
-      EPICS_CA_ADDR_LIST: sim.addrList.join(" "),
-      EPICS_CA_AUTO_ADDR_LIST: "NO",
-      ...extraEnv,
-    },
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
-}
-
-/** Waits until the daemon's heartbeat moves (it is up and connected). */
-async function heartbeat(ca: CAClient, pv: string): Promise<void> {
-  const first = Number((await ca.get(pv)).value);
-  for (let i = 0; i < 300; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    if (Number((await ca.get(pv)).value) !== first) return;
-  }
-  throw new Error("the daemon did not start within 30 s");
 }
 
 async function zeroLatencySim(): Promise<Simulator> {
@@ -246,7 +156,7 @@ async function flyRss(
   });
   const dir = await Deno.makeTempDir({ prefix: "fws-bench-fly-" });
   const child = spawnDaemon(sim, dir, {
-    EPICS_CA_MAX_ARRAY_BYTES: String(bytes),
+    env: { EPICS_CA_MAX_ARRAY_BYTES: String(bytes) },
   });
   const ca = new CAClient({ addrList: sim.addrList, autoAddrList: false });
   const pv = pvOf(sim);

@@ -26,7 +26,6 @@
  * @module
  */
 import { CAClient } from "../lib/ca/mod.ts";
-import { SCAN_STATES } from "../lib/daemon/mod.ts";
 import { readScanFile } from "../lib/hdf5/mod.ts";
 import { type Simulator, startSimulator } from "../lib/sim/mod.ts";
 import type { LogicalName } from "../lib/pvmap/mod.ts";
@@ -34,6 +33,7 @@ import { Camonitor } from "../tests/support/epics.ts";
 import { LiveCallback } from "../lib/daemon/callbacks/live.ts";
 import { LivePublisher } from "../lib/daemon/live_publisher.ts";
 import type { ScanEvent } from "../lib/scan/events.ts";
+import { heartbeat, pvOf, request, spawnDaemon } from "./daemon_support.ts";
 
 /** Goals of issue 12. */
 export const LIVE_GOALS = {
@@ -93,43 +93,18 @@ async function rig(
     },
   });
   const dir = await Deno.makeTempDir({ prefix: "fws-bench-live-" });
-  const args = [
-    "run",
-    "-P=daemon",
-    "main.ts",
-    "daemon",
-    String(options.index),
-    "--test-mode",
-    "--log-dir",
-    `${dir}/log`,
-    "--data-dir",
-    `${dir}/data`,
-    "--log-level",
-    "warning",
-  ];
+  const args: string[] = [];
   if (options.liveOff) {
     await Deno.writeTextFile(`${dir}/map.json`, JSON.stringify(LIVE_OFF));
     args.push("--pv-map", `${dir}/map.json`);
   }
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = spawnDaemon(sim, dir, {
     args,
-    env: {
-      EPICS_CA_ADDR_LIST: sim.addrList.join(" "),
-      EPICS_CA_AUTO_ADDR_LIST: "NO",
-      EPICS_CA_MAX_ARRAY_BYTES: String(Math.max(bytes, 1 << 20)),
-    },
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
+    env: { EPICS_CA_MAX_ARRAY_BYTES: String(Math.max(bytes, 1 << 20)) },
+  });
   const ca = new CAClient({ addrList: sim.addrList, autoAddrList: false });
-  const pv = (l: LogicalName) => sim.interface.requirePv(l);
-  const beat = pv("scan.heartbeat");
-  const first = Number((await ca.get(beat)).value);
-  for (let i = 0;; i++) {
-    if (i > 300) throw new Error("the daemon did not start within 30 s");
-    await new Promise((r) => setTimeout(r, 100));
-    if (Number((await ca.get(beat)).value) !== first) break;
-  }
+  const pv = pvOf(sim);
+  await heartbeat(ca, pv("scan.heartbeat"));
   return {
     sim,
     ca,
@@ -147,30 +122,11 @@ async function rig(
 }
 
 /** Runs one request; resolves with its duration [ms] and file. */
-async function request(
+async function run(
   r: Rig,
   inputs: Record<string, number>,
 ): Promise<{ ms: number; file: string }> {
-  for (const [k, v] of Object.entries(inputs)) {
-    await r.ca.put(r.pv(`scan.${k}` as LogicalName), v, { wait: true });
-  }
-  const { promise, resolve } = Promise.withResolvers<string>();
-  let started = false;
-  const sub = r.ca.monitor(r.pv("scan.state"), (v) => {
-    const label = SCAN_STATES[Number(v.value)];
-    if (["DONE", "ABORTED", "ERROR"].includes(label) && started) resolve(label);
-    else if (
-      label !== "IDLE" && !["DONE", "ABORTED", "ERROR"].includes(label)
-    ) {
-      started = true;
-    }
-  });
-  const t0 = performance.now();
-  await r.ca.put(r.pv("scan.start"), 1, { wait: true });
-  const state = await promise;
-  const ms = performance.now() - t0;
-  sub.cancel();
-  if (state !== "DONE") throw new Error(`bench scan ended ${state}`);
+  const ms = await request(r.ca, r.pv, inputs);
   const file = new TextDecoder().decode(
     (await r.ca.get(r.pv("scan.file"))).value as Uint8Array,
   ).replace(/\0.*$/s, "");
@@ -219,9 +175,9 @@ export async function stepLatency(n = 1000): Promise<{
 }> {
   const r = await rig({ index: 9 });
   try {
-    await request(r, steps(20)); // warm-up
+    await run(r, steps(20)); // warm-up
     const full = await camonitor(r, r.pv("live.daq.PDT"));
-    const { file } = await request(r, steps(n));
+    const { file } = await run(r, steps(n));
     const updates: [number, number][] = [];
     for (;;) {
       const u = parseLine(await full.nextLine(10));
@@ -251,12 +207,12 @@ export async function liveOverhead(n = 1000, rounds = 5): Promise<{
   const on = await rig({ index: 9 });
   const off = await rig({ index: 8, liveOff: true });
   try {
-    await request(on, steps(20));
-    await request(off, steps(20));
+    await run(on, steps(20));
+    await run(off, steps(20));
     const t = { on: [] as number[], off: [] as number[] };
     for (let i = 0; i < rounds; i++) {
-      t.on.push((await request(on, steps(n))).ms / n);
-      t.off.push((await request(off, steps(n))).ms / n);
+      t.on.push((await run(on, steps(n))).ms / n);
+      t.off.push((await run(off, steps(n))).ms / n);
     }
     const med = (a: number[]) => quantile(a.sort((x, y) => x - y), 0.5);
     return { on: med(t.on), off: med(t.off) };
@@ -271,7 +227,7 @@ export async function flyLatency(samples = 1_000_000): Promise<number> {
   const r = await rig({ index: 9, fly: samples });
   try {
     const mon = await camonitor(r, r.pv("live.daq.PDT"));
-    const { file } = await request(r, {
+    const { file } = await run(r, {
       mode: 1,
       startPos: -5,
       endPos: 5,
