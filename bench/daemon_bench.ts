@@ -35,6 +35,7 @@ import {
   flyLiveLatency,
   LIVE_GOALS,
   liveOverhead,
+  liveStepCost,
   stepLatency,
 } from "./live_rows.ts";
 
@@ -202,6 +203,16 @@ async function liveRows(rows: string[]): Promise<void> {
       d.toFixed(3)
     } ms/step** | ≤ ${g.overheadMs} ms/step | ${
       (d / g.overheadMs).toFixed(2)
+    } |`,
+  );
+  const own = await liveStepCost(1000, 3);
+  rows.push(
+    `| live: the live view's own cost per step (LiveCallback + LivePublisher, daemon's client, in process) | 1000 steps × 2 channels: handle() ${
+      own.handle.toFixed(4)
+    } ms | **${
+      own.sent.toFixed(3)
+    } ms/step** until its puts are sent | ≤ ${g.overheadMs} ms/step | ${
+      (own.sent / g.overheadMs).toFixed(2)
     } |`,
   );
   console.error("measuring the live view: a 1e6-sample fly repetition …");

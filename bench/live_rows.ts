@@ -15,6 +15,10 @@
  *     and two daemons, one with every `live.*` PV mapped to `null`,
  *     requests alternating between them; the difference of the medians of
  *     the time per step.
+ *     Beside it, the live view's own cost: `LiveCallback` and `LivePublisher`
+ *     in this process, with the daemon's client, against the simulator: the
+ *     time of `handle()` per step, and of `handle()` until its puts are sent
+ *     (`settled()`), 1000 steps × 2 channels.
  * (c) a fly repetition of 1e6 samples × 2 channels: from the moment the
  *     daemon's live view is handed the reading (`LiveCallback` with the
  *     daemon's own client and publisher, in this process, against the
@@ -314,6 +318,79 @@ export async function flyLiveLatency(
     return quantile(out.sort((a, b) => a - b), 0.5);
   } finally {
     await mon.close();
+    await ca.close();
+    await sim.close();
+  }
+}
+
+/**
+ * (b), the live view's own part: per step of 1000 × 2 channels, the time of
+ * `LiveCallback.handle()` and of `handle()` until its puts are sent [ms]
+ * (medians of `rounds` repetitions).
+ */
+export async function liveStepCost(n = 1000, rounds = 3): Promise<{
+  handle: number;
+  sent: number;
+}> {
+  const sim = await startSimulator({
+    scannerIndex: 9,
+    testMode: true,
+    server: { intfAddrList: ["127.0.0.1"], serverPort: 0, udpPort: 0 },
+  });
+  const ca = new CAClient({ addrList: sim.addrList, autoAddrList: false });
+  const publisher = new LivePublisher(ca, sim.interface);
+  const live = new LiveCallback(publisher);
+  const handle: number[] = [];
+  const sent: number[] = [];
+  try {
+    live.handle({
+      type: "requestStarted",
+      config: {
+        mode: "step",
+        struckChannels: ["PDB", "PDT"],
+        iopsChannels: ["ch1", "ch2"],
+      },
+    } as unknown as ScanEvent);
+    for (let rep = 0; rep < rounds + 1; rep++) {
+      live.handle({
+        type: "scanStarted",
+        index: rep + 1,
+        name: "",
+        direction: "forward",
+        startTime: "",
+      });
+      await publisher.settled();
+      let inHandle = 0;
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) {
+        const signal = new Float64Array(10).fill(Math.sin(i / 100));
+        const a = performance.now();
+        live.handle({
+          type: "stepAcquired",
+          scanIndex: rep + 1,
+          step: i,
+          nSteps: n,
+          position: i,
+          readback: i,
+          progress: 0,
+          reading: {
+            timestamp: 0,
+            struck: { PDB: signal, PDT: signal },
+            iops: { ch1: Float64Array.of(i), ch2: Float64Array.of(i) },
+            idc: {},
+            beam: {},
+          },
+        });
+        inHandle += performance.now() - a;
+        await publisher.settled();
+      }
+      if (rep === 0) continue; // warm-up
+      handle.push(inHandle / n);
+      sent.push((performance.now() - t0) / n);
+    }
+    const med = (a: number[]) => quantile(a.sort((x, y) => x - y), 0.5);
+    return { handle: med(handle), sent: med(sent) };
+  } finally {
     await ca.close();
     await sim.close();
   }
