@@ -10,6 +10,7 @@
  * @module
  */
 import type { ScanConfig } from "./config.ts";
+import type { DataReading } from "./collector.ts";
 import type { ScanPlan } from "./planner.ts";
 import type {
   BeamShape,
@@ -58,6 +59,12 @@ export interface StepAcquiredEvent {
   readonly readback: number;
   /** Progress of the whole request, 0–100. */
   readonly progress: number;
+  /**
+   * What the collector read for this step (fly mode: the whole trajectory),
+   * the same reading the repetition's record is built from. Read-only: a
+   * consumer that wants to keep it copies it.
+   */
+  readonly reading: Readonly<DataReading>;
 }
 
 /** Where the wire is while a fly repetition acquires (from its readback). */
