@@ -2,18 +2,17 @@
 scipy.optimize.curve_fit of each wire's window and a numpy computation of
 the beam ellipse, with errors propagated by numerical derivatives.
 
-Usage: wires_ref.py DIR
-DIR/x.f64, DIR/y.f64: the stroke (little-endian float64, stage positions
-and signal); DIR/manifest.json: {"wires": [{"name", "angle", "window":
-[lo, hi], "scale", "offset", "diameter", "p0": [A, mu, s, c]}]}.
-Prints one JSON object: {"wires": [{name, popt, perr, sigma_beam,
-sigma_beam_err}], "shape": {sigma_x, sigma_y, sigma_xy, tilt, correlation
-and each with _err}}.
+Usage: wires_ref.py FILE.h5 SCAN CHANNEL IOPS P0_JSON
+Reads the stroke (IOPS position, Struck signal) of /SCAN from the scan file
+with h5py, and the wire table from /wires; P0_JSON is {wire: [A, mu, s, c]},
+the starting points. Prints one JSON object: {"wires": [{name, popt, perr,
+sigma_beam, sigma_beam_err}], "shape": {sigma_x, sigma_y, sigma_xy, tilt,
+correlation and each with _err}}.
 """
 import json
-import os
 import sys
 
+import h5py
 import numpy as np
 from scipy.optimize import curve_fit
 
@@ -33,28 +32,36 @@ def shape(params):
     }
 
 
-def main(directory):
-    with open(os.path.join(directory, "manifest.json")) as f:
-        manifest = json.load(f)
-    x = np.fromfile(os.path.join(directory, "x.f64"), dtype="<f8")
-    y = np.fromfile(os.path.join(directory, "y.f64"), dtype="<f8")
+def text(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def main(path, scan, channel, iops, p0_json):
+    p0 = json.loads(p0_json)
+    with h5py.File(path, "r") as f:
+        x = f[f"/{scan}/iops/{iops}"][()].astype(float)
+        y = f[f"/{scan}/struck/{channel}"][()].astype(float)
+        table = f["/wires"]
+        order = [text(n) for n in table.attrs["wire_order"]]
+        spec = {n: {k: table[n][k][()] for k in table[n].keys()} for n in order}
     wires = []
     rows, targets, variances = [], [], []
-    for w in manifest["wires"]:
-        lo, hi = w["window"]
+    for name in order:
+        w = spec[name]
+        lo, hi = float(w["window_low"]), float(w["window_high"])
         mask = (x >= lo) & (x <= hi)
-        u = w["scale"] * (x[mask] - w["offset"])
-        popt, pcov = curve_fit(gauss, u, y[mask], p0=w["p0"], ftol=1e-14,
+        u = float(w["scale"]) * (x[mask] - float(w["offset"]))
+        popt, pcov = curve_fit(gauss, u, y[mask], p0=p0[name], ftol=1e-14,
                                xtol=1e-14, maxfev=20000)
         perr = np.sqrt(np.diag(pcov))
         s, ds = abs(popt[2]), perr[2]
-        r = w["diameter"] / 4
+        r = float(w["diameter"]) / 4
         sb = np.sqrt(s * s - r * r)
         dsb = s / sb * ds
-        wires.append({"name": w["name"], "popt": popt.tolist(),
+        wires.append({"name": name, "popt": popt.tolist(),
                       "perr": perr.tolist(), "sigma_beam": sb,
                       "sigma_beam_err": dsb})
-        th = np.radians(w["angle"])
+        th = np.radians(float(w["angle"]))
         rows.append([np.cos(th) ** 2, np.sin(th) ** 2,
                      2 * np.sin(th) * np.cos(th)])
         targets.append(sb * sb)
@@ -79,4 +86,4 @@ def main(directory):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:6])

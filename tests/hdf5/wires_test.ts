@@ -6,71 +6,14 @@
  */
 import { readScanFile, writeScanFile } from "../../lib/hdf5/mod.ts";
 import { formatReport, inspectReport } from "../../lib/hdf5/inspect.ts";
-import { checkWires } from "../../lib/pvmap/wires.ts";
-import { fitWires } from "../../lib/analysis/wire_fit.ts";
-import { beamShape } from "../../lib/analysis/beam_shape.ts";
-import { fitProfile, profileOf } from "../../lib/analysis/mod.ts";
-import { forkSignal, simFork } from "../../lib/sim/fork.ts";
-import { SeededRandom } from "../../lib/sim/beam.ts";
-import type { ScanRun } from "../../lib/scan/model.ts";
 import { assert, assertEquals } from "../support/assert.ts";
 import { missingReference, SYSTEM_PYTHON } from "../support/refs.ts";
-import { makeRun, tempDir } from "./fixtures.ts";
-
-/** A one-repetition fly run whose stroke crosses an x-u-y fork. */
-function forkRun(): ScanRun {
-  const fork = simFork("xuy", { diameter: 0.05 });
-  const wires = checkWires(fork.map((w) => ({
-    name: w.name,
-    angle: w.angle,
-    offset: w.offset,
-    diameter: w.diameter,
-    window: [w.offset - 7, w.offset + 7],
-  })));
-  const run = makeRun(1, { mode: "fly", steps: 500, samples: 8 });
-  const scan = run.scans[0];
-  const n = scan.struck.PDB.data.length;
-  const stage = Float64Array.from(
-    { length: n },
-    (_, i) => -30 + 60 * i / (n - 1),
-  );
-  const signal = (seed: number, amplitude: number) =>
-    forkSignal(stage, {
-      wires: fork,
-      ellipse: {
-        sigmaA: 1.2,
-        sigmaB: 0.7,
-        tilt: 20,
-        centerX: 0.3,
-        centerY: -0.2,
-      },
-      beam: { center: 0, sigma: 1, amplitude, background: 0.05, noise: 0.01 },
-      beamOn: true,
-      random: new SeededRandom(seed),
-    });
-  scan.iops.ch1 = { ...scan.iops.ch1, data: stage };
-  scan.struck.PDB = { ...scan.struck.PDB, data: signal(1, 1) };
-  scan.struck.PDT = { ...scan.struck.PDT, data: signal(2, 0.6) };
-  scan.wireFits = {};
-  scan.beamShapes = {};
-  for (const ch of ["PDB", "PDT"]) {
-    scan.fits[ch] = { ...fitProfile(scan, ch, "ch1").fit, iopsChannel: "ch1" };
-    const perWire = fitWires(profileOf(scan, ch, "ch1"), wires);
-    scan.wireFits[ch] = perWire;
-    scan.beamShapes[ch] = beamShape(perWire.map((w) => ({
-      angle: w.angle,
-      sigma: w.sigmaBeam,
-      sigmaErr: w.sigmaBeamErr,
-    })));
-  }
-  run.wires = wires;
-  return run;
-}
+import { makeForkRun, makeRun, tempDir } from "./fixtures.ts";
 
 Deno.test("a fork's wire table, per-wire fits and beam ellipse round-trip", async () => {
   const dir = tempDir();
   try {
-    const run = forkRun();
+    const run = makeForkRun();
     assert(
       run.scans[0].beamShapes!.PDB.ok,
       run.scans[0].beamShapes!.PDB.message,
@@ -96,7 +39,7 @@ Deno.test({
   async fn() {
     const dir = tempDir();
     try {
-      const run = forkRun();
+      const run = makeForkRun();
       const path = await writeScanFile(`${dir}/fork.h5`, run);
       const script = `
 import h5py, json, sys
@@ -160,7 +103,7 @@ print(json.dumps(out))
 Deno.test("fws inspect shows the fork: the wire table, each wire's fit and the beam ellipse (text and --json)", async () => {
   const dir = tempDir();
   try {
-    const run = forkRun();
+    const run = makeForkRun();
     const path = await writeScanFile(`${dir}/fork.h5`, run);
     const report = inspectReport(path, await readScanFile(path));
     const fork = report.fork!;
