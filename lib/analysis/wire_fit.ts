@@ -10,7 +10,13 @@
 import type { WireFit } from "../scan/model.ts";
 import { failedFit } from "./gauss_fit.ts";
 import { fitPoints, type Profile } from "./profile.ts";
-import { type WireRegion, wireRegions, type WireSpec } from "./wires.ts";
+import { gaussian } from "./models.ts";
+import {
+  toBeam,
+  type WireRegion,
+  wireRegions,
+  type WireSpec,
+} from "./wires.ts";
 
 export type { WireFit };
 
@@ -93,4 +99,32 @@ function fitRegion(region: WireRegion, points: string): WireFit {
     sigmaBeam: corrected.sigma,
     sigmaBeamErr: corrected.err,
   };
+}
+
+/**
+ * The fork's fitted curve along the stroke: at each stage position in a
+ * wire's fitted window, that wire's Gaussian at its beam coordinate; NaN
+ * between the windows and where a wire's fit failed (a plot shows a gap).
+ *
+ * @example
+ * ```ts
+ * const y = forkCurve(stage, wires, fitWires(profile, wires));
+ * ```
+ */
+export function forkCurve(
+  stage: ArrayLike<number>,
+  wires: readonly WireSpec[],
+  fits: readonly WireFit[],
+): Float64Array {
+  const out = new Float64Array(stage.length).fill(NaN);
+  wires.forEach((wire, k) => {
+    const f = fits[k];
+    if (!f?.fit.ok) return;
+    const [lo, hi] = f.window;
+    for (let i = 0; i < stage.length; i++) {
+      const v = stage[i];
+      if (v >= lo && v <= hi) out[i] = gaussian(f.fit, toBeam(wire, v));
+    }
+  });
+  return out;
 }

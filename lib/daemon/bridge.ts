@@ -389,7 +389,7 @@ export class FWSScanBridgeDaemon {
     );
     const callbacks: ScanCallback[] = [
       this.#state,
-      new LiveCallback(this.#live),
+      new LiveCallback(this.#live, { wires: this.#pvs.wires }),
       new GaussFitCallback(this.#status, { wires: this.#pvs.wires }),
       new HDF5WriterCallback(this.#options.dataDir, {
         open: this.#options.openFile,

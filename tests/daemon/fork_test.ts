@@ -5,6 +5,7 @@
  * in the file, with the simulated tilt recovered.
  */
 import { readScanFile } from "../../lib/hdf5/mod.ts";
+import { forkCurve } from "../../lib/analysis/wire_fit.ts";
 import { beamCovariance, simFork } from "../../lib/sim/fork.ts";
 import { checkWires } from "../../lib/pvmap/mod.ts";
 import { assert, assertEquals } from "../support/assert.ts";
@@ -67,6 +68,17 @@ Deno.test("daemon: a fly stroke over an x-u-y fork gives per-wire fits and the b
       scan.wireFits!.PDT[2].fit.center,
     );
     assertEquals(await value("FIT:PDB:X:OK"), 1);
+    // the live view's fit curve is each wire's fit in its window
+    const array = async (name: string) =>
+      (await rig.ca.get(`${rig.sim.interface.prefix}${name}`, { timeout: 3 }))
+        .value as Float64Array;
+    const pos = await array("LIVE:POS");
+    const curve = await array("LIVE:FIT:PDB");
+    assert(
+      pos.length > 100 && curve.length === pos.length,
+      `${pos.length} ${curve.length}`,
+    );
+    assertEquals(curve, forkCurve(pos, run.wires!, perWire));
     // both directions: the stroke check is published per wire
     const both = await rig.request({ nScans: 2, bidir: 1 }, 60);
     assertEquals(both.status, "completed", both.message);

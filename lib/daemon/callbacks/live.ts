@@ -19,7 +19,8 @@ import type { DataReading } from "../../scan/collector.ts";
 import { stepPoint } from "../../analysis/profile.ts";
 import { minMaxIndices } from "../../analysis/decimate.ts";
 import { gaussianCurve } from "../../analysis/models.ts";
-import { LIVE_LENGTH } from "../../pvmap/mod.ts";
+import { DEFAULT_WIRES, LIVE_LENGTH, type WireSpec } from "../../pvmap/mod.ts";
+import { forkCurve } from "../../analysis/wire_fit.ts";
 import { log } from "../../log.ts";
 import type { LiveSink } from "../live_publisher.ts";
 
@@ -30,6 +31,7 @@ export class LiveCallback implements ScanCallback {
   readonly name = "live";
   readonly #sink: LiveSink;
   readonly #length: number;
+  readonly #wires: readonly WireSpec[];
   readonly #log = log("daemon", "live");
   #mode: "step" | "fly" = "step";
   #struck: readonly string[] = [];
@@ -42,11 +44,16 @@ export class LiveCallback implements ScanCallback {
 
   /**
    * @param sink where the values go (a {@link LivePublisher})
-   * @param options `length`: most points per array (default NELM of the map)
+   * @param options `length`: most points per array (default NELM of the map);
+   *   `wires`: the fork's wires (a fork's LIVE:FIT is each wire's fit)
    */
-  constructor(sink: LiveSink, options: { length?: number } = {}) {
+  constructor(
+    sink: LiveSink,
+    options: { length?: number; wires?: readonly WireSpec[] } = {},
+  ) {
     this.#sink = sink;
     this.#length = options.length ?? LIVE_LENGTH;
+    this.#wires = options.wires ?? DEFAULT_WIRES;
   }
 
   /** Maps one event to the live PVs; never waits for them. */
@@ -66,9 +73,15 @@ export class LiveCallback implements ScanCallback {
         const x = this.#x.subarray(0, this.#n);
         for (const ch of this.#struck) {
           const fit = event.fits[ch];
+          const perWire = event.wires?.[ch];
+          // a fork: each wire's fit in its window (the stroke's one Gaussian means nothing)
           this.#sink.publish(
             `live.fit.${ch}`,
-            fit?.ok ? gaussianCurve(fit, x, new Float64Array(x.length)) : EMPTY,
+            perWire
+              ? forkCurve(x, this.#wires, perWire)
+              : fit?.ok
+              ? gaussianCurve(fit, x, new Float64Array(x.length))
+              : EMPTY,
           );
         }
         return;
