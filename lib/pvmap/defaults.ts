@@ -142,7 +142,7 @@ export const WIRE_FIT_EXTRA = [
   {
     field: "sigmaBeam",
     suffix: "SIGMA_BEAM",
-    label: "σ beam (wire-size corrected)",
+    label: "σ beam",
   },
   { field: "sigmaBeamErr", suffix: "SIGMA_BEAM_ERR", label: "σ beam error" },
 ] as const;
@@ -152,12 +152,12 @@ export const STROKE_PVS = [
   {
     field: "strokeShift",
     suffix: "STROKE_SHIFT",
-    label: "centre shift backward − forward",
+    label: "stroke shift",
   },
   {
     field: "strokeShiftErr",
     suffix: "STROKE_SHIFT_ERR",
-    label: "centre shift error",
+    label: "stroke shift error",
   },
 ] as const;
 
