@@ -29,7 +29,8 @@ const COMMANDS: Record<Subcommand, Command> = {
     load: async () => (await import("./lib/daemon/demo.ts")).demoMain,
   },
   plot: {
-    summary: "open the profile page of a scan file (or --live N: a scanner as it scans)",
+    summary:
+      "open the profile page of a scan file (or --live N: a scanner as it scans)",
     load: async () => (await import("./plot.ts")).plotMain,
   },
   inspect: {

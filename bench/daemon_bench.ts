@@ -13,6 +13,12 @@
  *    CH1, CH2) in fly mode, fits and writes them; its peak RSS (VmHWM).
  *    Goal ≤ 200 MB.
  *
+ * 3. The live view (issue 12, `live_rows.ts`): step data → LIVE PV monitor
+ *    update seen by camonitor (median ≤ 10 ms, p99 ≤ 50 ms, 2 channels, 1000
+ *    steps), per-step overhead with it on against off (≤ 0.3 ms), and a 1e6 ×
+ *    2 fly repetition's data → its LIVE update (≤ 500 ms).
+ *    `FWS_BENCH_ONLY=live` runs these rows alone.
+ *
  * No reference implementation runs on this machine, so the ratio column
  * compares each figure with its goal.
  *
@@ -21,9 +27,17 @@
  * @module
  */
 import { CAClient } from "../lib/ca/mod.ts";
-import { SCAN_STATES, startDaemon } from "../lib/daemon/mod.ts";
+import { startDaemon } from "../lib/daemon/mod.ts";
 import { type Simulator, startSimulator } from "../lib/sim/mod.ts";
-import type { LogicalName } from "../lib/pvmap/mod.ts";
+import { heartbeat, pvOf, request, spawnDaemon } from "./daemon_support.ts";
+import {
+  flyLatency,
+  flyLiveLatency,
+  LIVE_GOALS,
+  liveOverhead,
+  liveStepCost,
+  stepLatency,
+} from "./live_rows.ts";
 
 const STEP_GOAL_MS = 2;
 const RSS_GOAL_MB = 200;
@@ -35,56 +49,6 @@ interface Runner {
   close(): Promise<void>;
 }
 
-function pvOf(sim: Simulator): (logical: LogicalName) => string {
-  return (l) => sim.interface.requirePv(l);
-}
-
-/** Resolves when SCAN:STATE goes through a working state to a final one. */
-function finalState(ca: CAClient, pv: string, timeout = 120): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let started = false;
-    let done = false;
-    const timer = setTimeout(() => {
-      done = true;
-      sub.cancel();
-      reject(new Error(`${pv}: no final state within ${timeout} s`));
-    }, timeout * 1000);
-    const sub = ca.monitor(pv, (v) => {
-      const label = SCAN_STATES[Number(v.value)];
-      if (done) return;
-      if (["DONE", "ABORTED", "ERROR"].includes(label)) {
-        if (!started) return;
-        done = true;
-        clearTimeout(timer);
-        queueMicrotask(() => sub.cancel());
-        resolve(label);
-      } else if (label !== "IDLE") started = true;
-    });
-  });
-}
-
-async function request(
-  ca: CAClient,
-  pv: (l: LogicalName) => string,
-  inputs: Record<string, number>,
-): Promise<number> {
-  for (const [k, v] of Object.entries(inputs)) {
-    await ca.put(pv(`scan.${k}` as LogicalName), v, { wait: true });
-  }
-  const done = finalState(ca, pv("scan.state"));
-  const t0 = performance.now();
-  await ca.put(pv("scan.start"), 1, { wait: true });
-  const state = await done;
-  const ms = performance.now() - t0;
-  if (state !== "DONE") {
-    const msg = new TextDecoder().decode(
-      (await ca.get(pv("scan.msg"))).value as Uint8Array,
-    );
-    throw new Error(`bench scan ended ${state}: ${msg}`);
-  }
-  return ms;
-}
-
 function stepInputs(steps: number): Record<string, number> {
   return {
     mode: 0,
@@ -94,46 +58,6 @@ function stepInputs(steps: number): Record<string, number> {
     nScans: 1,
     settle: 0,
   };
-}
-
-function spawnDaemon(
-  sim: Simulator,
-  dir: string,
-  extraEnv: Record<string, string> = {},
-): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-P=daemon",
-      "main.ts",
-      "daemon",
-      "9",
-      "--test-mode",
-      "--log-dir",
-      `${dir}/log`,
-      "--data-dir",
-      `${dir}/data`,
-      "--log-level",
-      Deno.env.get("FWS_BENCH_LOG_LEVEL") ?? "warning",
-    ],
-    env: {
-      EPICS_CA_ADDR_LIST: sim.addrList.join(" "),
-      EPICS_CA_AUTO_ADDR_LIST: "NO",
-      ...extraEnv,
-    },
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
-}
-
-/** Waits until the daemon's heartbeat moves (it is up and connected). */
-async function heartbeat(ca: CAClient, pv: string): Promise<void> {
-  const first = Number((await ca.get(pv)).value);
-  for (let i = 0; i < 300; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    if (Number((await ca.get(pv)).value) !== first) return;
-  }
-  throw new Error("the daemon did not start within 30 s");
 }
 
 async function zeroLatencySim(): Promise<Simulator> {
@@ -233,7 +157,7 @@ async function flyRss(
   });
   const dir = await Deno.makeTempDir({ prefix: "fws-bench-fly-" });
   const child = spawnDaemon(sim, dir, {
-    EPICS_CA_MAX_ARRAY_BYTES: String(bytes),
+    env: { EPICS_CA_MAX_ARRAY_BYTES: String(bytes) },
   });
   const ca = new CAClient({ addrList: sim.addrList, autoAddrList: false });
   const pv = pvOf(sim);
@@ -254,6 +178,54 @@ async function flyRss(
     await sim.close();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** The live view's rows (issue 12; see `live_rows.ts`). */
+async function liveRows(rows: string[]): Promise<void> {
+  const g = LIVE_GOALS;
+  console.error("measuring the live view: step data → LIVE PV update …");
+  const a = await stepLatency(1000);
+  rows.push(
+    `| live: step data → LIVE:PDT update (camonitor), median | 1000 steps × 2 channels (${a.seen} updates seen) | **${
+      a.median.toFixed(2)
+    } ms** | ≤ ${g.medianMs} ms | ${(a.median / g.medianMs).toFixed(2)} |`,
+    `| live: step data → LIVE:PDT update (camonitor), p99 | same | **${
+      a.p99.toFixed(2)
+    } ms** | ≤ ${g.p99Ms} ms | ${(a.p99 / g.p99Ms).toFixed(2)} |`,
+  );
+  console.error("measuring the live view: per-step overhead on vs off …");
+  const b = await liveOverhead(1000, 5);
+  const d = b.on - b.off;
+  rows.push(
+    `| live: per-step overhead, on − off (medians of 5 alternating) | 1000 steps: on ${
+      b.on.toFixed(3)
+    }, off ${b.off.toFixed(3)} ms/step | **${
+      d.toFixed(3)
+    } ms/step** | ≤ ${g.overheadMs} ms/step | ${
+      (d / g.overheadMs).toFixed(2)
+    } |`,
+  );
+  const own = await liveStepCost(1000, 3);
+  rows.push(
+    `| live: the live view's own cost per step (LiveCallback + LivePublisher, daemon's client, in process) | 1000 steps × 2 channels: handle() ${
+      own.handle.toFixed(4)
+    } ms | **${
+      own.sent.toFixed(3)
+    } ms/step** until its puts are sent | ≤ ${g.overheadMs} ms/step | ${
+      (own.sent / g.overheadMs).toFixed(2)
+    } |`,
+  );
+  console.error("measuring the live view: a 1e6-sample fly repetition …");
+  const c = await flyLiveLatency(1_000_000);
+  const whole = await flyLatency(1_000_000);
+  rows.push(
+    `| live: fly reading handed to the live view → LIVE:PDT update (camonitor), median of 5 | 1e6 samples × 2 channels | **${
+      c.toFixed(0)
+    } ms** | ≤ ${g.flyMs} ms | ${(c / g.flyMs).toFixed(2)} |`,
+    `| live: fly data's CA time stamp → LIVE:PDT update, incl. the daemon's CA read of 4 × 1e6 doubles (fws daemon) | 1e6 samples × 2 channels | **${
+      whole.toFixed(0)
+    } ms** | (upper bound) | ${(whole / g.flyMs).toFixed(2)} |`,
+  );
 }
 
 const rows: string[] = [];
@@ -277,15 +249,18 @@ for (
     } |`,
   );
 }
-console.error("measuring the RSS of a 1e6-sample fly scan …");
-const fly = await flyRss(1_000_000);
-rows.push(
-  `| daemon peak RSS, fly scan | 1e6 samples × 4 waveforms (scan ${
-    (fly.ms / 1000).toFixed(1)
-  } s) | **${fly.mb.toFixed(0)} MB** | ≤ ${RSS_GOAL_MB} MB | ${
-    (fly.mb / RSS_GOAL_MB).toFixed(2)
-  } |`,
-);
+if (!ONLY || ONLY === "live") await liveRows(rows);
+if (!ONLY || ONLY.includes("RSS")) {
+  console.error("measuring the RSS of a 1e6-sample fly scan …");
+  const fly = await flyRss(1_000_000);
+  rows.push(
+    `| daemon peak RSS, fly scan | 1e6 samples × 4 waveforms (scan ${
+      (fly.ms / 1000).toFixed(1)
+    } s) | **${fly.mb.toFixed(0)} MB** | ≤ ${RSS_GOAL_MB} MB | ${
+      (fly.mb / RSS_GOAL_MB).toFixed(2)
+    } |`,
+  );
+}
 const load = (() => {
   try {
     return Deno.loadavg()[0].toFixed(1);

@@ -149,3 +149,43 @@ export function fitField(key: FitNumberKey): FitFieldSpec {
 
 /** PV suffix of the fit's success flag (`FIT:<CH>:OK`, 1 = OK). */
 export const FIT_OK_PV = "OK";
+
+/** A value of the beam shape that has a standard error. */
+export type BeamShapeKey =
+  | "sigmaX"
+  | "sigmaY"
+  | "sigmaXY"
+  | "tilt"
+  | "correlation";
+
+/** One beam-shape quantity: its names in the file, on PVs, and its unit. */
+export interface BeamShapeField {
+  key: BeamShapeKey;
+  /** Dataset name (the error is `<hdf5>_err`). */
+  hdf5: string;
+  /** PV suffix, `BEAM:<pv>` (the error `BEAM:<pv>_ERR`). */
+  pv: string;
+  unit: "mm" | "mm2" | "deg" | "";
+  label: string;
+}
+
+/** The beam-shape quantities, in display order: the one list of their names. */
+export const BEAM_SHAPE_FIELDS: readonly BeamShapeField[] = [
+  { key: "sigmaX", hdf5: "sigma_x", pv: "SIGMA_X", unit: "mm", label: "σx" },
+  { key: "sigmaY", hdf5: "sigma_y", pv: "SIGMA_Y", unit: "mm", label: "σy" },
+  {
+    key: "sigmaXY",
+    hdf5: "sigma_xy",
+    pv: "SIGMA_XY",
+    unit: "mm2",
+    label: "σxy",
+  },
+  { key: "tilt", hdf5: "tilt", pv: "TILT", unit: "deg", label: "tilt" },
+  {
+    key: "correlation",
+    hdf5: "correlation",
+    pv: "CORR",
+    unit: "",
+    label: "correlation",
+  },
+];

@@ -29,7 +29,9 @@ export {
   type Profile,
   profileOf,
   SEM_WEIGHTING,
+  stepPoint,
 } from "./profile.ts";
+export { minMaxIndices, minMaxOfRows } from "./decimate.ts";
 export {
   type FitStatistic,
   summarizeFits,

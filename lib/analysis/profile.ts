@@ -34,11 +34,37 @@ function rowsOf(w: Waveform): { rows: number; cols: number } {
 
 /** Mean of row `i` of a row-major waveform. */
 function rowMean(w: Waveform, cols: number, i: number): number {
-  if (cols === 0) return NaN;
+  return meanOf(w.data, i * cols, cols);
+}
+
+/** Mean of `count` samples of `data` from `start` (NaN when none). */
+function meanOf(data: ArrayLike<number>, start: number, count: number): number {
+  if (count === 0) return NaN;
   let s = 0;
-  const start = i * cols;
-  for (let k = start; k < start + cols; k++) s += w.data[k];
-  return s / cols;
+  for (let k = start; k < start + count; k++) s += data[k];
+  return s / count;
+}
+
+/**
+ * One step's point of the profile, as {@linkcode profileOf} forms it from
+ * the step's row: `y` the mean of the struck samples, `x` the mean of the
+ * IOPS samples, or `readback` when the IOPS channel is absent. Either may be
+ * non-finite (`profileOf` drops such a pair).
+ *
+ * @example
+ * ```ts
+ * const { x, y } = stepPoint(struck, { iops, readback: 1.25 });
+ * ```
+ */
+export function stepPoint(
+  struck: ArrayLike<number>,
+  position: { iops?: ArrayLike<number>; readback: number },
+): { x: number; y: number } {
+  const { iops, readback } = position;
+  return {
+    x: iops ? meanOf(iops, 0, iops.length) : readback,
+    y: meanOf(struck, 0, struck.length),
+  };
 }
 
 /** Standard error of the mean of row `i` (NaN below two samples). */
@@ -168,13 +194,21 @@ export function fitProfile(
   iops: string,
 ): { profile: Profile; fit: GaussFit } {
   const profile = profileOf(scan, struck, iops);
+  return { profile, fit: fitPoints(profile) };
+}
+
+/**
+ * The Gaussian fit of a profile's points, weighted by `1/sem²` where every
+ * point has a positive standard error, else unweighted (see
+ * {@linkcode fitProfile}).
+ */
+export function fitPoints(profile: Profile): GaussFit {
   const sem = profile.sem;
   const weighted = sem !== undefined && sem.every((s) => s > 0);
   const weights = weighted ? sem.map((s) => 1 / (s * s)) : undefined;
-  const fit = fitGaussian(profile.x, profile.y, {
+  return fitGaussian(profile.x, profile.y, {
     weights,
     weighting: weighted ? SEM_WEIGHTING : undefined,
     points: profile.points,
   });
-  return { profile, fit };
 }

@@ -23,7 +23,7 @@ import {
 } from "../scan/config.ts";
 import { type CaPort, type PortSubscription, scalar } from "../scan/ca_port.ts";
 import { requestStorageProblem } from "./storage.ts";
-import { warnUnconnected } from "./connections.ts";
+import { warnUnconnected, watchHardware } from "./connections.ts";
 import { ScanDataCollector } from "../scan/collector.ts";
 import {
   BeamSuspender,
@@ -46,6 +46,8 @@ import {
 } from "./callbacks/hdf5_writer.ts";
 import { type RequestEnd, ScanStatusCallback } from "./callbacks/status.ts";
 import { CustomHookCallback } from "./callbacks/custom.ts";
+import { LiveCallback } from "./callbacks/live.ts";
+import { LivePublisher } from "./live_publisher.ts";
 import type { CustomCallbackHost } from "./custom_callback.ts";
 import type { FWSScanInterface, LogicalName } from "../pvmap/mod.ts";
 import { StatusPublisher, type StatusSnapshot, textToChars } from "./status.ts";
@@ -115,6 +117,8 @@ export class FWSScanBridgeDaemon {
   readonly #status: StatusPublisher;
   /** The one writer of SCAN:STATE, MSG and PROGRESS. */
   readonly #state: ScanStatusCallback;
+  /** The writer of the LIVE PVs (never waited for). */
+  readonly #live: LivePublisher;
   readonly #log = log("daemon", "bridge");
   #subs: PortSubscription[] = [];
   #heartbeat?: ReturnType<typeof setInterval>;
@@ -135,6 +139,7 @@ export class FWSScanBridgeDaemon {
     this.#options = options;
     this.#status = new StatusPublisher(ca, pvs);
     this.#state = new ScanStatusCallback(this.#status);
+    this.#live = new LivePublisher(ca, pvs);
   }
 
   /** The last published status. */
@@ -384,9 +389,11 @@ export class FWSScanBridgeDaemon {
     );
     const callbacks: ScanCallback[] = [
       this.#state,
-      new GaussFitCallback(this.#status),
+      new LiveCallback(this.#live, { wires: this.#pvs.wires }),
+      new GaussFitCallback(this.#status, { wires: this.#pvs.wires }),
       new HDF5WriterCallback(this.#options.dataDir, {
         open: this.#options.openFile,
+        wires: this.#pvs.wires,
         spillDir: this.#options.spillDir,
         maxHeldBytes: this.#options.maxHeldBytes,
       }),
@@ -411,7 +418,10 @@ export class FWSScanBridgeDaemon {
       daq: new CaDaq(this.#ca, daqPvs),
       collector: new ScanDataCollector(this.#ca, daqPvs, config),
       suspender,
-      faults: { watch: (onFault) => this.#watchConnections(config, onFault) },
+      faults: {
+        watch: (onFault) =>
+          watchHardware(this.#ca, this.#pvs, { config, onFault }),
+      },
     }, {
       scannerIndex: this.#pvs.scannerIndex,
       testMode: this.#pvs.testMode,
@@ -458,33 +468,5 @@ export class FWSScanBridgeDaemon {
       outcome: { status: outcome.status, message, file: "", config },
       end: { trigger, message },
     };
-  }
-
-  /**
-   * Tells the runner (`onFault`) as soon as a hardware channel disconnects;
-   * the runner decides to end the request as ERROR.
-   */
-  #watchConnections(
-    config: ScanConfig,
-    onFault: (message: string) => void,
-  ): () => void {
-    const logical: LogicalName[] = [
-      "motor.val",
-      "motor.rbv",
-      "daq.acquire",
-      ...config.struckChannels.map((c): LogicalName => `daq.${c}`),
-    ];
-    const off: (() => void)[] = [];
-    for (const l of logical) {
-      const pv = this.#pvs.pv(l);
-      if (!pv) continue;
-      const channel = this.#ca.channel(pv);
-      const listener = () => {
-        if (!channel.connected) onFault(`lost connection to ${pv} (IOC down?)`);
-      };
-      channel.addEventListener("connection", listener);
-      off.push(() => channel.removeEventListener("connection", listener));
-    }
-    return () => off.forEach((f) => f());
   }
 }

@@ -6,7 +6,8 @@
  * @module
  */
 import type { CaPort } from "../scan/ca_port.ts";
-import type { FWSScanInterface } from "../pvmap/mod.ts";
+import type { FWSScanInterface, LogicalName } from "../pvmap/mod.ts";
+import type { ScanConfig } from "../scan/config.ts";
 import { log } from "../log.ts";
 
 /** Options of {@linkcode warnUnconnected}. */
@@ -58,4 +59,39 @@ export function warnUnconnected(
     stopped = true;
     clearTimeout(timer);
   };
+}
+
+/**
+ * Tells the runner (`onFault`) as soon as a hardware channel of the request
+ * disconnects (motor, acquisition, the struck channels); the runner decides
+ * to end the request as ERROR. Returns the stop.
+ */
+export function watchHardware(
+  ca: CaPort,
+  pvs: FWSScanInterface,
+  options: {
+    config: Pick<ScanConfig, "struckChannels">;
+    onFault: (message: string) => void;
+  },
+): () => void {
+  const logical: LogicalName[] = [
+    "motor.val",
+    "motor.rbv",
+    "daq.acquire",
+    ...options.config.struckChannels.map((c): LogicalName => `daq.${c}`),
+  ];
+  const off: (() => void)[] = [];
+  for (const l of logical) {
+    const pv = pvs.pv(l);
+    if (!pv) continue;
+    const channel = ca.channel(pv);
+    const listener = () => {
+      if (!channel.connected) {
+        options.onFault(`lost connection to ${pv} (IOC down?)`);
+      }
+    };
+    channel.addEventListener("connection", listener);
+    off.push(() => channel.removeEventListener("connection", listener));
+  }
+  return () => off.forEach((f) => f());
 }

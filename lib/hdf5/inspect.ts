@@ -34,6 +34,7 @@ import { FIT_FIELDS } from "../analysis/fit_fields.ts";
 import type { ChannelFit, ScanRun } from "../scan/model.ts";
 import { readScanFile } from "./reader.ts";
 import { ScanFileError } from "./errors.ts";
+import { type ForkReport, forkReport, formatFork } from "./inspect_fork.ts";
 
 const USAGE = `Usage: fws inspect <file.h5> [--json]
 
@@ -106,6 +107,8 @@ export interface InspectReport {
   scanArgs: Record<string, string | number | boolean>;
   scans: ScanInfo[];
   channels: string[];
+  /** A fork of several wires: its table, per-wire fits, beam ellipse. */
+  fork?: ForkReport;
   fits: Record<
     string,
     {
@@ -167,6 +170,7 @@ export function inspectReport(file: string, run: ScanRun): InspectReport {
     };
     fits[ch] = { units, scans: rows, summary };
   }
+  const fork = forkReport(run);
   const shapes = (ws: ScanRun["scans"][number]["struck"]) =>
     Object.fromEntries(
       Object.entries(ws).map((
@@ -213,6 +217,7 @@ export function inspectReport(file: string, run: ScanRun): InspectReport {
       };
     }),
     channels,
+    ...(fork ? { fork } : {}),
     fits,
   };
 }
@@ -352,6 +357,7 @@ export function formatReport(r: InspectReport): string {
       if (!s.ok) out.push(`  ${s.scan}: ${s.message}`);
     }
   }
+  if (r.fork) out.push(...formatFork(r.fork, { table, pm, num }));
   return out.join("\n");
 }
 

@@ -16,6 +16,15 @@
  * /scan_001/profile_<CH> NXdata: signal <CH>, axes position, auxiliary fit
  * ```
  *
+ * A fork of several wires adds (a single-wire file has none of these):
+ *
+ * ```
+ * /wires/<WIRE>                    angle [deg], window (given|auto), window_low/high, scale, offset, diameter [mm]
+ * /scan_001/fit/<CH>/<WIRE>        the wire's fit in beam coordinates + angle, window_low/high, diameter, sigma_beam(_err)
+ * /scan_001/profile_<CH>_wire_<W>  NXdata of the wire's window against the beam coordinate
+ * /scan_001/beam_shape/<CH>        sigma_x, sigma_y, sigma_xy, tilt, correlation (+ _err), ok, message, planes, chi2
+ * ```
+ *
  * @module
  */
 
@@ -74,6 +83,36 @@ export const GROUP = {
   idc: "idc",
   beam: "beam",
   fit: "fit",
+  /** At the root: the fork's wire table. */
+  wires: "wires",
+  beamShape: "beam_shape",
+} as const;
+
+/** Datasets of `/wires/<WIRE>` and the extra ones of a wire's fit group. */
+export const WIRE = {
+  /** Attribute of `/wires`: the wire names in table order. */
+  order: "wire_order",
+  angle: "angle",
+  /** `given`, `auto` or `all`. */
+  window: "window",
+  windowLow: "window_low",
+  windowHigh: "window_high",
+  scale: "scale",
+  offset: "offset",
+  diameter: "diameter",
+  sigmaBeam: "sigma_beam",
+  sigmaBeamErr: "sigma_beam_err",
+} as const;
+
+/**
+ * The non-numeric datasets of `/scan_NNN/beam_shape/<CH>`; the numbers are
+ * the beam-shape registry's (`lib/analysis/beam_shape.ts` BEAM_SHAPE_FIELDS).
+ */
+export const BEAM_SHAPE = {
+  ok: "ok",
+  message: "message",
+  planes: "planes",
+  chi2: "chi2",
 } as const;
 
 /** Datasets of `/scan_NNN/scan`. */
@@ -121,6 +160,11 @@ export const UNITS = {
 /** `profile_PDB` for struck channel `PDB`. */
 export function profileGroupName(channel: string): string {
   return `profile_${channel}`;
+}
+
+/** `profile_PDB_wire_X` for wire `X` of struck channel `PDB`. */
+export function wireProfileGroupName(channel: string, wire: string): string {
+  return `${profileGroupName(channel)}_wire_${wire}`;
 }
 
 /** Pattern of profile group names; group 1 is the channel. */

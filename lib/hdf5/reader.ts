@@ -8,10 +8,6 @@
  * @module
  */
 import { resolve } from "node:path";
-import {
-  FIT_FLOAT_FIELDS,
-  FIT_INTEGER_FIELDS,
-} from "../analysis/fit_fields.ts";
 import type {
   ChannelFit,
   Readings,
@@ -21,14 +17,24 @@ import type {
   ScanRun,
   ScanStatus,
   Waveform,
+  WireFit,
+  WireSpec,
 } from "../scan/model.ts";
 import { ScanFileError } from "./errors.ts";
 import { type AttrValue, H5Error, H5File, type H5Group } from "./h5.ts";
 import { superblockProblem } from "./superblock.ts";
 import {
+  bool,
+  number,
+  readBeamShapes,
+  readFit,
+  readWireFits,
+  readWires,
+  text,
+} from "./fit_io.ts";
+import {
   ARG_PREFIX,
   ATTR,
-  FIT,
   GROUP,
   MOTION,
   ROOT,
@@ -42,28 +48,6 @@ const STATUSES = new Set<ScanStatus>([
   "aborted",
   "error",
 ]);
-
-function text(value: AttrValue | undefined, fallback = ""): string {
-  if (value === undefined) return fallback;
-  if (Array.isArray(value)) return value.length ? String(value[0]) : fallback;
-  return String(value);
-}
-
-function number(value: AttrValue | undefined, fallback = NaN): number {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (typeof v === "number") return v;
-  if (typeof v === "boolean") return v ? 1 : 0;
-  if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) {
-    return Number(v);
-  }
-  return fallback;
-}
-
-function bool(value: AttrValue | undefined): boolean {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (typeof v === "string") return /^(true|yes|1)$/i.test(v.trim());
-  return Boolean(v);
-}
 
 function status(
   value: AttrValue | undefined,
@@ -134,36 +118,12 @@ function readings(group: H5Group | undefined): Record<string, Readings> {
   return out;
 }
 
-/** A fit value stored as a dataset (fws) or an attribute (other writers). */
-function fitValue(g: H5Group, name: string): number | string | undefined {
-  const d = g.dataset(name);
-  if (d) return d.readScalar();
-  const a = g.attr(name);
-  return a === undefined ? undefined : Array.isArray(a) ? a[0] : a as never;
-}
-
 function fits(group: H5Group | undefined): Record<string, ChannelFit> {
   const out: Record<string, ChannelFit> = {};
   if (!group) return out;
   for (const channel of group.keys()) {
     const g = group.group(channel);
-    if (!g) continue;
-    const fit = {} as Record<string, unknown>;
-    for (const { key, hdf5 } of FIT_FLOAT_FIELDS) {
-      fit[key] = number(fitValue(g, hdf5) as AttrValue | undefined);
-    }
-    for (const { key, hdf5 } of FIT_INTEGER_FIELDS) {
-      fit[key] = number(fitValue(g, hdf5) as AttrValue | undefined, 0);
-    }
-    const converged = fitValue(g, FIT.converged);
-    out[channel] = {
-      ...fit,
-      ok: bool(converged as AttrValue | undefined),
-      message: text(fitValue(g, FIT.message) as AttrValue | undefined),
-      iopsChannel: text(fitValue(g, FIT.iopsChannel) as AttrValue | undefined),
-      weighting: text(fitValue(g, FIT.weighting) as AttrValue | undefined),
-      points: text(fitValue(g, FIT.points) as AttrValue | undefined),
-    } as ChannelFit;
+    if (g) out[channel] = readFit(g);
   }
   return out;
 }
@@ -172,6 +132,7 @@ function readRecord(
   entry: H5Group,
   name: string,
   runStatus: ScanStatus,
+  wires: readonly WireSpec[] | undefined,
 ): ScanRecord {
   const index = Number(SCAN_GROUP_PATTERN.exec(name)![1]);
   const motion = entry.group(GROUP.scan);
@@ -204,7 +165,25 @@ function readRecord(
     idc: readings(entry.group(GROUP.idc)),
     beam: readings(entry.group(GROUP.beam)),
     fits: fits(entry.group(GROUP.fit)),
+    ...forkResults(entry, wires),
   };
+}
+
+/** A fork's per-wire fits and beam ellipses (none for a single wire). */
+function forkResults(
+  entry: H5Group,
+  wires: readonly WireSpec[] | undefined,
+): Pick<ScanRecord, "wireFits" | "beamShapes"> {
+  if (!wires) return {};
+  const order = wires.map((w) => w.name);
+  const group = entry.group(GROUP.fit);
+  const wireFits: Record<string, WireFit[]> = {};
+  for (const ch of group?.keys() ?? []) {
+    const g = group!.group(ch);
+    if (g) wireFits[ch] = readWireFits(g, order);
+  }
+  const beamShapes = readBeamShapes(entry);
+  return beamShapes ? { wireFits, beamShapes } : { wireFits };
 }
 
 function readRun(path: string, root: H5Group): ScanRun {
@@ -229,6 +208,7 @@ function readRun(path: string, root: H5Group): ScanRun {
     );
   }
   const runStatus = status(root.attr(ROOT.status), "completed");
+  const wires = readWires(root);
   return {
     fileFormat,
     scannerIndex: number(root.attr(ROOT.scannerIndex), 0),
@@ -247,7 +227,8 @@ function readRun(path: string, root: H5Group): ScanRun {
     scanArgs: scanArgs(root),
     status: runStatus,
     message: text(root.attr(ROOT.message)),
-    scans: names.map((n) => readRecord(root.group(n)!, n, runStatus)),
+    ...(wires ? { wires } : {}),
+    scans: names.map((n) => readRecord(root.group(n)!, n, runStatus, wires)),
   };
 }
 

@@ -8,13 +8,8 @@
  */
 import { join, resolve } from "node:path";
 import { profileOf } from "../analysis/mod.ts";
-import {
-  FIT_FLOAT_FIELDS,
-  FIT_INTEGER_FIELDS,
-} from "../analysis/fit_fields.ts";
 import { gaussianCurve } from "../analysis/models.ts";
 import type {
-  ChannelFit,
   Readings,
   ScanRecord,
   ScanRun,
@@ -25,11 +20,17 @@ import { INTEGER_SCAN_ARGS } from "../scan/config.ts";
 import { ScanFileError } from "./errors.ts";
 import { H5Error, H5File, type H5Group } from "./h5.ts";
 import {
+  collection,
+  writeBeamShapes,
+  writeFit,
+  writeWireFits,
+  writeWireProfiles,
+  writeWires,
+} from "./fit_io.ts";
+import {
   ARG_PREFIX,
   ATTR,
   ENTRY,
-  FIT,
-  FIT_MODEL,
   GROUP,
   GZIP_LEVEL,
   GZIP_THRESHOLD,
@@ -108,6 +109,7 @@ function writeRootHeader(root: H5Group, run: ScanRun): void {
   }
   root.setString(ROOT.status, "running");
   root.setString(ROOT.message, run.message);
+  if (run.wires && run.wires.length > 1) writeWires(root, run.wires);
 }
 
 function writeWaveform(group: H5Group, name: string, w: Waveform): void {
@@ -123,34 +125,6 @@ function writeWaveform(group: H5Group, name: string, w: Waveform): void {
 
 function writeReadings(group: H5Group, name: string, r: Readings): void {
   group.writeFloat64(name, r.values).setString(ATTR.units, r.units);
-}
-
-function collection(parent: H5Group, name: string, nxClass: string): H5Group {
-  const g = parent.createGroup(name);
-  g.setString(ATTR.nxClass, nxClass);
-  return g;
-}
-
-function writeFit(
-  parent: H5Group,
-  channel: string,
-  fit: ChannelFit,
-  units: { x: string; y: string },
-): void {
-  const g = collection(parent, channel, NX.parameters);
-  for (const { key, hdf5, unit } of FIT_FLOAT_FIELDS) {
-    const d = g.writeScalar(hdf5, fit[key]);
-    if (unit !== "none") d.setString(ATTR.units, units[unit]);
-  }
-  for (const { key, hdf5 } of FIT_INTEGER_FIELDS) {
-    g.writeScalarInt(hdf5, fit[key]);
-  }
-  g.writeScalarBool(FIT.converged, fit.ok);
-  g.writeString(FIT.message, fit.message);
-  g.writeString(FIT.iopsChannel, fit.iopsChannel);
-  g.writeString(FIT.weighting, fit.weighting);
-  g.writeString(FIT.points, fit.points);
-  g.setString(FIT.model, FIT_MODEL);
 }
 
 /** Writes the NXdata profile of one channel; false when there is none. */
@@ -203,8 +177,8 @@ function flySampleTimes(scan: ScanRecord): Float64Array | undefined {
   return out;
 }
 
-/** What a repetition's title says of its request. */
-type TitleInfo = Pick<ScanRun, "scannerIndex" | "comment">;
+/** What a repetition's group needs of its request. */
+type TitleInfo = Pick<ScanRun, "scannerIndex" | "comment" | "wires">;
 
 /** `fws03 scan_002: step scan, backward, 41 steps — comment`. */
 function entryTitle(run: TitleInfo, scan: ScanRecord): string {
@@ -265,12 +239,20 @@ function writeRecord(
   for (const [ch, fit] of Object.entries(scan.fits)) {
     const y = scan.struck[ch]?.units ?? "";
     const x = scan.iops[fit.iopsChannel]?.units ?? UNITS.position;
-    writeFit(fits, ch, fit, { x, y });
+    const g = writeFit(fits, ch, fit, { x, y });
+    const perWire = scan.wireFits?.[ch];
+    if (perWire) {
+      writeWireFits(g, perWire, { iopsChannel: fit.iopsChannel, y });
+    }
   }
+  if (scan.beamShapes) writeBeamShapes(entry, scan.beamShapes);
 
   let first = "";
   for (const ch of Object.keys(scan.struck)) {
     if (writeProfile(entry, scan, ch) && !first) first = ch;
+    if (run.wires && run.wires.length > 1) {
+      writeWireProfiles(entry, scan, ch, run.wires);
+    }
   }
   if (first) entry.setString(SCAN.default, profileGroupName(first));
   entry.setString(SCAN.status, scan.status);
@@ -324,7 +306,11 @@ export class ScanFileWriter {
     this.path = path;
     this.partialPath = file.path;
     this.#file = file;
-    this.#run = { scannerIndex: run.scannerIndex, comment: run.comment };
+    this.#run = {
+      scannerIndex: run.scannerIndex,
+      comment: run.comment,
+      wires: run.wires,
+    };
   }
 
   /**

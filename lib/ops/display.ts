@@ -6,8 +6,8 @@
  * yellow, ABORTED and ERROR red), OK LEDs that are red when off, a "daemon
  * stalled" warning driven by the IOC's heartbeat watchdog
  * (`SCAN:HEARTBEAT_AGE`, MAJOR after 5 s), message and file wide enough for a
- * path, the wire motor (set point, readback, limits), the beam current and a
- * progress bar fixed to 0–100 %.
+ * path, the wire motor (set point, readback, limits), the beam current, a
+ * progress bar fixed to 0–100 % and the live profile plot (`live_plot.ts`).
  *
  * PV names are concrete (resolved by `FWSScanInterface` for one index, test
  * mode and map file), because a map file may rename any PV freely; a `$(P)`
@@ -40,6 +40,7 @@ import {
   widget,
   YELLOW,
 } from "./bob_xml.ts";
+import { livePlot } from "./live_plot.ts";
 
 /** One PV on the display: logical name, PV name, spec. */
 export interface DisplayPv {
@@ -434,7 +435,8 @@ export function bobDisplay(iface: FWSScanInterface): string {
   for (
     const e of pvs.filter((e) =>
       (e.spec.direction === "output" || e.spec.direction === "ioc") &&
-      !e.logical.startsWith("fit.") && e.spec.record !== "waveform"
+      !e.logical.startsWith("fit.") && !e.logical.startsWith("live.") &&
+      e.spec.record !== "waveform"
     )
   ) {
     if (!used.has(e.logical)) row(e);
@@ -458,6 +460,7 @@ export function bobDisplay(iface: FWSScanInterface): string {
     ...["scan.msg", "scan.file"].flatMap((l) => byLogical.get(l) ?? []),
     ...pvs.filter((e) =>
       e.spec.record === "waveform" && e.spec.direction !== "data" &&
+      !e.logical.startsWith("live.") &&
       !["scan.msg", "scan.file"].includes(e.logical)
     ),
   ];
@@ -469,6 +472,13 @@ export function bobDisplay(iface: FWSScanInterface): string {
     );
     y += h + ROW - H;
   }
+  const live = livePlot(take, {
+    channels: iface.struckChannels,
+    at: { y: y + 8, width: WIDTH },
+    textUpdate,
+  });
+  out.push(...live.out);
+  y = live.y;
   // fit table: a block per Struck channel, one row per fitted parameter
   const table = fitTable(iface.struckChannels, pvs, take, y + 8);
   out.push(...table.out);

@@ -27,7 +27,8 @@ import {
   type PvSpecData,
   SCAN_PVS,
 } from "./specs.ts";
-import { FIT_FIELDS } from "../analysis/fit_fields.ts";
+import { BEAM_SHAPE_FIELDS, FIT_FIELDS } from "../analysis/fit_fields.ts";
+import { DEFAULT_WIRES, type WireSpec } from "./wires.ts";
 
 const MOTOR_LABELS: Record<MotorField, string> = {
   val: "Set point",
@@ -136,6 +137,98 @@ function fitPvs(struck: readonly string[]): PvSpec[] {
   ]);
 }
 
+/** The per-wire fit fields: the channel's, then the size-corrected σ. */
+export const WIRE_FIT_EXTRA = [
+  {
+    field: "sigmaBeam",
+    suffix: "SIGMA_BEAM",
+    label: "σ beam",
+  },
+  { field: "sigmaBeamErr", suffix: "SIGMA_BEAM_ERR", label: "σ beam error" },
+] as const;
+
+/** The stroke check of a wire: backward minus forward mean centre. */
+export const STROKE_PVS = [
+  {
+    field: "strokeShift",
+    suffix: "STROKE_SHIFT",
+    label: "stroke shift",
+  },
+  {
+    field: "strokeShiftErr",
+    suffix: "STROKE_SHIFT_ERR",
+    label: "stroke shift error",
+  },
+] as const;
+
+/**
+ * Per-wire fit PVs `FIT:<CH>:<WIRE>:<suffix>` and the beam shape
+ * `BEAM:<suffix>` (from the first Struck channel) of a fork with several
+ * wires; none for a single wire, whose PVs stay those of the channel.
+ */
+function wirePvs(
+  struck: readonly string[],
+  wires: readonly WireSpec[],
+): PvSpec[] {
+  if (wires.length < 2) return [];
+  const perWire = struck.flatMap((ch) =>
+    wires.flatMap((w): PvSpec[] => [
+      ...FIT_PV_FIELDS.map(({ field, suffix, unit, label }): PvSpec => ({
+        logical: `fit.${ch}.${w.name}.${field}`,
+        template: `{P}FIT:${ch}:${w.name}:${suffix}`,
+        record: field === "ok" ? "bo" : "ao",
+        direction: "output",
+        units: unit === "x" ? "mm" : undefined,
+        enumStrings: field === "ok" ? ["Failed", "OK"] : undefined,
+        description:
+          `fit ${field} of ${ch}, wire ${w.name} (${w.angle}°), last scan, beam coordinates`,
+        label: `${w.name} ${label ?? field}`,
+        precision: field === "ok" ? undefined : 5,
+        severities: field === "ok" ? ["MAJOR", "NO_ALARM"] : undefined,
+      })),
+      ...STROKE_PVS.map(({ field, suffix, label }): PvSpec => ({
+        logical: `fit.${ch}.${w.name}.${field}`,
+        template: `{P}FIT:${ch}:${w.name}:${suffix}`,
+        record: "ao",
+        direction: "output",
+        units: "mm",
+        description:
+          `${label} of ${ch}, wire ${w.name}, over the request's strokes (bidirectional requests)`,
+        label: `${w.name} ${label}`,
+        precision: 5,
+      })),
+      ...WIRE_FIT_EXTRA.map(({ field, suffix, label }): PvSpec => ({
+        logical: `fit.${ch}.${w.name}.${field}`,
+        template: `{P}FIT:${ch}:${w.name}:${suffix}`,
+        record: "ao",
+        direction: "output",
+        units: "mm",
+        description:
+          `${label} of ${ch}, wire ${w.name} (diameter ${w.diameter} mm), last scan`,
+        label: `${w.name} ${label}`,
+        precision: 5,
+      })),
+    ])
+  );
+  const shape = wires.length < 3
+    ? []
+    : BEAM_SHAPE_FIELDS.flatMap((f): PvSpec[] =>
+      [false, true].map((err): PvSpec => ({
+        logical: `shape.${f.key}${err ? "Err" : ""}`,
+        template: `{P}BEAM:${f.pv}${err ? "_ERR" : ""}`,
+        record: "ao",
+        direction: "output",
+        units: f.unit === "mm2" ? "mm^2" : f.unit || undefined,
+        description: `beam ${f.label}${
+          err ? " standard error" : ""
+        } from the wires' planes (first Struck channel, last scan)`,
+        label: `${f.label}${err ? " error" : ""}`,
+        precision: 5,
+      }))
+    );
+  return [...perWire, ...shape];
+}
+
 function livePvs(struck: readonly string[]): PvSpec[] {
   const [pos, ...rest] = LIVE_PVS.map(spec);
   return [
@@ -175,10 +268,12 @@ function livePvs(struck: readonly string[]): PvSpec[] {
  *
  * @param struck Struck channel names
  * @param iops IOPS channel names
+ * @param wires the fork's wires (default: one)
  */
 export function defaultPvSpecs(
   struck: readonly string[] = DEFAULT_STRUCK_CHANNELS,
   iops: readonly string[] = DEFAULT_IOPS_CHANNELS,
+  wires: readonly WireSpec[] = DEFAULT_WIRES,
 ): PvSpec[] {
   return [
     ...SCAN_PVS.map(spec),
@@ -186,6 +281,7 @@ export function defaultPvSpecs(
     ...motorPvs(),
     ...dataPvs(struck, iops),
     ...fitPvs(struck),
+    ...wirePvs(struck, wires),
     ...livePvs(struck),
   ];
 }

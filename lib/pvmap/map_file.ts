@@ -13,6 +13,8 @@
  * @module
  */
 
+import { checkWires, type WireSpec } from "./wires.ts";
+
 /** A PV map file as read from JSON (see DESIGN.md "The map file"). */
 export interface PvMapFile {
   /** Prefix template, default `FWS{NN}:`. */
@@ -21,6 +23,8 @@ export interface PvMapFile {
   channels?: { struck?: string[]; iops?: string[] };
   /** Logical name → PV name template, or null when there is no such PV. */
   pvs?: Record<string, string | null>;
+  /** The wires of the fork (checked, defaults filled); absent: one wire. */
+  wires?: WireSpec[];
 }
 
 /**
@@ -39,14 +43,14 @@ export function parsePvMap(text: string, source = "pv map"): PvMapFile {
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new Error(
-      `${source}: expected a JSON object with prefix, channels, pvs`,
+      `${source}: expected a JSON object with prefix, channels, pvs, wires`,
     );
   }
   const obj = raw as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (!["prefix", "channels", "pvs"].includes(key)) {
+    if (!["prefix", "channels", "pvs", "wires"].includes(key)) {
       throw new Error(
-        `${source}: unknown key '${key}'; expected prefix, channels or pvs`,
+        `${source}: unknown key '${key}'; expected prefix, channels, pvs or wires`,
       );
     }
   }
@@ -91,7 +95,9 @@ export function parsePvMap(text: string, source = "pv map"): PvMapFile {
       }
     }
   }
-  return obj as PvMapFile;
+  const out = obj as PvMapFile;
+  if (obj.wires !== undefined) out.wires = checkWires(obj.wires, source);
+  return out;
 }
 
 /** Reads and parses a map file; errors name the file and the offending key. */

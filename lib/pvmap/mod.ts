@@ -38,7 +38,7 @@ export {
   type ScanState,
   type WaveformElement,
 } from "./specs.ts";
-export { defaultPvSpecs } from "./defaults.ts";
+export { defaultPvSpecs, WIRE_FIT_EXTRA } from "./defaults.ts";
 export {
   FIT_FIELD_ALIASES,
   FIT_PV_FIELDS,
@@ -57,3 +57,10 @@ export {
   type ScanInterfaceOptions,
 } from "./resolver.ts";
 export { loadPvMap, parsePvMap, type PvMapFile } from "./map_file.ts";
+export {
+  checkWires,
+  DEFAULT_WIRES,
+  SINGLE_WIRE,
+  type WireInput,
+  type WireSpec,
+} from "./wires.ts";

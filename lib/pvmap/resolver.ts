@@ -27,6 +27,7 @@ import {
 } from "./specs.ts";
 import { defaultPvSpecs } from "./defaults.ts";
 import { FIT_FIELD_ALIASES } from "./fit_pvs.ts";
+import { DEFAULT_WIRES, type WireSpec } from "./wires.ts";
 
 /** Options of {@link FWSScanInterface}. */
 export interface ScanInterfaceOptions {
@@ -82,6 +83,8 @@ export class FWSScanInterface {
   readonly struckChannels: string[];
   /** IOPS channels the scanner has. */
   readonly iopsChannels: string[];
+  /** The fork's wires (one, by default). */
+  readonly wires: readonly WireSpec[];
   /** Specs of every logical PV, in display order. */
   readonly specs: PvSpec[];
   /** Warnings about the map file (old logical names accepted). */
@@ -108,7 +111,12 @@ export class FWSScanInterface {
       .replaceAll("{NN}", nn)
       .replaceAll("{N}", String(scannerIndex));
     this.prefix = (this.testMode ? "Test:" : "") + base;
-    this.specs = defaultPvSpecs(this.struckChannels, this.iopsChannels);
+    this.wires = map.wires ?? DEFAULT_WIRES;
+    this.specs = defaultPvSpecs(
+      this.struckChannels,
+      this.iopsChannels,
+      this.wires,
+    );
     this.#names = new Map();
     const known = new Set<string>(this.specs.map((s) => s.logical));
     const overrides = new Map<string, string | null>();

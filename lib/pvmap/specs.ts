@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { FitNumberKey } from "../analysis/fit_fields.ts";
+import type { BeamShapeKey, FitNumberKey } from "../analysis/fit_fields.ts";
 import type { FitPvField, FitSummaryPvField } from "./fit_pvs.ts";
 
 export type { FitNumberKey };
@@ -490,4 +490,7 @@ export type LogicalName =
   | `live.daq.${string}`
   | `live.fit.${string}`
   | `fit.${string}.${FitPvField}`
-  | `fit.${string}.${FitSummaryPvField}`;
+  | `fit.${string}.${FitSummaryPvField}`
+  | `fit.${string}.${"sigmaBeam" | "sigmaBeamErr"}`
+  | `fit.${string}.${"strokeShift" | "strokeShiftErr"}`
+  | `shape.${BeamShapeKey}${"" | "Err"}`;

@@ -10,8 +10,16 @@
  * @module
  */
 import type { ScanConfig } from "./config.ts";
+import type { DataReading } from "./collector.ts";
 import type { ScanPlan } from "./planner.ts";
-import type { ChannelFit, ScanRecord, ScanRun, ScanStatus } from "./model.ts";
+import type {
+  BeamShape,
+  ChannelFit,
+  ScanRecord,
+  ScanRun,
+  ScanStatus,
+  WireFit,
+} from "./model.ts";
 
 /** The request was accepted and is about to move. */
 export interface RequestStartedEvent {
@@ -51,6 +59,12 @@ export interface StepAcquiredEvent {
   readonly readback: number;
   /** Progress of the whole request, 0–100. */
   readonly progress: number;
+  /**
+   * What the collector read for this step (fly mode: the whole trajectory),
+   * the same reading the repetition's record is built from. Read-only: a
+   * consumer that wants to keep it copies it.
+   */
+  readonly reading: Readonly<DataReading>;
 }
 
 /** Where the wire is while a fly repetition acquires (from its readback). */
@@ -90,6 +104,10 @@ export interface FitsComputedEvent {
   readonly record: Readonly<ScanRecord>;
   /** Fit per struck channel (empty when the repetition had no data). */
   readonly fits: Readonly<Record<string, Readonly<ChannelFit>>>;
+  /** With a fork of several wires: the fit of each wire, per channel. */
+  readonly wires?: Readonly<Record<string, readonly WireFit[]>>;
+  /** With three wires or more: the beam ellipse, per channel. */
+  readonly shapes?: Readonly<Record<string, Readonly<BeamShape>>>;
 }
 
 /**

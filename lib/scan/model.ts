@@ -84,6 +84,68 @@ export interface ChannelFit extends GaussFit {
   iopsChannel: string;
 }
 
+/** One wire of the fork. */
+export interface WireSpec {
+  /** Name, e.g. `X`, `Y`, `U` (letters, digits, `_`). */
+  readonly name: string;
+  /** Direction the wire measures, degrees from x (x = 0, y = 90, u = 45). */
+  readonly angle: number;
+  /**
+   * Stage positions `[low, high]` [mm] in which the wire crosses the beam,
+   * `"auto"` to split the stroke at the minima between the peaks found, or
+   * `"all"`: the whole stroke (one wire only).
+   */
+  readonly window: readonly [number, number] | "auto" | "all";
+  /** Beam coordinate = scale × (stage − offset); default 1. */
+  readonly scale: number;
+  /** Stage position of the beam axis for this wire [mm]; default 0. */
+  readonly offset: number;
+  /** Wire diameter [mm]; 0 = no size correction. */
+  readonly diameter: number;
+}
+
+/** The fit of one wire's region of a stroke. */
+export interface WireFit {
+  /** Wire name. */
+  wire: string;
+  /** Plane angle of the wire, degrees from x. */
+  angle: number;
+  /** Stage window the points came from [mm]. */
+  window: [number, number];
+  /** Wire diameter used for the correction [mm]. */
+  diameter: number;
+  /** The Gaussian fit in beam coordinates; `sigma` is uncorrected. */
+  fit: GaussFit;
+  /** σ corrected for the wire's size [mm] (NaN when not resolvable). */
+  sigmaBeam: number;
+  /** Standard error of {@link sigmaBeam} [mm]. */
+  sigmaBeamErr: number;
+}
+
+/** The beam ellipse, with standard errors. Angles in degrees. */
+export interface BeamShape {
+  ok: boolean;
+  /** Why it could not be determined, or a warning ("" when none). */
+  message: string;
+  sigmaX: number;
+  sigmaXErr: number;
+  sigmaY: number;
+  sigmaYErr: number;
+  /** Covariance ⟨xy⟩ [mm²]. */
+  sigmaXY: number;
+  sigmaXYErr: number;
+  /** Angle of the major axis from x [deg], −90 … 90. */
+  tilt: number;
+  tiltErr: number;
+  /** σ_xy / (σ_x σ_y), −1 … 1. */
+  correlation: number;
+  correlationErr: number;
+  /** Planes used. */
+  planes: number;
+  /** χ² of the least squares (0 with exactly three planes). */
+  chi2: number;
+}
+
 /** One repetition (`scan_001`, `scan_002`, …). */
 export interface ScanRecord {
   /** HDF5 group name, `scan_NNN`. */
@@ -115,6 +177,10 @@ export interface ScanRecord {
   beam: Record<string, Readings>;
   /** Fit per struck channel (empty as the runner hands it on; the file's from `fitsComputed`). */
   fits: Record<string, ChannelFit>;
+  /** With a fork of several wires: each wire's fit, per struck channel. */
+  wireFits?: Record<string, WireFit[]>;
+  /** With three wires or more: the beam ellipse, per struck channel. */
+  beamShapes?: Record<string, BeamShape>;
 }
 
 /** Who wrote the file. */
@@ -142,6 +208,8 @@ export interface ScanRun {
   status: ScanStatus;
   /** Why the request ended as it did (empty when completed). */
   message: string;
+  /** The fork's wires, when it has several (absent: one wire). */
+  wires?: WireSpec[];
   scans: ScanRecord[];
 }
 

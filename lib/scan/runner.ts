@@ -316,6 +316,7 @@ export class FWSScanRunner {
         position: target,
         readback,
         progress: (100 * progress.done) / progress.total,
+        reading,
       });
     }
   }
@@ -398,9 +399,10 @@ export class FWSScanRunner {
     const normal = await this.#motorSpeed(signal);
     let startReadback = NaN;
     let endReadback = NaN;
+    let reading: DataReading | undefined;
     const travel = Math.abs(rep.end - rep.start) / plan.speed;
     try {
-      const reading = await this.#acquire(context, async () => {
+      reading = await this.#acquire(context, async () => {
         await emit({
           type: "phase",
           phase: "moving",
@@ -450,6 +452,7 @@ export class FWSScanRunner {
       position: rep.end,
       readback: endReadback,
       progress: (100 * progress.done) / progress.total,
+      reading,
     });
   }
 }

@@ -39,6 +39,14 @@ export interface BeamParameters extends ChannelBeam {
   positionNoise: number;
   /** IOPS CH2 = CH1 · scale + offset (a slightly different calibration). */
   ch2Calibration: { scale: number; offset: number };
+  /**
+   * With a fork of several wires: σ of the beam's second axis [mm] (the
+   * first is `sigma`), the tilt of its first axis from x [deg] and its
+   * centre in y [mm] (see `fork.ts`).
+   */
+  sigmaY: number;
+  tilt: number;
+  centerY: number;
 }
 
 /** The defaults: a 1.2 mm beam at +0.3 mm, PDT seeing 60 % of PDB. */
@@ -55,6 +63,9 @@ export function defaultBeam(): BeamParameters {
     idcCurrent: 2.2,
     positionNoise: 0.0005,
     ch2Calibration: { scale: 1.002, offset: 0.01 },
+    sigmaY: 0.7,
+    tilt: 0,
+    centerY: 0,
   };
 }
 

@@ -12,7 +12,13 @@ import {
   parseScannerIndex,
   UsageError,
 } from "../cli.ts";
-import { FWSScanInterface, parsePvMap, type PvMapFile } from "../pvmap/mod.ts";
+import {
+  checkWires,
+  FWSScanInterface,
+  parsePvMap,
+  type PvMapFile,
+} from "../pvmap/mod.ts";
+import { simFork } from "./fork.ts";
 import { type SimulatorOptions, startSimulator } from "./mod.ts";
 
 /** Usage text of `fws sim`. */
@@ -33,7 +39,12 @@ Options:
   --acquisition-time S Struck acquisition time [s]; default 0.05
   --port N             UDP search port; default EPICS_CAS_SERVER_PORT or 5064
   --interface ADDR     address to serve on; default EPICS_CAS_INTF_ADDR_LIST or all
-  --pv-map PATH        serve the PV names of this map file
+  --pv-map PATH        serve the PV names of this map file (its wires: the fork)
+  --fork LETTERS       a fork of wires x, y, u (45°), v (−45°) crossing the beam in
+                       that order along the stroke, 15 mm apart, e.g. xuy
+  --wire-diameter MM   diameter of the fork's wires [mm]; default 0.03
+  --sigma-y MM         with a fork: the beam's second axis [mm]; default 0.7
+  --tilt DEG           with a fork: the beam's tilt from x [deg]; default 0
   --help               show this help
 
 Beyond the scanner's PV map it serves <prefix>SIM:BEAM_ON (0 switches the
@@ -75,6 +86,10 @@ export async function parseSimArgs(
       port: { type: "string" },
       interface: { type: "string" },
       "pv-map": { type: "string" },
+      fork: { type: "string" },
+      "wire-diameter": { type: "string" },
+      "sigma-y": { type: "string" },
+      tilt: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     positionals: ["scanner_index"],
@@ -107,6 +122,26 @@ export async function parseSimArgs(
   if (amplitude !== undefined) beam.amplitude = amplitude;
   if (background !== undefined) beam.background = background;
   if (noise !== undefined) beam.noise = noise;
+  const sigmaY = numberOption(
+    str("sigma-y"),
+    "sigma-y",
+    positive,
+    "a number > 0",
+  );
+  const tilt = numberOption(
+    str("tilt"),
+    "tilt",
+    (n) => Number.isFinite(n) && Math.abs(n) <= 90,
+    "an angle in degrees (−90 … 90)",
+  );
+  if (sigmaY !== undefined) beam.sigmaY = sigmaY;
+  if (tilt !== undefined) beam.tilt = tilt;
+  const diameter = numberOption(
+    str("wire-diameter"),
+    "wire-diameter",
+    nonNegative,
+    "a diameter ≥ 0 in mm",
+  );
   const velocity = numberOption(
     str("velocity"),
     "velocity",
@@ -137,6 +172,26 @@ export async function parseSimArgs(
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
+  }
+  const letters = str("fork");
+  if (letters !== undefined) {
+    if (pvMap?.wires) {
+      throw new UsageError(
+        `--fork ${letters}: the map file ${mapPath} has wires already; expected one of the two`,
+      );
+    }
+    let wires;
+    try {
+      wires = checkWires(
+        simFork(letters, { diameter }).map((w) => ({ ...w, window: "auto" })),
+        `--fork ${letters}`,
+      );
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    pvMap = { ...pvMap, wires };
+  } else if (diameter !== undefined) {
+    throw new UsageError("--wire-diameter: expected a --fork to go with it");
   }
   const iface = str("interface");
   return {
@@ -181,6 +236,7 @@ export async function simMain(args: string[]): Promise<number> {
       `  ${sim.interface.entries().length} PVs, e.g. ${p}SCAN:START ${
         sim.interface.pv("motor.val") ?? ""
       } ${p}SIM:BEAM_ON`,
+      ...forkLines(sim.interface, b),
       "",
       "Point clients at it with:",
       `  export EPICS_CA_ADDR_LIST=127.0.0.1:${sim.udpPort} EPICS_CA_AUTO_ADDR_LIST=NO`,
@@ -202,4 +258,23 @@ export async function simMain(args: string[]): Promise<number> {
   console.log(`fws sim: ${signal}, stopping`);
   await sim.close();
   return 0;
+}
+
+/** The banner's fork lines: the wires, and the table the daemon needs. */
+function forkLines(
+  pvs: FWSScanInterface,
+  beam: { sigmaY: number; tilt: number },
+): string[] {
+  if (pvs.wires.length < 2) return [];
+  const wires = pvs.wires.map((w) =>
+    `${w.name} ${w.angle}° at ${w.offset} mm (d ${w.diameter} mm)`
+  );
+  return [
+    `  fork: ${
+      wires.join(", ")
+    }; beam σy ${beam.sigmaY} mm, tilt ${beam.tilt}°`,
+    `  give the daemon the same wires in its --pv-map: {"wires": ${
+      JSON.stringify(pvs.wires)
+    }}`,
+  ];
 }

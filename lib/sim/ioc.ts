@@ -17,6 +17,7 @@ import {
   iopsWaveform,
   SeededRandom,
 } from "./beam.ts";
+import { forkSignal } from "./fork.ts";
 import { SimDaq, type SimTiming } from "./daq.ts";
 import { SimMotor, type SimMotorOptions } from "./motor.ts";
 import { HIGH_ALARM, recordAlarm, SEVERITY } from "./alarm.ts";
@@ -460,6 +461,33 @@ export class SimulatedIoc {
     return this.#acquiring;
   }
 
+  /** What channel `ch` reads: one wire's beam, or each wire of the fork's. */
+  #detector(positions: Float64Array, ch: string): Float64Array {
+    const beam = channelBeam(this.beam, ch);
+    const random = this.#data;
+    const wires = this.#pvs.wires;
+    if (wires.length < 2) {
+      return detectorWaveform(positions, {
+        beam,
+        beamOn: this.#beamOn,
+        random,
+      });
+    }
+    return forkSignal(positions, {
+      wires,
+      ellipse: {
+        sigmaA: beam.sigma,
+        sigmaB: this.beam.sigmaY,
+        tilt: this.beam.tilt,
+        centerX: beam.center,
+        centerY: this.beam.centerY,
+      },
+      beam,
+      beamOn: this.#beamOn,
+      random,
+    });
+  }
+
   #publish(positions: Float64Array): void {
     if (this.#closed) return;
     const stamp = new Date();
@@ -469,14 +497,7 @@ export class SimulatedIoc {
     for (const ch of this.#pvs.struckChannels) {
       const pv = this.#served.get(`daq.${ch}`);
       if (!pv) continue;
-      pv.set(
-        detectorWaveform(positions, {
-          beam: channelBeam(this.beam, ch),
-          beamOn: this.#beamOn,
-          random: this.#data,
-        }),
-        { timestamp: stamp },
-      );
+      pv.set(this.#detector(positions, ch), { timestamp: stamp });
     }
     this.#pvs.iopsChannels.forEach((ch, i) => {
       const pv = this.#served.get(`iops.${ch}`);

@@ -17,7 +17,7 @@ import {
   type RouteContext,
   type RouteHandlers,
 } from "../_lib/context.ts";
-import { minMaxIndices, minMaxOfRows } from "../_lib/decimate.ts";
+import { minMaxIndices, minMaxOfRows } from "../../lib/analysis/decimate.ts";
 import { gaussian } from "../../lib/analysis/models.ts";
 import { BUCKETS } from "../_lib/plot_data.ts";
 

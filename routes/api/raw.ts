@@ -16,7 +16,7 @@ import {
   scanParam,
   textError,
 } from "../_lib/context.ts";
-import { minMaxIndices } from "../_lib/decimate.ts";
+import { minMaxIndices } from "../../lib/analysis/decimate.ts";
 import { BUCKETS } from "../_lib/plot_data.ts";
 
 /** The handlers. */

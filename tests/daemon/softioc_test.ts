@@ -3,10 +3,12 @@
  * the generated `ops/fws.db` (the daemon's own records) and plain records
  * standing in for the FWS hardware, onto which a `--pv-map` file maps the
  * motor, DAQ and beam PVs. The request is set and triggered with EPICS's own
- * `caput`, the results are read with `caget`.
+ * `caput`, the results are read with `caget` (the fit, and the live view's
+ * LIVE:POS/LIVE:PDB equal to the file's profile).
  */
 import { startDaemon } from "../../lib/daemon/mod.ts";
 import { readScanFile } from "../../lib/hdf5/mod.ts";
+import { profileOf } from "../../lib/analysis/profile.ts";
 import { missingReference } from "../support/refs.ts";
 import { caget, caput, SoftIoc } from "../support/epics.ts";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
@@ -107,6 +109,24 @@ Deno.test({
         tool,
       );
       assert(!/MAJOR|INVALID/.test(alarms.stdout), alarms.stdout);
+      // the live view on softIoc's own waveform records: the file's profile
+      // (caget reads NELM elements; NORD says how many are the profile)
+      const live = await caget([
+        "-t",
+        "-g17",
+        "SIOC03:LIVE:POS.NORD",
+        "SIOC03:LIVE:PDB.NORD",
+        "SIOC03:LIVE:REP",
+        "SIOC03:LIVE:POS",
+        "SIOC03:LIVE:PDB",
+      ], tool);
+      const [nPos, nPdb, rep, pos, pdb] = live.stdout.trim().split("\n").map(
+        (l) => l.trim().split(/\s+/).map(Number),
+      );
+      const profile = profileOf(run.scans[0], "PDB", "ch1");
+      assertEquals([nPos[0], nPdb[0], rep[0]], [33, 33, 1], live.stdout);
+      assertEquals(pos.slice(1, 34), Array.from(profile.x));
+      assertEquals(pdb.slice(1, 34), Array.from(profile.y));
       const start = await caget(["-t", "SIOC03:SCAN:START"], tool);
       assertEquals(start.stdout.trim(), "Idle");
     } finally {

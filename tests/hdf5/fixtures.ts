@@ -4,7 +4,12 @@
  *
  * @module
  */
-import { fitGaussian, profileOf } from "../../lib/analysis/mod.ts";
+import { fitGaussian, fitProfile, profileOf } from "../../lib/analysis/mod.ts";
+import { fitWires } from "../../lib/analysis/wire_fit.ts";
+import { beamShape } from "../../lib/analysis/beam_shape.ts";
+import { checkWires } from "../../lib/pvmap/wires.ts";
+import { forkSignal, simFork } from "../../lib/sim/fork.ts";
+import { SeededRandom } from "../../lib/sim/beam.ts";
 import {
   FILE_FORMAT,
   scanGroupName,
@@ -144,4 +149,54 @@ export function makeRun(scans = 3, options: ScanOptions = {}): ScanRun {
 /** A fresh temporary directory (removed by the caller). */
 export function tempDir(): string {
   return Deno.makeTempDirSync({ prefix: "fws_hdf5_" });
+}
+
+/** A one-repetition fly run whose stroke crosses an x-u-y fork. */
+export function makeForkRun(): ScanRun {
+  const fork = simFork("xuy", { diameter: 0.05 });
+  const wires = checkWires(fork.map((w) => ({
+    name: w.name,
+    angle: w.angle,
+    offset: w.offset,
+    diameter: w.diameter,
+    window: [w.offset - 7, w.offset + 7],
+  })));
+  const run = makeRun(1, { mode: "fly", steps: 500, samples: 8 });
+  const scan = run.scans[0];
+  const n = scan.struck.PDB.data.length;
+  const stage = Float64Array.from(
+    { length: n },
+    (_, i) => -30 + 60 * i / (n - 1),
+  );
+  const signal = (seed: number, amplitude: number) =>
+    forkSignal(stage, {
+      wires: fork,
+      ellipse: {
+        sigmaA: 1.2,
+        sigmaB: 0.7,
+        tilt: 20,
+        centerX: 0.3,
+        centerY: -0.2,
+      },
+      beam: { center: 0, sigma: 1, amplitude, background: 0.05, noise: 0.01 },
+      beamOn: true,
+      random: new SeededRandom(seed),
+    });
+  scan.iops.ch1 = { ...scan.iops.ch1, data: stage };
+  scan.struck.PDB = { ...scan.struck.PDB, data: signal(1, 1) };
+  scan.struck.PDT = { ...scan.struck.PDT, data: signal(2, 0.6) };
+  scan.wireFits = {};
+  scan.beamShapes = {};
+  for (const ch of ["PDB", "PDT"]) {
+    scan.fits[ch] = { ...fitProfile(scan, ch, "ch1").fit, iopsChannel: "ch1" };
+    const perWire = fitWires(profileOf(scan, ch, "ch1"), wires);
+    scan.wireFits[ch] = perWire;
+    scan.beamShapes[ch] = beamShape(perWire.map((w) => ({
+      angle: w.angle,
+      sigma: w.sigmaBeam,
+      sigmaErr: w.sigmaBeamErr,
+    })));
+  }
+  run.wires = wires;
+  return run;
 }

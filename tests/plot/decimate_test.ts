@@ -1,4 +1,4 @@
-import { minMaxIndices, minMaxOfRows } from "../../routes/_lib/decimate.ts";
+import { minMaxIndices, minMaxOfRows } from "../../lib/analysis/decimate.ts";
 import { assert, assertEquals } from "../support/assert.ts";
 
 Deno.test("minMaxIndices returns every index of a range that fits", () => {

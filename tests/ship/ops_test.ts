@@ -135,14 +135,15 @@ Deno.test("the systemd unit: one instance per scanner, restarts on failure, jour
   assertMatch(unit.Unit.Description[0], /scanner %i$/);
 });
 
-/** Every pv_name in a .bob file, read with Python's own XML parser. */
+/** Every PV name (pv_name, an XY plot trace's x_pv and y_pv) in a .bob file, read with Python's own XML parser. */
 async function pvNamesOf(xml: string): Promise<string[]> {
   const out = await runCommand(SYSTEM_PYTHON, [
     "-c",
     "import sys, json, xml.etree.ElementTree as ET\n" +
     "root = ET.fromstring(sys.stdin.read())\n" +
     "assert root.tag == 'display', root.tag\n" +
-    "print(json.dumps(sorted({e.text for e in root.iter('pv_name')})))",
+    "names = {e.text for tag in ('pv_name', 'x_pv', 'y_pv') for e in root.iter(tag)}\n" +
+    "print(json.dumps(sorted(names)))",
   ], { stdin: xml });
   assertEquals(out.code, 0, out.stderr);
   return JSON.parse(out.stdout);
@@ -238,6 +239,19 @@ const COMMON = [
   "visible",
 ];
 const PHOEBUS_PROPS: Record<string, string[]> = {
+  // XYPlotWidget (display format 2.0.0)
+  xyplot: [
+    "title",
+    "title_font",
+    "show_toolbar",
+    "show_legend",
+    "foreground_color",
+    "background_color",
+    "grid_color",
+    "x_axis",
+    "y_axes",
+    "traces",
+  ],
   label: [
     "text",
     "font",
@@ -349,6 +363,13 @@ Deno.test({
     const names = await pvNamesOf(xml);
     assertEquals(names, expectedPvs(iface));
     assert(names.includes("FWS01:SCAN:HEARTBEAT_AGE"));
+    // the live profile is an XY plot: data and fit traces on LIVE:POS
+    for (const y of ["LIVE:PDB", "LIVE:FIT:PDB", "LIVE:PDT", "LIVE:FIT:PDT"]) {
+      assertMatch(
+        xml,
+        new RegExp(`<x_pv>FWS01:LIVE:POS</x_pv><y_pv>FWS01:${y}</y_pv>`),
+      );
+    }
     const all = new Set(iface.entries().map((e) => e.name));
     for (const name of names) {
       assert(all.has(name), `${name} is not in the map`);

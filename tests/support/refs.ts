@@ -1,5 +1,5 @@
 /**
- * Independent reference tools (EPICS base, h5py, scipy, chromium) used by the
+ * Independent reference tools (EPICS base, h5py, scipy, lmfit, chromium) used by the
  * tests. On a developer machine a missing reference makes its tests ignored
  * with a loud line; in CI (`CI=true` or `FWS_REQUIRE_REFS=1`) a missing
  * reference is a failure, so nothing is silently skipped where it counts.
@@ -13,7 +13,7 @@ export function epicsCacheDir(): string {
     `${Deno.env.get("HOME") ?? "/tmp"}/.cache/fws/epics-base`;
 }
 
-/** Debian's python with h5py, scipy and silx (not a pyenv shim). */
+/** Debian's python with h5py, scipy, lmfit and silx (not a pyenv shim). */
 export const SYSTEM_PYTHON = "/usr/bin/python3";
 
 /** Whether missing references must fail instead of being ignored. */
@@ -49,6 +49,7 @@ const checks: Record<string, () => boolean> = {
   h5py: () => pythonHas("h5py"),
   h5dump: () => exists("/usr/bin/h5dump"),
   scipy: () => pythonHas("scipy.optimize"),
+  lmfit: () => pythonHas("lmfit"),
   silx: () => pythonHas("silx.io.nxdata"),
   chromium: () => exists("/usr/bin/chromium"),
 };

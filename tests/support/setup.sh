@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-packages=(chromium python3-h5py python3-scipy hdf5-tools python3-silx libca-dev
+packages=(chromium python3-h5py python3-scipy python3-lmfit hdf5-tools python3-silx libca-dev
   libxml2-utils systemd dpkg-dev libreadline-dev perl make g++)
 missing=()
 for p in "${packages[@]}"; do

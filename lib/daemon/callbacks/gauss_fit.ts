@@ -11,17 +11,31 @@
 import {
   failedFit,
   fitProfile,
+  profileOf,
   summarizeFits,
   type SummaryKey,
 } from "../../analysis/mod.ts";
+import { fitWires, type WireFit } from "../../analysis/wire_fit.ts";
+import { DEFAULT_WIRES, type WireSpec } from "../../pvmap/wires.ts";
+import {
+  BEAM_SHAPE_FIELDS,
+  type BeamShape,
+  beamShape,
+  strokeCheck,
+  type StrokeWire,
+} from "../../analysis/beam_shape.ts";
 import { log } from "../../log.ts";
 import type {
   CallbackContext,
   ScanCallback,
   ScanEvent,
 } from "../../scan/events.ts";
-import type { ChannelFit, GaussFit } from "../../scan/model.ts";
-import { FIT_SUMMARY_PV_FIELDS, fitPvValues } from "../../pvmap/mod.ts";
+import type { ChannelFit, GaussFit, ScanRecord } from "../../scan/model.ts";
+import {
+  FIT_SUMMARY_PV_FIELDS,
+  fitPvValues,
+  WIRE_FIT_EXTRA,
+} from "../../pvmap/mod.ts";
 import type { StatusPublisher } from "../status.ts";
 import { releaseMemory } from "../memory.ts";
 
@@ -29,15 +43,29 @@ import { releaseMemory } from "../memory.ts";
 export class GaussFitCallback implements ScanCallback {
   readonly name = "gauss-fit";
   readonly #status: Pick<StatusPublisher, "put">;
+  readonly #wires: readonly WireSpec[];
   #struck: readonly string[] = [];
   #iops = "";
   /** The request's fits so far, by channel (for the mean ± std PVs). */
   #history = new Map<string, GaussFit[]>();
+  /** The request's successful wire fits by `channel wire`, per direction. */
+  #strokes = new Map<string, Omit<StrokeWire, "wire">>();
+  /** Fly speed of the request [mm/s] (NaN in step mode). */
+  #speed = NaN;
+  /** Wires whose stroke shift was reported this request. */
+  #flagged = new Set<string>();
   readonly #log = log("daemon", "fit");
 
-  /** @param status publisher of the fit PVs */
-  constructor(status: Pick<StatusPublisher, "put">) {
+  /**
+   * @param status publisher of the fit PVs
+   * @param options `wires`: the fork's wires (default one: no per-wire fits)
+   */
+  constructor(
+    status: Pick<StatusPublisher, "put">,
+    options: { wires?: readonly WireSpec[] } = {},
+  ) {
     this.#status = status;
+    this.#wires = options.wires ?? DEFAULT_WIRES;
   }
 
   /**
@@ -50,11 +78,16 @@ export class GaussFitCallback implements ScanCallback {
       this.#struck = event.config.struckChannels;
       this.#iops = event.config.iopsChannels[0] ?? "";
       this.#history.clear();
+      this.#strokes.clear();
+      this.#flagged.clear();
+      this.#speed = event.config.mode === "fly" ? event.config.speed : NaN;
       return;
     }
     if (event.type !== "scanFinished") return;
     const record = event.record;
     const fits: Record<string, Readonly<ChannelFit>> = {};
+    const wires: Record<string, readonly WireFit[]> = {};
+    const shapes: Record<string, Readonly<BeamShape>> = {};
     try {
       if (record.timestamps.length === 0) return;
       for (const ch of this.#struck) {
@@ -82,10 +115,129 @@ export class GaussFitCallback implements ScanCallback {
         }
         fits[ch] = Object.freeze({ ...fit, iopsChannel: this.#iops });
         this.#publish(ch, fit);
+        if (this.#wires.length > 1) {
+          const perWire = this.#fitWires(record, ch);
+          wires[ch] = Object.freeze(perWire);
+          if (this.#wires.length >= 3) {
+            shapes[ch] = Object.freeze(beamShape(perWire.map((w) => ({
+              angle: w.angle,
+              sigma: w.sigmaBeam,
+              sigmaErr: w.sigmaBeamErr,
+            }))));
+          }
+        }
         releaseMemory(record.struck[ch].data.length);
       }
+      this.#publishShape(shapes[this.#struck[0]]);
     } finally {
-      context.emit({ type: "fitsComputed", record, fits: Object.freeze(fits) });
+      context.emit({
+        type: "fitsComputed",
+        record,
+        fits: Object.freeze(fits),
+        ...(this.#wires.length > 1
+          ? { wires: Object.freeze(wires), shapes: Object.freeze(shapes) }
+          : {}),
+      });
+    }
+  }
+
+  /** The fits of each wire of one channel, published on its wire PVs. */
+  #fitWires(record: Readonly<ScanRecord>, ch: string): WireFit[] {
+    let perWire: WireFit[];
+    try {
+      perWire = fitWires(profileOf(record, ch, this.#iops), this.#wires);
+    } catch (error) {
+      const fit = failedFit((error as Error).message);
+      perWire = this.#wires.map((w) => ({
+        wire: w.name,
+        angle: w.angle,
+        window: [NaN, NaN],
+        diameter: w.diameter,
+        fit,
+        sigmaBeam: NaN,
+        sigmaBeamErr: NaN,
+      }));
+    }
+    if (record.status !== "completed") {
+      perWire = perWire.map((w) =>
+        w.fit.ok
+          ? {
+            ...w,
+            fit: {
+              ...w.fit,
+              ok: false,
+              message:
+                `partial repetition (${record.status}): ${w.fit.message}`,
+            },
+          }
+          : w
+      );
+    }
+    this.#checkStrokes(ch, record.direction, perWire);
+    for (const w of perWire) {
+      if (!w.fit.ok) {
+        this.#log.warn("{scan} {channel} wire {wire} fit failed: {reason}", {
+          scan: record.name,
+          channel: ch,
+          wire: w.wire,
+          reason: w.fit.message,
+        });
+      }
+      for (const [field, value] of fitPvValues(w.fit)) {
+        this.#status.put(`fit.${ch}.${w.wire}.${field}`, value);
+      }
+      for (const { field } of WIRE_FIT_EXTRA) {
+        this.#status.put(`fit.${ch}.${w.wire}.${field}`, w[field]);
+      }
+    }
+    return perWire;
+  }
+
+  /**
+   * Adds a repetition's wire fits to its direction and, once both
+   * directions have fits, publishes each wire's centre shift (a readout lag
+   * shows as one; said once per request in the log).
+   */
+  #checkStrokes(
+    ch: string,
+    direction: ScanRecord["direction"],
+    perWire: readonly WireFit[],
+  ): void {
+    const wires: StrokeWire[] = perWire.map((w) => {
+      const key = `${ch} ${w.wire}`;
+      const sides = this.#strokes.get(key) ?? { forward: [], backward: [] };
+      this.#strokes.set(key, sides);
+      if (w.fit.ok) {
+        sides[direction].push({
+          center: w.fit.center,
+          centerErr: w.fit.centerErr,
+          sigma: w.sigmaBeam,
+          sigmaErr: w.sigmaBeamErr,
+        });
+      }
+      return { wire: w.wire, ...sides };
+    });
+    for (const d of strokeCheck(wires, this.#speed)) {
+      if (!Number.isFinite(d.centerShift)) continue;
+      this.#status.put(`fit.${ch}.${d.wire}.strokeShift`, d.centerShift);
+      this.#status.put(`fit.${ch}.${d.wire}.strokeShiftErr`, d.centerShiftErr);
+      const key = `${ch} ${d.wire}`;
+      if (d.flagged && !this.#flagged.has(key)) {
+        this.#flagged.add(key);
+        this.#log.warn("{channel} {message}", {
+          channel: ch,
+          message: d.message,
+        });
+      }
+    }
+  }
+
+  /** The beam shape PVs (`BEAM:…`), from the first Struck channel. */
+  #publishShape(shape: Readonly<BeamShape> | undefined): void {
+    if (!shape) return;
+    for (const f of BEAM_SHAPE_FIELDS) {
+      this.#status.put(`shape.${f.key}`, shape[f.key]);
+      this.#status.put(`shape.${f.key}Err`, shape[`${f.key}Err`]);
     }
   }
 

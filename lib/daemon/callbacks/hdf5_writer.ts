@@ -20,7 +20,13 @@ import type {
   ScanCallback,
   ScanEvent,
 } from "../../scan/events.ts";
-import type { ScanRecord, ScanRun, ScanStatus } from "../../scan/model.ts";
+import type {
+  ScanRecord,
+  ScanRun,
+  ScanStatus,
+  WireFit,
+  WireSpec,
+} from "../../scan/model.ts";
 import { log } from "../../log.ts";
 import { releaseMemory } from "../memory.ts";
 import { freeScanFilePath } from "../../hdf5/mod.ts";
@@ -49,6 +55,7 @@ export class HDF5WriterCallback implements ScanCallback {
   readonly #dataDir: string;
   readonly #open: ScanFileOpener;
   readonly #spillDir?: string;
+  readonly #wires?: readonly WireSpec[];
   readonly #log = log("daemon", "hdf5");
   #writer?: ScanFileSink;
   #run?: Readonly<ScanRun>;
@@ -66,7 +73,9 @@ export class HDF5WriterCallback implements ScanCallback {
    * @param dataDir directory of the scan files
    * @param options `open` creates a writer; `spillDir` takes the data the
    *   data directory cannot; `maxHeldBytes` bounds the written repetitions
-   *   held in memory to rebuild the file after a fault (default 512 MiB)
+   *   held in memory to rebuild the file after a fault (default 512 MiB);
+   *   `wires`: the fork's wire table, written into each file when it has
+   *   several wires
    */
   constructor(
     dataDir: string,
@@ -74,11 +83,15 @@ export class HDF5WriterCallback implements ScanCallback {
       open: ScanFileOpener;
       spillDir?: string;
       maxHeldBytes?: number;
+      wires?: readonly WireSpec[];
     },
   ) {
     this.#dataDir = dataDir;
     this.#open = options.open;
     this.#spillDir = options.spillDir;
+    this.#wires = options.wires && options.wires.length > 1
+      ? options.wires
+      : undefined;
     this.#maxHeldBytes = options.maxHeldBytes ?? MAX_HELD_BYTES;
   }
 
@@ -91,7 +104,9 @@ export class HDF5WriterCallback implements ScanCallback {
     switch (event.type) {
       case "requestStarted": {
         this.#writer = undefined;
-        this.#run = event.run;
+        this.#run = this.#wires
+          ? { ...event.run, wires: [...this.#wires] }
+          : event.run;
         this.#written = [];
         this.#heldBytes = 0;
         this.#released = [];
@@ -99,7 +114,7 @@ export class HDF5WriterCallback implements ScanCallback {
         try {
           await Deno.mkdir(this.#dataDir, { recursive: true });
           const path = this.#pathIn(this.#dataDir);
-          this.#writer = await this.#open(path, event.run);
+          this.#writer = await this.#open(path, this.#run);
           this.#log.info("writing {path}", { path });
         } catch (error) {
           const cause = storageProblem(this.#dataDir) ?? storageCause(error);
@@ -109,7 +124,14 @@ export class HDF5WriterCallback implements ScanCallback {
         break;
       }
       case "fitsComputed": {
-        const record = { ...event.record, fits: event.fits };
+        const record: ScanRecord = {
+          ...event.record,
+          fits: event.fits,
+          ...(event.wires
+            ? { wireFits: event.wires as Record<string, WireFit[]> }
+            : {}),
+          ...(event.shapes ? { beamShapes: event.shapes } : {}),
+        };
         if (this.#saved !== undefined || !this.#writer) return;
         try {
           await this.#writer.writeScan(record);

@@ -4,7 +4,8 @@
  * {@link HDF5WriterCallback} → {@link CustomHookCallback}, run by a
  * {@link CallbackPipeline} that contains every failure. The fit emits
  * `fitsComputed` (the writer and the hooks consume it), the writer emits
- * `fileClosed` (the status and the hooks consume it).
+ * `fileClosed` (the status and the hooks consume it). {@link LiveCallback}
+ * runs second, after the status, and writes the LIVE PVs without waiting.
  *
  * @module
  */
@@ -21,3 +22,4 @@ export {
   type ScanFileSink,
 } from "./hdf5_writer.ts";
 export { CustomHookCallback } from "./custom.ts";
+export { LiveCallback } from "./live.ts";

@@ -1,0 +1,343 @@
+/**
+ * The fit part of the scan file, both ways: a channel's fit
+ * (`/scan_NNN/fit/<CH>`), and for a fork of several wires the wire table
+ * (`/wires/<WIRE>`), each wire's fit (`/scan_NNN/fit/<CH>/<WIRE>`), its
+ * NXdata profile (`/scan_NNN/profile_<CH>_wire_<WIRE>`) and the beam ellipse
+ * (`/scan_NNN/beam_shape/<CH>`). A single-wire file has none of the wire
+ * groups, so it keeps the layout older readers know.
+ *
+ * @module
+ */
+import {
+  FIT_FLOAT_FIELDS,
+  FIT_INTEGER_FIELDS,
+} from "../analysis/fit_fields.ts";
+import { BEAM_SHAPE_FIELDS } from "../analysis/beam_shape.ts";
+import { gaussianCurve } from "../analysis/models.ts";
+import { profileOf } from "../analysis/profile.ts";
+import { wireRegions } from "../analysis/wires.ts";
+import type {
+  BeamShape,
+  ChannelFit,
+  GaussFit,
+  ScanRecord,
+  WireFit,
+  WireSpec,
+} from "../scan/model.ts";
+import type { AttrValue, H5Group } from "./h5.ts";
+import {
+  ATTR,
+  BEAM_SHAPE,
+  FIT,
+  FIT_MODEL,
+  GROUP,
+  NX,
+  PROFILE,
+  UNITS,
+  WIRE,
+  wireProfileGroupName,
+} from "./layout.ts";
+
+/** An attribute or dataset value as text. */
+export function text(value: AttrValue | undefined, fallback = ""): string {
+  if (value === undefined) return fallback;
+  if (Array.isArray(value)) return value.length ? String(value[0]) : fallback;
+  return String(value);
+}
+
+/** An attribute or dataset value as a number (`fallback` when it is none). */
+export function number(value: AttrValue | undefined, fallback = NaN): number {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (typeof v === "number") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) {
+    return Number(v);
+  }
+  return fallback;
+}
+
+/** An attribute or dataset value as a boolean. */
+export function bool(value: AttrValue | undefined): boolean {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (typeof v === "string") return /^(true|yes|1)$/i.test(v.trim());
+  return Boolean(v);
+}
+
+/** A new group of NeXus class `nxClass`. */
+export function collection(
+  parent: H5Group,
+  name: string,
+  nxClass: string,
+): H5Group {
+  const g = parent.createGroup(name);
+  g.setString(ATTR.nxClass, nxClass);
+  return g;
+}
+
+/** A value stored as a dataset (fws) or an attribute (other writers). */
+function value(g: H5Group, name: string): AttrValue | undefined {
+  const d = g.dataset(name);
+  if (d) return d.readScalar() as AttrValue;
+  return g.attr(name);
+}
+
+/** Writes one fit as an NXparameters group `name`; returns the group. */
+export function writeFit(
+  parent: H5Group,
+  name: string,
+  fit: ChannelFit,
+  units: { x: string; y: string },
+): H5Group {
+  const g = collection(parent, name, NX.parameters);
+  for (const { key, hdf5, unit } of FIT_FLOAT_FIELDS) {
+    const d = g.writeScalar(hdf5, fit[key]);
+    if (unit !== "none") d.setString(ATTR.units, units[unit]);
+  }
+  for (const { key, hdf5 } of FIT_INTEGER_FIELDS) {
+    g.writeScalarInt(hdf5, fit[key]);
+  }
+  g.writeScalarBool(FIT.converged, fit.ok);
+  g.writeString(FIT.message, fit.message);
+  g.writeString(FIT.iopsChannel, fit.iopsChannel);
+  g.writeString(FIT.weighting, fit.weighting);
+  g.writeString(FIT.points, fit.points);
+  g.setString(FIT.model, FIT_MODEL);
+  return g;
+}
+
+/** Reads one fit group (fws's datasets, or another writer's attributes). */
+export function readFit(g: H5Group): ChannelFit {
+  const fit = {} as Record<string, unknown>;
+  for (const { key, hdf5 } of FIT_FLOAT_FIELDS) {
+    fit[key] = number(value(g, hdf5));
+  }
+  for (const { key, hdf5 } of FIT_INTEGER_FIELDS) {
+    fit[key] = number(value(g, hdf5), 0);
+  }
+  return {
+    ...fit,
+    ok: bool(value(g, FIT.converged)),
+    message: text(value(g, FIT.message)),
+    iopsChannel: text(value(g, FIT.iopsChannel)),
+    weighting: text(value(g, FIT.weighting)),
+    points: text(value(g, FIT.points)),
+  } as ChannelFit;
+}
+
+/** Writes the wire table at the root (`/wires`), in table order. */
+export function writeWires(root: H5Group, wires: readonly WireSpec[]): void {
+  const g = collection(root, GROUP.wires, NX.collection);
+  g.setStrings(WIRE.order, wires.map((w) => w.name));
+  for (const w of wires) {
+    const one = collection(g, w.name, NX.parameters);
+    one.writeScalar(WIRE.angle, w.angle).setString(ATTR.units, "deg");
+    one.writeString(
+      WIRE.window,
+      Array.isArray(w.window) ? "given" : w.window as string,
+    );
+    const [lo, hi] = Array.isArray(w.window) ? w.window : [NaN, NaN];
+    one.writeScalar(WIRE.windowLow, lo).setString(ATTR.units, UNITS.position);
+    one.writeScalar(WIRE.windowHigh, hi).setString(ATTR.units, UNITS.position);
+    one.writeScalar(WIRE.scale, w.scale);
+    one.writeScalar(WIRE.offset, w.offset).setString(
+      ATTR.units,
+      UNITS.position,
+    );
+    one.writeScalar(WIRE.diameter, w.diameter).setString(
+      ATTR.units,
+      UNITS.position,
+    );
+  }
+}
+
+/** The wire table of a file, or undefined for a single-wire file. */
+export function readWires(root: H5Group): WireSpec[] | undefined {
+  const g = root.group(GROUP.wires);
+  if (!g) return undefined;
+  const order = g.attr(WIRE.order);
+  const names = Array.isArray(order) ? order.map(String) : g.keys();
+  return names.flatMap((name): WireSpec[] => {
+    const w = g.group(name);
+    if (!w) return [];
+    const kind = text(value(w, WIRE.window), "all");
+    const window: WireSpec["window"] = kind === "given"
+      ? [number(value(w, WIRE.windowLow)), number(value(w, WIRE.windowHigh))]
+      : kind === "auto"
+      ? "auto"
+      : "all";
+    return [{
+      name,
+      angle: number(value(w, WIRE.angle), 0),
+      window,
+      scale: number(value(w, WIRE.scale), 1),
+      offset: number(value(w, WIRE.offset), 0),
+      diameter: number(value(w, WIRE.diameter), 0),
+    }];
+  });
+}
+
+/** Writes each wire's fit under its channel's fit group. */
+export function writeWireFits(
+  channelFit: H5Group,
+  wireFits: readonly WireFit[],
+  context: { iopsChannel: string; y: string },
+): void {
+  for (const w of wireFits) {
+    const g = writeFit(
+      channelFit,
+      w.wire,
+      { ...w.fit, iopsChannel: context.iopsChannel },
+      { x: UNITS.position, y: context.y },
+    );
+    g.writeScalar(WIRE.angle, w.angle).setString(ATTR.units, "deg");
+    g.writeScalar(WIRE.windowLow, w.window[0]).setString(
+      ATTR.units,
+      UNITS.position,
+    );
+    g.writeScalar(WIRE.windowHigh, w.window[1]).setString(
+      ATTR.units,
+      UNITS.position,
+    );
+    g.writeScalar(WIRE.diameter, w.diameter).setString(
+      ATTR.units,
+      UNITS.position,
+    );
+    g.writeScalar(WIRE.sigmaBeam, w.sigmaBeam).setString(
+      ATTR.units,
+      UNITS.position,
+    );
+    g.writeScalar(WIRE.sigmaBeamErr, w.sigmaBeamErr).setString(
+      ATTR.units,
+      UNITS.position,
+    );
+  }
+}
+
+/** The wire fits under a channel's fit group, in `order`. */
+export function readWireFits(
+  channelFit: H5Group,
+  order: readonly string[],
+): WireFit[] {
+  return order.flatMap((name): WireFit[] => {
+    const g = channelFit.group(name);
+    if (!g) return [];
+    const { iopsChannel: _, ...fit } = readFit(g);
+    return [{
+      wire: name,
+      angle: number(value(g, WIRE.angle)),
+      window: [
+        number(value(g, WIRE.windowLow)),
+        number(value(g, WIRE.windowHigh)),
+      ],
+      diameter: number(value(g, WIRE.diameter), 0),
+      fit: fit as GaussFit,
+      sigmaBeam: number(value(g, WIRE.sigmaBeam)),
+      sigmaBeamErr: number(value(g, WIRE.sigmaBeamErr)),
+    }];
+  });
+}
+
+/** Writes the beam ellipse of each channel (`/scan_NNN/beam_shape/<CH>`). */
+export function writeBeamShapes(
+  entry: H5Group,
+  shapes: Readonly<Record<string, BeamShape>>,
+): void {
+  const group = collection(entry, GROUP.beamShape, NX.collection);
+  for (const [ch, s] of Object.entries(shapes)) {
+    const g = collection(group, ch, NX.parameters);
+    for (const f of BEAM_SHAPE_FIELDS) {
+      const unit = f.unit === "mm2" ? "mm^2" : f.unit;
+      const v = g.writeScalar(f.hdf5, s[f.key]);
+      const e = g.writeScalar(`${f.hdf5}_err`, s[`${f.key}Err`]);
+      if (unit) {
+        v.setString(ATTR.units, unit);
+        e.setString(ATTR.units, unit);
+      }
+    }
+    g.writeScalarBool(BEAM_SHAPE.ok, s.ok);
+    g.writeString(BEAM_SHAPE.message, s.message);
+    g.writeScalarInt(BEAM_SHAPE.planes, s.planes);
+    g.writeScalar(BEAM_SHAPE.chi2, s.chi2);
+  }
+}
+
+/** The beam ellipses of a repetition, or undefined when it has none. */
+export function readBeamShapes(
+  entry: H5Group,
+): Record<string, BeamShape> | undefined {
+  const group = entry.group(GROUP.beamShape);
+  if (!group) return undefined;
+  const out: Record<string, BeamShape> = {};
+  for (const ch of group.keys()) {
+    const g = group.group(ch);
+    if (!g) continue;
+    const s = {} as Record<string, unknown>;
+    for (const f of BEAM_SHAPE_FIELDS) {
+      s[f.key] = number(value(g, f.hdf5));
+      s[`${f.key}Err`] = number(value(g, `${f.hdf5}_err`));
+    }
+    out[ch] = {
+      ...s,
+      ok: bool(value(g, BEAM_SHAPE.ok)),
+      message: text(value(g, BEAM_SHAPE.message)),
+      planes: number(value(g, BEAM_SHAPE.planes), 0),
+      chi2: number(value(g, BEAM_SHAPE.chi2)),
+    } as BeamShape;
+  }
+  return out;
+}
+
+/**
+ * Writes the NXdata profile of each wire of one channel: signal against the
+ * beam coordinate of the wire's window, with its fit.
+ */
+export function writeWireProfiles(
+  entry: H5Group,
+  scan: ScanRecord,
+  channel: string,
+  wires: readonly WireSpec[],
+): void {
+  const fits = scan.wireFits?.[channel];
+  const iops = scan.fits[channel]?.iopsChannel ||
+    Object.keys(scan.iops)[0] || "";
+  let regions;
+  try {
+    const profile = profileOf(scan, channel, iops);
+    // the windows the fit used (an automatic split's too); none: no points
+    const used = wires.map((w, k): WireSpec => ({
+      ...w,
+      window: fits?.[k] ? [fits[k].window[0], fits[k].window[1]] : [NaN, NaN],
+    }));
+    regions = wireRegions(profile, used);
+  } catch {
+    return;
+  }
+  const yUnits = scan.struck[channel].units;
+  regions.forEach((r, k) => {
+    if (r.x.length === 0) return;
+    const g = collection(
+      entry,
+      wireProfileGroupName(channel, r.wire.name),
+      NX.data,
+    );
+    g.setString(ATTR.signal, channel);
+    g.setStrings(ATTR.axes, [PROFILE.axis]);
+    g.writeFloat64(channel, r.y).setString(ATTR.units, yUnits);
+    const x = g.writeFloat64(PROFILE.axis, r.x);
+    x.setString(ATTR.units, UNITS.position);
+    x.setString(
+      ATTR.longName,
+      `beam coordinate of wire ${r.wire.name} (${r.wire.angle}°)`,
+    );
+    const fit = fits?.[k]?.fit;
+    if (fit?.ok) {
+      g.setStrings(ATTR.auxiliarySignals, [PROFILE.fit]);
+      const f = g.writeFloat64(PROFILE.fit, gaussianCurve(fit, r.x));
+      f.setString(ATTR.units, yUnits);
+      f.setString(
+        ATTR.longName,
+        `Gaussian fit of ${channel}, wire ${r.wire.name}`,
+      );
+    }
+  });
+}
