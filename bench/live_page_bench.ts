@@ -171,6 +171,8 @@ async function daemonFly(samples: number): Promise<number[]> {
     sim: {
       maxSamples: samples,
       flySamples: samples,
+      acquisitionTime: 0.005,
+      samplesPerStep: 20,
       motor: { velocity: 100, vmax: 400 },
       server: {
         intfAddrList: ["127.0.0.1"],
@@ -190,6 +192,17 @@ async function daemonFly(samples: number): Promise<number[]> {
   const out: number[] = [];
   try {
     const page = await browser.newPage();
+    // the file loaded: the page reloads to show it; wait for that
+    const fileShown = async (path: string) => {
+      const name = path.slice(path.lastIndexOf("/") + 1);
+      await page.waitForFunction(
+        (name) =>
+          document.querySelector("#last-file h1")?.textContent?.includes(name),
+        name,
+        { timeout: 30_000 },
+      );
+      await page.waitForLoadState("load");
+    };
     // the page reloads once the file is loaded: keep its marks across it
     await page.addInitScript(() => {
       const list: unknown[] = [];
@@ -213,6 +226,24 @@ async function daemonFly(samples: number): Promise<number[]> {
     await page.waitForFunction(() =>
       document.getElementById("live-conn")?.textContent === "connected"
     );
+    // a step request of STEPS steps: each step's LIVE update → drawn
+    await page.evaluate(() => sessionStorage.setItem("marks", "[]"));
+    const steps = await rig.request({
+      mode: "STEP",
+      startPos: -5,
+      endPos: 5,
+      nSteps: STEPS,
+      nScans: 1,
+      settle: 0,
+    }, 300);
+    assertCompleted(steps.status, steps.message);
+    await fileShown(steps.file!);
+    const stepMarks = (await page.evaluate(() =>
+      JSON.parse(sessionStorage.getItem("marks") ?? "[]")
+    ) as Mark[]).filter((m) =>
+      m.points > 0
+    );
+    daemonSteps = stepMarks.map((m) => m.ca);
     for (let i = 0; i < DAEMON_FLY; i++) {
       await page.evaluate(() => sessionStorage.setItem("marks", "[]"));
       const outcome = await rig.request({
@@ -238,15 +269,7 @@ async function daemonFly(samples: number): Promise<number[]> {
       const m = marks.find((m) => m.points > 100)!;
       out.push(m.ca);
       flyPoints = m.points;
-      // the file loaded: the page reloads to show it; wait for that
-      const name = outcome.file!.slice(outcome.file!.lastIndexOf("/") + 1);
-      await page.waitForFunction(
-        (name) =>
-          document.querySelector("#last-file h1")?.textContent?.includes(name),
-        name,
-        { timeout: 20_000 },
-      );
-      await page.waitForLoadState("load");
+      await fileShown(outcome.file!);
     }
   } finally {
     await browser.close();
@@ -258,6 +281,7 @@ async function daemonFly(samples: number): Promise<number[]> {
 
 let daemonFlyStats: number[] = [];
 let flyPoints = 0;
+let daemonSteps: number[] = [];
 
 function assertCompleted(status: string, message: string): void {
   if (status !== "completed") {
@@ -310,3 +334,14 @@ console.log(
     } |`
     : "| daemon: fly 1e6 × 2, its LIVE update → drawn | – | not measured (the daemon does not publish LIVE in this tree) | – | – | ≤ 500 |",
 );
+if (daemonSteps.length > 0) {
+  console.log(
+    `| daemon: ${STEPS}-step request, each LIVE update → drawn | ${daemonSteps.length} draws | ${
+      median(daemonSteps).toFixed(1)
+    } | ${quantile(daemonSteps, 0.99).toFixed(1)} | – | ≤ 50 / ≤ 150 ${
+      median(daemonSteps) <= 50 && quantile(daemonSteps, 0.99) <= 150
+        ? "✓"
+        : "✗"
+    } |`,
+  );
+}
