@@ -118,6 +118,8 @@ export function LiveView(props: LiveViewProps): JSX.Element {
   const shown = useRef(props.struck);
   shown.current = ch;
   const chartKey = useRef(0);
+  // the x axis spans the request's scan range, so the profile grows into it
+  const range = useRef<[number, number] | null>(null);
   // The fit table's choice: local to this island, never module-global.
   const sel = useMemo<Selection>(() => ({
     struck: signal(props.struck),
@@ -170,6 +172,7 @@ export function LiveView(props: LiveViewProps): JSX.Element {
   const m = model.current;
   const s = m.status;
   const cur = m.reps.at(-1);
+  range.current = s.range;
   const data = useMemo(() => chartData(m.reps, ch), [chartKey.current, ch]);
   sel.struck.value = ch;
   sel.fits.value = m.fits[ch] ?? emptyFits(ch);
@@ -250,7 +253,17 @@ export function LiveView(props: LiveViewProps): JSX.Element {
         data={data}
         onDraw={onDraw}
         options={() => ({
-          scales: { x: { time: false } },
+          scales: {
+            x: {
+              time: false,
+              range: (_u: uPlot, min: number, max: number) => {
+                const r = range.current;
+                return r
+                  ? [Math.min(r[0], min), Math.max(r[1], max)]
+                  : uPlot.rangeNum(min, max, 0.1, true);
+              },
+            },
+          },
           axes: [{ label: "position [mm]" }, { label: "signal" }],
           series: [
             { label: "position [mm]" },

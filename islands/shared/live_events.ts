@@ -25,6 +25,8 @@ export interface LiveStatus {
   step: number;
   /** Why the page is disconnected, for the operator. */
   reason: string;
+  /** The request's scan range (`SCAN:START_POS`, `SCAN:END_POS`) [mm]. */
+  range: [number, number] | null;
 }
 
 /** Points of one channel of a repetition: wire position and signal. */

@@ -1,7 +1,8 @@
 /**
  * Follows one scanner over Channel Access for the live page: monitors on
  * the PVs of its map (`SCAN:STATE`, `SCAN:MSG`, `SCAN:PROGRESS`,
- * `SCAN:STEP`, `SCAN:FILE`, `SCAN:HEARTBEAT`, `LIVE:*`, `FIT:<CH>:*`; a map
+ * `SCAN:STEP`, `SCAN:FILE`, `SCAN:HEARTBEAT`, the scan range
+ * `SCAN:START_POS`/`SCAN:END_POS`, `LIVE:*`, `FIT:<CH>:*`; a map
  * entry `null` is skipped) feed a {@link LiveState}. The channels' connection
  * events and the heartbeat (it must advance within `heartbeatTimeout`) say
  * whether the scanner is reachable; the monitors survive reconnections by
@@ -84,6 +85,8 @@ function followed(pvs: FWSScanInterface): [LogicalName, Decode][] {
     ["scan.step", (v) => ({ key: "step", value: Number(v.value) })],
     ["scan.file", (v) => ({ key: "file", value: text(v) })],
     ["scan.heartbeat", (v) => ({ key: "heartbeat", value: Number(v.value) })],
+    ["scan.startPos", (v) => ({ key: "startPos", value: Number(v.value) })],
+    ["scan.endPos", (v) => ({ key: "endPos", value: Number(v.value) })],
     ["live.rep", (v) => ({ key: "rep", value: Number(v.value) })],
     ["live.dir", (v) => ({
       key: "dir",

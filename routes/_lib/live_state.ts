@@ -35,7 +35,10 @@ import { fitsSummary } from "./plot_data.ts";
 export type LiveInput =
   | { key: "state"; value: string }
   | { key: "msg" | "file"; value: string }
-  | { key: "progress" | "step" | "rep" | "heartbeat"; value: number }
+  | {
+    key: "progress" | "step" | "rep" | "heartbeat" | "startPos" | "endPos";
+    value: number;
+  }
   | { key: "dir"; value: "forward" | "backward" }
   | { key: "pos"; value: ArrayLike<number> }
   | { key: "daq" | "fit"; ch: string; value: ArrayLike<number> }
@@ -83,7 +86,9 @@ export class LiveState {
     progress: 0,
     step: 0,
     reason: "connecting",
+    range: null,
   };
+  #ends: { startPos?: number; endPos?: number } = {};
   #reps: LiveRep[] = [];
   #fits = new Map<string, Map<number, Partial<Record<FitPvField, number>>>>();
   /** FIT:<CH>:OK as last published (a monitor sends no unchanged value). */
@@ -168,6 +173,13 @@ export class LiveState {
         return this.#setStatus({ step: input.value }, at);
       case "heartbeat":
         return;
+      case "startPos":
+      case "endPos": {
+        this.#ends[input.key] = input.value;
+        const { startPos: a, endPos: b } = this.#ends;
+        if (a === undefined || b === undefined || a === b) return;
+        return this.#setStatus({ range: [Math.min(a, b), Math.max(a, b)] }, at);
+      }
       case "file":
         this.#filePath = input.value;
         return this.#maybeLoad();

@@ -33,6 +33,9 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await ensureBundle();
+    await Deno.mkdir(new URL("../../test_output/", import.meta.url), {
+      recursive: true,
+    });
     const rig = await makeRig({ sim: { acquisitionTime: 0.03 } });
     const ca = { addrList: rig.sim.addrList, autoAddrList: false };
     const server = await startLivePlotServer({
@@ -116,10 +119,15 @@ Deno.test({
       );
       rig.sim.setBeamOn(false);
       await waitText("live-state", "PAUSED");
+      await page.screenshot({ path: "test_output/live_daemon.png" });
       rig.sim.setBeamOn(true);
       await page.waitForFunction(() =>
         document.getElementById("live-state")?.textContent !== "PAUSED"
       );
+      // the live fit table fills in from FIT:<CH>:* as repetitions end
+      await page.waitForSelector("#live-fit-table tbody tr[data-scan='1']", {
+        timeout: 15_000,
+      });
       const done = await outcome;
       assertEquals(done.status, "completed", done.message);
       await page.waitForSelector("#fit-table tbody tr[data-scan='2']", {
