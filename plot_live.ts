@@ -236,6 +236,7 @@ export function resolvedCaOptions(config: ClientConfig): CAClientOptions {
  */
 export function caNetPermission(config: ClientConfig): true | string[] {
   const broadcast = new Set(broadcastAddresses());
+  // loopback: the page and the CA repeater; 0.0.0.0: the search socket's bind
   const hosts = new Set(["127.0.0.1", "0.0.0.0"]);
   for (const { host } of config.addresses) {
     if (broadcast.has(host) || /\.255$/.test(host)) return true;
