@@ -245,6 +245,23 @@ export function caNetPermission(config: ClientConfig): true | string[] {
   return [...hosts];
 }
 
+/** The live server Worker's grants (`env` it drops itself, see the Worker). */
+export function liveWorkerPermissions(
+  net: true | string[],
+): Record<string, boolean | string[]> {
+  return {
+    net,
+    read: true,
+    write: false,
+    // dropped by the Worker once the HDF5 library is loaded
+    env: true,
+    run: false,
+    sys: false,
+    ffi: false,
+    import: false,
+  };
+}
+
 /**
  * {@linkcode startLivePlotServer} in a Worker holding `net` on `net` and
  * `read`, nothing else, so the caller can drop all of its own permissions.
@@ -255,19 +272,7 @@ export function startLivePlotWorker(
 ): Promise<LivePlotServer> {
   const worker = new Worker(new URL("./plot_live_worker.ts", import.meta.url), {
     type: "module",
-    deno: {
-      permissions: {
-        net,
-        read: true,
-        write: false,
-        // dropped by the Worker once the HDF5 library is loaded
-        env: true,
-        run: false,
-        sys: false,
-        ffi: false,
-        import: false,
-      },
-    },
+    deno: { permissions: liveWorkerPermissions(net) },
   } as WorkerOptions);
   const replies: ((reply: LiveWorkerReply) => void)[] = [];
   const next = () =>
