@@ -41,9 +41,9 @@ Deno.test("names: planted symlinks are skipped and never followed; a file made a
     await rig.ca.put(rig.pv("scan.start"), 1, { wait: true, timeout: 3 });
     await cleared; // SCAN:FILE no longer names the last request's file
     await rig.waitFor("scan.step", (v) => (v as number) >= 2);
+    // the daemon's file, not one of the planted symlinks
     const partial = [...Deno.readDirSync(rig.dataDir)]
-      .map((e) => e.name)
-      .find((n) => n.endsWith(".h5.partial"))!;
+      .find((e) => e.isFile && e.name.endsWith(".h5.partial"))!.name;
     const finalName = join(rig.dataDir, partial.replace(/\.partial$/, ""));
     await Deno.writeTextFile(finalName, "precious");
     const second = await outcome;
