@@ -20,7 +20,13 @@ import {
   dbrTypeName,
   parseDbrType,
 } from "./codec/constants.ts";
-import { dbrDetails, type Flags, formatValue, lineFor } from "./cli_format.ts";
+import {
+  dbrDetails,
+  type Flags,
+  formatValue,
+  lineFor,
+  printable,
+} from "./cli_format.ts";
 
 export { formatG, formatStamp, formatValue } from "./cli_format.ts";
 
@@ -128,6 +134,25 @@ async function connectAll(
   return results.map((r) => r.status === "fulfilled");
 }
 
+/**
+ * Why a channel did not connect, as one line: caget's "not found" only when
+ * no server answered the search; else which server had it and what failed.
+ */
+function notConnected(channel: CAChannel): string {
+  const host = channel.lastHost;
+  if (!host) return `Channel connect timed out: '${channel.name}' not found.`;
+  return printable(
+    `Channel connect timed out: '${channel.name}' found on ${host}, but ${
+      channel.problem ?? "the server did not create the channel"
+    }.`,
+  );
+}
+
+/** An error's message, safe to print (it may carry a server's text). */
+function errorLine(error: unknown): string {
+  return printable(error instanceof Error ? error.message : String(error));
+}
+
 function readType(channel: CAChannel, flags: Flags) {
   return channel.nativeType === "enum" && !flags.enumNumbers
     ? "string" as const
@@ -140,7 +165,7 @@ async function get(client: CAClient, pvs: string[], flags: Flags) {
   let failed = 0;
   for (const [i, channel] of channels.entries()) {
     if (!ok[i]) {
-      console.error(`Channel connect timed out: '${channel.name}' not found.`);
+      console.error(notConnected(channel));
       failed++;
       continue;
     }
@@ -158,7 +183,7 @@ async function get(client: CAClient, pvs: string[], flags: Flags) {
           : dbrDetails(channel, v, { code: flags.dbr, flags }),
       );
     } catch (error) {
-      console.error((error as Error).message);
+      console.error(errorLine(error));
       failed++;
     }
   }
@@ -185,7 +210,7 @@ async function put(client: CAClient, args: string[], flags: Flags) {
   const channel = client.channel(pv);
   const [ok] = await connectAll([channel], flags.wait);
   if (!ok) {
-    console.error(`Channel connect timed out: '${pv}' not found.`);
+    console.error(notConnected(channel));
     return 1;
   }
   const read = () =>
@@ -204,7 +229,7 @@ async function put(client: CAClient, args: string[], flags: Flags) {
     }
     return 0;
   } catch (error) {
-    console.error((error as Error).message);
+    console.error(errorLine(error));
     return 1;
   }
 }
@@ -261,7 +286,14 @@ async function info(client: CAClient, pvs: string[], flags: Flags) {
   for (const [i, c] of channels.entries()) {
     console.log(c.name);
     if (!ok[i]) {
-      console.log("    State:            never connected");
+      const host = c.lastHost;
+      console.log(
+        host
+          ? `    State:            not connected (last on ${host}: ${
+            printable(c.problem ?? "no channel created")
+          })`
+          : "    State:            never connected",
+      );
       continue;
     }
     const access = [c.access?.read ? "read" : "no read"];
@@ -270,7 +302,7 @@ async function info(client: CAClient, pvs: string[], flags: Flags) {
     console.log(
       [
         "    State:            connected",
-        `    Host:             ${c.host}`,
+        `    Host:             ${c.lastHost ?? "?"}`,
         `    Access:           ${access.join(", ")}`,
         `    Native data type: DBF_${type.toUpperCase()}`,
         `    Request type:     ${dbrTypeName(dbrType(type))}`,

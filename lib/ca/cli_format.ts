@@ -54,10 +54,34 @@ function formatNumber(v: number, type: CAValue["type"]): string {
   return String(type === "char" && v > 127 ? v - 256 : v);
 }
 
-/** The value as caget prints it (arrays: count first). */
+/**
+ * Text a server sent, safe for a terminal: control characters (C0, DEL, C1:
+ * escapes, newlines, bells) shown as `\xNN` instead of acted on.
+ *
+ * @example
+ * ```ts
+ * printable("a\x1b[2Jb"); // "a\\x1b[2Jb"
+ * ```
+ */
+export function printable(text: string): string {
+  return text.replace(
+    // deno-lint-ignore no-control-regex
+    /[\x00-\x1f\x7f-\x9f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
+/** The value as caget prints it (arrays: count first), printable. */
 export function formatValue(
   v: CAValue,
   options: { enumNumbers?: boolean; charString?: boolean } = {},
+): string {
+  return printable(rawValue(v, options));
+}
+
+function rawValue(
+  v: CAValue,
+  options: { enumNumbers?: boolean; charString?: boolean },
 ): string {
   const value = v.value;
   if (v.type === "char" && options.charString) {
@@ -136,10 +160,10 @@ function detailItem(
   x: number | string,
   states: string[] | undefined,
 ): string {
-  if (typeof x === "string") return x;
+  if (typeof x === "string") return printable(x);
   if (states) {
     if (x >= MAX_ENUM_STATES) return `Illegal Value (${x})`;
-    return states[x] ?? `Enum Index Overflow (${x})`;
+    return printable(states[x] ?? `Enum Index Overflow (${x})`);
   }
   return formatNumber(x, v.type);
 }
@@ -184,14 +208,16 @@ export function dbrDetails(
     const labels = v.enumStrings ?? [];
     out.push(`    Enums:            (${String(labels.length).padStart(2)})`);
     for (const [i, label] of labels.entries()) {
-      out.push(`                      [${String(i).padStart(2)}] ${label}`);
+      out.push(
+        `                      [${String(i).padStart(2)}] ${printable(label)}`,
+      );
     }
   } else if (graphic && type !== "string") {
     const real = type === "float" || type === "double";
     const f = (x = 0): string =>
       real ? formatG(x) : formatNumber(x, type).padStart(8);
     const l = v.limits;
-    out.push(`    Units:            ${v.units ?? ""}`);
+    out.push(`    Units:            ${printable(v.units ?? "")}`);
     if (real) out.push(`    Precision:        ${v.precision ?? 0}`);
     out.push(
       `    Lo disp limit:    ${f(l?.lowerDisp)}`,

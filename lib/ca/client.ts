@@ -156,6 +156,7 @@ export class CAClient {
     const state = this.#byCid.get(cid);
     if (!state || state.closed || state.circuit) return;
     const key = `${host}:${port}`;
+    state.foundAt = key;
     let slot = this.#circuits.get(key);
     if (!slot) {
       const created: CircuitSlot = {
@@ -185,7 +186,10 @@ export class CAClient {
           reason: (error as Error).message,
         });
         this.#circuits.delete(key);
-        for (const waiting of created.waiting) this.#retryLater(waiting);
+        for (const waiting of created.waiting) {
+          waiting.problem = `no circuit to ${key}: ${(error as Error).message}`;
+          this.#retryLater(waiting);
+        }
         created.waiting.clear();
         return undefined;
       });

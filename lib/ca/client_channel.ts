@@ -125,6 +125,17 @@ export class CAChannel extends EventTarget {
   get host(): string | undefined {
     return this.#state.host;
   }
+  /**
+   * "host:port" of the server now, or of the last one known to have the PV
+   * (after a disconnect, or when it answered the search but not the circuit).
+   */
+  get lastHost(): string | undefined {
+    return this.#state.lastHost;
+  }
+  /** Why the channel is not connected (the last failure), if known. */
+  get problem(): string | undefined {
+    return this.#state.problem;
+  }
   /** Access rights the server granted. */
   get access(): AccessRights | undefined {
     return this.#state.access;
@@ -163,11 +174,16 @@ export class CAChannel extends EventTarget {
         reject,
         timer: setTimeout(() => {
           this.#waiters.delete(waiter);
+          const { foundAt, problem } = this.#state;
           reject(
             new CAError(
               this.name,
               "ECA_TIMEOUT",
-              `not connected within ${seconds} s; no server answered the search`,
+              foundAt
+                ? `found on ${foundAt}, but not connected within ${seconds} s: ${
+                  problem ?? "the server did not answer the channel's creation"
+                }`
+                : `not connected within ${seconds} s; no server answered the search`,
             ),
           );
         }, seconds * 1000),

@@ -62,6 +62,16 @@ export interface CAServerOptions {
    */
   maxCircuits?: number;
   /**
+   * Most circuits open at once from one client host (default 64): one host
+   * cannot take every circuit. More are refused and logged once per episode.
+   */
+  maxCircuitsPerHost?: number;
+  /**
+   * Seconds a new circuit has to send its VERSION (default 5); one that
+   * sends nothing is closed, so idle connections cannot pile up.
+   */
+  handshakeTimeout?: number;
+  /**
    * Reply bytes a circuit may have unsent before it is closed as a client
    * that does not read (default 64 MiB, at least 4 requests of the largest size).
    */
@@ -69,6 +79,11 @@ export interface CAServerOptions {
 }
 
 const logger = getLogger(["fws", "ca", "server"]);
+
+/** Default of {@link CAServerOptions.maxCircuitsPerHost}. */
+export const MAX_CIRCUITS_PER_HOST = 64;
+/** Default of {@link CAServerOptions.handshakeTimeout} [s]. */
+export const HANDSHAKE_TIMEOUT = 5;
 
 /** A Channel Access server. */
 export class CAServer {
@@ -78,6 +93,8 @@ export class CAServer {
   #loops: Promise<void>[] = [];
   #udpSockets: dgram.Socket[] = [];
   #circuits = new Set<ServerCircuit>();
+  /** Open circuits per client host. */
+  #perHost = new Map<string, number>();
   #transports = new Set<ConnTransport>();
   #stopBeacons = (): void => {};
   #tcpPort = 0;
@@ -312,24 +329,48 @@ export class CAServer {
   }
 
   #accept(conn: Deno.TcpConn): void {
-    if (this.#closed || this.#circuits.size >= this.#limit.max) {
-      const a = conn.remoteAddr;
+    const a = conn.remoteAddr;
+    const host = a.hostname;
+    const fromHost = this.#perHost.get(host) ?? 0;
+    const perHost = this.#options.maxCircuitsPerHost ?? MAX_CIRCUITS_PER_HOST;
+    if (
+      this.#closed || this.#circuits.size >= this.#limit.max ||
+      fromHost >= perHost
+    ) {
       conn.close();
       if (this.#closed) return;
       this.#refused++;
       this.#limited.log(
         "refused",
-        `CA server: refusing circuits (e.g. ${a.hostname}:${a.port}): ${this.#circuits.size} open, the most allowed (${this.#limit.source})`,
+        fromHost >= perHost
+          ? `CA server: refusing circuits from ${host}: ${fromHost} open from it, the most one host may have (${perHost})`
+          : `CA server: refusing circuits (e.g. ${host}:${a.port}): ${this.#circuits.size} open, the most allowed (${this.#limit.source})`,
       );
       return;
     }
+    this.#perHost.set(host, fromHost + 1);
+    const handshake = this.#options.handshakeTimeout ?? HANDSHAKE_TIMEOUT;
+    const deadline = setTimeout(() => {
+      if (circuit.clientVersion > 0 || circuit.closed) return;
+      this.#limited.log(
+        "handshake",
+        `CA server: closing circuits that send no VERSION within ${handshake} s (e.g. ${host}:${a.port})`,
+      );
+      circuit.close(`no VERSION within ${handshake} s`);
+    }, handshake * 1000);
     // the callbacks run only after the first read, when `circuit` is set
     const transport = new ConnTransport(conn, {
       data: (chunk) => circuit.receive(chunk),
       drained: () => circuit.drained(),
       closed: (reason) => {
+        clearTimeout(deadline);
         circuit.close(reason);
-        if (this.#circuits.delete(circuit)) this.#resumed();
+        if (this.#circuits.delete(circuit)) {
+          const left = (this.#perHost.get(host) ?? 1) - 1;
+          if (left > 0) this.#perHost.set(host, left);
+          else this.#perHost.delete(host);
+          this.#resumed();
+        }
       },
     });
     const circuit = new ServerCircuit(

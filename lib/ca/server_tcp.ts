@@ -11,6 +11,7 @@ import type { CircuitTransport } from "./protocol/mod.ts";
 /** Reading from a client stops while this much is unsent to it. */
 export const READ_PAUSE_BYTES = 4 * 1024 * 1024;
 const READ_SIZE = 64 * 1024;
+const FIRST_READ_SIZE = 4 * 1024;
 const FIRST_RETRY_MS = 5;
 const LAST_RETRY_MS = 1000;
 
@@ -210,7 +211,8 @@ export class ConnTransport implements CircuitTransport {
   }
 
   async #readLoop(): Promise<void> {
-    const buf = new Uint8Array(READ_SIZE);
+    // small until the client sends more: an idle circuit costs little
+    let buf = new Uint8Array(FIRST_READ_SIZE);
     let reason = "client disconnected";
     try {
       while (!this.#closed) {
@@ -223,6 +225,9 @@ export class ConnTransport implements CircuitTransport {
         const n = await this.#conn.read(buf);
         if (n === null) break;
         this.#events.data(buf.slice(0, n));
+        if (n === buf.length && buf.length < READ_SIZE) {
+          buf = new Uint8Array(buf.length * 4);
+        }
       }
     } catch (error) {
       if (!this.#closed) reason = `socket error: ${(error as Error).message}`;

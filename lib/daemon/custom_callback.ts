@@ -61,33 +61,59 @@ export interface HookResult {
 /** Seconds a hook module may take to load in its Worker. */
 const LOAD_TIMEOUT = 30;
 
+/** Characters of a hook's returned text kept (the rest cut, said so). */
+export const MAX_HOOK_RESULT = 4096;
+
+/**
+ * The Worker's own code, run before the hook module is imported. It answers
+ * on a MessagePort the host hands it, captured (with the original
+ * `postMessage` and `Reflect.apply`) where the hook's code cannot reach
+ * or patch: what the hook posts
+ * with `self.postMessage` is ignored by the host, so it can neither reset
+ * the timeout nor forge an answer. It also takes `Worker` away, so a hook
+ * cannot start threads of its own.
+ */
 const BOOTSTRAP = `
+const post = MessagePort.prototype.postMessage;
+const apply = Reflect.apply;
+delete globalThis.Worker;
 self.onmessage = async (event) => {
+  self.onmessage = null;
   const { op, url, hook, info } = event.data;
+  const port = event.ports[0];
+  const send = (answer) => apply(post, port, [answer]);
   try {
     const mod = await import(url);
-    self.postMessage({ loaded: true });
+    send({ loaded: true });
     if (op === "probe") {
-      self.postMessage({ ok: true, pre: typeof mod.getPreCallback === "function",
+      send({ ok: true, pre: typeof mod.getPreCallback === "function",
         post: typeof mod.getPostCallback === "function" });
       return;
     }
     const getter = hook === "pre" ? mod.getPreCallback : mod.getPostCallback;
-    if (typeof getter !== "function") { self.postMessage({ ok: true, message: "" }); return; }
+    if (typeof getter !== "function") { send({ ok: true, message: "" }); return; }
     const fn = await getter();
     if (typeof fn !== "function") {
-      self.postMessage({ ok: false, message: "get" + (hook === "pre" ? "Pre" : "Post") +
+      send({ ok: false, message: "get" + (hook === "pre" ? "Pre" : "Post") +
         "Callback() did not return a function" });
       return;
     }
     const result = await fn(info);
-    self.postMessage({ ok: true, message: typeof result === "string" ? result : "" });
+    send({ ok: true, message: typeof result === "string" ? result.slice(0, ${MAX_HOOK_RESULT} + 1) : "" });
   } catch (error) {
-    self.postMessage({ ok: false, message: (error && error.name ? error.name + ": " : "") +
-      String(error && error.message !== undefined ? error.message : error) });
+    send({ ok: false, message: String((error && error.name ? error.name + ": " : "") +
+      String(error && error.message !== undefined ? error.message : error)).slice(0, ${MAX_HOOK_RESULT} + 1) });
   }
 };
 `;
+
+/** A hook's text, cut to {@link MAX_HOOK_RESULT} characters (and said so). */
+function bounded(text: unknown): string {
+  const s = String(text ?? "");
+  return s.length > MAX_HOOK_RESULT
+    ? `${s.slice(0, MAX_HOOK_RESULT)}… (cut at ${MAX_HOOK_RESULT} characters)`
+    : s;
+}
 
 /** Loads and calls the hooks of one custom-callback module. */
 export class CustomCallbackHost {
@@ -155,7 +181,7 @@ export class CustomCallbackHost {
     readable: string[],
   ): Promise<HookResult> {
     const answer = await this.#call({ op: "call", hook, info }, readable);
-    return { ok: answer.ok === true, message: String(answer.message ?? "") };
+    return { ok: answer.ok === true, message: bounded(answer.message) };
   }
 
   #call(
@@ -194,9 +220,14 @@ export class CustomCallbackHost {
     }
     return new Promise((resolveAnswer) => {
       const held: { timer?: ReturnType<typeof setTimeout> } = {};
+      const channel = new MessageChannel();
+      let done = false;
       const finish = (answer: Record<string, unknown>) => {
+        if (done) return;
+        done = true;
         clearTimeout(held.timer);
         worker.terminate();
+        channel.port1.close();
         URL.revokeObjectURL(blobUrl);
         resolveAnswer(answer);
       };
@@ -212,22 +243,26 @@ export class CustomCallbackHost {
         );
       };
       // loading the module has its own, generous limit; the hook's own
-      // timeout starts once the module is loaded
+      // timeout starts once the module is loaded (said once, on the port)
+      let loaded = false;
       limit(Math.max(LOAD_TIMEOUT, this.timeout), "module not loaded");
-      worker.onmessage = (e: MessageEvent) => {
+      channel.port1.onmessage = (e: MessageEvent) => {
         if (e.data?.loaded === true) {
-          limit(this.timeout, "no answer");
+          if (!loaded) limit(this.timeout, "no answer");
+          loaded = true;
           return;
         }
         finish(e.data ?? {});
       };
+      // what the hook itself posts is not the host's protocol: ignored
+      worker.onmessage = () => {};
       worker.onerror = (e: ErrorEvent) => {
         e.preventDefault();
         finish({ ok: false, message: e.message || "uncaught error" });
       };
       worker.onmessageerror = () =>
         finish({ ok: false, message: "unreadable answer" });
-      worker.postMessage({ ...message, url: this.#url });
+      worker.postMessage({ ...message, url: this.#url }, [channel.port2]);
     });
   }
 }

@@ -90,6 +90,7 @@ function defaultChunks(shape: number[]): number[] {
 /** A group of an open file (the root is `file.root`). */
 export class H5Group {
   readonly #group: InstanceType<typeof h5wasm.Group>;
+  #attrs?: Record<string, unknown>;
   /** Absolute path inside the file, e.g. `/scan_001/struck`. */
   readonly path: string;
 
@@ -113,13 +114,21 @@ export class H5Group {
     return guarded(`list ${this.path}`, () => this.#group.keys()).sort();
   }
 
-  /** What `name` is: `group`, `dataset`, `other`, or undefined when absent. */
-  kind(name: string): "group" | "dataset" | "other" | undefined {
-    if (!this.keys().includes(name)) return undefined;
-    const e: Entity = guarded(
+  /** The member `name`, or undefined (one lookup by name). */
+  #get(name: string): Entity | undefined {
+    // h5wasm's get is null when absent: listing the members for each name
+    // made a file of 100 000 groups take minutes
+    const e: Entity | null = guarded(
       `open ${this.#child(name)}`,
       () => this.#group.get(name),
     );
+    return e ?? undefined;
+  }
+
+  /** What `name` is: `group`, `dataset`, `other`, or undefined when absent. */
+  kind(name: string): "group" | "dataset" | "other" | undefined {
+    const e = this.#get(name);
+    if (e === undefined) return undefined;
     if (e instanceof h5wasm.Group) return "group";
     if (e instanceof h5wasm.Dataset) return "dataset";
     return "other";
@@ -127,10 +136,8 @@ export class H5Group {
 
   /** The existing subgroup `name`, or undefined. */
   group(name: string): H5Group | undefined {
-    if (this.kind(name) !== "group") return undefined;
-    return new H5Group(
-      this.#group.get(name) as InstanceType<typeof h5wasm.Group>,
-    );
+    const e = this.#get(name);
+    return e instanceof h5wasm.Group ? new H5Group(e) : undefined;
   }
 
   /** Creates the subgroup `name` (the parent is this group, so it exists). */
@@ -146,19 +153,31 @@ export class H5Group {
     return new H5Group(g);
   }
 
+  /** The attribute table, read once (h5wasm reads every attribute's metadata). */
+  #attrTable(): Record<string, unknown> {
+    return this.#attrs ??= guarded(
+      `list attributes of ${this.path}`,
+      () => this.#group.attrs,
+    );
+  }
+
   /** Names of the attributes. */
   attrNames(): string[] {
-    return guarded(
-      `list attributes of ${this.path}`,
-      () => Object.keys(this.#group.attrs),
-    );
+    return Object.keys(this.#attrTable());
   }
 
   /** An attribute's value (strings, numbers, arrays), or undefined. */
   attr(name: string): AttrValue | undefined {
+    const attrs = this.#attrTable();
+    if (!(name in attrs)) return undefined;
     return guarded(
       `read attribute ${name} of ${this.path}`,
-      () => readAttr(this.#group as never, name),
+      () =>
+        readAttr({
+          attrs: attrs as never,
+          get_attribute: (n: string, j: true) =>
+            this.#group.get_attribute(n, j),
+        }, name),
     );
   }
 
@@ -169,6 +188,7 @@ export class H5Group {
   ): void {
     guarded(`write attribute ${name} of ${this.path}`, () => {
       if (this.attrNames().includes(name)) this.#group.delete_attribute(name);
+      this.#attrs = undefined;
       this.#group.create_attribute(name, data, shape ?? null);
     });
   }
@@ -418,11 +438,10 @@ export class H5Group {
 
   /** The existing dataset `name`, or undefined. */
   dataset(name: string): H5Dataset | undefined {
-    if (this.kind(name) !== "dataset") return undefined;
-    return new H5Dataset(
-      this.#group.get(name) as InstanceType<typeof h5wasm.Dataset>,
-      this.#child(name),
-    );
+    const e = this.#get(name);
+    return e instanceof h5wasm.Dataset
+      ? new H5Dataset(e, this.#child(name))
+      : undefined;
   }
 }
 

@@ -135,9 +135,12 @@ function readRecord(
   wires: readonly WireSpec[] | undefined,
 ): ScanRecord {
   const index = Number(SCAN_GROUP_PATTERN.exec(name)![1]);
-  const motion = entry.group(GROUP.scan);
-  const struck = waveforms(entry.group(GROUP.struck));
-  const iops = waveforms(entry.group(GROUP.iops));
+  // one listing of the entry, so an empty one costs no lookups
+  const members = new Set(entry.keys());
+  const sub = (n: string) => members.has(n) ? entry.group(n) : undefined;
+  const motion = sub(GROUP.scan);
+  const struck = waveforms(sub(GROUP.struck));
+  const iops = waveforms(sub(GROUP.iops));
   const stepIndex = Int32Array.from(vector(motion, MOTION.stepIndex));
   const modeText = text(entry.attr(SCAN.mode));
   const twoD = Object.values(struck).some((w) => w.shape.length >= 2);
@@ -162,10 +165,10 @@ function readRecord(
     stepIndex,
     struck,
     iops,
-    idc: readings(entry.group(GROUP.idc)),
-    beam: readings(entry.group(GROUP.beam)),
-    fits: fits(entry.group(GROUP.fit)),
-    ...forkResults(entry, wires),
+    idc: readings(sub(GROUP.idc)),
+    beam: readings(sub(GROUP.beam)),
+    fits: fits(sub(GROUP.fit)),
+    ...(wires ? forkResults(entry, wires) : {}),
   };
 }
 
@@ -188,8 +191,12 @@ function forkResults(
 
 function readRun(path: string, root: H5Group): ScanRun {
   const format = root.attr(ROOT.fileFormat);
-  const names = root.keys()
-    .filter((k) => SCAN_GROUP_PATTERN.test(k) && root.kind(k) === "group")
+  const entries = new Map<string, H5Group>();
+  for (const k of root.keys()) {
+    const g = SCAN_GROUP_PATTERN.test(k) ? root.group(k) : undefined;
+    if (g) entries.set(k, g);
+  }
+  const names = [...entries.keys()]
     .sort((a, b) =>
       Number(SCAN_GROUP_PATTERN.exec(a)![1]) -
       Number(SCAN_GROUP_PATTERN.exec(b)![1])
@@ -228,7 +235,7 @@ function readRun(path: string, root: H5Group): ScanRun {
     status: runStatus,
     message: text(root.attr(ROOT.message)),
     ...(wires ? { wires } : {}),
-    scans: names.map((n) => readRecord(root.group(n)!, n, runStatus, wires)),
+    scans: names.map((n) => readRecord(entries.get(n)!, n, runStatus, wires)),
   };
 }
 

@@ -62,9 +62,10 @@ export interface CloseOptions {
   message?: string;
 }
 
+/** Whether anything is at `path`, a dangling symlink included. */
 function exists(path: string): boolean {
   try {
-    Deno.statSync(path);
+    Deno.lstatSync(path);
     return true;
   } catch {
     return false;
@@ -277,7 +278,7 @@ export function freeScanFilePath(
   const name = scanFileName(index, start);
   let path = join(dir, name);
   for (let i = 2; exists(path) || exists(path + PARTIAL_SUFFIX); i++) {
-    path = join(dir, name.replace(/\.h5$/, `_${i}.h5`));
+    path = numbered(join(dir, name), i);
   }
   return path;
 }
@@ -299,13 +300,25 @@ export class ScanFileWriter {
   readonly partialPath: string;
   readonly #file: H5File;
   readonly #run: TitleInfo;
+  /**
+   * Set by {@link close} when the final name was taken (created meanwhile):
+   * the name intended; the file went to the next free one.
+   */
+  renamedFrom?: string;
+  readonly #overwrite: boolean;
   #closed = false;
   #hasDefault = false;
 
-  private constructor(path: string, file: H5File, run: TitleInfo) {
+  private constructor(
+    path: string,
+    file: H5File,
+    run: TitleInfo,
+    overwrite: boolean,
+  ) {
     this.path = path;
     this.partialPath = file.path;
     this.#file = file;
+    this.#overwrite = overwrite;
     this.#run = {
       scannerIndex: run.scannerIndex,
       comment: run.comment,
@@ -347,7 +360,12 @@ export class ScanFileWriter {
       const why = error instanceof Error ? error.message : String(error);
       throw new ScanFileError(partial, `cannot create: ${why}`);
     }
-    const writer = new ScanFileWriter(abs, file, run);
+    const writer = new ScanFileWriter(
+      abs,
+      file,
+      run,
+      options.overwrite ?? false,
+    );
     try {
       wrap(partial, () => writeRootHeader(file.root, run));
       for (const scan of run.scans) await writer.writeScan(scan);
@@ -422,17 +440,59 @@ export class ScanFileWriter {
     } finally {
       wrap(this.partialPath, () => this.#file.close());
     }
-    try {
-      await Deno.rename(this.partialPath, this.path);
-    } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      throw new ScanFileError(
-        this.partialPath,
-        `cannot rename to ${this.path}: ${why}`,
-      );
-    }
-    return this.path;
+    return await this.#publish();
   }
+
+  /**
+   * Gives the closed `.partial` its final name without ever replacing what
+   * is there: a hard link fails on any existing name (a file created there
+   * meanwhile, a planted symlink), and then the next free `_N` name is
+   * taken. Returns the name used ({@link renamedFrom} says when it moved).
+   */
+  async #publish(): Promise<string> {
+    if (this.#overwrite) {
+      // asked for: the file replaces what is at its name
+      await this.#move(() => Deno.rename(this.partialPath, this.path));
+      return this.path;
+    }
+    for (let n = 1; n < 1000; n++) {
+      const target = n === 1 ? this.path : numbered(this.path, n);
+      try {
+        await Deno.link(this.partialPath, target);
+      } catch (error) {
+        if (error instanceof Deno.errors.AlreadyExists) continue;
+        throw this.#renameError(target, error);
+      }
+      await this.#move(() => Deno.remove(this.partialPath));
+      if (target !== this.path) this.renamedFrom = this.path;
+      return target;
+    }
+    throw new ScanFileError(
+      this.partialPath,
+      `cannot rename: ${this.path} and its _2 … _999 names are all taken`,
+    );
+  }
+
+  async #move(step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (error) {
+      throw this.#renameError(this.path, error);
+    }
+  }
+
+  #renameError(target: string, error: unknown): ScanFileError {
+    const why = error instanceof Error ? error.message : String(error);
+    return new ScanFileError(
+      this.partialPath,
+      `cannot rename to ${target}: ${why}`,
+    );
+  }
+}
+
+/** `…/fws01_x.h5` → `…/fws01_x_N.h5`. */
+function numbered(path: string, n: number): string {
+  return path.replace(/(\.h5)?$/, `_${n}$1`);
 }
 
 /**

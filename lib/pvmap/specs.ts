@@ -348,8 +348,9 @@ export const SCAN_PVS = [
     template: "{P}SCAN:FILE",
     record: "waveform",
     direction: "output",
-    description: "path of the last HDF5 file",
-    label: "Last file",
+    description:
+      "path of this request's HDF5 file, once closed (empty while it runs and when none was written)",
+    label: "Scan file",
     length: 1024,
   },
 ] as const satisfies readonly PvSpecData[];

@@ -118,6 +118,8 @@ export interface FileClosedEvent {
   readonly type: "fileClosed";
   /** Final path of the file, or "". */
   readonly path: string;
+  /** Why the file is not at the name it was meant to have, if so. */
+  readonly note?: string;
 }
 
 /**

@@ -1,6 +1,8 @@
-import { caMain, formatG } from "../../lib/ca/cli.ts";
+import { caMain, formatG, formatValue } from "../../lib/ca/cli.ts";
+import { Peer, standard } from "./peer.ts";
+import { printable } from "../../lib/ca/cli_format.ts";
 import { dbrTypeName, parseDbrType } from "../../lib/ca/codec/constants.ts";
-import { CAServer } from "../../lib/ca/mod.ts";
+import { CAServer, ECA } from "../../lib/ca/mod.ts";
 import { UsageError } from "../../lib/cli.ts";
 import { missingReference } from "../support/refs.ts";
 import { caget, caput, SoftIoc } from "../support/epics.ts";
@@ -263,4 +265,67 @@ Deno.test({
       put2.stdout.trimEnd().replace("3.5", "X").replace("2.5", "Y"),
     );
   },
+});
+
+Deno.test("cli: what a server sends is printed without its control characters", () => {
+  assertEquals(printable("ok"), "ok");
+  assertEquals(printable("a\x1b[2Jb\nc\x07\x9b"), "a\\x1b[2Jb\\x0ac\\x07\\x9b");
+  assertEquals(
+    formatValue(
+      { type: "string", count: 1, value: "\x1b]0;pwned\x07" } as never,
+    ),
+    "\\x1b]0;pwned\\x07",
+  );
+});
+
+Deno.test("cli: a server that answers but misbehaves is named, and its text cannot drive the terminal", async () => {
+  const peer = new Peer((msg, send) => {
+    if (msg.command === "CREATE_CHAN" && msg.name === "P:GARBAGE") {
+      const frame = new Uint8Array(24); // a 1 GiB payload announced
+      const view = new DataView(frame.buffer);
+      view.setUint16(0, 18);
+      view.setUint16(2, 0xffff);
+      view.setUint32(16, 1 << 30);
+      view.setUint32(20, 1);
+      send(frame);
+    } else if (msg.command === "READ_NOTIFY") {
+      send({
+        command: "ERROR",
+        cid: 1,
+        status: ECA.ECA_NORDACCESS,
+        request: {
+          command: 15,
+          dataType: msg.dataType,
+          dataCount: msg.count,
+          param1: msg.sid,
+          param2: msg.ioid,
+        },
+        message: "\x1b[2J\x1b]0;owned\x07line\nbreak",
+      });
+    } else standard(msg, send);
+  });
+  await peer.start();
+  try {
+    const garbage = await run(peer.udpPort, ["get", "-w", "1", "P:GARBAGE"]);
+    assertEquals(garbage.code, 1);
+    assert(
+      garbage.err.startsWith(
+        `Channel connect timed out: 'P:GARBAGE' found on 127.0.0.1:${peer.tcpPort}, but `,
+      ) && !garbage.err.includes("not found"),
+      garbage.err,
+    );
+    const refused = await run(peer.udpPort, ["get", "-w", "1", "P:X"]);
+    assertEquals(refused.code, 1);
+    assert(
+      /\\x1b\[2J\\x1b\]0;owned\\x07line\\x0abreak/.test(refused.err),
+      refused.err,
+    );
+    assertEquals(
+      printable(refused.err),
+      refused.err,
+      "no control characters reach the terminal",
+    );
+  } finally {
+    await peer.close();
+  }
 });

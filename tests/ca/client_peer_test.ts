@@ -8,135 +8,13 @@ import {
   CAClient,
   CAError,
   type CARequest,
-  type CAResponse,
   CAServer,
   dbrType,
-  decodeRequest,
   ECA,
-  encodeDbr,
-  encodeResponse,
-  FrameReader,
   splitDatagram,
 } from "../../lib/ca/mod.ts";
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
-
-type Reply = (
-  msg: CARequest,
-  send: (r: CAResponse | Uint8Array) => void,
-) => void;
-
-/** A scripted CA server: answers searches for P:*, hands TCP requests to `onRequest`. */
-class Peer {
-  readonly requests: CARequest[] = [];
-  searches = 0;
-  #udp = dgram.createSocket("udp4");
-  #tcp: Deno.TcpListener;
-  #conns = new Set<Deno.TcpConn>();
-  #loops: Promise<void>[] = [];
-  #accept: Promise<void>;
-  udpPort = 0;
-  tcpPort: number;
-  onRequest: Reply;
-
-  constructor(onRequest: Reply) {
-    this.onRequest = onRequest;
-    this.#tcp = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    this.tcpPort = (this.#tcp.addr as Deno.NetAddr).port;
-    this.#accept = this.#acceptLoop();
-  }
-
-  async start(): Promise<void> {
-    this.#udp.on("message", (m, rinfo) => {
-      for (const raw of splitDatagram(m)) {
-        const msg = decodeRequest(raw);
-        if (msg.command !== "SEARCH" || !msg.name.startsWith("P:")) continue;
-        this.searches++;
-        this.#udp.send(
-          encodeResponse({
-            command: "SEARCH",
-            port: this.tcpPort,
-            cid: msg.cid,
-            version: 13,
-          }),
-          rinfo.port,
-          rinfo.address,
-        );
-      }
-    });
-    await new Promise<void>((r) => this.#udp.bind(0, "127.0.0.1", () => r()));
-    this.udpPort = this.#udp.address().port;
-  }
-
-  async #acceptLoop(): Promise<void> {
-    try {
-      for await (const conn of this.#tcp) {
-        this.#conns.add(conn);
-        this.#loops.push(this.#serve(conn));
-      }
-    } catch { /* listener closed */ }
-  }
-
-  async #serve(conn: Deno.TcpConn): Promise<void> {
-    const reader = new FrameReader();
-    const buf = new Uint8Array(65536);
-    const send = (r: CAResponse | Uint8Array) => {
-      const bytes = r instanceof Uint8Array ? r : encodeResponse(r);
-      conn.write(bytes).catch(() => {});
-    };
-    try {
-      while (true) {
-        const n = await conn.read(buf);
-        if (n === null) break;
-        for (const raw of reader.push(buf.subarray(0, n))) {
-          const msg = decodeRequest(raw);
-          this.requests.push(msg);
-          this.onRequest(msg, send);
-        }
-      }
-    } catch { /* closed */ }
-    this.#conns.delete(conn);
-    try {
-      conn.close();
-    } catch { /* already */ }
-  }
-
-  async close(): Promise<void> {
-    this.#tcp.close();
-    for (const c of this.#conns) {
-      try {
-        c.close();
-      } catch { /* already */ }
-    }
-    await this.#accept;
-    await Promise.all(this.#loops);
-    await new Promise<void>((r) => this.#udp.close(() => r()));
-  }
-}
-
-/** The usual answers: channel of native type double, value 1.5. */
-function standard(msg: CARequest, send: (r: CAResponse) => void): void {
-  if (msg.command === "CREATE_CHAN") {
-    send({ command: "ACCESS_RIGHTS", cid: msg.cid, access: 3 });
-    send({
-      command: "CREATE_CHAN",
-      dataType: 6,
-      count: 1,
-      cid: msg.cid,
-      sid: 1000 + msg.cid,
-    });
-  } else if (msg.command === "READ_NOTIFY") {
-    send({
-      command: "READ_NOTIFY",
-      dataType: msg.dataType,
-      count: 1,
-      status: ECA.ECA_NORMAL,
-      id: msg.ioid,
-      payload: encodeDbr(msg.dataType, { value: 1.5 }),
-    });
-  } else if (msg.command === "ECHO") {
-    send({ command: "ECHO" });
-  }
-}
+import { Peer, standard } from "./peer.ts";
 
 function clientFor(peer: Peer, extra = {}): CAClient {
   return new CAClient({
@@ -385,5 +263,45 @@ Deno.test("peer: search back-off grows, and maxSearchPeriod caps it", async () =
   } finally {
     await client.close();
     await new Promise<void>((r) => sock.close(() => r()));
+  }
+});
+
+Deno.test("peer: a server that answers the search but sends garbage is named, not 'not found'", async () => {
+  const peer = new Peer((msg, send) => {
+    if (msg.command === "CREATE_CHAN") {
+      // a header announcing a 1 GiB payload, every time
+      const frame = new Uint8Array(24);
+      const view = new DataView(frame.buffer);
+      view.setUint16(0, 18);
+      view.setUint16(2, 0xffff);
+      view.setUint32(16, 1 << 30);
+      view.setUint32(20, 1);
+      send(frame);
+      return;
+    }
+    standard(msg, send);
+  });
+  await peer.start();
+  const client = clientFor(peer);
+  try {
+    const channel = client.channel("P:GARBAGE");
+    const error = await assertRejects(() => channel.waitConnected(1));
+    assertEquals((error as CAError).status, "ECA_TIMEOUT");
+    assert(
+      error.message.includes(
+        `found on 127.0.0.1:${peer.tcpPort}, but not connected within 1 s: `,
+      ) &&
+        /protocol error/.test(error.message),
+      error.message,
+    );
+    assertEquals(channel.lastHost, `127.0.0.1:${peer.tcpPort}`);
+    assertEquals(channel.host, undefined);
+    const missing = client.channel("Q:NOWHERE");
+    const none = await assertRejects(() => missing.waitConnected(0.5));
+    assert(/no server answered the search/.test(none.message), none.message);
+    assertEquals(missing.lastHost, undefined);
+  } finally {
+    await client.close();
+    await peer.close();
   }
 });

@@ -2,7 +2,9 @@
  * A CA server in a process of its own, for tests that lower its open-file
  * limit (`prlimit`): serves `L:VAL` (a counter) on 127.0.0.1 with free ports,
  * prints `{"tcpPort":…,"udpPort":…}` on stdout and its log on stderr. Env
- * `FWS_TEST_MAX_CIRCUITS` sets `maxCircuits` (default: from the limit).
+ * `FWS_TEST_MAX_CIRCUITS` sets `maxCircuits` (default: from the limit). The
+ * floods come from one host, so the per-host cap is lifted: these tests are
+ * of the open-file limit.
  *
  * @module
  */
@@ -24,6 +26,7 @@ const server = new CAServer({
   beaconPort: 1,
   beaconAddrList: ["127.0.0.1"],
   maxCircuits: max ? Number(max) : undefined,
+  maxCircuitsPerHost: Infinity,
 });
 const pv = server.addPV("L:VAL", { type: "long", value: 0 });
 const ports = await server.start();

@@ -9,6 +9,7 @@ import { missingReference } from "../support/refs.ts";
 import { caget } from "../support/epics.ts";
 import { encodeRequest } from "../../lib/ca/codec/mod.ts";
 import { CAClient } from "../../lib/ca/client.ts";
+import { CAServer } from "../../lib/ca/server.ts";
 import {
   circuitLimit,
   FD_RESERVE,
@@ -256,4 +257,76 @@ Deno.test("server limits: the circuit limit leaves descriptors free", () => {
   if (free === undefined) return assertEquals(source, "default");
   if (free >= PROBE_MAX) return assertEquals(max, PROBE_MAX, source);
   assert(max >= 1 && max <= Math.max(1, free - FD_RESERVE) + 8, source);
+});
+
+Deno.test("server: one host's circuits are capped, and a circuit that never sends its VERSION is closed", async () => {
+  const server = new CAServer({
+    serverPort: 0,
+    udpPort: 0,
+    intfAddrList: ["127.0.0.1"],
+    beaconAddrList: [],
+    maxCircuitsPerHost: 3,
+    handshakeTimeout: 0.3,
+  });
+  server.addPV("H:VAL", { type: "long", value: 5 });
+  const { tcpPort, udpPort } = await server.start();
+  const conns: Deno.TcpConn[] = [];
+  try {
+    for (let i = 0; i < 5; i++) conns.push(await idleCircuit(tcpPort));
+    const answers = await withTimeout(
+      Promise.all(conns.map(answer)),
+      5,
+      "an answer to each circuit",
+    );
+    assertEquals(answers.filter((a) => a === "served").length, 3);
+    assertEquals(server.clientCount, 3);
+    // a silent connection (no VERSION) is closed after the handshake timeout
+    for (const c of conns.splice(0)) c.close();
+    await withTimeout(
+      (async () => {
+        while (server.clientCount > 0) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      })(),
+      5,
+      "the closed circuits to go",
+    );
+    const silent = await Deno.connect({ hostname: "127.0.0.1", port: tcpPort });
+    conns.push(silent);
+    const t0 = performance.now();
+    const n = await withTimeout(silent.read(new Uint8Array(64)), 5, "a reply");
+    assert(n !== null && n > 0, "the server's VERSION comes first");
+    const closed = await withTimeout(
+      (async () => {
+        const buf = new Uint8Array(64);
+        for (;;) {
+          const m = await silent.read(buf).catch(() => null);
+          if (m === null) return performance.now() - t0;
+        }
+      })(),
+      5,
+      "the silent circuit to be closed",
+    );
+    assert(closed >= 250 && closed < 3000, `closed after ${closed} ms`);
+    // a well-behaved client is served as before
+    const client = new CAClient({
+      addrList: [`127.0.0.1:${udpPort}`],
+      autoAddrList: false,
+      timeout: 3,
+    });
+    try {
+      assertEquals((await client.get("H:VAL")).value, 5);
+    } finally {
+      await client.close();
+    }
+  } finally {
+    for (const c of conns) {
+      try {
+        c.close();
+      } catch {
+        // closed by the server
+      }
+    }
+    await server.close();
+  }
 });

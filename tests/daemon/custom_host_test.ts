@@ -3,7 +3,10 @@
  * on worker permissions): hooks run in a Worker that may read the module and
  * the scan file, nothing else, and are stopped when they hang.
  */
-import { CustomCallbackHost } from "../../lib/daemon/custom_callback.ts";
+import {
+  CustomCallbackHost,
+  MAX_HOOK_RESULT,
+} from "../../lib/daemon/custom_callback.ts";
 import { CustomHookCallback } from "../../lib/daemon/callbacks/custom.ts";
 import type { ScanEvent } from "../../lib/scan/events.ts";
 import type { ScanRun } from "../../lib/scan/model.ts";
@@ -142,4 +145,34 @@ Deno.test("custom hook callback: failures become errors naming the hook; fits ar
       await callback.handle({ type: "fileClosed", path: "/nonexistent.h5" }),
     /custom post callback failed: Error: boom from the hook/,
   );
+});
+
+Deno.test("custom host: a hook cannot reset its timeout, forge an answer, start Workers or flood the log", async () => {
+  const host = await CustomCallbackHost.load(FIXTURES + "hooks_hostile.js", {
+    timeout: 0.4,
+  });
+  const t0 = performance.now();
+  const forged = await host.pre(PRE);
+  const took = performance.now() - t0;
+  assertEquals(forged.ok, false);
+  assertMatch(forged.message, /stopped: no answer within 0\.4 s/);
+  assert(took < 3000, `stopped after ${took} ms despite the hook's messages`);
+  const post = {
+    ...PRE,
+    status: "completed" as const,
+    message: "spawn",
+    endTime: "",
+    file: "",
+    fits: {},
+  };
+  const spawned = await host.post(post);
+  assertEquals(spawned.ok, false);
+  assertMatch(spawned.message, /Worker is not defined/);
+  const big = await host.post({ ...post, message: "" });
+  assertEquals(big.ok, true);
+  assert(
+    big.message.length < MAX_HOOK_RESULT + 100,
+    `${big.message.length} characters`,
+  );
+  assertMatch(big.message, new RegExp(`cut at ${MAX_HOOK_RESULT} characters`));
 });

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CAClient } from "../../lib/ca/mod.ts";
+import { CAClient, charArrayToString } from "../../lib/ca/mod.ts";
 import { type DaemonHandle, startDaemon } from "../../lib/daemon/mod.ts";
 import type { StartDaemonOptions } from "../../lib/daemon/start.ts";
 import type { RequestOutcome } from "../../lib/daemon/bridge.ts";
@@ -60,9 +60,10 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-/** Decodes a char waveform or string value. */
+/** Decodes a char waveform (one element arrives as a number) or string value. */
 export function text(value: unknown): string {
   if (typeof value === "string") return value;
+  if (typeof value === "number") return charArrayToString(value);
   if (value instanceof Uint8Array) {
     const end = value.indexOf(0);
     return new TextDecoder().decode(end >= 0 ? value.subarray(0, end) : value);

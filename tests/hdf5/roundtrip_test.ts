@@ -310,3 +310,25 @@ Deno.test("freeScanFilePath: the next free name when the file or its .partial ex
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("close never replaces a file that appeared at the final name: it takes the next free one and says so", async () => {
+  const dir = tempDir();
+  try {
+    const run = makeRun(1);
+    const writer = await ScanFileWriter.create(`${dir}/y.h5`, run);
+    await Deno.writeTextFile(`${dir}/y.h5`, "precious");
+    Deno.symlinkSync(`${dir}/elsewhere`, `${dir}/y_2.h5`);
+    const path = await writer.close({
+      status: "completed",
+      endTime: run.endTime,
+    });
+    assertEquals(path, `${dir}/y_3.h5`);
+    assertEquals(writer.renamedFrom, `${dir}/y.h5`);
+    assertEquals(Deno.readTextFileSync(`${dir}/y.h5`), "precious");
+    assert(!exists(`${dir}/elsewhere`), "the planted symlink was not followed");
+    assert(!exists(`${dir}/y.h5.partial`));
+    assertEquals((await readScanFile(path)).scans.length, 1);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -193,6 +193,10 @@ export class ChannelState {
   enumStrings?: string[];
   /** Size of the last large get reply. */
   bigReply?: BigReply;
+  /** "host:port" of the server that last answered the search for it. */
+  foundAt?: string;
+  /** Why the last attempt to connect or stay connected failed. */
+  problem?: string;
   #listeners: ChannelListener[] = [];
 
   /**
@@ -214,6 +218,11 @@ export class ChannelState {
     return this.circuit?.key;
   }
 
+  /** The circuit's "host:port", else the last server known to have it. */
+  get lastHost(): string | undefined {
+    return this.circuit?.key ?? this.foundAt;
+  }
+
   /** The server's CREATE_CHAN reply: the channel is connected. */
   created(sid: number, dataType: number, count: number): void {
     this.sid = sid;
@@ -222,6 +231,7 @@ export class ChannelState {
     this.access ??= { read: true, write: true };
     this.connected = true;
     this.enumStrings = undefined;
+    this.problem = undefined;
   }
 
   /**
@@ -260,6 +270,7 @@ export class ChannelState {
   /** The channel left its circuit (lost, refused, or released). */
   detached(reason: string): void {
     const was = this.connected;
+    this.problem = reason;
     this.connected = false;
     this.circuit = undefined;
     this.access = undefined;

@@ -41,6 +41,8 @@ export interface ScanFileSink {
   close(
     options: { status: ScanStatus; endTime: string; message?: string },
   ): Promise<string>;
+  /** Set by `close` when the final name was taken: the name intended. */
+  readonly renamedFrom?: string;
 }
 
 /** Opens a writer (`ScanFileWriter.create`). */
@@ -151,6 +153,7 @@ export class HDF5WriterCallback implements ScanCallback {
         const writer = this.#writer;
         this.#writer = undefined;
         let path = this.#saved ?? "";
+        let note: string | undefined;
         try {
           if (!writer) return;
           const status: ScanStatus = event.status === "completed"
@@ -163,6 +166,14 @@ export class HDF5WriterCallback implements ScanCallback {
               message: event.status === "completed" ? "" : event.message,
             });
             this.#log.info("closed {path} ({status})", { path, status });
+            if (writer.renamedFrom) {
+              note =
+                `${writer.renamedFrom} appeared during the request and was left alone`;
+              this.#log.warn("{note}; the request's file is {path}", {
+                note,
+                path,
+              });
+            }
           } catch (error) {
             // e.g. the directory was removed: the rename cannot happen
             this.#writer = writer;
@@ -171,7 +182,7 @@ export class HDF5WriterCallback implements ScanCallback {
           }
         } finally {
           this.#written = [];
-          context.emit({ type: "fileClosed", path });
+          context.emit({ type: "fileClosed", path, ...(note ? { note } : {}) });
         }
         break;
       }

@@ -44,6 +44,8 @@ export class ScanStatusCallback implements ScanCallback {
   readonly #log = log("daemon", "status");
   /** The file the current request closed ("" until `fileClosed`). */
   #file = "";
+  /** Why the file has another name than intended, if it has. */
+  #fileNote?: string;
   /** The repetition being run, for the step messages. */
   #scan = { name: "", direction: "" };
   /** Failed fits of the request by channel: the repetitions, the first reason. */
@@ -71,8 +73,14 @@ export class ScanStatusCallback implements ScanCallback {
   /** A request was taken from `SCAN:START`: VALIDATING. */
   requestTaken(): void {
     this.#file = "";
+    this.#fileNote = undefined;
     this.#failedFits.clear();
-    this.#move("start", { progress: 0, msg: "validating the request" });
+    // SCAN:FILE names this request's file or nothing, never the last one's
+    this.#move("start", {
+      progress: 0,
+      msg: "validating the request",
+      file: "",
+    });
   }
 
   /** Shows a message without changing the state (e.g. a refused request). */
@@ -91,7 +99,8 @@ export class ScanStatusCallback implements ScanCallback {
       `${ch} fit failed in ${f.scans.join(", ")}: ${f.reason}`
     );
     const told = [end.message, ...fits].join("; ");
-    const msg = file ? `${told}; file ${file}` : told;
+    const note = this.#fileNote ? ` (${this.#fileNote})` : "";
+    const msg = file ? `${told}; file ${file}${note}` : told;
     let trigger: RequestTrigger = end.trigger;
     if (!this.#machine.accepts(trigger)) {
       this.#log.error("request ended as {trigger} in state {state}: {msg}", {
@@ -104,7 +113,7 @@ export class ScanStatusCallback implements ScanCallback {
     this.#move(trigger, {
       msg,
       ...(end.trigger === "completed" ? { progress: 100 } : {}),
-      ...(file ? { file } : {}),
+      file,
     });
     if (!FINAL_STATES.includes(this.#machine.state)) {
       throw new Error(
@@ -172,6 +181,7 @@ export class ScanStatusCallback implements ScanCallback {
         return this.#move(trigger, { msg: `finishing: ${event.message}` });
       case "fileClosed":
         this.#file = event.path;
+        this.#fileNote = event.note;
         return this.#move(trigger, {});
       case "fileFailed":
         return this.#move(trigger, { msg: event.message });
