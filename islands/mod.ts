@@ -7,6 +7,7 @@
  */
 import { ChannelPicker } from "./channel_picker.tsx";
 import { FitTable } from "./fit_table.tsx";
+import { ForkPanels } from "./fork_panels.tsx";
 import { LiveView } from "./live_view.tsx";
 import { OverlayChart } from "./overlay_chart.tsx";
 import { ProfileChart } from "./profile_chart.tsx";
@@ -22,6 +23,7 @@ export const ISLANDS = {
   TrendChart,
   RawWaveforms,
   LiveView,
+  ForkPanels,
 };
 
 /** The name of an island. */

@@ -8,8 +8,9 @@ import * as $3 from "./api/overlay.ts";
 import * as $4 from "./api/profile.ts";
 import * as $5 from "./api/raw.ts";
 import * as $6 from "./api/status.ts";
-import * as $7 from "./index.tsx";
-import * as $8 from "./static/[...path].ts";
+import * as $7 from "./api/wires.ts";
+import * as $8 from "./index.tsx";
+import * as $9 from "./static/[...path].ts";
 import type { Manifest } from "./_lib/router.ts";
 
 /** The route modules by file, and the middleware. */
@@ -22,8 +23,9 @@ export const manifest: Manifest = {
     "./api/profile.ts": $4,
     "./api/raw.ts": $5,
     "./api/status.ts": $6,
-    "./index.tsx": $7,
-    "./static/[...path].ts": $8,
+    "./api/wires.ts": $7,
+    "./index.tsx": $8,
+    "./static/[...path].ts": $9,
   },
   middleware: $middleware,
 };

@@ -91,6 +91,12 @@ export function FileBody(
             props={{ sel, file, scans, units, buckets: buckets.profile }}
           />
         </section>
+        {(data.run.wires?.length ?? 0) > 1 && (
+          <section id="fork">
+            <h2>Wires of the fork</h2>
+            <Island name="ForkPanels" props={{ sel, units }} />
+          </section>
+        )}
         <section id="fits">
           <h2>Fit results</h2>
           <Island name="FitTable" props={{ sel, units }} />

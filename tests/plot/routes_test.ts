@@ -44,6 +44,7 @@ Deno.test("route files map to URL patterns as in Fresh", () => {
     "/api/profile",
     "/api/raw",
     "/api/status",
+    "/api/wires",
     "/static/:path*",
   ]);
 });
