@@ -19,9 +19,10 @@ import {
 } from "../cli.ts";
 import { readScanFile } from "../hdf5/mod.ts";
 import { summarizeFits } from "../analysis/mod.ts";
-import type { ChannelFit } from "../scan/model.ts";
+import type { ChannelFit, ScanRecord } from "../scan/model.ts";
+import { simFork } from "../sim/fork.ts";
 import { type Simulator, startSimulator } from "../sim/mod.ts";
-import { type LogicalName, SCAN_STATES } from "../pvmap/mod.ts";
+import { checkWires, type LogicalName, SCAN_STATES } from "../pvmap/mod.ts";
 import { type RequestOutcome, startDaemon } from "./mod.ts";
 
 /** Usage text of `fws demo`. */
@@ -38,6 +39,9 @@ Options:
   --seed N          seed of the simulated noise; default 1
   --no-open         do not open the live page (its URL is printed first); at
                     the end print how to open the file's plot page
+  --fork LETTERS    a fork of wires instead of one wire, e.g. xuy (x, u at 45°,
+                    y): a fly scan over -25 … 25 mm of a beam tilted by 20°,
+                    fitted per wire, with the beam's ellipse
   --help            show this help
 `;
 
@@ -51,6 +55,8 @@ export interface DemoOptions {
   nScans?: number;
   /** Steps per repetition; default 41. */
   nSteps?: number;
+  /** Wires of a fork, e.g. `xuy` (fly scan of a tilted beam); default one wire. */
+  fork?: string;
   /** Where the lines go; default console.log. */
   print?: (line: string) => void;
   /** Draw a progress bar in place (a terminal) instead of plain lines. */
@@ -79,7 +85,12 @@ export interface DemoResult {
   fits: Record<string, ChannelFit[]>;
   /** The simulated beam's centre and sigma [mm]. */
   beam: { center: number; sigma: number };
+  /** With a fork: each repetition's beam tilt [deg] from the file, and the simulated one. */
+  tilts?: { fitted: number[]; simulated: number };
 }
+
+/** The beam a fork demo sees: σ 1.2 × 0.7 mm, turned by 20°. */
+const FORK_BEAM = { sigmaY: 0.7, tilt: 20 };
 
 const BAR = 30;
 
@@ -135,6 +146,24 @@ export function fitTable(
   return lines;
 }
 
+/** A fork's results per repetition: each wire's σ beam, then the ellipse. */
+function forkTable(scans: readonly ScanRecord[]): string[] {
+  const lines: string[] = [];
+  for (const scan of scans) {
+    for (const [ch, list] of Object.entries(scan.wireFits ?? {})) {
+      const wires = list.map((w) =>
+        `${w.wire} σ ${fmt(w.sigmaBeam, w.sigmaBeamErr).trim()}`
+      ).join("  ");
+      const s = scan.beamShapes?.[ch];
+      const shape = s?.ok
+        ? `tilt ${fmt(s.tilt, s.tiltErr).trim()}°`
+        : `beam shape: ${s?.message ?? "none"}`;
+      lines.push(`${ch.padEnd(6)}${scan.name}  ${wires}  ${shape}`);
+    }
+  }
+  return lines;
+}
+
 /**
  * Runs the demo scan end to end and returns its outcome and fits; the
  * simulator, daemon and client are always closed before it returns.
@@ -143,12 +172,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const print = options.print ?? ((line: string) => console.log(line));
   const nScans = options.nScans ?? 3;
   const nSteps = options.nSteps ?? 41;
+  const wires = options.fork === undefined ? undefined : checkWires(
+    simFork(options.fork).map((w) => ({ ...w, window: "auto" })),
+    `--fork ${options.fork}`,
+  );
+  const pvMap = wires ? { wires } : undefined;
   const sim: Simulator = await startSimulator({
     scannerIndex: 1,
     testMode: true,
     seed: options.seed,
     acquisitionTime: 0.01,
     motor: { velocity: 10, vmax: 20 },
+    ...(wires ? { pvMap, beam: FORK_BEAM, maxSamples: 20000 } : {}),
   });
   const pvs = sim.interface;
   const ca = { addrList: sim.addrList, autoAddrList: false };
@@ -176,6 +211,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       testMode: true,
       dataDir: options.dataDir,
       ca,
+      pvMap,
       tuning: { suspender: { resumeDelay: 0.2 } },
     });
     print(`scan daemon watching ${pvs.requirePv("scan.start")}`);
@@ -183,21 +219,34 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       daemon!.bridge.onRequestFinished(resolve)
     );
     const pv = (logical: LogicalName) => pvs.requirePv(logical);
-    const request: [LogicalName, number | string][] = [
-      ["scan.mode", "STEP"],
-      ["scan.startPos", -5],
-      ["scan.endPos", 5],
-      ["scan.nSteps", nSteps],
+    const request: [LogicalName, number | string][] = wires
+      ? [
+        ["scan.mode", "FLY"],
+        ["scan.startPos", -25],
+        ["scan.endPos", 25],
+        ["scan.speed", 10],
+      ]
+      : [
+        ["scan.mode", "STEP"],
+        ["scan.startPos", -5],
+        ["scan.endPos", 5],
+        ["scan.nSteps", nSteps],
+      ];
+    request.push(
       ["scan.nScans", nScans],
       ["scan.settle", 0],
       ["scan.user", "demo"],
       ["scan.comment", "fws demo: simulated beam"],
-    ];
+    );
     for (const [logical, value] of request) {
       await client.put(pv(logical), value, { wait: true });
     }
     print(
-      `request: step scan ${-5} → ${5} mm, ${nSteps} steps, ${nScans} repetitions`,
+      wires
+        ? `request: fly scan -25 → 25 mm at 10 mm/s over a ${
+          wires.map((w) => `${w.name} (${w.angle}°)`).join(", ")
+        } fork, ${nScans} repetitions`
+        : `request: step scan ${-5} → ${5} mm, ${nSteps} steps, ${nScans} repetitions`,
     );
     let percent = 0;
     let detail = "";
@@ -255,6 +304,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       : String(state.value);
     print(`scan ${outcome.status} (${stateName}): ${outcome.message}`);
     const fits: Record<string, ChannelFit[]> = {};
+    let tilts: DemoResult["tilts"];
     if (outcome.file) {
       const run = await readScanFile(outcome.file);
       for (const scan of run.scans) {
@@ -263,7 +313,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         }
       }
       print("");
-      for (const line of fitTable(fits, sim.beam)) print(line);
+      if (wires) {
+        for (const line of forkTable(run.scans)) print(line);
+        tilts = {
+          fitted: run.scans.map((s) => s.beamShapes?.PDB?.tilt ?? NaN),
+          simulated: FORK_BEAM.tilt,
+        };
+        print(
+          `simulated beam: σ ${sim.beam.sigma} × ${FORK_BEAM.sigmaY} mm, tilt ${FORK_BEAM.tilt}°`,
+        );
+      } else for (const line of fitTable(fits, sim.beam)) print(line);
       print("");
       print(`scan file: ${outcome.file}`);
     }
@@ -272,6 +331,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       outcome,
       fits,
       beam: { center: sim.beam.center, sigma: sim.beam.sigma },
+      ...(tilts ? { tilts } : {}),
     };
   } finally {
     await live?.close();
@@ -290,6 +350,7 @@ export async function demoMain(args: string[]): Promise<number> {
       "data-dir": { type: "string" },
       seed: { type: "string" },
       "no-open": { type: "boolean" },
+      fork: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -301,6 +362,14 @@ export async function demoMain(args: string[]): Promise<number> {
   const seed = seedText === undefined
     ? 1
     : parseIntOption(seedText, { name: "seed", min: 0, max: 2 ** 32 - 1 });
+  const fork = values.fork as string | undefined;
+  if (fork !== undefined) {
+    try {
+      simFork(fork);
+    } catch (error) {
+      throw new UsageError(`--fork: ${(error as Error).message}`);
+    }
+  }
   let dataDir = values["data-dir"] as string | undefined;
   if (dataDir !== undefined) {
     if (dataDir.trim() === "") {
@@ -331,6 +400,7 @@ export async function demoMain(args: string[]): Promise<number> {
     result = await runDemo({
       dataDir,
       seed,
+      fork,
       tty: Deno.stdout.isTerminal(),
       signal: controller.signal,
       startLive: page && assets

@@ -217,3 +217,39 @@ Deno.test("fws demo --no-open: the live page at the first line follows the scan 
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("fws demo --no-open --fork xuy: a fly scan over three wires recovers the simulated tilt; a bad fork is a usage error", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "fws-demo-fork-test-" });
+  try {
+    const r = await fws([
+      "demo",
+      "--no-open",
+      "--fork",
+      "xuy",
+      "--data-dir",
+      dataDir,
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    assertMatch(
+      r.stdout,
+      /request: fly scan -25 → 25 mm at 10 mm\/s over a X \(0°\), U \(45°\), Y \(90°\) fork/,
+    );
+    const tilts = [...r.stdout.matchAll(/tilt +(-?[\d.]+) ± ([\d.]+)°/g)]
+      .map((m) => [Number(m[1]), Number(m[2])]);
+    assertEquals(tilts.length, 6, r.stdout); // 3 repetitions × 2 channels
+    for (const [tilt, err] of tilts) {
+      assert(Math.abs(tilt - 20) < 5 * err + 0.1, `tilt ${tilt} ± ${err}`);
+    }
+    const file = /scan file: (\S+)/.exec(r.stdout)![1];
+    const run = await readScanFile(file);
+    assertEquals(run.wires?.map((w) => w.name), ["X", "U", "Y"]);
+    const bad = await fws(["demo", "--fork", "xq"]);
+    assertEquals(bad.code, 2);
+    assertMatch(
+      bad.stderr,
+      /--fork: fork 'xq': unknown wire 'q'; expected letters of x, y, u, v/,
+    );
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
