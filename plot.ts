@@ -35,6 +35,7 @@ import { dropPermissions, restrictPermissions } from "./lib/permissions.ts";
 import type { ScanRun } from "./lib/scan/model.ts";
 import { type Assets, createHandler, PlotData } from "./routes/mod.ts";
 import { serveLoopback } from "./lib/serve_loopback.ts";
+import { serverInWorker, type ServerWorkerReply } from "./lib/server_worker.ts";
 import { liveMain } from "./plot_live.ts";
 
 const USAGE = `Usage: fws plot <file.h5> <struck_channel> [options]
@@ -113,10 +114,7 @@ export type PlotWorkerRequest =
   | { type: "close" };
 
 /** What the plot server's Worker answers. */
-export type PlotWorkerReply =
-  | { type: "listening"; url: string; port: number }
-  | { type: "failed"; message: string }
-  | { type: "closed" };
+export type PlotWorkerReply = ServerWorkerReply;
 
 /** A running plot server. */
 export interface PlotServer {
@@ -209,36 +207,7 @@ export function startPlotWorker(
       },
     },
   } as WorkerOptions);
-  const replies: ((reply: PlotWorkerReply) => void)[] = [];
-  const next = () =>
-    new Promise<PlotWorkerReply>((resolve) => replies.push(resolve));
-  worker.onmessage = (e: MessageEvent<PlotWorkerReply>) =>
-    replies.shift()?.(e.data);
-  worker.onerror = (e: ErrorEvent) => {
-    e.preventDefault();
-    replies.shift()?.({ type: "failed", message: e.message });
-  };
-  const send = (request: PlotWorkerRequest) => worker.postMessage(request);
-  const started = next();
-  send({ type: "start", run, options });
-  return started.then((reply) => {
-    if (reply.type !== "listening") {
-      worker.terminate();
-      throw new Error(
-        reply.type === "failed" ? reply.message : "the server did not start",
-      );
-    }
-    return {
-      url: reply.url,
-      port: reply.port,
-      async close() {
-        const closed = next();
-        send({ type: "close" });
-        await closed;
-        worker.terminate();
-      },
-    };
-  });
+  return serverInWorker(worker, { type: "start", run, options });
 }
 
 /** Starts the browser opener (`xdg-open`, `open` on macOS) on `url`. */

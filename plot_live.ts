@@ -40,6 +40,7 @@ import {
 } from "./lib/pvmap/mod.ts";
 import type { ScanRun } from "./lib/scan/model.ts";
 import { serveLoopback } from "./lib/serve_loopback.ts";
+import { serverInWorker, type ServerWorkerReply } from "./lib/server_worker.ts";
 import { type Assets, createHandler, PlotData } from "./routes/mod.ts";
 import { followScanner } from "./routes/_lib/live_follower.ts";
 import { LiveState, type LoadedFile } from "./routes/_lib/live_state.ts";
@@ -207,10 +208,7 @@ export type LiveWorkerRequest =
   | { type: "close" };
 
 /** What the live server's Worker answers. */
-export type LiveWorkerReply =
-  | { type: "listening"; url: string; port: number }
-  | { type: "failed"; message: string }
-  | { type: "closed" };
+export type LiveWorkerReply = ServerWorkerReply;
 
 /**
  * The CA client settings fully resolved here (where `env` and `sys` are
@@ -274,36 +272,7 @@ export function startLivePlotWorker(
     type: "module",
     deno: { permissions: liveWorkerPermissions(net) },
   } as WorkerOptions);
-  const replies: ((reply: LiveWorkerReply) => void)[] = [];
-  const next = () =>
-    new Promise<LiveWorkerReply>((resolve) => replies.push(resolve));
-  worker.onmessage = (e: MessageEvent<LiveWorkerReply>) =>
-    replies.shift()?.(e.data);
-  worker.onerror = (e: ErrorEvent) => {
-    e.preventDefault();
-    replies.shift()?.({ type: "failed", message: e.message });
-  };
-  const send = (request: LiveWorkerRequest) => worker.postMessage(request);
-  const started = next();
-  send({ type: "start", options });
-  return started.then((reply) => {
-    if (reply.type !== "listening") {
-      worker.terminate();
-      throw new Error(
-        reply.type === "failed" ? reply.message : "the server did not start",
-      );
-    }
-    return {
-      url: reply.url,
-      port: reply.port,
-      async close() {
-        const closed = next();
-        send({ type: "close" });
-        await closed;
-        worker.terminate();
-      },
-    };
-  });
+  return serverInWorker(worker, { type: "start", options });
 }
 
 /**
