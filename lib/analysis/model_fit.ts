@@ -162,8 +162,9 @@ const WIDTHS: Readonly<Record<ModelName, readonly number[]>> = {
  * `ok` is false, with the reason in `message`, for invalid input, fewer
  * than n + 1 points, no initial guess (flat, a dip), no convergence, a
  * singular covariance, an amplitude that is not positive or below 5
- * standard errors, a centre outside the scanned range, a super-Gaussian
- * order ≤ 0, a q ≥ 3 (not normalisable), or a negative halo. Never throws.
+ * standard errors, a width whose error exceeds it (not determined: a
+ * truncated side, a halo the noise hides), a centre outside the scanned range, a super-Gaussian
+ * order below 1 (a cusp), a q ≥ 3 (not normalisable), or a negative halo. Never throws.
  *
  * @example
  * ```ts
@@ -358,7 +359,9 @@ function implausible(
     } is not positive (a dip)`;
   }
   if (!(p[0] >= MIN_SIGNIFICANCE * err[0])) {
-    return `no significant peak: amplitude ${p[0].toPrecision(4)} ± ${
+    return `no significant ${
+      name === "double_gauss" ? "core" : "peak"
+    }: amplitude ${p[0].toPrecision(4)} ± ${
       err[0].toPrecision(2)
     } is below ${MIN_SIGNIFICANCE} standard errors`;
   }
@@ -372,8 +375,18 @@ function implausible(
       p[1].toPrecision(6)
     } is outside [${xmin}, ${xmax}]`;
   }
-  if (name === "super_gauss" && !(p[3] > 0)) {
-    return `the order ${p[3].toPrecision(4)} is not positive`;
+  const keys = modelSpec(name).params;
+  for (const w of WIDTHS[name]) {
+    if (!(err[w] < p[w])) {
+      return `${keys[w].label} ${p[w].toPrecision(3)} ± ${
+        err[w].toPrecision(2)
+      } is not determined by the data (its error exceeds it)`;
+    }
+  }
+  if (name === "super_gauss" && !(p[3] >= 1)) {
+    return `the order ${
+      p[3].toPrecision(3)
+    } is below 1: a cusp at the centre, where the model has no derivative (no standard errors)`;
   }
   if (name === "q_gauss" && !(p[3] < 3)) {
     return `q = ${p[3].toPrecision(4)} is not below 3 (no finite area)`;
