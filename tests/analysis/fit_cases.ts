@@ -447,3 +447,76 @@ export function modelSpecs(
   }
   return specs;
 }
+
+/**
+ * `count` profiles for the automatic choice, the true model cycling through
+ * the registry's six: 1000 points over [−6, 6], SNR 30 to 1000 (log-uniform),
+ * centre within ±1.5, σ 0.6–1.2, background −A to A; shapes clearly of their
+ * kind: a line changing by 10–30 % of A across the scan, order 1.3–1.6 or
+ * 3–6, σR/σL 1.6–2.5 either way, a halo of 10–25 % of the area at 2.5–4 σ,
+ * q 1.4–2.5.
+ */
+export function choiceSpecs(count: number, seed: number): CaseSpec[] {
+  const rng = new Rng(seed);
+  const models: ModelName[] = [
+    "gauss",
+    "gauss_linear",
+    "super_gauss",
+    "split_gauss",
+    "double_gauss",
+    "q_gauss",
+  ];
+  const specs: CaseSpec[] = [];
+  for (let i = 0; i < count; i++) {
+    const model = models[i % models.length];
+    const a = 10 ** (rng.uniform() * 2 - 1);
+    const center = (rng.uniform() - 0.5) * 3;
+    const sigma = 0.6 + 0.6 * rng.uniform();
+    const offset = a * (rng.uniform() * 2 - 1);
+    const snr = 30 * 10 ** (rng.uniform() * Math.log10(1000 / 30));
+    const u = rng.uniform();
+    const side = rng.uniform() < 0.5 ? -1 : 1;
+    const params = ((): number[] => {
+      switch (model) {
+        case "gauss":
+          return [a, center, sigma, offset];
+        case "gauss_linear":
+          return [a, center, sigma, offset, side * a * (0.1 + 0.2 * u) / 12];
+        case "super_gauss":
+          return [
+            a,
+            center,
+            sigma,
+            side < 0 ? 1.3 + 0.3 * u : 3 + 3 * u,
+            offset,
+          ];
+        case "split_gauss": {
+          const r = 1.6 + 0.9 * u;
+          return [a, center, sigma, side < 0 ? sigma / r : sigma * r, offset];
+        }
+        case "double_gauss": {
+          const fraction = 0.1 + 0.15 * u;
+          const ratio = 2.5 + 1.5 * rng.uniform();
+          const ah = a * fraction / (1 - fraction) / ratio;
+          return [a, center, sigma, ah, sigma * ratio, offset];
+        }
+        case "q_gauss":
+          return [a, center, sigma, 1.4 + 1.1 * u, offset];
+        default:
+          throw new Error(`model ${model}: expected one of the registry`);
+      }
+    })();
+    specs.push({
+      name: `choice_${i}_${model}`,
+      n: 1000,
+      truth: { amplitude: a, center, sigma, offset },
+      xStart: -6,
+      xEnd: 6,
+      snr,
+      seed: seed * 1000 + i,
+      model,
+      params,
+    });
+  }
+  return specs;
+}
