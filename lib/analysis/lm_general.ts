@@ -14,52 +14,192 @@ import type { LmOptions, LmResult, LmStop } from "./levenberg_marquardt.ts";
 export type { LmOptions, LmResult, LmStop };
 
 /**
- * A model at one point: returns `f(x; p)` and writes `∂f/∂pₖ` into `j`
- * (length n).
+ * A model at one point of a block: returns `f(x; p)` and writes `∂f/∂pₖ`
+ * into `j[k·BLOCK + i]` (column k, row i of the block's Jacobian).
  */
 export type PointModel = (
   x: number,
   p: Float64Array,
   j: Float64Array,
+  i: number,
 ) => number;
 
-/** Maximum number of Gauss–Newton polish steps after convergence. */
+/**
+ * A model over the block `x[start … start + m)`: writes `f` into `f[i]` and
+ * the Jacobian into `j[k·BLOCK + i]`, `i < m ≤ BLOCK`.
+ */
+export type BlockModel = (
+  x: Float64Array,
+  start: number,
+  m: number,
+  p: Float64Array,
+  f: Float64Array,
+  j: Float64Array,
+) => void;
+
+/** Points per block (the Jacobian kept is n × BLOCK, never n × N). */
+export const BLOCK = 512;
+
+/** Maximum number of evaluations of the polish after convergence. */
 const MAX_POLISH = 1000;
 /** Polish until the next step is shorter than this many standard errors. */
 const POLISH_TOL = 1e-7;
+/** A polish step that fails to lower χ² when the Gauss–Newton step's
+ * predicted relative reduction of χ² is below this has met χ²'s rounding. */
+const ROUNDING = 1e-14;
+/** Consecutive failed polish steps that end it. */
+const MAX_FAILURES = 8;
+
+/** The data of a fit: positions, signal, weights (undefined: all 1). */
+export interface FitData {
+  x: Float64Array;
+  y: Float64Array;
+  w: Float64Array | undefined;
+}
+
+/** Reused block buffers: model values and the Jacobian's columns. */
+const F_BLOCK = new Float64Array(BLOCK);
+let jBlock = new Float64Array(6 * BLOCK);
 
 /**
  * One pass at `p`: returns `Σ w·r²`, `r = y − f(x)`, and writes `JᵀWJ`
- * (row-major n×n) into `h`, `JᵀWr` into `g`. `w` undefined: all weights 1.
+ * (row-major n×n) into `h`, `JᵀWr` into `g`. The model fills a block of
+ * BLOCK points at a time; five and six parameters (every model here) are
+ * summed in unrolled scalar accumulators, others by loops.
  */
 export function accumulateN(
-  model: PointModel,
-  data: { x: Float64Array; y: Float64Array; w: Float64Array | undefined },
+  model: BlockModel,
+  data: FitData,
   p: Float64Array,
   h: Float64Array,
   g: Float64Array,
 ): number {
-  const { x, y, w } = data;
   const n = p.length;
-  const j = new Float64Array(n);
+  if (jBlock.length < n * BLOCK) jBlock = new Float64Array(n * BLOCK);
   h.fill(0);
   g.fill(0);
+  const { x } = data;
   let chi2 = 0;
-  for (let i = 0; i < x.length; i++) {
-    const r = y[i] - model(x[i], p, j);
-    const wi = w === undefined ? 1 : w[i];
-    const wr = wi * r;
-    chi2 += wr * r;
-    for (let a = 0; a < n; a++) {
-      const wja = wi * j[a];
-      g[a] += wja * r;
-      const row = a * n;
-      for (let b = 0; b <= a; b++) h[row + b] += wja * j[b];
-    }
+  for (let start = 0; start < x.length; start += BLOCK) {
+    const m = Math.min(BLOCK, x.length - start);
+    model(x, start, m, p, F_BLOCK, jBlock);
+    chi2 += n === 5
+      ? sums5(data, start, m, h, g)
+      : n === 6
+      ? sums6(data, start, m, h, g)
+      : sumsAny(data, start, m, n, h, g);
   }
   for (let a = 0; a < n; a++) {
     for (let b = 0; b < a; b++) h[b * n + a] = h[a * n + b];
   }
+  return chi2;
+}
+
+/** Any n: adds one block to the lower triangle of `h` and to `g`. */
+function sumsAny(
+  data: FitData,
+  start: number,
+  m: number,
+  n: number,
+  h: Float64Array,
+  g: Float64Array,
+): number {
+  const { y, w } = data;
+  const f = F_BLOCK, j = jBlock;
+  let chi2 = 0;
+  for (let i = 0; i < m; i++) {
+    const wi = w === undefined ? 1 : w[start + i];
+    const r = y[start + i] - f[i];
+    chi2 += wi * r * r;
+    for (let a = 0; a < n; a++) {
+      const wja = wi * j[a * BLOCK + i];
+      g[a] += wja * r;
+      for (let b = 0; b <= a; b++) h[a * n + b] += wja * j[b * BLOCK + i];
+    }
+  }
+  return chi2;
+}
+
+/** n = 5: one block in 15 + 5 scalar sums. */
+function sums5(
+  data: FitData,
+  start: number,
+  m: number,
+  h: Float64Array,
+  g: Float64Array,
+): number {
+  const { y, w } = data;
+  const f = F_BLOCK, j = jBlock;
+  let h00 = 0, h10 = 0, h11 = 0, h20 = 0, h21 = 0, h22 = 0, h30 = 0;
+  let h31 = 0, h32 = 0, h33 = 0, h40 = 0, h41 = 0, h42 = 0, h43 = 0;
+  let h44 = 0, g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, chi2 = 0;
+  for (let i = 0; i < m; i++) {
+    const wi = w === undefined ? 1 : w[start + i];
+    const r = y[start + i] - f[i];
+    const j0 = j[i], j1 = j[BLOCK + i], j2 = j[2 * BLOCK + i];
+    const j3 = j[3 * BLOCK + i], j4 = j[4 * BLOCK + i];
+    const a0 = wi * j0, a1 = wi * j1, a2 = wi * j2, a3 = wi * j3;
+    const a4 = wi * j4;
+    chi2 += wi * r * r;
+    g0 += a0 * r, g1 += a1 * r, g2 += a2 * r, g3 += a3 * r, g4 += a4 * r;
+    h00 += a0 * j0;
+    h10 += a1 * j0, h11 += a1 * j1;
+    h20 += a2 * j0, h21 += a2 * j1, h22 += a2 * j2;
+    h30 += a3 * j0, h31 += a3 * j1, h32 += a3 * j2, h33 += a3 * j3;
+    h40 += a4 * j0, h41 += a4 * j1, h42 += a4 * j2, h43 += a4 * j3;
+    h44 += a4 * j4;
+  }
+  h[0] += h00;
+  h[5] += h10, h[6] += h11;
+  h[10] += h20, h[11] += h21, h[12] += h22;
+  h[15] += h30, h[16] += h31, h[17] += h32, h[18] += h33;
+  h[20] += h40, h[21] += h41, h[22] += h42, h[23] += h43, h[24] += h44;
+  g[0] += g0, g[1] += g1, g[2] += g2, g[3] += g3, g[4] += g4;
+  return chi2;
+}
+
+/** n = 6: one block in 21 + 6 scalar sums. */
+function sums6(
+  data: FitData,
+  start: number,
+  m: number,
+  h: Float64Array,
+  g: Float64Array,
+): number {
+  const { y, w } = data;
+  const f = F_BLOCK, j = jBlock;
+  let h00 = 0, h10 = 0, h11 = 0, h20 = 0, h21 = 0, h22 = 0, h30 = 0;
+  let h31 = 0, h32 = 0, h33 = 0, h40 = 0, h41 = 0, h42 = 0, h43 = 0;
+  let h44 = 0, h50 = 0, h51 = 0, h52 = 0, h53 = 0, h54 = 0, h55 = 0;
+  let g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, chi2 = 0;
+  for (let i = 0; i < m; i++) {
+    const wi = w === undefined ? 1 : w[start + i];
+    const r = y[start + i] - f[i];
+    const j0 = j[i], j1 = j[BLOCK + i], j2 = j[2 * BLOCK + i];
+    const j3 = j[3 * BLOCK + i], j4 = j[4 * BLOCK + i];
+    const j5 = j[5 * BLOCK + i];
+    const a0 = wi * j0, a1 = wi * j1, a2 = wi * j2, a3 = wi * j3;
+    const a4 = wi * j4, a5 = wi * j5;
+    chi2 += wi * r * r;
+    g0 += a0 * r, g1 += a1 * r, g2 += a2 * r, g3 += a3 * r, g4 += a4 * r;
+    g5 += a5 * r;
+    h00 += a0 * j0;
+    h10 += a1 * j0, h11 += a1 * j1;
+    h20 += a2 * j0, h21 += a2 * j1, h22 += a2 * j2;
+    h30 += a3 * j0, h31 += a3 * j1, h32 += a3 * j2, h33 += a3 * j3;
+    h40 += a4 * j0, h41 += a4 * j1, h42 += a4 * j2, h43 += a4 * j3;
+    h44 += a4 * j4;
+    h50 += a5 * j0, h51 += a5 * j1, h52 += a5 * j2, h53 += a5 * j3;
+    h54 += a5 * j4, h55 += a5 * j5;
+  }
+  h[0] += h00;
+  h[6] += h10, h[7] += h11;
+  h[12] += h20, h[13] += h21, h[14] += h22;
+  h[18] += h30, h[19] += h31, h[20] += h32, h[21] += h33;
+  h[24] += h40, h[25] += h41, h[26] += h42, h[27] += h43, h[28] += h44;
+  h[30] += h50, h[31] += h51, h[32] += h52, h[33] += h53, h[34] += h54;
+  h[35] += h55;
+  g[0] += g0, g[1] += g1, g[2] += g2, g[3] += g3, g[4] += g4, g[5] += g5;
   return chi2;
 }
 
@@ -74,8 +214,8 @@ export function accumulateN(
  * step is longer than 10⁻⁷ standard errors (at most 1000 evaluations).
  */
 export function levenbergMarquardtN(
-  model: PointModel,
-  data: { x: Float64Array; y: Float64Array; w: Float64Array | undefined },
+  model: BlockModel,
+  data: FitData,
   p: Float64Array,
   h: Float64Array,
   options: LmOptions,
@@ -108,15 +248,16 @@ export function levenbergMarquardtN(
   /**
    * After convergence: damped steps while the Gauss–Newton step is longer
    * than 10⁻⁷ standard errors, each kept only if χ² decreases (λ shrinking
-   * on success, growing on failure: where χ² can no longer decrease above
-   * its rounding, λ grows past 10¹⁰ within some 20 evaluations and the
-   * polish ends), at most MAX_POLISH evaluations. Where these models'
+   * on success, growing on failure); a failure when the Gauss–Newton step
+   * predicts a relative reduction of χ² below 10⁻¹⁴ (χ²'s rounding), or the
+   * 8th failure in a row, ends it (at most MAX_POLISH evaluations). Where these models'
    * valleys are curved (a faint halo, a truncated side) a plain
    * Gauss–Newton step overshoots, and the stopping rules alone leave the
    * parameters up to 10⁻³ of a standard error short.
    */
   const polish = (): void => {
     lambda = Math.min(lambda, 1e-3);
+    let failures = 0;
     for (let k = 0; k < MAX_POLISH && nEvaluations < maxEvaluations; k++) {
       scaled(0);
       if (!choleskyN(m, n)) return;
@@ -136,9 +277,10 @@ export function levenbergMarquardtN(
         chi2 = chi2t;
         iterations++;
         lambda /= 10;
+        failures = 0;
       } else {
+        if (size / chi2 < ROUNDING || ++failures >= MAX_FAILURES) return;
         lambda = Math.max(lambda, 1e-6) * 10;
-        if (lambda > 1e10) return;
       }
     }
   };

@@ -26,7 +26,7 @@ import {
 } from "./initial_guess.ts";
 import { levenbergMarquardtN } from "./lm_general.ts";
 import { modelSpec } from "./model_fields.ts";
-import { POINT_MODELS } from "./model_jacobians.ts";
+import { BLOCK_MODELS } from "./model_jacobians.ts";
 import { MODEL_PARAMETER_COUNTS, modelFwhm, type ModelName } from "./models.ts";
 import { invertSymN } from "./symn.ts";
 
@@ -270,7 +270,7 @@ function fitGeneral(
   }
   const p = Float64Array.from(start);
   const h = new Float64Array(np * np);
-  const lm = levenbergMarquardtN(POINT_MODELS[name], data, p, h, {
+  const lm = levenbergMarquardtN(BLOCK_MODELS[name], data, p, h, {
     ftol: options.ftol ?? DEFAULT_TOL,
     xtol: options.xtol ?? DEFAULT_TOL,
     gtol: options.gtol ?? 0,
