@@ -7,7 +7,7 @@
  * @module
  */
 import { checkInputs, usable } from "./gauss_fit.ts";
-import { initialGuess } from "./initial_guess.ts";
+import { type InitialGuess, initialGuess } from "./initial_guess.ts";
 import { MODEL_NAMES, type ModelName } from "./model_fields.ts";
 import {
   fitModel,
@@ -53,8 +53,9 @@ export interface AutoFit {
 }
 
 /**
- * Fits every model (registry order, one moments-based initial guess shared
- * by all) and chooses:
+ * Fits every model — the Gaussian from the moments-based initial guess,
+ * the others from `modelStart` of the fitted Gaussian (each of them
+ * contains it; of the guess when the Gaussian failed) — and chooses:
  * 1. among the fits with `ok`, the lowest AICc;
  * 2. but the Gaussian when that best one does not beat the Gaussian's AICc
  *    by more than {@linkcode CHOICE_MARGIN};
@@ -81,11 +82,29 @@ export function fitAuto(
     ? undefined
     : initialGuess(data.x, data.y);
   const fits = {} as Record<ModelName, ModelFit>;
+  fits.gauss = fitModel("gauss", data.x, data.y, {
+    ...options,
+    weights: data.w,
+    guess,
+  });
+  // the others start from the fitted Gaussian (each contains it), else
+  // from the same moments-based guess
+  const g = fits.gauss;
+  const start: InitialGuess | undefined = g.ok
+    ? {
+      ok: true,
+      amplitude: g.params[0],
+      center: g.params[1],
+      sigma: g.params[2],
+      offset: g.params[3],
+    }
+    : guess;
   for (const name of MODEL_NAMES) {
+    if (name === "gauss") continue;
     fits[name] = fitModel(name, data.x, data.y, {
       ...options,
       weights: data.w,
-      guess,
+      guess: start,
     });
   }
   const flatAicc = problem ? NaN : flatCriterion(data);
