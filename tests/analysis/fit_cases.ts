@@ -410,7 +410,13 @@ export function modelSpecs(
       : where === 2
       ? 5.5 + rng.uniform() * 0.4
       : (rng.uniform() - 0.5) * 2;
-    const offset = i % 5 === 3 ? -2 * a : a * (rng.uniform() * 1.5 - 0.5);
+    // every 7th weighted (Poisson-like, on a positive background)
+    const weighted = i % 7 === 6;
+    const offset = weighted
+      ? 0.3 * a
+      : i % 5 === 3
+      ? -2 * a
+      : a * (rng.uniform() * 1.5 - 0.5);
     const u = rng.uniform();
     const params = ((): number[] => {
       switch (model) {
@@ -443,6 +449,7 @@ export function modelSpecs(
       seed: seed * 1000 + i,
       model,
       params,
+      weighted,
     });
   }
   return specs;

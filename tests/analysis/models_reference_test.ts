@@ -2,7 +2,8 @@
  * Every profile model's fitModel against scipy's curve_fit and lmfit
  * (Debian python3-scipy, python3-lmfit) on the same data from the same
  * start: 36 profiles per model from `modelSpecs` (SNR 3–1000, off-centre,
- * truncated, flat-topped and peaked, halo 1–20 %, negative background).
+ * truncated, flat-topped and peaked, halo 1–20 %, negative background,
+ * every 7th weighted).
  *
  * The references are converged tightly (ftol = xtol = 1e-14), as in
  * fit_scipy_test.ts: their default tolerances leave them up to ~1e-5 of a
@@ -88,7 +89,9 @@ Deno.test({
       const refused: string[] = [];
       for (const data of cases.filter((c) => c.spec.model === model)) {
         const name = data.spec.name;
-        const fit = fitModel(model, data.x, data.y);
+        const fit = fitModel(model, data.x, data.y, {
+          weights: data.weights,
+        });
         if (!starts.has(name)) {
           assert(!fit.ok, `${name}: no initial guess, yet the fit is ok`);
           refused.push(`${name}: ${fit.message}`);
