@@ -14,17 +14,6 @@ import type { LmOptions, LmResult, LmStop } from "./levenberg_marquardt.ts";
 export type { LmOptions, LmResult, LmStop };
 
 /**
- * A model at one point of a block: returns `f(x; p)` and writes `∂f/∂pₖ`
- * into `j[k·BLOCK + i]` (column k, row i of the block's Jacobian).
- */
-export type PointModel = (
-  x: number,
-  p: Float64Array,
-  j: Float64Array,
-  i: number,
-) => number;
-
-/**
  * A model over the block `x[start … start + m)`: writes `f` into `f[i]` and
  * the Jacobian into `j[k·BLOCK + i]`, `i < m ≤ BLOCK`.
  */
