@@ -7,6 +7,7 @@
  * @module
  */
 import { checkInputs, usable } from "./gauss_fit.ts";
+import type { FitData } from "./lm_general.ts";
 import { type InitialGuess, initialGuess } from "./initial_guess.ts";
 import { MODEL_NAMES, type ModelName } from "./model_fields.ts";
 import {
@@ -25,6 +26,25 @@ import {
  * profiles by noise alone (P(χ²₁ > 2) = 16 % each).
  */
 export const CHOICE_MARGIN = 10;
+
+/** Profiles of at least this many points are fitted first on a subsample. */
+const SUBSAMPLE_FROM = 50_000;
+/** Points of that subsample (about; every k-th point). */
+const SUBSAMPLE = 10_000;
+
+/** Every k-th point, k = ⌊N / SUBSAMPLE⌋. */
+function subsample(data: FitData): FitData {
+  const k = Math.floor(data.x.length / SUBSAMPLE);
+  const m = Math.floor(data.x.length / k);
+  const x = new Float64Array(m), y = new Float64Array(m);
+  const w = data.w && new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    x[i] = data.x[i * k];
+    y[i] = data.y[i * k];
+    if (w) w[i] = data.w![i * k];
+  }
+  return { x, y, w };
+}
 
 /** Options of {@linkcode fitAuto}: those of every fit. */
 export type AutoOptions = Omit<ModelFitOptions, "initial" | "guess">;
@@ -55,7 +75,10 @@ export interface AutoFit {
 /**
  * Fits every model — the Gaussian from the moments-based initial guess,
  * the others from `modelStart` of the fitted Gaussian (each of them
- * contains it; of the guess when the Gaussian failed) — and chooses:
+ * contains it; of the guess when the Gaussian failed); from 50 000 points
+ * on, each is fitted first on every k-th point (about 10 000) and the full
+ * fit starts from there (the same minimum in a third of the evaluations) —
+ * and chooses:
  * 1. among the fits with `ok`, the lowest AICc;
  * 2. but the Gaussian when that best one does not beat the Gaussian's AICc
  *    by more than {@linkcode CHOICE_MARGIN};
@@ -82,11 +105,25 @@ export function fitAuto(
     ? undefined
     : initialGuess(data.x, data.y);
   const fits = {} as Record<ModelName, ModelFit>;
-  fits.gauss = fitModel("gauss", data.x, data.y, {
-    ...options,
-    weights: data.w,
-    guess,
-  });
+  const sub = data.x.length >= SUBSAMPLE_FROM ? subsample(data) : undefined;
+  /** Fits `name` from `guess`, first on the subsample when there is one. */
+  const fitOne = (
+    name: ModelName,
+    guess: InitialGuess | undefined,
+  ): ModelFit => {
+    const rough = sub && fitModel(name, sub.x, sub.y, {
+      ...options,
+      weights: sub.w,
+      guess,
+    });
+    return fitModel(name, data.x, data.y, {
+      ...options,
+      weights: data.w,
+      guess,
+      initial: rough?.ok ? rough.params : undefined,
+    });
+  };
+  fits.gauss = fitOne("gauss", guess);
   // the others start from the fitted Gaussian (each contains it), else
   // from the same moments-based guess
   const g = fits.gauss;
@@ -100,12 +137,7 @@ export function fitAuto(
     }
     : guess;
   for (const name of MODEL_NAMES) {
-    if (name === "gauss") continue;
-    fits[name] = fitModel(name, data.x, data.y, {
-      ...options,
-      weights: data.w,
-      guess: start,
-    });
+    if (name !== "gauss") fits[name] = fitOne(name, start);
   }
   const flatAicc = problem ? NaN : flatCriterion(data);
   const ranking = MODEL_NAMES.filter((n) => fits[n].ok).sort((a, b) =>
@@ -163,9 +195,7 @@ export function fitAuto(
 }
 
 /** AICc of the constant alone: `Σw(y − ȳ_w)²` with one parameter. */
-function flatCriterion(
-  data: { x: Float64Array; y: Float64Array; w: Float64Array | undefined },
-): number {
+function flatCriterion(data: FitData): number {
   const { y, w } = data;
   let sw = 0, s1 = 0;
   for (let i = 0; i < y.length; i++) {

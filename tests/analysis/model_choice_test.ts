@@ -5,6 +5,7 @@
  */
 import { fitAuto } from "../../lib/analysis/model_choice.ts";
 import { MODEL_NAMES } from "../../lib/analysis/model_fields.ts";
+import { fitModel } from "../../lib/analysis/model_fit.ts";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { choiceSpecs, makeCase, Rng } from "./fit_cases.ts";
 
@@ -70,4 +71,20 @@ Deno.test("fitAuto refuses noise alone with a reason, never throws", () => {
   assert(!short.ok, short.message);
   const mismatch = fitAuto(new Float64Array(5), new Float64Array(4));
   assertMatch(mismatch.message, /same length/);
+});
+
+Deno.test("from 50 000 points fitAuto starts from a subsample, and reaches the same minimum", () => {
+  for (const spec of choiceSpecs(6, 13)) {
+    const data = makeCase({ ...spec, n: 60_000 });
+    const auto = fitAuto(data.x, data.y);
+    assert(auto.ok, `${spec.name}: ${auto.message}`);
+    assertEquals(auto.chosen, spec.model);
+    const alone = fitModel(spec.model!, data.x, data.y);
+    assert(alone.ok, alone.message);
+    for (let k = 0; k < alone.params.length; k++) {
+      const d = Math.abs(auto.fit.params[k] - alone.params[k]) /
+        alone.errors[k];
+      assert(d < 1e-3, `${spec.name} p${k}: ${d} standard errors apart`);
+    }
+  }
 });
