@@ -92,11 +92,11 @@ try {
     for (const model of MODEL_NAMES) {
       const d = profiles.find((p) => p.model === model && p.n === n)!.data;
       const fws: number[] = [], sp: number[] = [], lm: number[] = [];
-      let fit = fitModel(model, d.x, d.y);
+      let fit = fitModel(d.x, d.y, { model });
       let nfev = 0;
       for (let k = -WARMUP; k < repeats; k++) {
         const t0 = performance.now();
-        fit = fitModel(model, d.x, d.y);
+        fit = fitModel(d.x, d.y, { model });
         const t = (performance.now() - t0) / 1e3;
         const a = await scipy.time(`${model}_${n}/scipy`);
         nfev = a.nfev;

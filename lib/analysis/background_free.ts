@@ -101,7 +101,7 @@ function peakOf(
 ): Peak | string {
   if (fit?.ok) {
     const { model, params: p } = fit;
-    const background = (v: number): number => modelBackground(model, p, v);
+    const background = (v: number): number => modelBackground(fit, v);
     const height = MODEL_FUNCTIONS[model](p, p[1]) - background(p[1]);
     const left = model === "double_gauss" ? p[4] : p[2];
     const right = model === "split_gauss" ? p[3] : left;

@@ -45,6 +45,7 @@ export {
   gaussLinear,
   MODEL_FUNCTIONS,
   modelBackground,
+  type ModelCurve,
   modelCurve,
   modelFwhm,
   type ModelName,

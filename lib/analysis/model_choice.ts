@@ -47,7 +47,7 @@ function subsample(data: FitData): FitData {
 }
 
 /** Options of {@linkcode fitAuto}: those of every fit. */
-export type AutoOptions = Omit<ModelFitOptions, "initial" | "guess">;
+export type AutoOptions = Omit<ModelFitOptions, "model" | "initial" | "guess">;
 
 /** Outcome of {@linkcode fitAuto}. */
 export interface AutoFit {
@@ -111,12 +111,14 @@ export function fitAuto(
     name: ModelName,
     guess: InitialGuess | undefined,
   ): ModelFit => {
-    const rough = sub && fitModel(name, sub.x, sub.y, {
+    const rough = sub && fitModel(sub.x, sub.y, {
+      model: name,
       ...options,
       weights: sub.w,
       guess,
     });
-    return fitModel(name, data.x, data.y, {
+    return fitModel(data.x, data.y, {
+      model: name,
       ...options,
       weights: data.w,
       guess,
@@ -210,5 +212,6 @@ function flatCriterion(data: FitData): number {
     const d = y[i] - mean;
     ss += (w === undefined ? 1 : w[i]) * d * d;
   }
-  return informationCriteria(ss, y.length, 1).aicc;
+  return informationCriteria({ chi2: ss, nPoints: y.length, nParams: 1 })
+    .aicc;
 }

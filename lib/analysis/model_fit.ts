@@ -32,6 +32,8 @@ import { invertSymN } from "./symn.ts";
 
 /** Options of {@linkcode fitModel}; defaults are curve_fit's. */
 export interface ModelFitOptions {
+  /** The model to fit (a name of the registry). */
+  model: ModelName;
   /** Weight `wᵢ = 1/σᵢ²` of each point (curve_fit's `sigma = 1/√w`). */
   weights?: Float64Array;
   /** Relative reduction of χ² considered converged (default 1.49012e-8). */
@@ -82,10 +84,9 @@ export interface ModelFit {
  * `AICc = AIC + 2K(K+1)/(N − K − 1)`, `BIC = N·ln(χ²/N) + K·ln N`.
  */
 export function informationCriteria(
-  chi2: number,
-  nPoints: number,
-  nParams: number,
+  fit: { chi2: number; nPoints: number; nParams: number },
 ): { aicc: number; bic: number } {
+  const { chi2, nPoints, nParams } = fit;
   const k = nParams + 1;
   const ll = nPoints * Math.log(chi2 / nPoints);
   const aicc = nPoints - k - 1 > 0
@@ -155,7 +156,7 @@ const WIDTHS: Readonly<Record<ModelName, readonly number[]>> = {
 };
 
 /**
- * Fits model `name` to the profile `(x, y)`. `gauss` is
+ * Fits `options.model` to the profile `(x, y)`. `gauss` is
  * {@linkcode fitGaussian} itself; the others are fitted by the general
  * Levenberg–Marquardt (MINPACK's stopping rules, curve_fit's tolerances).
  *
@@ -168,16 +169,16 @@ const WIDTHS: Readonly<Record<ModelName, readonly number[]>> = {
  *
  * @example
  * ```ts
- * const fit = fitModel("super_gauss", x, y);
+ * const fit = fitModel(x, y, { model: "super_gauss" });
  * if (fit.ok) console.log(`order ${fit.params[3]} ± ${fit.errors[3]}`);
  * ```
  */
 export function fitModel(
-  name: ModelName,
   x: Float64Array,
   y: Float64Array,
-  options: ModelFitOptions = {},
+  options: ModelFitOptions,
 ): ModelFit {
+  const name = options.model;
   try {
     return name === "gauss"
       ? fromGaussian(x, y, options)
@@ -228,7 +229,7 @@ function fromGaussian(
     params: [g.amplitude, g.center, g.sigma, g.offset],
     errors: [g.amplitudeErr, g.centerErr, g.sigmaErr, g.offsetErr],
     chi2,
-    ...informationCriteria(chi2, g.nPoints, 4),
+    ...informationCriteria({ chi2, nPoints: g.nPoints, nParams: 4 }),
     fwhm: g.fwhm,
     haloFraction: NaN,
     haloFractionErr: NaN,
@@ -321,8 +322,8 @@ function fitGeneral(
     params,
     errors,
     chi2: lm.chi2,
-    ...informationCriteria(lm.chi2, nPoints, np),
-    fwhm: modelFwhm(name, params),
+    ...informationCriteria({ chi2: lm.chi2, nPoints, nParams: np }),
+    fwhm: modelFwhm({ model: name, params }),
     haloFraction: halo.value,
     haloFractionErr: halo.err,
     ...counts,

@@ -149,18 +149,26 @@ export const MODEL_FUNCTIONS: Readonly<Record<ModelName, ModelFunction>> = {
   q_gauss: qGauss,
 };
 
+/** A model and its parameters (a `ModelFit` is one). */
+export interface ModelCurve {
+  model: ModelName;
+  /** Parameters in the registry's order. */
+  params: ArrayLike<number>;
+}
+
 /**
  * A model's background at x (the constant, or for `gauss_linear` the
  * line): what the background-free statistics subtract.
+ *
+ * @example
+ * ```ts
+ * modelBackground({ model: "gauss_linear", params: [2, 0, 1, 0.5, 0.1] }, 1); // 0.6
+ * ```
  */
-export function modelBackground(
-  name: ModelName,
-  p: ArrayLike<number>,
-  x: number,
-): number {
-  const n = MODEL_PARAMETER_COUNTS[name];
-  if (name === "gauss_linear") return p[3] + p[4] * (x - p[1]);
-  return p[n - 1];
+export function modelBackground(curve: ModelCurve, x: number): number {
+  const { model, params: p } = curve;
+  if (model === "gauss_linear") return p[3] + p[4] * (x - p[1]);
+  return p[MODEL_PARAMETER_COUNTS[model] - 1];
 }
 
 /** Number of parameters of each model. */
@@ -175,21 +183,21 @@ export const MODEL_PARAMETER_COUNTS: Readonly<Record<ModelName, number>> = {
 
 /**
  * A model's curve at every position of `x`, into a new `Float64Array`
- * (or `out`).
+ * (or `options.out`): what the page draws for each model.
  *
  * @example
  * ```ts
- * modelCurve("split_gauss", [2, 0, 1, 2, 0.1], [-1, 0, 1]);
+ * modelCurve({ model: "split_gauss", params: [2, 0, 1, 2, 0.1] }, [-1, 0, 1]);
  * ```
  */
 export function modelCurve(
-  name: ModelName,
-  p: ArrayLike<number>,
+  curve: ModelCurve,
   x: ArrayLike<number>,
-  out: Float64Array = new Float64Array(x.length),
+  options: { out?: Float64Array } = {},
 ): Float64Array {
-  const f = MODEL_FUNCTIONS[name];
-  for (let i = 0; i < x.length; i++) out[i] = f(p, x[i]);
+  const f = MODEL_FUNCTIONS[curve.model];
+  const out = options.out ?? new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = f(curve.params, x[i]);
   return out;
 }
 
@@ -200,10 +208,11 @@ export function modelCurve(
  * and bisection to double precision. NaN when the peak height is not
  * positive or a side never falls to half.
  */
-export function modelFwhm(name: ModelName, p: ArrayLike<number>): number {
-  const f = MODEL_FUNCTIONS[name];
+export function modelFwhm(curve: ModelCurve): number {
+  const f = MODEL_FUNCTIONS[curve.model];
+  const p = curve.params;
   const mu = p[1];
-  const peak = (x: number): number => f(p, x) - modelBackground(name, p, x);
+  const peak = (x: number): number => f(p, x) - modelBackground(curve, x);
   const half = peak(mu) / 2;
   if (!(half > 0)) return NaN;
   const crossing = (side: number): number => {

@@ -9,6 +9,7 @@ import {
 } from "../../lib/analysis/background_free.ts";
 import { fitAuto } from "../../lib/analysis/model_choice.ts";
 import { fitModel } from "../../lib/analysis/model_fit.ts";
+import type { ModelName } from "../../lib/analysis/models.ts";
 import { initialGuess } from "../../lib/analysis/initial_guess.ts";
 import { assert, assertAlmostEquals } from "../support/assert.ts";
 import { makeCase, modelSpecs, Rng } from "./fit_cases.ts";
@@ -70,7 +71,7 @@ Deno.test("the background-subtracted centroid stays within 1 % of σ under a bac
 
 Deno.test("moments of known shapes: a Gaussian within ±3σ, a skewed split Gaussian", () => {
   const { x, y } = profile(0.3, 0.2, 0, 9);
-  const fit = fitModel("gauss", x, y);
+  const fit = fitModel(x, y, { model: "gauss" });
   const s = backgroundFreeStatistics(x, y, { fit });
   assert(s.ok, s.message);
   assertAlmostEquals(s.rms, 0.9866, 0.01);
@@ -85,7 +86,7 @@ Deno.test("moments of known shapes: a Gaussian within ±3σ, a skewed split Gaus
     snr: 300,
     n: 2000,
   });
-  const f = fitModel("split_gauss", split.x, split.y);
+  const f = fitModel(split.x, split.y, { model: "split_gauss" });
   assert(f.ok, f.message);
   const t = backgroundFreeStatistics(split.x, split.y, { fit: f });
   assert(t.ok && t.skewness > 0.3, `skewness ${t.skewness}`);
@@ -95,7 +96,7 @@ Deno.test("moments of known shapes: a Gaussian within ±3σ, a skewed split Gaus
 
 Deno.test("the model FWHM has its closed form for every symmetric model", () => {
   const h = Math.sqrt(2 * Math.LN2);
-  const cases: [Parameters<typeof fitModel>[0], number[], number][] = [
+  const cases: [ModelName, number[], number][] = [
     ["gauss_linear", [2, 0.5, 1.2, 0.3, 0.05], 2 * h * 1.2],
     [
       "super_gauss",
@@ -116,7 +117,7 @@ Deno.test("the model FWHM has its closed form for every symmetric model", () => 
       snr: 1000,
       n: 2000,
     });
-    const f = fitModel(model, data.x, data.y);
+    const f = fitModel(data.x, data.y, { model });
     assert(f.ok, f.message);
     assertAlmostEquals(f.fwhm, fwhm, 0.01 * fwhm);
   }

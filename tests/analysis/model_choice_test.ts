@@ -79,7 +79,7 @@ Deno.test("from 50 000 points fitAuto starts from a subsample, and reaches the s
     const auto = fitAuto(data.x, data.y);
     assert(auto.ok, `${spec.name}: ${auto.message}`);
     assertEquals(auto.chosen, spec.model);
-    const alone = fitModel(spec.model!, data.x, data.y);
+    const alone = fitModel(data.x, data.y, { model: spec.model! });
     assert(alone.ok, alone.message);
     for (let k = 0; k < alone.params.length; k++) {
       const d = Math.abs(auto.fit.params[k] - alone.params[k]) /

@@ -89,7 +89,8 @@ Deno.test({
       const refused: string[] = [];
       for (const data of cases.filter((c) => c.spec.model === model)) {
         const name = data.spec.name;
-        const fit = fitModel(model, data.x, data.y, {
+        const fit = fitModel(data.x, data.y, {
+          model,
           weights: data.weights,
         });
         if (!starts.has(name)) {

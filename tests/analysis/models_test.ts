@@ -89,7 +89,10 @@ Deno.test("the registry names every model once with its parameter count", () => 
     MODELS[0].params.map((p) => p.key),
     ["amplitude", "center", "sigma", "offset"],
   );
-  const y = modelCurve("double_gauss", [1, 0, 1, 0.5, 3, 0.1], [0, 1]);
+  const y = modelCurve({
+    model: "double_gauss",
+    params: [1, 0, 1, 0.5, 3, 0.1],
+  }, [0, 1]);
   assert(Math.abs(y[0] - 1.6) < 1e-15, `${y[0]}`);
 });
 
@@ -98,7 +101,7 @@ Deno.test("the halo fraction is recovered within its propagated error", () => {
   for (const spec of modelSpecs("double_gauss", 36, 77)) {
     if (spec.snr < 100) continue;
     const data = makeCase(spec);
-    const f = fitModel("double_gauss", data.x, data.y);
+    const f = fitModel(data.x, data.y, { model: "double_gauss" });
     if (!f.ok) continue;
     const [a, , s, ah, sh] = spec.params!;
     const truth = ah * sh / (a * s + ah * sh);
@@ -117,25 +120,26 @@ Deno.test("the halo fraction is recovered within its propagated error", () => {
 Deno.test("fitModel reports reasons, never throws", () => {
   for (const name of MODEL_NAMES) {
     const flat = fitModel(
-      name,
       new Float64Array(20).map((_, i) => i),
       new Float64Array(20),
+      { model: name },
     );
     assert(!flat.ok && flat.message.length > 0, `${name}: ${flat.message}`);
     const few = fitModel(
-      name,
       new Float64Array([0, 1, 2]),
       new Float64Array([0, 1, 0]),
+      { model: name },
     );
     assert(!few.ok && /too few points/.test(few.message), few.message);
-    const bad = fitModel(name, new Float64Array(8), new Float64Array(7));
+    const bad = fitModel(new Float64Array(8), new Float64Array(7), {
+      model: name,
+    });
     assert(!bad.ok && /same length/.test(bad.message), bad.message);
   }
   const wrong = fitModel(
-    "q_gauss",
     new Float64Array(20).map((_, i) => i),
     new Float64Array(20).map((_, i) => Math.exp(-((i - 10) ** 2) / 8)),
-    { initial: [1, 2] },
+    { model: "q_gauss", initial: [1, 2] },
   );
   assert(!wrong.ok && /expected 5/.test(wrong.message), wrong.message);
 });
