@@ -66,6 +66,7 @@ export {
   type ModelFit,
   type ModelFitOptions,
   modelStart,
+  namedValues,
 } from "./model_fit.ts";
 export {
   type AutoFit,

@@ -96,6 +96,25 @@ export function informationCriteria(
 }
 
 /**
+ * A fit's parameters and errors by the registry's keys: `{ amplitude,
+ * amplitudeErr, center, centerErr, … }` (what a PV or a file row names).
+ *
+ * @example
+ * ```ts
+ * const v = namedValues(fitModel(x, y, { model: "split_gauss" }));
+ * console.log(v.sigmaLeft, v.sigmaLeftErr);
+ * ```
+ */
+export function namedValues(fit: ModelFit): Record<string, number> {
+  const out: Record<string, number> = {};
+  modelSpec(fit.model).params.forEach((p, k) => {
+    out[p.key] = fit.params[k];
+    out[`${p.key}Err`] = fit.errors[k];
+  });
+  return out;
+}
+
+/**
  * A model's starting vector from the moments-based Gaussian guess: the
  * same peak with a flat line (`gauss_linear`), order 2 (`super_gauss`),
  * σL = σR (`split_gauss`), q = 1 (`q_gauss`); for `double_gauss` a core of

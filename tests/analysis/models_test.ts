@@ -5,7 +5,7 @@
 import { MODEL_NAMES, MODELS } from "../../lib/analysis/model_fields.ts";
 import { BLOCK } from "../../lib/analysis/lm_general.ts";
 import { BLOCK_MODELS } from "../../lib/analysis/model_jacobians.ts";
-import { fitModel } from "../../lib/analysis/model_fit.ts";
+import { fitModel, namedValues } from "../../lib/analysis/model_fit.ts";
 import {
   MODEL_FUNCTIONS,
   MODEL_PARAMETER_COUNTS,
@@ -103,6 +103,9 @@ Deno.test("the halo fraction is recovered within its propagated error", () => {
     const data = makeCase(spec);
     const f = fitModel(data.x, data.y, { model: "double_gauss" });
     if (!f.ok) continue;
+    const named = namedValues(f);
+    assertEquals(named.haloSigma, f.params[4]);
+    assertEquals(named.haloSigmaErr, f.errors[4]);
     const [a, , s, ah, sh] = spec.params!;
     const truth = ah * sh / (a * s + ah * sh);
     assert(f.haloFractionErr > 0, `${spec.name}: ${f.haloFractionErr}`);
