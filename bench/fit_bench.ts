@@ -24,6 +24,7 @@
 import { fitGaussian, initialGuess } from "../lib/analysis/mod.ts";
 import { type CaseSpec, makeCase } from "../tests/analysis/fit_cases.ts";
 import { ScipyServer } from "../tests/analysis/scipy_ref.ts";
+import { median, ms, printTable } from "./table.ts";
 
 /** N and number of timed repeats. */
 const SIZES: [number, number][] = [[100, 201], [1e4, 51], [1e6, 11]];
@@ -39,17 +40,6 @@ function spec(n: number): CaseSpec {
     snr: 30,
     seed: 1000 + n,
   };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function ms(seconds: number): string {
-  const v = seconds * 1e3;
-  return v < 1 ? v.toFixed(3) : v < 100 ? v.toFixed(2) : v.toFixed(0);
 }
 
 const data = SIZES.map(([n]) => makeCase(spec(n)));
@@ -93,13 +83,10 @@ try {
 } finally {
   await scipy.close();
 }
-console.log(
-  "| N | fws fitGaussian [ms] | curve_fit [ms] | ratio fws/curve_fit (goal ≤ 1.0×) | curve_fit + analytic jac [ms] | ratio | fws evaluations | curve_fit nfev (fd / jac) |",
-);
-console.log("|---|---|---|---|---|---|---|---|");
-for (const row of rows) console.log(row);
-console.log(
-  `\nMedian of ${SIZES.map(([n, r]) => `${r} (N=${n})`).join(", ")} ` +
+printTable(
+  "N | fws fitGaussian [ms] | curve_fit [ms] | ratio fws/curve_fit (goal ≤ 1.0×) | curve_fit + analytic jac [ms] | ratio | fws evaluations | curve_fit nfev (fd / jac)",
+  rows,
+  `Median of ${SIZES.map(([n, r]) => `${r} (N=${n})`).join(", ")} ` +
     `interleaved runs after ${WARMUP} warm-up runs; both from fws's initial ` +
     "guess; scipy timed inside python around curve_fit only.",
 );

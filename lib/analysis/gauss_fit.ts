@@ -50,9 +50,11 @@ export const MIN_POINTS = 5;
  * customary 5σ: with thousands of points noise alone makes 3σ bumps). */
 export const MIN_SIGNIFICANCE = 5;
 
-const DEFAULT_TOL = 1.49012e-8;
+/** curve_fit's (MINPACK's) default ftol and xtol. */
+export const DEFAULT_TOL = 1.49012e-8;
 
-const STOP_MESSAGES: Record<LmStop, string> = {
+/** What each stopping rule means, for a fit's `message`. */
+export const STOP_MESSAGES: Readonly<Record<LmStop, string>> = {
   ftol:
     "converged: actual and predicted relative reductions of chi-square are at most ftol",
   xtol: "converged: relative change of the parameters is at most xtol",
@@ -111,7 +113,7 @@ function provenance(
 }
 
 /** The first problem with the inputs, or "" when they are usable. */
-function checkInputs(
+export function checkInputs(
   x: Float64Array,
   y: Float64Array,
   w: Float64Array | undefined,
@@ -139,7 +141,7 @@ function checkInputs(
 }
 
 /** Points with non-zero weight, compacted (a view of the input when all count). */
-function usable(
+export function usable(
   x: Float64Array,
   y: Float64Array,
   w: Float64Array | undefined,

@@ -1,6 +1,8 @@
 /**
  * Beam-profile analysis: the profile of a scan, its Gaussian fit with
- * standard errors, and statistics over repeated fits.
+ * standard errors, the other profile models and the automatic choice
+ * between them, background-free statistics, and statistics over repeated
+ * fits.
  *
  * @example
  * ```ts
@@ -38,4 +40,46 @@ export {
   SUMMARY_KEYS,
   type SummaryKey,
 } from "./statistics.ts";
+export {
+  doubleGauss,
+  gaussLinear,
+  MODEL_FUNCTIONS,
+  modelBackground,
+  type ModelCurve,
+  modelCurve,
+  modelFwhm,
+  type ModelName,
+  qGauss,
+  splitGauss,
+  superGauss,
+} from "./models.ts";
+export {
+  isModelName,
+  MODEL_NAMES,
+  type ModelParameter,
+  MODELS,
+  type ModelSpec,
+  modelSpec,
+} from "./model_fields.ts";
+export {
+  fitModel,
+  type ModelFit,
+  type ModelFitOptions,
+  modelStart,
+  namedValues,
+} from "./model_fit.ts";
+export {
+  type AutoFit,
+  type AutoOptions,
+  CHOICE_MARGIN,
+  fitAuto,
+} from "./model_choice.ts";
+export {
+  backgroundFreeStatistics,
+  DEFAULT_NOISE_CUT,
+  DEFAULT_SIGMA_CUT,
+  type ProfileStatistics,
+  type StatisticsCut,
+  type StatisticsOptions,
+} from "./background_free.ts";
 export type { GaussFit, ScanRecord } from "../scan/model.ts";

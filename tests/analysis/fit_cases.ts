@@ -6,6 +6,7 @@
  * @module
  */
 import type { GaussParams } from "../../lib/analysis/mod.ts";
+import { MODEL_FUNCTIONS, type ModelName } from "../../lib/analysis/models.ts";
 
 /** mulberry32 with Box–Muller normals: the same numbers on every machine. */
 export class Rng {
@@ -55,6 +56,12 @@ export interface CaseSpec {
   seed: number;
   /** The amplitude is below 5 standard errors: fitGaussian must refuse it. */
   insignificant?: boolean;
+  /**
+   * The profile is this model with `params` (registry order) instead of the
+   * Gaussian `truth` (whose amplitude still sets the noise).
+   */
+  model?: ModelName;
+  params?: number[];
 }
 
 /** One synthetic profile. */
@@ -83,7 +90,9 @@ export function makeCase(spec: CaseSpec): FitCase {
     const t = spec.randomX ? rng.uniform() : i / (n - 1);
     x[i] = spec.xStart + (spec.xEnd - spec.xStart) * t +
       (spec.jitter ? spec.jitter * rng.normal() : 0);
-    const f = gauss(truth, x[i]);
+    const f = spec.model && spec.params
+      ? MODEL_FUNCTIONS[spec.model](spec.params, x[i])
+      : gauss(truth, x[i]);
     let sd = base;
     if (weights) {
       // Poisson-like: sd grows with the signal; truth.offset > 0 here.
@@ -369,6 +378,151 @@ export function randomSpecs(count: number, seed: number): CaseSpec[] {
       xEnd: x0 + (backward ? -span : span) / 2,
       snr,
       seed: seed * 1000 + i,
+    });
+  }
+  return specs;
+}
+
+/**
+ * `count` profiles of `model` over x in [−6, 6]: SNR cycling 3, 10, 30,
+ * 100, 300, 1000; 200, 1000 or 2000 points; every 4th off-centre (μ ≈ 3.5),
+ * every 4th truncated (μ ≈ 5.5, the peak cut by the range's end); every
+ * 5th on a negative background (−2 A), else −0.5 A to 1 A; the shape
+ * parameter drawn per model (super-Gaussian order 1.2–8, flat-topped and
+ * peaked; σR/σL 0.4–2.5; halo 1–20 % of the area at 2–4 σ; q 1.05–2.5;
+ * a slope of ±0.1 A per unit x).
+ */
+export function modelSpecs(
+  model: ModelName,
+  count: number,
+  seed: number,
+): CaseSpec[] {
+  const rng = new Rng(seed);
+  const specs: CaseSpec[] = [];
+  for (let i = 0; i < count; i++) {
+    const snr = [3, 10, 30, 100, 300, 1000][i % 6];
+    const n = [200, 1000, 2000][i % 3];
+    const a = 10 ** (rng.uniform() * 4 - 2);
+    const sigma = 0.5 + rng.uniform();
+    const where = i % 4;
+    const center = where === 1
+      ? 3.5 + rng.uniform() * 0.5
+      : where === 2
+      ? 5.5 + rng.uniform() * 0.4
+      : (rng.uniform() - 0.5) * 2;
+    // every 7th weighted (Poisson-like, on a positive background)
+    const weighted = i % 7 === 6;
+    const offset = weighted
+      ? 0.3 * a
+      : i % 5 === 3
+      ? -2 * a
+      : a * (rng.uniform() * 1.5 - 0.5);
+    const u = rng.uniform();
+    const params = ((): number[] => {
+      switch (model) {
+        case "gauss":
+          return [a, center, sigma, offset];
+        case "gauss_linear":
+          return [a, center, sigma, offset, a * (u - 0.5) * 0.2];
+        case "super_gauss":
+          return [a, center, sigma, [1.2, 1.6, 3, 4, 6, 8][i % 6], offset];
+        case "split_gauss":
+          return [a, center, sigma, sigma * (0.4 + 2.1 * u), offset];
+        case "double_gauss": {
+          const fraction = 0.01 + 0.19 * u;
+          const ratio = 2 + 2 * rng.uniform();
+          // halo area / total = fraction: Aₕσₕ = fraction/(1−fraction)·Aσ
+          const ah = a * fraction / (1 - fraction) / ratio;
+          return [a, center, sigma, ah, sigma * ratio, offset];
+        }
+        case "q_gauss":
+          return [a, center, sigma, 1.05 + 1.45 * u, offset];
+      }
+    })();
+    specs.push({
+      name: `${model}_${i}`,
+      n,
+      truth: { amplitude: a, center, sigma, offset },
+      xStart: -6,
+      xEnd: 6,
+      snr,
+      seed: seed * 1000 + i,
+      model,
+      params,
+      weighted,
+    });
+  }
+  return specs;
+}
+
+/**
+ * `count` profiles for the automatic choice, the true model cycling through
+ * the registry's six: 1000 points over [−6, 6], SNR 30 to 1000 (log-uniform),
+ * centre within ±1.5, σ 0.6–1.2, background −A to A; shapes clearly of their
+ * kind: a line changing by 10–30 % of A across the scan, order 1.3–1.6 or
+ * 3–6, σR/σL 1.6–2.5 either way, a halo of 10–25 % of the area at 2.5–4 σ,
+ * q 1.4–2.5.
+ */
+export function choiceSpecs(count: number, seed: number): CaseSpec[] {
+  const rng = new Rng(seed);
+  const models: ModelName[] = [
+    "gauss",
+    "gauss_linear",
+    "super_gauss",
+    "split_gauss",
+    "double_gauss",
+    "q_gauss",
+  ];
+  const specs: CaseSpec[] = [];
+  for (let i = 0; i < count; i++) {
+    const model = models[i % models.length];
+    const a = 10 ** (rng.uniform() * 2 - 1);
+    const center = (rng.uniform() - 0.5) * 3;
+    const sigma = 0.6 + 0.6 * rng.uniform();
+    const offset = a * (rng.uniform() * 2 - 1);
+    const snr = 30 * 10 ** (rng.uniform() * Math.log10(1000 / 30));
+    const u = rng.uniform();
+    const side = rng.uniform() < 0.5 ? -1 : 1;
+    const params = ((): number[] => {
+      switch (model) {
+        case "gauss":
+          return [a, center, sigma, offset];
+        case "gauss_linear":
+          return [a, center, sigma, offset, side * a * (0.1 + 0.2 * u) / 12];
+        case "super_gauss":
+          return [
+            a,
+            center,
+            sigma,
+            side < 0 ? 1.3 + 0.3 * u : 3 + 3 * u,
+            offset,
+          ];
+        case "split_gauss": {
+          const r = 1.6 + 0.9 * u;
+          return [a, center, sigma, side < 0 ? sigma / r : sigma * r, offset];
+        }
+        case "double_gauss": {
+          const fraction = 0.1 + 0.15 * u;
+          const ratio = 2.5 + 1.5 * rng.uniform();
+          const ah = a * fraction / (1 - fraction) / ratio;
+          return [a, center, sigma, ah, sigma * ratio, offset];
+        }
+        case "q_gauss":
+          return [a, center, sigma, 1.4 + 1.1 * u, offset];
+        default:
+          throw new Error(`model ${model}: expected one of the registry`);
+      }
+    })();
+    specs.push({
+      name: `choice_${i}_${model}`,
+      n: 1000,
+      truth: { amplitude: a, center, sigma, offset },
+      xStart: -6,
+      xEnd: 6,
+      snr,
+      seed: seed * 1000 + i,
+      model,
+      params,
     });
   }
   return specs;

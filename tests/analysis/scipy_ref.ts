@@ -1,11 +1,13 @@
 /**
- * The scipy reference: runs `scipy_fit.py` (curve_fit from Debian
- * python3-scipy) on fit cases, once for a table or as a server that times
+ * The scipy and lmfit references: runs `scipy_fit.py` (curve_fit from
+ * Debian python3-scipy, or python3-lmfit's Model.fit) on fit cases of any
+ * model, once for a table or as a server that times
  * single fits for the benchmark.
  *
  * @module
  */
 import { SYSTEM_PYTHON } from "../support/refs.ts";
+import type { ModelName } from "../../lib/analysis/models.ts";
 import type { FitCase } from "./fit_cases.ts";
 
 /** What curve_fit returned for one case. */
@@ -25,8 +27,12 @@ export interface ScipyRun {
   /** Result key; defaults to the case name. */
   label?: string;
   data: FitCase;
-  /** Starting point `[A, μ, σ, c]`. */
+  /** Starting point, in the model's parameter order (`[A, μ, σ, c]`). */
   p0: number[];
+  /** The model (default the Gaussian on a constant). */
+  model?: ModelName;
+  /** curve_fit (default) or lmfit's Model.fit (leastsq). */
+  reference?: "scipy" | "lmfit";
   /** > 1: time that many calls of curve_fit and report the median. */
   repeats?: number;
   /** Extra keyword arguments of curve_fit (`ftol`, `xtol`, `maxfev`). */
@@ -39,7 +45,8 @@ export interface ScipyRun {
 async function writeRuns(dir: string, runs: ScipyRun[]): Promise<void> {
   const written = new Set<string>();
   const manifest = { cases: [] as Record<string, unknown>[] };
-  for (const { label, data, p0, repeats, options, jac } of runs) {
+  for (const run of runs) {
+    const { label, data, p0, repeats, options, jac } = run;
     const file = data.spec.name;
     if (!written.has(file)) {
       written.add(file);
@@ -58,6 +65,8 @@ async function writeRuns(dir: string, runs: ScipyRun[]): Promise<void> {
       repeats: repeats ?? 1,
       options: options ?? {},
       jac: !!jac,
+      model: run.model ?? "gauss",
+      reference: run.reference ?? "scipy",
     });
   }
   await Deno.writeTextFile(`${dir}/manifest.json`, JSON.stringify(manifest));
