@@ -34,6 +34,17 @@ export interface AddOptions {
   force?: boolean;
 }
 
+/** Options of {@link ScanCatalog.open}. */
+export interface OpenOptions {
+  /** The catalog file; default `<dataDir>/fws_catalog.sqlite`. */
+  file?: string;
+  /**
+   * Check the file (quick_check, application id, schema) before trusting
+   * it; default true. Only for a file this process checked before.
+   */
+  verify?: boolean;
+}
+
 /** What {@link ScanCatalog.rebuild} did. */
 export interface RebuildSummary {
   /** Files read and (re)written into the catalog. */
@@ -78,9 +89,9 @@ export class ScanCatalog {
    * catalog.close();
    * ```
    */
-  static open(dataDir: string, options: { file?: string } = {}): ScanCatalog {
+  static open(dataDir: string, options: OpenOptions = {}): ScanCatalog {
     const path = resolve(options.file ?? join(dataDir, CATALOG_FILE));
-    const { db, problem } = openDatabase(path);
+    const { db, problem } = openDatabase(path, options.verify ?? true);
     return new ScanCatalog(path, db, problem);
   }
 

@@ -20,6 +20,7 @@
 export {
   type AddOptions,
   type AddOutcome,
+  type OpenOptions,
   type RebuildSummary,
   ScanCatalog,
 } from "./catalog.ts";

@@ -89,7 +89,10 @@ function schemaProblem(db: DatabaseSync): string | undefined {
   return undefined;
 }
 
-function tryOpen(path: string): { db?: DatabaseSync; problem?: string } {
+function tryOpen(
+  path: string,
+  verify: boolean,
+): { db?: DatabaseSync; problem?: string } {
   const head = header(path);
   if (head === undefined) return {}; // no file yet
   if (head.length === 0) return { problem: "is empty" };
@@ -100,7 +103,7 @@ function tryOpen(path: string): { db?: DatabaseSync; problem?: string } {
   try {
     db = new DatabaseSync(path);
     configure(db);
-    const problem = schemaProblem(db);
+    const problem = verify ? schemaProblem(db) : undefined;
     if (!problem) return { db };
     db.close();
     return { problem };
@@ -126,10 +129,12 @@ function removeIfThere(path: string): void {
 /**
  * Opens the catalog at `path`, creating it when absent; a file that is not a
  * sound catalog of this schema is moved to `<path>.bad` and a new empty one
- * created, with `problem` saying why in one line.
+ * created, with `problem` saying why in one line. `verify: false` skips
+ * the checks of a file this process verified before (the header is still
+ * checked).
  */
-export function openDatabase(path: string): OpenedDatabase {
-  const found = tryOpen(path);
+export function openDatabase(path: string, verify = true): OpenedDatabase {
+  const found = tryOpen(path, verify);
   if (found.db) return { db: found.db };
   let problem: string | undefined;
   if (found.problem) {
