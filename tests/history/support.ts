@@ -103,3 +103,14 @@ export async function assertCatalogued(
 ): Promise<void> {
   assertMatchesRun(entry, await readScanFile(path), path);
 }
+
+/** Removes a catalog file with its -wal and -shm, whichever exist. */
+export function removeCatalog(path: string): void {
+  for (const s of ["", "-wal", "-shm"]) {
+    try {
+      Deno.removeSync(path + s);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+}
