@@ -11,7 +11,8 @@
  * @module
  */
 import type { ScanCallback, ScanEvent } from "../../scan/events.ts";
-import { ScanCatalog } from "../../history/mod.ts";
+import { resolve } from "node:path";
+import { CATALOG_FILE, ScanCatalog } from "../../history/mod.ts";
 import { log } from "../../log.ts";
 
 /** Catalog files checked by this process (quick_check once, not per file). */
@@ -56,10 +57,10 @@ export class CatalogCallback implements ScanCallback {
   }
 
   async #open(): Promise<ScanCatalog> {
-    const first = ScanCatalog.open(this.#dataDir, { verify: false });
-    if (verified.has(first.path)) return first;
-    first.close();
-    const catalog = ScanCatalog.open(this.#dataDir);
+    const path = resolve(this.#dataDir, CATALOG_FILE);
+    const catalog = ScanCatalog.open(this.#dataDir, {
+      verify: !verified.has(path),
+    });
     verified.add(catalog.path);
     if (catalog.problem) {
       this.#log.warning("{problem}", { problem: catalog.problem });
