@@ -1,7 +1,9 @@
 /**
  * `CatalogCallback`: keeps the data directory's scan catalog
  * (lib/history) up to date. On `fileClosed` it adds the file to
- * `<dataDir>/fws_catalog.sqlite`, in one transaction, and closes the
+ * `<dataDir>/fws_catalog.sqlite`, in one transaction — from what the writer
+ * says it wrote (`fileClosed.written`) when it has it, else by reading the
+ * file — and closes the
  * catalog again (the daemon holds no database open between requests). The
  * first time in a process the catalog is checked; one that cannot be
  * trusted is reported and rebuilt from the files then. The catalog is a
@@ -13,6 +15,7 @@
 import type { ScanCallback, ScanEvent } from "../../scan/events.ts";
 import { resolve } from "node:path";
 import { CATALOG_FILE, ScanCatalog } from "../../history/mod.ts";
+import type { ScanRun } from "../../scan/model.ts";
 import { log } from "../../log.ts";
 
 /** Catalog files checked by this process (quick_check once, not per file). */
@@ -35,7 +38,10 @@ export class CatalogCallback implements ScanCallback {
     let catalog: ScanCatalog | undefined;
     try {
       catalog = await this.#open();
-      await catalog.addFile(event.path);
+      // the writer's own account of the file, when it has it: not read back
+      await catalog.addFile(event.path, {
+        written: event.written as ScanRun | undefined,
+      });
       this.#log.debug("catalogued {path}", { path: event.path });
     } catch (error) {
       if (catalog) verified.delete(catalog.path);
