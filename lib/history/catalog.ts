@@ -15,6 +15,7 @@ import type { ScanRun } from "../scan/model.ts";
 import { openDatabase } from "./open.ts";
 import { CATALOG_FILE } from "./schema.ts";
 import { CatalogWriter, type FileStamp } from "./write.ts";
+import { ReadPool } from "./read_pool.ts";
 import {
   type CatalogEntry,
   entryOf,
@@ -50,6 +51,17 @@ export interface OpenOptions {
    * it; default true. Only for a file this process checked before.
    */
   verify?: boolean;
+}
+
+/** Options of {@link ScanCatalog.rebuild}. */
+export interface RebuildOptions {
+  /** Read every file again, even those catalogued up to date. */
+  force?: boolean;
+  /**
+   * Workers reading the files (0: read on this thread); default one per
+   * CPU, at most 4, when there are 64 files or more.
+   */
+  workers?: number;
 }
 
 /** What {@link ScanCatalog.rebuild} did. */
@@ -108,7 +120,15 @@ export class ScanCatalog {
    *
    * @throws {ScanFileError} when the file cannot be read as a scan file
    */
-  async addFile(path: string, options: AddOptions = {}): Promise<AddOutcome> {
+  addFile(path: string, options: AddOptions = {}): Promise<AddOutcome> {
+    return this.#add(path, options, readScanFile);
+  }
+
+  async #add(
+    path: string,
+    options: AddOptions,
+    read: (path: string) => Promise<ScanRun>,
+  ): Promise<AddOutcome> {
     const abs = resolve(path);
     const info = await Deno.stat(abs);
     const stamp: FileStamp = {
@@ -124,18 +144,20 @@ export class ScanCatalog {
       known && !options.force && known.mtime_ms === stamp.mtimeMs &&
       known.size === stamp.size
     ) return "unchanged";
-    const run = options.written ?? await readScanFile(abs);
+    const run = options.written ?? await read(abs);
     this.#writer.write(stamp, run);
     return known ? "updated" : "added";
   }
 
   /**
    * Makes the catalog match the scan files (`*.h5`) of `dir`: reads new and
-   * changed files, keeps up-to-date rows, removes rows of files gone.
+   * changed files, keeps up-to-date rows, removes rows of files gone. Many
+   * files are read in `workers` Workers (default: one per CPU, at most 4,
+   * from 64 files on).
    */
   async rebuild(
     dir: string,
-    options: AddOptions = {},
+    options: RebuildOptions = {},
   ): Promise<RebuildSummary> {
     const root = resolve(dir);
     const out: RebuildSummary = {
@@ -152,11 +174,13 @@ export class ScanCatalog {
       }
     }
     names.sort();
-    for (const name of names) {
-      const path = join(root, name);
-      present.add(path);
+    const workers = options.workers ??
+      (names.length >= 64 ? Math.min(4, navigator.hardwareConcurrency) : 0);
+    const pool = workers > 0 ? new ReadPool(workers) : undefined;
+    const read = pool ? (p: string) => pool.read(p) : readScanFile;
+    const one = async (path: string) => {
       try {
-        const outcome = await this.addFile(path, options);
+        const outcome = await this.#add(path, options, read);
         if (outcome === "unchanged") out.unchanged++;
         else out.indexed++;
       } catch (error) {
@@ -164,7 +188,18 @@ export class ScanCatalog {
         out.skipped.push({ path, reason: why.replace(`${path}: `, "") });
         this.#writer.remove(path);
       }
+    };
+    try {
+      const batch = Math.max(1, 2 * workers);
+      for (let i = 0; i < names.length; i += batch) {
+        const paths = names.slice(i, i + batch).map((n) => join(root, n));
+        for (const p of paths) present.add(p);
+        await Promise.all(paths.map(one));
+      }
+    } finally {
+      pool?.close();
     }
+    out.skipped.sort((a, b) => a.path < b.path ? -1 : 1);
     const catalogued = this.#db.prepare(
       "SELECT path FROM files WHERE path LIKE ? ESCAPE '\\'",
     ).all(`${root.replace(/[\\%_]/g, "\\$&")}/%`);

@@ -21,6 +21,7 @@ export {
   type AddOptions,
   type AddOutcome,
   type OpenOptions,
+  type RebuildOptions,
   type RebuildSummary,
   ScanCatalog,
 } from "./catalog.ts";

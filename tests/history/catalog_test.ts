@@ -193,3 +193,24 @@ Deno.test("trend: centre and σ of a channel per repetition over a time range, o
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("rebuild with reading Workers gives the same catalog, unreadable files skipped with the reason", async () => {
+  const dir = tempDir();
+  try {
+    const paths = await writeFiles(dir, 6, { scans: 2 });
+    paths.push(await writeScanFile(`${dir}/fork.h5`, makeForkRun()));
+    Deno.writeTextFileSync(`${dir}/junk.h5`, "junk");
+    const catalog = ScanCatalog.open(dir);
+    try {
+      const summary = await catalog.rebuild(dir, { workers: 2 });
+      assertEquals(summary.indexed, 7);
+      assertEquals(summary.skipped.map((s) => s.path), [`${dir}/junk.h5`]);
+      assert(/HDF5/.test(summary.skipped[0].reason), summary.skipped[0].reason);
+      for (const p of paths) await assertCatalogued(catalog.entry(p), p);
+    } finally {
+      catalog.close();
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
