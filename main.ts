@@ -37,6 +37,10 @@ const COMMANDS: Record<Subcommand, Command> = {
     summary: "print a scan file's metadata, scans and fit table",
     load: async () => (await import("./lib/hdf5/inspect.ts")).inspectMain,
   },
+  index: {
+    summary: "(re)build the scan catalog of a data directory from its files",
+    load: async () => (await import("./lib/history/cli.ts")).indexMain,
+  },
   ca: {
     summary: "Channel Access diagnostics: get, put, monitor, info",
     load: async () => (await import("./lib/ca/cli.ts")).caMain,

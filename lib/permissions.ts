@@ -47,6 +47,7 @@ export type Subcommand =
   | "plot"
   | "demo"
   | "inspect"
+  | "index"
   | "ca"
   | "ops";
 
@@ -96,6 +97,12 @@ export const PERMISSION_PROFILES: Record<Subcommand, PermissionProfile> = {
     keep: ["read", "env", "sys"],
     startup: [],
     note: "reads the one file",
+  },
+  index: {
+    keep: ["read", "write", "env", "sys"],
+    startup: [],
+    note:
+      "reads the scan files of the directory; writes only its catalog (fws_catalog.sqlite, its -wal/-shm, a .bad copy of a catalog not trusted); never listens or starts a process",
   },
   ca: {
     keep: ["read", "net", "env", "sys"],

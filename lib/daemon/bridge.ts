@@ -46,6 +46,7 @@ import {
 } from "./callbacks/hdf5_writer.ts";
 import { type RequestEnd, ScanStatusCallback } from "./callbacks/status.ts";
 import { CustomHookCallback } from "./callbacks/custom.ts";
+import { CatalogCallback } from "./callbacks/catalog.ts";
 import { LiveCallback } from "./callbacks/live.ts";
 import { LivePublisher } from "./live_publisher.ts";
 import type { CustomCallbackHost } from "./custom_callback.ts";
@@ -397,6 +398,7 @@ export class FWSScanBridgeDaemon {
         spillDir: this.#options.spillDir,
         maxHeldBytes: this.#options.maxHeldBytes,
       }),
+      new CatalogCallback(this.#options.dataDir),
       {
         // data that cannot be saved are not worth beam time: stop at once
         name: "storage-guard",

@@ -120,6 +120,13 @@ export interface FileClosedEvent {
   readonly path: string;
   /** Why the file is not at the name it was meant to have, if so. */
   readonly note?: string;
+  /**
+   * What the file holds, as written (header, status and every repetition
+   * with its fits), when the writer still had it all in memory; absent
+   * after a storage fault or when repetitions were let go. Lets a consumer
+   * (the catalog) skip reading the file back. Read-only.
+   */
+  readonly written?: Readonly<ScanRun>;
 }
 
 /**

@@ -154,17 +154,22 @@ export class HDF5WriterCallback implements ScanCallback {
         this.#writer = undefined;
         let path = this.#saved ?? "";
         let note: string | undefined;
+        let written: ScanRun | undefined;
         try {
           if (!writer) return;
           const status: ScanStatus = event.status === "completed"
             ? "completed"
             : "aborted";
+          const end = {
+            status,
+            endTime: event.endTime,
+            message: event.status === "completed" ? "" : event.message,
+          };
           try {
-            path = await writer.close({
-              status,
-              endTime: event.endTime,
-              message: event.status === "completed" ? "" : event.message,
-            });
+            path = await writer.close(end);
+            if (this.#released.length === 0 && this.#run) {
+              written = { ...this.#run, ...end, scans: this.#written };
+            }
             this.#log.info("closed {path} ({status})", { path, status });
             if (writer.renamedFrom) {
               note =
@@ -182,7 +187,12 @@ export class HDF5WriterCallback implements ScanCallback {
           }
         } finally {
           this.#written = [];
-          context.emit({ type: "fileClosed", path, ...(note ? { note } : {}) });
+          context.emit({
+            type: "fileClosed",
+            path,
+            ...(note ? { note } : {}),
+            ...(written && path ? { written } : {}),
+          });
         }
         break;
       }

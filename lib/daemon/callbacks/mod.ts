@@ -23,3 +23,4 @@ export {
 } from "./hdf5_writer.ts";
 export { CustomHookCallback } from "./custom.ts";
 export { LiveCallback } from "./live.ts";
+export { CatalogCallback } from "./catalog.ts";

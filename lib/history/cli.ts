@@ -1,0 +1,89 @@
+/**
+ * `fws index <dir> [--force]`: (re)builds the catalog of a data directory
+ * from its scan files — files written before the catalog existed and files
+ * of other writers in the fws layout included — and prints one line: how
+ * many files were indexed, and which were skipped and why.
+ *
+ * @module
+ */
+import { basename } from "node:path";
+import { parseCommand } from "../cli.ts";
+import { type RebuildSummary, ScanCatalog } from "./catalog.ts";
+
+const USAGE = `Usage: fws index <dir> [--force]
+
+(Re)builds the scan catalog <dir>/fws_catalog.sqlite from the scan files
+(*.h5) in <dir>: new and changed files are read, files gone are forgotten.
+A catalog that is not sound is reported, moved aside (.bad) and rebuilt.
+
+Options:
+  --force   read every file again, even those the catalog has up to date
+  --help    show this help`;
+
+/** At most this many skipped files are named in the summary line. */
+const NAMED_SKIPS = 3;
+
+/** The one summary line of a rebuild. */
+export function formatRebuild(
+  summary: RebuildSummary,
+  catalog: string,
+): string {
+  const total = summary.indexed + summary.unchanged;
+  const parts = [
+    `${total} file${
+      total === 1 ? "" : "s"
+    } indexed (${summary.indexed} read, ${summary.unchanged} up to date)`,
+  ];
+  const n = summary.skipped.length;
+  if (n > 0) {
+    const named = summary.skipped.slice(0, NAMED_SKIPS).map((s) =>
+      `${basename(s.path)}: ${s.reason.split("\n")[0]}`
+    ).join("; ");
+    const more = n > NAMED_SKIPS ? `; and ${n - NAMED_SKIPS} more` : "";
+    parts.push(`${n} skipped (${named}${more})`);
+  } else parts.push("0 skipped");
+  if (summary.removed > 0) parts.push(`${summary.removed} gone, removed`);
+  return `fws index: ${parts.join(", ")} → ${catalog}`;
+}
+
+/** Entry point of `fws index`. */
+export async function indexMain(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(args, {
+    command: "fws index",
+    options: {
+      force: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    positionals: ["dir"],
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const dir = positionals[0];
+  try {
+    if (!(await Deno.stat(dir)).isDirectory) {
+      console.error(
+        `fws index: '${dir}' is not a directory; expected the data directory of the scan files`,
+      );
+      return 1;
+    }
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split("\n")[0] : error;
+    console.error(
+      `fws index: cannot read the directory '${dir}' (${why}); expected the data directory of the scan files`,
+    );
+    return 1;
+  }
+  const catalog = ScanCatalog.open(dir);
+  try {
+    if (catalog.problem) console.error(`fws index: ${catalog.problem}`);
+    const summary = await catalog.rebuild(dir, {
+      force: values.force === true,
+    });
+    console.log(formatRebuild(summary, catalog.path));
+    return 0;
+  } finally {
+    catalog.close();
+  }
+}
