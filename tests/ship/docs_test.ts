@@ -81,7 +81,10 @@ Deno.test("the docs exist, link to files that exist, and the architecture has it
     assert(arch.includes(name), name);
   }
   // every folder of the map exists
-  const folders = arch.slice(arch.indexOf("## Folders"));
+  // the map is the fenced block that follows the heading
+  const after = arch.slice(arch.indexOf("## Folders"));
+  const start = after.indexOf("```\n") + 4;
+  const folders = after.slice(start, after.indexOf("```", start));
   const paths = [
     ...folders.matchAll(/^([a-z0-9_.]+(?:\/[a-z0-9_<>.]*)*)\s/gm),
   ].map((m) => m[1]).filter((p) => !p.includes("<"));
