@@ -24,6 +24,14 @@ async function run(args: string[]): Promise<{ code: number; stdout: string }> {
 }
 
 await Deno.remove(coverageDir, { recursive: true }).catch(() => {});
+// the page's bundle first, once: the demo and plot tests run in parallel and
+// serve it (a fresh clone has none; it is built, not committed)
+const bundled = await new Deno.Command(deno, {
+  args: ["task", "bundle"],
+  stdout: "inherit",
+  stderr: "inherit",
+}).output();
+if (!bundled.success) Deno.exit(bundled.code || 1);
 const testArgs = [
   "test",
   "-P=test",
