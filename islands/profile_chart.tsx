@@ -15,6 +15,7 @@ import {
 } from "preact/hooks";
 import type uPlot from "uplot";
 import { gaussian, type GaussianParams } from "../lib/analysis/models.ts";
+import { forkValue } from "../lib/analysis/fork_curve.ts";
 import {
   fetchColumns,
   fitsFor,
@@ -45,18 +46,24 @@ function withFit(
   fit: FitRow | undefined,
 ): uPlot.AlignedData {
   const n = x.length;
-  if (!fit?.ok || fit.center == null || n === 0) {
+  const fork = fit?.fork;
+  if ((!fork?.length && (!fit?.ok || fit.center == null)) || n === 0) {
     return [x, y, new Array(n).fill(null)] as unknown as uPlot.AlignedData;
   }
-  const p: GaussianParams = {
-    amplitude: fit.amplitude!,
-    center: fit.center,
-    sigma: fit.sigma!,
-    offset: fit.offset!,
-  };
-  const model = (v: number) => gaussian(p, v);
+  // a fork's curve is each wire's fit in its window, a gap between them
+  const model = fork?.length
+    ? (v: number) => {
+      const f = forkValue(fork, v);
+      return Number.isFinite(f) ? f : null;
+    }
+    : ((p: GaussianParams) => (v: number) => gaussian(p, v))({
+      amplitude: fit!.amplitude!,
+      center: fit!.center!,
+      sigma: fit!.sigma!,
+      offset: fit!.offset!,
+    });
   if (n >= 500) {
-    const f = new Float32Array(n);
+    const f: (number | null)[] = new Array(n);
     for (let k = 0; k < n; k++) f[k] = model(x[k]);
     return [x, y, f] as unknown as uPlot.AlignedData;
   }
@@ -64,7 +71,7 @@ function withFit(
   const hi = x[n - 1];
   const xs: number[] = [];
   const ys: (number | null)[] = [];
-  const fs: number[] = [];
+  const fs: (number | null)[] = [];
   let i = 0;
   for (let g = 0; g <= GRID; g++) {
     const gx = lo + ((hi - lo) * g) / GRID;

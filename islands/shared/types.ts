@@ -11,6 +11,7 @@ import {
   type FitFieldSpec,
   type FitNumberKey,
 } from "../../lib/analysis/fit_fields.ts";
+import type { ForkPiece } from "../../lib/analysis/fork_curve.ts";
 
 /** The fit fields the fit table shows, in its column order. */
 export const FIT_COLUMNS: readonly FitFieldSpec[] = [
@@ -47,6 +48,11 @@ export interface FitRow extends FitValues {
   source: "file" | "refit";
   iopsChannel: string;
   nPoints: number;
+  /**
+   * A fork: each wire's fitted piece along the stroke (the channel's own
+   * one-Gaussian fit does not describe a trace of several peaks).
+   */
+  fork?: ForkPiece[];
 }
 
 /** Mean, sample standard deviation and count of one fit quantity. */

@@ -10,13 +10,8 @@
 import type { WireFit } from "../scan/model.ts";
 import { failedFit } from "./gauss_fit.ts";
 import { fitPoints, type Profile } from "./profile.ts";
-import { gaussian } from "./models.ts";
-import {
-  toBeam,
-  type WireRegion,
-  wireRegions,
-  type WireSpec,
-} from "./wires.ts";
+import { forkPieces, forkValue } from "./fork_curve.ts";
+import { type WireRegion, wireRegions, type WireSpec } from "./wires.ts";
 
 export type { WireFit };
 
@@ -116,15 +111,8 @@ export function forkCurve(
   wires: readonly WireSpec[],
   fits: readonly WireFit[],
 ): Float64Array {
-  const out = new Float64Array(stage.length).fill(NaN);
-  wires.forEach((wire, k) => {
-    const f = fits[k];
-    if (!f?.fit.ok) return;
-    const [lo, hi] = f.window;
-    for (let i = 0; i < stage.length; i++) {
-      const v = stage[i];
-      if (v >= lo && v <= hi) out[i] = gaussian(f.fit, toBeam(wire, v));
-    }
-  });
+  const pieces = forkPieces(wires, fits);
+  const out = new Float64Array(stage.length);
+  for (let i = 0; i < stage.length; i++) out[i] = forkValue(pieces, stage[i]);
   return out;
 }

@@ -13,6 +13,7 @@ import {
   profileOf,
   summarizeFits,
 } from "../../lib/analysis/mod.ts";
+import { type ForkPiece, forkPieces } from "../../lib/analysis/fork_curve.ts";
 import type { GaussFit, ScanRecord, ScanRun } from "../../lib/scan/model.ts";
 import {
   finiteOrNull,
@@ -34,6 +35,8 @@ export interface ShownProfile {
   /** Signal, in acquisition order. */
   y: Float64Array;
   fit: GaussFit & { iopsChannel: string; source: "file" | "refit" };
+  /** A fork: the wires' fitted pieces (from the file's per-wire fits). */
+  fork?: ForkPiece[];
 }
 
 /** The fit table's summary row: mean ± std of each fitted quantity. */
@@ -131,7 +134,11 @@ export class PlotData {
     const fit = refit
       ? { ...refit, iopsChannel: iops, source: "refit" as const }
       : { ...stored!, source: "file" as const };
-    const shown = { x: p.x, y: p.y, fit };
+    const perWire = fromFile ? scan.wireFits?.[struck] : undefined;
+    const shown: ShownProfile = { x: p.x, y: p.y, fit };
+    if (this.run.wires && perWire) {
+      shown.fork = forkPieces(this.run.wires, perWire);
+    }
     this.#profiles.set(key, shown);
     return shown;
   }
@@ -141,7 +148,8 @@ export class PlotData {
     const rows: FitRow[] = [];
     const fits: GaussFit[] = [];
     for (const scan of this.run.scans) {
-      const f = this.profile(scan, struck, iops)?.fit;
+      const shown = this.profile(scan, struck, iops);
+      const f = shown?.fit;
       if (f) fits.push(f);
       const values: FitValues = {};
       for (const k of FIT_ROW_KEYS) values[k] = finiteOrNull(f?.[k] ?? NaN);
@@ -155,6 +163,7 @@ export class PlotData {
         iopsChannel: f?.iopsChannel ?? iops,
         ...values,
         nPoints: f?.nPoints ?? 0,
+        ...(shown?.fork ? { fork: shown.fork } : {}),
       });
     }
     return { struck, iops, rows, summary: fitsSummary(fits) };

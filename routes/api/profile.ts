@@ -19,6 +19,7 @@ import {
 } from "../_lib/context.ts";
 import { minMaxIndices, minMaxOfRows } from "../../lib/analysis/decimate.ts";
 import { gaussian } from "../../lib/analysis/models.ts";
+import { forkValue } from "../../lib/analysis/fork_curve.ts";
 import { BUCKETS } from "../_lib/plot_data.ts";
 
 /** The handlers. */
@@ -30,7 +31,7 @@ export const handler: RouteHandlers = {
     if (xmax < xmin) {
       throw new BadRequest(`xmax: expected ≥ xmin (${xmin}), got ${xmax}`);
     }
-    const { x, y, fit } = p;
+    const { x, y, fit, fork } = p;
     const buckets = bucketsParam(ctx, BUCKETS.profile);
     let keep: Uint32Array;
     let total = x.length;
@@ -52,7 +53,12 @@ export const handler: RouteHandlers = {
       const i = keep[k];
       body[k] = x[i];
       body[rows + k] = y[i];
-      body[2 * rows + k] = fit.ok ? y[i] - gaussian(fit, x[i]) : NaN;
+      // a fork: the residual against the wire whose window holds the point
+      body[2 * rows + k] = fork
+        ? y[i] - forkValue(fork, x[i])
+        : fit.ok
+        ? y[i] - gaussian(fit, x[i])
+        : NaN;
     }
     return columns(body, { columns: ["x", "y", "r"], rows, total });
   },

@@ -99,6 +99,27 @@ Deno.test({
           drawn.every((n) => n > 500),
           `pixels drawn per wire chart: ${drawn}`,
         );
+        // the profile's fit curve is each wire's fit in its window
+        const profile = await fetch(
+          `${server.url}api/profile?scan=1&struck=PDB&iops=ch1&buckets=4000`,
+        );
+        assertEquals(profile.status, 200);
+        const body = new Float32Array(await profile.arrayBuffer());
+        const rows = body.length / 3;
+        const residuals = Array.from(body.subarray(2 * rows)).filter(
+          Number.isFinite,
+        );
+        assert(
+          residuals.length > rows / 2,
+          `${residuals.length} of ${rows} points in a window`,
+        );
+        const rms = Math.sqrt(
+          residuals.reduce((a, r) => a + r * r, 0) / residuals.length,
+        );
+        assert(
+          rms < 0.02,
+          `residual RMS ${rms} against the wires' fits (noise 0.01)`,
+        );
         // a file of one wire: no section, and the route says why
         await page.goto(single.url);
         await page.waitForSelector("#profile canvas");
