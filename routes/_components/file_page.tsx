@@ -99,6 +99,13 @@ export function FileBody(
         )}
         <section id="fits">
           <h2>Fit results</h2>
+          {(data.run.wires?.length ?? 0) > 1 && (
+            <p class="note">
+              This scanner's fork has several wires: the table below is one
+              Gaussian over the whole stroke; each wire's fit is in "Wires of
+              the fork" above.
+            </p>
+          )}
           <Island name="FitTable" props={{ sel, units }} />
         </section>
         <section id="overlay">

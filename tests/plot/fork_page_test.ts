@@ -74,6 +74,10 @@ Deno.test({
           caption!,
         );
         assertEquals(await page.$$eval("#fork path.band", (p) => p.length), 8);
+        assertMatch(
+          (await page.textContent("#fits .note"))!,
+          /one\s+Gaussian over the whole stroke/,
+        );
         await Deno.mkdir("test_output", { recursive: true });
         await page.locator("#fork").screenshot({
           path: "test_output/fork_page.png",
@@ -124,6 +128,7 @@ Deno.test({
         await page.goto(single.url);
         await page.waitForSelector("#profile canvas");
         assertEquals(await page.$("#fork"), null);
+        assertEquals(await page.$("#fits .note"), null);
         const r = await fetch(`${single.url}api/wires?scan=1&struck=PDB`);
         assertEquals(r.status, 404);
         assertMatch(await r.text(), /one wire/);
