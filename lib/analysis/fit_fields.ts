@@ -189,3 +189,22 @@ export const BEAM_SHAPE_FIELDS: readonly BeamShapeField[] = [
     label: "correlation",
   },
 ];
+
+/**
+ * What a request may ask to fit besides the Gaussian (the PV `FIT:MODEL`, in
+ * this order): `gauss` alone (the default), `auto` (every model, the best by
+ * AICc chosen), or one model of the registry (`model_fields.ts`; a test keeps
+ * the two lists equal).
+ */
+export const FIT_MODEL_CHOICES = [
+  "gauss",
+  "auto",
+  "gauss_linear",
+  "super_gauss",
+  "split_gauss",
+  "double_gauss",
+  "q_gauss",
+] as const;
+
+/** One of {@link FIT_MODEL_CHOICES}. */
+export type FitModelChoice = typeof FIT_MODEL_CHOICES[number];

@@ -28,6 +28,7 @@ import { levenbergMarquardtN } from "./lm_general.ts";
 import { modelSpec } from "./model_fields.ts";
 import { BLOCK_MODELS } from "./model_jacobians.ts";
 import { MODEL_PARAMETER_COUNTS, modelFwhm, type ModelName } from "./models.ts";
+import type { ModelFitResult } from "../scan/model.ts";
 import { invertSymN } from "./symn.ts";
 
 /** Options of {@linkcode fitModel}; defaults are curve_fit's. */
@@ -50,32 +51,9 @@ export interface ModelFitOptions {
   guess?: InitialGuess;
 }
 
-/** One model's fit. */
-export interface ModelFit {
+/** One model's fit (the stored shape, with the model's name typed). */
+export interface ModelFit extends ModelFitResult {
   model: ModelName;
-  ok: boolean;
-  /** Why it stopped, or why it failed. */
-  message: string;
-  /** Parameters in the registry's order (NaN when not ok). */
-  params: number[];
-  /** Their standard errors. */
-  errors: number[];
-  /** Weighted sum of squared residuals `Σwᵢrᵢ²`. */
-  chi2: number;
-  /** Points with non-zero weight. */
-  nPoints: number;
-  /** Corrected Akaike criterion (lower is better; NaN when not ok). */
-  aicc: number;
-  /** Bayesian criterion. */
-  bic: number;
-  /** FWHM of the fitted peak above its background. */
-  fwhm: number;
-  /** Halo area / total area (double Gaussian only; NaN otherwise). */
-  haloFraction: number;
-  /** Its standard error, propagated through the covariance. */
-  haloFractionErr: number;
-  iterations: number;
-  nEvaluations: number;
 }
 
 /**

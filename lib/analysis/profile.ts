@@ -203,12 +203,20 @@ export function fitProfile(
  * {@linkcode fitProfile}).
  */
 export function fitPoints(profile: Profile): GaussFit {
-  const sem = profile.sem;
-  const weighted = sem !== undefined && sem.every((s) => s > 0);
-  const weights = weighted ? sem.map((s) => 1 / (s * s)) : undefined;
+  const weights = semWeights(profile);
   return fitGaussian(profile.x, profile.y, {
     weights,
-    weighting: weighted ? SEM_WEIGHTING : undefined,
+    weighting: weights ? SEM_WEIGHTING : undefined,
     points: profile.points,
   });
+}
+
+/**
+ * The weights of a profile's points, `1/sem²`, when every point has a
+ * positive standard error; else none (the fit is unweighted).
+ */
+export function semWeights(profile: Profile): Float64Array | undefined {
+  const sem = profile.sem;
+  const weighted = sem !== undefined && sem.every((s) => s > 0);
+  return weighted ? sem.map((s) => 1 / (s * s)) : undefined;
 }

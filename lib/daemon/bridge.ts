@@ -108,6 +108,7 @@ const INPUTS: [keyof RawScanInputs, LogicalName][] = [
   ["bidir", "scan.bidir"],
   ["user", "scan.user"],
   ["comment", "scan.comment"],
+  ["fitModel", "fit.model"],
 ];
 
 /** Watches the request PVs and runs scans, one at a time. */

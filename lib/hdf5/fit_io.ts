@@ -4,7 +4,9 @@
  * (`/wires/<WIRE>`), each wire's fit (`/scan_NNN/fit/<CH>/<WIRE>`), its
  * NXdata profile (`/scan_NNN/profile_<CH>_wire_<WIRE>`) and the beam ellipse
  * (`/scan_NNN/beam_shape/<CH>`). A single-wire file has none of the wire
- * groups, so it keeps the layout older readers know.
+ * groups, so it keeps the layout older readers know. When a request asked
+ * for other profile models (FIT:MODEL), `fit/<CH>/models/<model>/` holds
+ * each one's fit.
  *
  * @module
  */
@@ -13,6 +15,11 @@ import {
   FIT_INTEGER_FIELDS,
 } from "../analysis/fit_fields.ts";
 import { BEAM_SHAPE_FIELDS } from "../analysis/beam_shape.ts";
+import {
+  MODEL_NAMES,
+  type ModelName,
+  modelSpec,
+} from "../analysis/model_fields.ts";
 import { gaussianCurve } from "../analysis/models.ts";
 import { profileOf } from "../analysis/profile.ts";
 import { wireRegions } from "../analysis/wires.ts";
@@ -20,6 +27,8 @@ import type {
   BeamShape,
   ChannelFit,
   GaussFit,
+  ModelChoice,
+  ModelFitResult,
   ScanRecord,
   WireFit,
   WireSpec,
@@ -37,6 +46,9 @@ import {
   WIRE,
   wireProfileGroupName,
 } from "./layout.ts";
+
+/** The subgroup of `fit/<CH>` holding every model fitted. */
+const MODELS_GROUP = "models";
 
 /** An attribute or dataset value as text. */
 export function text(value: AttrValue | undefined, fallback = ""): string {
@@ -340,4 +352,86 @@ export function writeWireProfiles(
       );
     }
   });
+}
+
+/** `sigmaLeft` → `sigma_left`: a model parameter's dataset name. */
+function snake(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** The scalar datasets of a model fit, beside its parameters. */
+const MODEL_SCALARS = [
+  ["chi2", "chi2"],
+  ["aicc", "aicc"],
+  ["bic", "bic"],
+  ["fwhm", "fwhm"],
+  ["haloFraction", "halo_fraction"],
+  ["haloFractionErr", "halo_fraction_err"],
+] as const;
+
+/**
+ * Writes the models fitted to a channel (`fit/<CH>/models/<model>/`: each
+ * parameter and its `_err` by the registry's keys, χ², AICc, BIC, FWHM,
+ * halo fraction, counts, converged and message; the group's attributes say
+ * what was asked, what was chosen and the runner-up's ΔAICc).
+ */
+export function writeModelFits(
+  channelFit: H5Group,
+  choice: ModelChoice,
+  units: { x: string; y: string },
+): void {
+  const group = collection(channelFit, MODELS_GROUP, NX.collection);
+  group.setString("asked", choice.asked);
+  group.setString("chosen", choice.chosen ?? "");
+  group.setFloat("delta_aicc", choice.deltaAicc);
+  for (const fit of choice.fits) {
+    const g = collection(group, fit.model, NX.parameters);
+    const spec = modelSpec(fit.model as ModelName);
+    spec.params.forEach((p, i) => {
+      const unit = p.unit === "none" ? "" : units[p.unit];
+      const v = g.writeScalar(snake(p.key), fit.params[i]);
+      const e = g.writeScalar(`${snake(p.key)}_err`, fit.errors[i]);
+      if (unit) {
+        v.setString(ATTR.units, unit);
+        e.setString(ATTR.units, unit);
+      }
+    });
+    for (const [key, name] of MODEL_SCALARS) g.writeScalar(name, fit[key]);
+    g.writeScalarInt("n_points", fit.nPoints);
+    g.writeScalarInt("iterations", fit.iterations);
+    g.writeScalarInt("n_evaluations", fit.nEvaluations);
+    g.writeScalarBool(FIT.converged, fit.ok);
+    g.writeString(FIT.message, fit.message);
+    g.setString(FIT.model, spec.formula);
+  }
+}
+
+/** The models fitted to a channel, or undefined when there are none. */
+export function readModelFits(channelFit: H5Group): ModelChoice | undefined {
+  const group = channelFit.group(MODELS_GROUP);
+  if (!group) return undefined;
+  const fits = MODEL_NAMES.flatMap((name): ModelFitResult[] => {
+    const g = group.group(name);
+    if (!g) return [];
+    const spec = modelSpec(name);
+    const fit = {
+      model: name,
+      ok: bool(value(g, FIT.converged)),
+      message: text(value(g, FIT.message)),
+      params: spec.params.map((p) => number(value(g, snake(p.key)))),
+      errors: spec.params.map((p) => number(value(g, `${snake(p.key)}_err`))),
+      nPoints: number(value(g, "n_points"), 0),
+      iterations: number(value(g, "iterations"), 0),
+      nEvaluations: number(value(g, "n_evaluations"), 0),
+    } as Record<string, unknown>;
+    for (const [key, n] of MODEL_SCALARS) fit[key] = number(value(g, n));
+    return [fit as unknown as ModelFitResult];
+  });
+  const chosen = text(group.attr("chosen"));
+  return {
+    asked: text(group.attr("asked")),
+    chosen: chosen || null,
+    deltaAicc: number(group.attr("delta_aicc")),
+    fits,
+  };
 }

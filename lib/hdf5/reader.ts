@@ -10,6 +10,7 @@
 import { resolve } from "node:path";
 import type {
   ChannelFit,
+  ModelChoice,
   Readings,
   ScanDirection,
   ScanMode,
@@ -28,6 +29,7 @@ import {
   number,
   readBeamShapes,
   readFit,
+  readModelFits,
   readWireFits,
   readWires,
   text,
@@ -169,7 +171,21 @@ function readRecord(
     beam: readings(sub(GROUP.beam)),
     fits: fits(sub(GROUP.fit)),
     ...(wires ? forkResults(entry, wires) : {}),
+    ...modelResults(sub(GROUP.fit)),
   };
+}
+
+/** The models fitted per channel, when the request asked for any. */
+function modelResults(
+  group: H5Group | undefined,
+): Pick<ScanRecord, "modelFits"> {
+  const out: Record<string, ModelChoice> = {};
+  for (const ch of group?.keys() ?? []) {
+    const g = group!.group(ch);
+    const choice = g && readModelFits(g);
+    if (choice) out[ch] = choice;
+  }
+  return Object.keys(out).length > 0 ? { modelFits: out } : {};
 }
 
 /** A fork's per-wire fits and beam ellipses (none for a single wire). */

@@ -23,6 +23,7 @@ import {
   collection,
   writeBeamShapes,
   writeFit,
+  writeModelFits,
   writeWireFits,
   writeWireProfiles,
   writeWires,
@@ -245,6 +246,8 @@ function writeRecord(
     if (perWire) {
       writeWireFits(g, perWire, { iopsChannel: fit.iopsChannel, y });
     }
+    const models = scan.modelFits?.[ch];
+    if (models) writeModelFits(g, models, { x, y });
   }
   if (scan.beamShapes) writeBeamShapes(entry, scan.beamShapes);
 

@@ -27,7 +27,11 @@ import {
   type PvSpecData,
   SCAN_PVS,
 } from "./specs.ts";
-import { BEAM_SHAPE_FIELDS, FIT_FIELDS } from "../analysis/fit_fields.ts";
+import {
+  BEAM_SHAPE_FIELDS,
+  FIT_FIELDS,
+  FIT_MODEL_CHOICES,
+} from "../analysis/fit_fields.ts";
 import { DEFAULT_WIRES, type WireSpec } from "./wires.ts";
 
 const MOTOR_LABELS: Record<MotorField, string> = {
@@ -120,6 +124,28 @@ function fitPvs(struck: readonly string[]): PvSpec[] {
       precision: field === "ok" ? undefined : 5,
       severities: field === "ok" ? ["MAJOR", "NO_ALARM"] : undefined,
     })),
+    {
+      logical: `fit.${ch}.model`,
+      template: `{P}FIT:${ch}:MODEL`,
+      record: "mbbi",
+      direction: "output",
+      enumStrings: FIT_MODEL_CHOICES.filter((c) => c !== "auto").map((c) =>
+        c.toUpperCase()
+      ),
+      description:
+        `model of ${ch} the last scan's profile is best described by (FIT:MODEL AUTO), or the one asked for`,
+      label: "Model",
+    },
+    {
+      logical: `fit.${ch}.dAicc`,
+      template: `{P}FIT:${ch}:DAICC`,
+      record: "ao",
+      direction: "output",
+      description:
+        `AICc of ${ch}'s runner-up model minus the chosen one's, last scan (FIT:MODEL AUTO)`,
+      label: "ΔAICc runner-up",
+      precision: 2,
+    },
     ...FIT_SUMMARY_PV_FIELDS.map((
       { field, suffix, key, stat, unit },
     ): PvSpec => ({

@@ -16,7 +16,11 @@
  *
  * @module
  */
-import type { BeamShapeKey, FitNumberKey } from "../analysis/fit_fields.ts";
+import {
+  type BeamShapeKey,
+  FIT_MODEL_CHOICES,
+  type FitNumberKey,
+} from "../analysis/fit_fields.ts";
 import type { FitPvField, FitSummaryPvField } from "./fit_pvs.ts";
 
 export type { FitNumberKey };
@@ -275,6 +279,16 @@ export const SCAN_PVS = [
     label: "Comment",
   },
   {
+    logical: "fit.model",
+    template: "{P}FIT:MODEL",
+    record: "mbbo",
+    direction: "input",
+    enumStrings: FIT_MODEL_CHOICES.map((c) => c.toUpperCase()),
+    description:
+      "profile model fitted besides the Gaussian: GAUSS (the Gaussian only), AUTO (every model, the best by AICc) or one model",
+    label: "Fit model",
+  },
+  {
     logical: "scan.state",
     template: "{P}SCAN:STATE",
     record: "mbbi",
@@ -494,4 +508,5 @@ export type LogicalName =
   | `fit.${string}.${FitSummaryPvField}`
   | `fit.${string}.${"sigmaBeam" | "sigmaBeamErr"}`
   | `fit.${string}.${"strokeShift" | "strokeShiftErr"}`
+  | `fit.${string}.${"model" | "dAicc"}`
   | `shape.${BeamShapeKey}${"" | "Err"}`;

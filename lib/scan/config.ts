@@ -11,6 +11,10 @@
  * @module
  */
 import type { ScanMode } from "./model.ts";
+import {
+  FIT_MODEL_CHOICES,
+  type FitModelChoice,
+} from "../analysis/fit_fields.ts";
 import { textOf } from "./ca_port.ts";
 
 /** Most positions a step scan may have. */
@@ -43,6 +47,8 @@ export interface ScanConfig {
   struckChannels: string[];
   /** IOPS channels recorded. */
   iopsChannels: string[];
+  /** What is fitted besides the Gaussian (`gauss`: nothing more). */
+  fitModel: FitModelChoice;
 }
 
 /** The raw value of one input PV, with its name for the messages. */
@@ -67,6 +73,8 @@ export interface RawScanInputs {
   bidir?: RawInput;
   user?: RawInput;
   comment?: RawInput;
+  /** FIT:MODEL: the profile model(s) fitted besides the Gaussian. */
+  fitModel?: RawInput;
   /** Requested struck channels (programmatic requests); default all. */
   struck?: RawInput;
   /** Requested IOPS channels (programmatic requests); default all. */
@@ -372,6 +380,13 @@ export function validateScanConfig(
     problems,
   );
   const iopsChannels = channelsOf(inputs.iops, options.iopsChannels, problems);
+  const model = inputs.fitModel
+    ? enumOf(
+      inputs.fitModel,
+      FIT_MODEL_CHOICES.map((c) => [c.toUpperCase()]),
+      problems,
+    )
+    : 0;
 
   if (problems.list.length > 0) throw new ScanConfigError(problems.list);
   return {
@@ -387,6 +402,7 @@ export function validateScanConfig(
     comment: stringOf(inputs.comment),
     struckChannels,
     iopsChannels,
+    fitModel: FIT_MODEL_CHOICES[model ?? 0],
   };
 }
 
@@ -412,5 +428,7 @@ export function scanArgsOf(
     comment: config.comment,
     struck_channels: config.struckChannels.join(","),
     iops_channels: config.iopsChannels.join(","),
+    // only when asked for, so a Gaussian-only request's file is as before
+    ...(config.fitModel !== "gauss" ? { fit_model: config.fitModel } : {}),
   };
 }

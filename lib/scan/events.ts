@@ -15,6 +15,7 @@ import type { ScanPlan } from "./planner.ts";
 import type {
   BeamShape,
   ChannelFit,
+  ModelChoice,
   ScanRecord,
   ScanRun,
   ScanStatus,
@@ -108,6 +109,8 @@ export interface FitsComputedEvent {
   readonly wires?: Readonly<Record<string, readonly WireFit[]>>;
   /** With three wires or more: the beam ellipse, per channel. */
   readonly shapes?: Readonly<Record<string, Readonly<BeamShape>>>;
+  /** With FIT:MODEL other than GAUSS: the models fitted, per channel. */
+  readonly models?: Readonly<Record<string, Readonly<ModelChoice>>>;
 }
 
 /**

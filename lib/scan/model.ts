@@ -146,6 +146,39 @@ export interface BeamShape {
   chi2: number;
 }
 
+/** One profile model's fit, as stored (see `lib/analysis/model_fit.ts`). */
+export interface ModelFitResult {
+  /** Model name of the registry (`gauss`, `double_gauss`, …). */
+  model: string;
+  ok: boolean;
+  message: string;
+  /** Parameters in the registry's order (NaN when not ok). */
+  params: number[];
+  /** Their standard errors. */
+  errors: number[];
+  chi2: number;
+  nPoints: number;
+  aicc: number;
+  bic: number;
+  fwhm: number;
+  haloFraction: number;
+  haloFractionErr: number;
+  iterations: number;
+  nEvaluations: number;
+}
+
+/** The models fitted to one channel's profile, and the one chosen. */
+export interface ModelChoice {
+  /** The request's setting: `auto` or one model's name. */
+  asked: string;
+  /** The model chosen (`auto`), the one asked for, or null when none fitted. */
+  chosen: string | null;
+  /** The runner-up's AICc minus the chosen one's (NaN without one). */
+  deltaAicc: number;
+  /** Every model fitted, in the registry's order. */
+  fits: ModelFitResult[];
+}
+
 /** One repetition (`scan_001`, `scan_002`, …). */
 export interface ScanRecord {
   /** HDF5 group name, `scan_NNN`. */
@@ -181,6 +214,8 @@ export interface ScanRecord {
   wireFits?: Record<string, WireFit[]>;
   /** With three wires or more: the beam ellipse, per struck channel. */
   beamShapes?: Record<string, BeamShape>;
+  /** With a model other than the Gaussian asked for: the models, per channel. */
+  modelFits?: Record<string, ModelChoice>;
 }
 
 /** Who wrote the file. */

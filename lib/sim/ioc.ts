@@ -90,6 +90,7 @@ export const INPUT_DEFAULTS: Readonly<
   "scan.bidir": 0,
   "scan.user": "",
   "scan.comment": "",
+  "fit.model": 0,
 };
 
 /** The simulated IOC's PVs and behaviour on a {@link PvHost}. */

@@ -68,9 +68,18 @@ Deno.test("pvmap: the fit PVs are the registry's, with the PV names of before", 
     ],
   );
   const fits = defaultPvSpecs().filter((s) => s.logical.startsWith("fit."));
+  // per channel the registry's fields, their summaries, MODEL and DAICC;
+  // and the request's FIT:MODEL
   assertEquals(
     fits.length,
-    2 * (FIT_PV_FIELDS.length + FIT_SUMMARY_PV_FIELDS.length),
+    2 * (FIT_PV_FIELDS.length + FIT_SUMMARY_PV_FIELDS.length + 2) + 1,
+  );
+  assertEquals(
+    defaultPvSpecs().filter((s) =>
+      /^fit\.(PDB\.)?(model|dAicc)$/.test(s.logical)
+    )
+      .map((s) => s.template),
+    ["{P}FIT:MODEL", "{P}FIT:PDB:MODEL", "{P}FIT:PDB:DAICC"],
   );
   assertEquals(
     defaultPvSpecs().find((s) => s.logical === "fit.PDT.sigmaStd")?.template,

@@ -15,6 +15,7 @@ const base: ScanConfig = {
   comment: "",
   struckChannels: ["PDB"],
   iopsChannels: ["ch1"],
+  fitModel: "gauss",
 };
 
 Deno.test("planner: step plan with repetitions, same direction", () => {

@@ -30,7 +30,17 @@ import type {
   ScanCallback,
   ScanEvent,
 } from "../../scan/events.ts";
-import type { ChannelFit, GaussFit, ScanRecord } from "../../scan/model.ts";
+import type {
+  ChannelFit,
+  GaussFit,
+  ModelChoice,
+  ScanRecord,
+} from "../../scan/model.ts";
+import {
+  FIT_MODEL_CHOICES,
+  type FitModelChoice,
+} from "../../analysis/fit_fields.ts";
+import { profileModels } from "../../analysis/profile_models.ts";
 import {
   FIT_SUMMARY_PV_FIELDS,
   fitPvValues,
@@ -54,6 +64,8 @@ export class GaussFitCallback implements ScanCallback {
   #speed = NaN;
   /** Wires whose stroke shift was reported this request. */
   #flagged = new Set<string>();
+  /** What the request asked to fit besides the Gaussian. */
+  #fitModel: FitModelChoice = "gauss";
   readonly #log = log("daemon", "fit");
 
   /**
@@ -81,6 +93,7 @@ export class GaussFitCallback implements ScanCallback {
       this.#strokes.clear();
       this.#flagged.clear();
       this.#speed = event.config.mode === "fly" ? event.config.speed : NaN;
+      this.#fitModel = event.config.fitModel ?? "gauss";
       return;
     }
     if (event.type !== "scanFinished") return;
@@ -88,6 +101,7 @@ export class GaussFitCallback implements ScanCallback {
     const fits: Record<string, Readonly<ChannelFit>> = {};
     const wires: Record<string, readonly WireFit[]> = {};
     const shapes: Record<string, Readonly<BeamShape>> = {};
+    const models: Record<string, Readonly<ModelChoice>> = {};
     try {
       if (record.timestamps.length === 0) return;
       for (const ch of this.#struck) {
@@ -115,6 +129,8 @@ export class GaussFitCallback implements ScanCallback {
         }
         fits[ch] = Object.freeze({ ...fit, iopsChannel: this.#iops });
         this.#publish(ch, fit);
+        const choice = this.#fitModels(record, ch);
+        if (choice) models[ch] = Object.freeze(choice);
         if (this.#wires.length > 1) {
           const perWire = this.#fitWires(record, ch);
           wires[ch] = Object.freeze(perWire);
@@ -137,8 +153,50 @@ export class GaussFitCallback implements ScanCallback {
         ...(this.#wires.length > 1
           ? { wires: Object.freeze(wires), shapes: Object.freeze(shapes) }
           : {}),
+        ...(this.#fitModel !== "gauss"
+          ? { models: Object.freeze(models) }
+          : {}),
       });
     }
+  }
+
+  /**
+   * The models the request asked for (FIT:MODEL), fitted to the channel's
+   * profile; the chosen one and the runner-up's ΔAICc on FIT:<CH>:MODEL and
+   * FIT:<CH>:DAICC. Undefined for the Gaussian alone.
+   */
+  #fitModels(
+    record: Readonly<ScanRecord>,
+    ch: string,
+  ): ModelChoice | undefined {
+    if (this.#fitModel === "gauss") return undefined;
+    let choice: ModelChoice | undefined;
+    try {
+      choice = profileModels(profileOf(record, ch, this.#iops), this.#fitModel);
+    } catch (error) {
+      this.#log.warn("{scan} {channel} models not fitted: {reason}", {
+        scan: record.name,
+        channel: ch,
+        reason: (error as Error).message,
+      });
+      return undefined;
+    }
+    if (!choice) return undefined;
+    // FIT:<CH>:MODEL lists the models alone (no AUTO)
+    const models: readonly string[] = FIT_MODEL_CHOICES.filter((c) =>
+      c !== "auto"
+    );
+    const index = choice.chosen === null ? -1 : models.indexOf(choice.chosen);
+    if (index >= 0) this.#status.put(`fit.${ch}.model`, index);
+    this.#status.put(`fit.${ch}.dAicc`, choice.deltaAicc);
+    if (choice.chosen === null) {
+      this.#log.warn("{scan} {channel}: no model fitted ({asked})", {
+        scan: record.name,
+        channel: ch,
+        asked: choice.asked,
+      });
+    }
+    return choice;
   }
 
   /** The fits of each wire of one channel, published on its wire PVs. */

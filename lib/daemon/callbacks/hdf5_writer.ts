@@ -21,6 +21,7 @@ import type {
   ScanEvent,
 } from "../../scan/events.ts";
 import type {
+  ModelChoice,
   ScanRecord,
   ScanRun,
   ScanStatus,
@@ -133,6 +134,9 @@ export class HDF5WriterCallback implements ScanCallback {
             ? { wireFits: event.wires as Record<string, WireFit[]> }
             : {}),
           ...(event.shapes ? { beamShapes: event.shapes } : {}),
+          ...(event.models
+            ? { modelFits: event.models as Record<string, ModelChoice> }
+            : {}),
         };
         if (this.#saved !== undefined || !this.#writer) return;
         try {
