@@ -35,6 +35,11 @@ import type { ChannelFit, ScanRun } from "../scan/model.ts";
 import { readScanFile } from "./reader.ts";
 import { ScanFileError } from "./errors.ts";
 import { type ForkReport, forkReport, formatFork } from "./inspect_fork.ts";
+import {
+  formatModels,
+  type ModelsReport,
+  modelsReport,
+} from "./inspect_models.ts";
 
 const USAGE = `Usage: fws inspect <file.h5> [--json]
 
@@ -109,6 +114,8 @@ export interface InspectReport {
   channels: string[];
   /** A fork of several wires: its table, per-wire fits, beam ellipse. */
   fork?: ForkReport;
+  /** The profile models fitted besides the Gaussian (FIT:MODEL). */
+  models?: ModelsReport;
   fits: Record<
     string,
     {
@@ -171,6 +178,7 @@ export function inspectReport(file: string, run: ScanRun): InspectReport {
     fits[ch] = { units, scans: rows, summary };
   }
   const fork = forkReport(run);
+  const models = modelsReport(run);
   const shapes = (ws: ScanRun["scans"][number]["struck"]) =>
     Object.fromEntries(
       Object.entries(ws).map((
@@ -218,6 +226,7 @@ export function inspectReport(file: string, run: ScanRun): InspectReport {
     }),
     channels,
     ...(fork ? { fork } : {}),
+    ...(models ? { models } : {}),
     fits,
   };
 }
@@ -358,6 +367,7 @@ export function formatReport(r: InspectReport): string {
     }
   }
   if (r.fork) out.push(...formatFork(r.fork, { table, pm, num }));
+  if (r.models) out.push(...formatModels(r.models, { table, num }));
   return out.join("\n");
 }
 

@@ -6,6 +6,7 @@
  * (h5py sees them); GAUSS, the default, leaves today's file as it was.
  */
 import { readScanFile } from "../../lib/hdf5/mod.ts";
+import { formatReport, inspectReport } from "../../lib/hdf5/inspect.ts";
 import { MODEL_NAMES } from "../../lib/analysis/model_fields.ts";
 import { FIT_MODEL_CHOICES } from "../../lib/analysis/fit_fields.ts";
 import { assert, assertEquals } from "../support/assert.ts";
@@ -42,6 +43,14 @@ Deno.test("daemon: FIT:MODEL AUTO names the model the profile supports; one mode
     assertEquals(model.value, 0); // GAUSS
     const dAicc = (await rig.ca.get(rig.pv("fit.PDB.dAicc"))).value as number;
     assertEquals(dAicc, choice.deltaAicc);
+    // fws inspect shows the choice and every model's AICc
+    const report = inspectReport(auto.file, run);
+    assertEquals(report.models!.PDB[0].chosen, "gauss");
+    assertEquals(Object.keys(report.models!.PDB[0].aicc), [...MODEL_NAMES]);
+    const text = formatReport(report);
+    assert(/models PDB \(AICc; lower is better\)/.test(text), text);
+    assert(/scan_001 +auto +gauss/.test(text), text);
+    assert(!("models" in inspectReport(plain.file, before)));
     // the Gaussian among the models is today's fit of the channel
     const gauss = choice.fits[0];
     assert(
