@@ -47,6 +47,7 @@ import {
 import { type RequestEnd, ScanStatusCallback } from "./callbacks/status.ts";
 import { CustomHookCallback } from "./callbacks/custom.ts";
 import { CatalogCallback } from "./callbacks/catalog.ts";
+import { DriftCallback } from "./callbacks/drift.ts";
 import { LiveCallback } from "./callbacks/live.ts";
 import { LivePublisher } from "./live_publisher.ts";
 import type { CustomCallbackHost } from "./custom_callback.ts";
@@ -393,6 +394,7 @@ export class FWSScanBridgeDaemon {
       this.#state,
       new LiveCallback(this.#live, { wires: this.#pvs.wires }),
       new GaussFitCallback(this.#status, { wires: this.#pvs.wires }),
+      new DriftCallback(this.#options.dataDir, this.#status),
       new HDF5WriterCallback(this.#options.dataDir, {
         open: this.#options.openFile,
         wires: this.#pvs.wires,

@@ -9,16 +9,20 @@
 import { basename } from "node:path";
 import { parseCommand } from "../cli.ts";
 import { type RebuildSummary, ScanCatalog } from "./catalog.ts";
+import { markReference } from "./reference.ts";
 
-const USAGE = `Usage: fws index <dir> [--force]
+const USAGE = `Usage: fws index <dir> [--force] [--reference FILE|none]
 
 (Re)builds the scan catalog <dir>/fws_catalog.sqlite from the scan files
 (*.h5) in <dir>: new and changed files are read, files gone are forgotten.
 A catalog that is not sound is reported, moved aside (.bad) and rebuilt.
 
 Options:
-  --force   read every file again, even those the catalog has up to date
-  --help    show this help`;
+  --force             read every file again, even those the catalog has up to date
+  --reference FILE    mark FILE as the scanner's reference: the daemon publishes
+                      each new result's drift from it (FIT:<CH>:DRIFT); 'none'
+                      clears the mark
+  --help              show this help`;
 
 /** At most this many skipped files are named in the summary line. */
 const NAMED_SKIPS = 3;
@@ -52,6 +56,7 @@ export async function indexMain(args: string[]): Promise<number> {
     command: "fws index",
     options: {
       force: { type: "boolean" },
+      reference: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     positionals: ["dir"],
@@ -74,6 +79,27 @@ export async function indexMain(args: string[]): Promise<number> {
       `fws index: cannot read the directory '${dir}' (${why}); expected the data directory of the scan files`,
     );
     return 1;
+  }
+  const reference = values.reference as string | undefined;
+  if (reference !== undefined) {
+    try {
+      const mark = await markReference(
+        dir,
+        reference === "none" ? null : reference,
+      );
+      console.log(
+        mark
+          ? `fws index: reference of ${dir} is ${mark.file}`
+          : `fws index: ${dir} has no reference now`,
+      );
+    } catch (error) {
+      console.error(
+        `fws index: --reference ${reference}: ${
+          (error as Error).message.split("\n")[0]
+        }`,
+      );
+      return 1;
+    }
   }
   const catalog = ScanCatalog.open(dir);
   try {

@@ -34,3 +34,14 @@ export type {
 } from "./queries.ts";
 export { APPLICATION_ID, CATALOG_FILE, SCHEMA_VERSION } from "./schema.ts";
 export { formatRebuild, indexMain } from "./cli.ts";
+export {
+  describeReference,
+  type Drift,
+  driftOf,
+  markReference,
+  readReference,
+  REFERENCE_FILE,
+  type ReferenceMark,
+  type ReferenceValues,
+  referenceValues,
+} from "./reference.ts";

@@ -184,6 +184,14 @@ export function recordFields(
     case "ao":
     case "ai":
       fields.push(...limitFields(spec, spec.record === "ao"));
+      if (spec.alarmLimits) {
+        fields.push(
+          ["HIGH", spec.alarmLimits.high],
+          ["HSV", "MINOR"],
+          ["HIHI", spec.alarmLimits.hihi],
+          ["HHSV", "MAJOR"],
+        );
+      }
       if (spec.direction === "output") fields.push(["UDFS", "INVALID"]);
       break;
     case "longout":

@@ -108,6 +108,9 @@ function dataPvs(struck: readonly string[], iops: readonly string[]): PvSpec[] {
   ];
 }
 
+/** Alarm limits of FIT:<CH>:DRIFT, in combined standard errors. */
+export const DRIFT_ALARM = { high: 3, hihi: 5 } as const;
+
 function fitPvs(struck: readonly string[]): PvSpec[] {
   const labelOf = (key: string) =>
     FIT_FIELDS.find((f) => f.key === key)?.label ?? key;
@@ -135,6 +138,27 @@ function fitPvs(struck: readonly string[]): PvSpec[] {
       description:
         `model of ${ch} the last scan's profile is best described by (FIT:MODEL AUTO), or the one asked for`,
       label: "Model",
+    },
+    {
+      logical: `fit.${ch}.drift`,
+      template: `{P}FIT:${ch}:DRIFT`,
+      record: "ao",
+      direction: "output",
+      description:
+        `drift of ${ch} from the reference scan: the larger of |Δcentre| and |Δσ| in combined standard errors (MINOR ≥ 3, MAJOR ≥ 5; NaN without a reference)`,
+      label: "Drift [σ]",
+      precision: 2,
+      alarmLimits: DRIFT_ALARM,
+    },
+    {
+      logical: `fit.${ch}.driftRel`,
+      template: `{P}FIT:${ch}:DRIFT_REL`,
+      record: "ao",
+      direction: "output",
+      description:
+        `relative change of ${ch}'s σ from the reference scan, (σ − σ_ref)/σ_ref`,
+      label: "σ change",
+      precision: 4,
     },
     {
       logical: `fit.${ch}.dAicc`,

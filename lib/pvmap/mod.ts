@@ -28,6 +28,7 @@ export {
   type LogicalName,
   MOTOR_FIELDS,
   type MotorField,
+  type PvAlarmLimits,
   type PvDirection,
   type PvLimits,
   type PvRecordType,
@@ -38,7 +39,7 @@ export {
   type ScanState,
   type WaveformElement,
 } from "./specs.ts";
-export { defaultPvSpecs, WIRE_FIT_EXTRA } from "./defaults.ts";
+export { defaultPvSpecs, DRIFT_ALARM, WIRE_FIT_EXTRA } from "./defaults.ts";
 export {
   FIT_FIELD_ALIASES,
   FIT_PV_FIELDS,

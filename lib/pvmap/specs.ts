@@ -83,6 +83,13 @@ export interface PvSpecData {
   length?: number;
   elementType?: WaveformElement;
   watchdog?: PvWatchdog;
+  alarmLimits?: PvAlarmLimits;
+}
+
+/** HIGH (MINOR) and HIHI (MAJOR) alarm limits of an analog output. */
+export interface PvAlarmLimits {
+  readonly high: number;
+  readonly hihi: number;
 }
 
 /** Element type of a waveform (its FTVL): text, or numbers. */
@@ -120,6 +127,8 @@ export interface PvSpec {
   elementType?: WaveformElement;
   /** What a watchdog record watches (record `calc`). */
   watchdog?: PvWatchdog;
+  /** Alarm limits of an analog output (HIGH MINOR, HIHI MAJOR). */
+  alarmLimits?: PvAlarmLimits;
 }
 
 /** States published on `SCAN:STATE`, in mbbi order. */
@@ -509,4 +518,5 @@ export type LogicalName =
   | `fit.${string}.${"sigmaBeam" | "sigmaBeamErr"}`
   | `fit.${string}.${"strokeShift" | "strokeShiftErr"}`
   | `fit.${string}.${"model" | "dAicc"}`
+  | `fit.${string}.${"drift" | "driftRel"}`
   | `shape.${BeamShapeKey}${"" | "Err"}`;

@@ -17,6 +17,8 @@ import type { AlarmSeverity, PvSpec } from "../pvmap/mod.ts";
 
 /** EPICS alarm status STATE (menuAlarmStat). */
 export const STATE_ALARM = 7;
+/** EPICS alarm status HIHI (menuAlarmStat). */
+export const HIHI_ALARM = 3;
 /** EPICS alarm status HIGH (menuAlarmStat). */
 export const HIGH_ALARM = 4;
 /** EPICS alarm status UDF (menuAlarmStat). */
@@ -65,11 +67,20 @@ export function recordAlarm(spec: PvSpec, value: unknown): RecordAlarm {
       ? NO_ALARM
       : { status: STATE_ALARM, severity: SEVERITY[sv] };
   }
-  if (
-    (spec.record === "ao" || spec.record === "ai") &&
-    spec.direction === "output" && Number.isNaN(enumIndex(spec, value))
-  ) {
+  const analog = (spec.record === "ao" || spec.record === "ai") &&
+    spec.direction === "output";
+  const v = enumIndex(spec, value);
+  if (analog && Number.isNaN(v)) {
     return { status: UDF_ALARM, severity: SEVERITY.INVALID };
+  }
+  // as the record's HIHI/HHSV and HIGH/HSV fields do
+  if (analog && spec.alarmLimits) {
+    if (v >= spec.alarmLimits.hihi) {
+      return { status: HIHI_ALARM, severity: SEVERITY.MAJOR };
+    }
+    if (v >= spec.alarmLimits.high) {
+      return { status: HIGH_ALARM, severity: SEVERITY.MINOR };
+    }
   }
   return NO_ALARM;
 }

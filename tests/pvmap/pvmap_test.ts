@@ -68,11 +68,11 @@ Deno.test("pvmap: the fit PVs are the registry's, with the PV names of before", 
     ],
   );
   const fits = defaultPvSpecs().filter((s) => s.logical.startsWith("fit."));
-  // per channel the registry's fields, their summaries, MODEL and DAICC;
-  // and the request's FIT:MODEL
+  // per channel the registry's fields, their summaries, MODEL, DAICC,
+  // DRIFT and DRIFT_REL; and the request's FIT:MODEL
   assertEquals(
     fits.length,
-    2 * (FIT_PV_FIELDS.length + FIT_SUMMARY_PV_FIELDS.length + 2) + 1,
+    2 * (FIT_PV_FIELDS.length + FIT_SUMMARY_PV_FIELDS.length + 4) + 1,
   );
   assertEquals(
     defaultPvSpecs().filter((s) =>

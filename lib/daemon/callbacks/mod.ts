@@ -24,3 +24,4 @@ export {
 export { CustomHookCallback } from "./custom.ts";
 export { LiveCallback } from "./live.ts";
 export { CatalogCallback } from "./catalog.ts";
+export { DriftCallback } from "./drift.ts";
