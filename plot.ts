@@ -35,7 +35,11 @@ import { dropPermissions, restrictPermissions } from "./lib/permissions.ts";
 import type { ScanRun } from "./lib/scan/model.ts";
 import { type Assets, createHandler, PlotData } from "./routes/mod.ts";
 import { serveLoopback } from "./lib/serve_loopback.ts";
-import { serverInWorker, type ServerWorkerReply } from "./lib/server_worker.ts";
+import {
+  serverInWorker,
+  type ServerWorkerReply,
+  serveUntilStopped,
+} from "./lib/server_worker.ts";
 import { liveMain } from "./plot_live.ts";
 
 const USAGE = `Usage: fws plot <file.h5> <struck_channel> [options]
@@ -328,16 +332,5 @@ export async function plotMain(args: string[]): Promise<number> {
   if (!values["no-open"]) openBrowser(server.url);
   // Serving accepted connections needs no permission: drop everything.
   await dropPermissions(profile.startup);
-  console.log("fws plot: press Ctrl-C to stop");
-
-  const { promise: stopped, resolve } = Promise.withResolvers<void>();
-  const onSignal = () => resolve();
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
-  await stopped;
-  Deno.removeSignalListener("SIGINT", onSignal);
-  Deno.removeSignalListener("SIGTERM", onSignal);
-  await server.close();
-  console.log("fws plot: stopped");
-  return 0;
+  return await serveUntilStopped(server);
 }

@@ -40,7 +40,11 @@ import {
 } from "./lib/pvmap/mod.ts";
 import type { ScanRun } from "./lib/scan/model.ts";
 import { serveLoopback } from "./lib/serve_loopback.ts";
-import { serverInWorker, type ServerWorkerReply } from "./lib/server_worker.ts";
+import {
+  serverInWorker,
+  type ServerWorkerReply,
+  serveUntilStopped,
+} from "./lib/server_worker.ts";
 import { type Assets, createHandler, PlotData } from "./routes/mod.ts";
 import { followScanner } from "./routes/_lib/live_follower.ts";
 import { LiveState, type LoadedFile } from "./routes/_lib/live_state.ts";
@@ -356,15 +360,5 @@ export async function liveMain(
   if (!values["no-open"]) options.openBrowser(server.url);
   // The Worker serves and follows; this thread needs nothing any more.
   await dropPermissions(options.profile.startup);
-  console.log("fws plot: press Ctrl-C to stop");
-  const { promise: stopped, resolve } = Promise.withResolvers<void>();
-  const onSignal = () => resolve();
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
-  await stopped;
-  Deno.removeSignalListener("SIGINT", onSignal);
-  Deno.removeSignalListener("SIGTERM", onSignal);
-  await server.close();
-  console.log("fws plot: stopped");
-  return 0;
+  return await serveUntilStopped(server);
 }

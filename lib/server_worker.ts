@@ -59,3 +59,24 @@ export function serverInWorker<Start extends { type: "start" }>(
     };
   });
 }
+
+/**
+ * Serves until SIGINT or SIGTERM, then closes the server: the end of
+ * `fws plot` and `fws plot --live`. Returns the exit code, 0.
+ */
+export async function serveUntilStopped(
+  server: { close(): Promise<void> },
+  name = "fws plot",
+): Promise<number> {
+  console.log(`${name}: press Ctrl-C to stop`);
+  const { promise: stopped, resolve } = Promise.withResolvers<void>();
+  const onSignal = () => resolve();
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  await stopped;
+  Deno.removeSignalListener("SIGINT", onSignal);
+  Deno.removeSignalListener("SIGTERM", onSignal);
+  await server.close();
+  console.log(`${name}: stopped`);
+  return 0;
+}
