@@ -28,20 +28,22 @@ import { type RequestOutcome, startDaemon } from "./mod.ts";
 /** Usage text of `fws demo`. */
 export const DEMO_USAGE = `Usage: fws demo [options]
 
-Starts a simulated FWS IOC and the scan daemon in this process, requests one
-step scan of 3 repetitions over Channel Access, prints the fitted beam centre
-and sigma per channel and repetition and writes an HDF5 scan file. The live
-page follows the scan from the start (its URL is printed first) and then
-shows the file.
+Starts a simulated FWS IOC and the scan daemon in this process and requests
+3 repetitions over Channel Access: a fly stroke over a fork of three wires
+(x, u at 45°, y) crossing a beam tilted by 20°. It prints each wire's fitted
+sigma and the beam's tilt per repetition and writes an HDF5 scan file. The
+live page follows the scan from the start (its URL is printed first) and then
+shows the file. With --fork x it scans one wire, step by step, and prints the
+fitted centre and sigma.
 
 Options:
   --data-dir PATH   where the scan file goes; default a new temporary directory
   --seed N          seed of the simulated noise; default 1
   --no-open         do not open the live page (its URL is printed first); at
                     the end print how to open the file's plot page
-  --fork LETTERS    a fork of wires instead of one wire, e.g. xuy (x, u at 45°,
-                    y): a fly scan over -25 … 25 mm of a beam tilted by 20°,
-                    fitted per wire, with the beam's ellipse
+  --fork LETTERS    the fork's wires, of x, y, u (45°), v (-45°); default xuy:
+                    a fly scan over -25 … 25 mm, fitted per wire, with the
+                    beam's ellipse; x alone: a step scan of one wire
   --help            show this help
 `;
 
@@ -88,6 +90,9 @@ export interface DemoResult {
   /** With a fork: each repetition's beam tilt [deg] from the file, and the simulated one. */
   tilts?: { fitted: number[]; simulated: number };
 }
+
+/** The fork `fws demo` scans unless told otherwise. */
+const DEMO_FORK = "xuy";
 
 /** The beam a fork demo sees: σ 1.2 × 0.7 mm, turned by 20°. */
 const FORK_BEAM = { sigmaY: 0.7, tilt: 20 };
@@ -200,7 +205,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
   print(
     `simulated IOC ${pvs.prefix} on 127.0.0.1 (UDP ${sim.udpPort}, TCP ${sim.tcpPort}); ` +
-      `beam centre ${sim.beam.center} mm, sigma ${sim.beam.sigma} mm`,
+      `beam centre ${sim.beam.center} mm, sigma ${sim.beam.sigma}${
+        wires ? ` × ${FORK_BEAM.sigmaY} mm, tilt ${FORK_BEAM.tilt}°` : " mm"
+      }`,
   );
   const client = new CAClient({ ...ca, timeout: 5 });
   let daemon: Awaited<ReturnType<typeof startDaemon>> | undefined;
@@ -362,13 +369,13 @@ export async function demoMain(args: string[]): Promise<number> {
   const seed = seedText === undefined
     ? 1
     : parseIntOption(seedText, { name: "seed", min: 0, max: 2 ** 32 - 1 });
-  const fork = values.fork as string | undefined;
-  if (fork !== undefined) {
-    try {
-      simFork(fork);
-    } catch (error) {
-      throw new UsageError(`--fork: ${(error as Error).message}`);
-    }
+  const letters = (values.fork as string | undefined) ?? DEMO_FORK;
+  let fork: string | undefined;
+  try {
+    // one wire is the classic step scan; more make a fork
+    fork = simFork(letters).length > 1 ? letters : undefined;
+  } catch (error) {
+    throw new UsageError(`--fork: ${(error as Error).message}`);
   }
   let dataDir = values["data-dir"] as string | undefined;
   if (dataDir !== undefined) {

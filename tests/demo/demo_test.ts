@@ -75,13 +75,15 @@ async function runsAsPrinted(line: string): Promise<void> {
   }
 }
 
-Deno.test("fws demo --no-open: scans the simulated beam, prints fits near it and a file that exists", async () => {
+Deno.test("fws demo --no-open --fork x: scans one wire of the simulated beam, prints fits near it and a file that exists", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "fws-demo-test-" });
   try {
     const t0 = performance.now();
     const { code, stdout, stderr } = await fws([
       "demo",
       "--no-open",
+      "--fork",
+      "x",
       "--data-dir",
       dataDir,
     ]);
@@ -218,17 +220,10 @@ Deno.test("fws demo --no-open: the live page at the first line follows the scan 
   }
 });
 
-Deno.test("fws demo --no-open --fork xuy: a fly scan over three wires recovers the simulated tilt; a bad fork is a usage error", async () => {
+Deno.test("fws demo --no-open (a fork of x, u, y): a fly scan over three wires recovers the simulated tilt; a bad fork is a usage error", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "fws-demo-fork-test-" });
   try {
-    const r = await fws([
-      "demo",
-      "--no-open",
-      "--fork",
-      "xuy",
-      "--data-dir",
-      dataDir,
-    ]);
+    const r = await fws(["demo", "--no-open", "--data-dir", dataDir]);
     assertEquals(r.code, 0, r.stderr);
     assertMatch(
       r.stdout,
