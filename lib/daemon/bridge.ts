@@ -393,7 +393,10 @@ export class FWSScanBridgeDaemon {
     const callbacks: ScanCallback[] = [
       this.#state,
       new LiveCallback(this.#live, { wires: this.#pvs.wires }),
-      new GaussFitCallback(this.#status, { wires: this.#pvs.wires }),
+      new GaussFitCallback(this.#status, {
+        wires: this.#pvs.wires,
+        models: this.#pvs.models,
+      }),
       new DriftCallback(this.#options.dataDir, this.#status),
       new HDF5WriterCallback(this.#options.dataDir, {
         open: this.#options.openFile,

@@ -14,6 +14,10 @@
  */
 
 import { checkWires, type WireSpec } from "./wires.ts";
+import {
+  FIT_MODEL_CHOICES,
+  type FitModelChoice,
+} from "../analysis/fit_fields.ts";
 
 /** A PV map file as read from JSON (see DESIGN.md "The map file"). */
 export interface PvMapFile {
@@ -25,6 +29,11 @@ export interface PvMapFile {
   pvs?: Record<string, string | null>;
   /** The wires of the fork (checked, defaults filled); absent: one wire. */
   wires?: WireSpec[];
+  /**
+   * Profile models fitted besides the Gaussian, per Struck channel (`auto`
+   * or a model's name); FIT:MODEL other than GAUSS overrides them all.
+   */
+  models?: Record<string, FitModelChoice>;
 }
 
 /**
@@ -43,14 +52,14 @@ export function parsePvMap(text: string, source = "pv map"): PvMapFile {
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new Error(
-      `${source}: expected a JSON object with prefix, channels, pvs, wires`,
+      `${source}: expected a JSON object with prefix, channels, pvs, wires, models`,
     );
   }
   const obj = raw as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (!["prefix", "channels", "pvs", "wires"].includes(key)) {
+    if (!["prefix", "channels", "pvs", "wires", "models"].includes(key)) {
       throw new Error(
-        `${source}: unknown key '${key}'; expected prefix, channels, pvs or wires`,
+        `${source}: unknown key '${key}'; expected prefix, channels, pvs, wires or models`,
       );
     }
   }
@@ -97,6 +106,32 @@ export function parsePvMap(text: string, source = "pv map"): PvMapFile {
   }
   const out = obj as PvMapFile;
   if (obj.wires !== undefined) out.wires = checkWires(obj.wires, source);
+  if (obj.models !== undefined) out.models = checkModels(obj.models, source);
+  return out;
+}
+
+/** The `models` of a map file: channel → a choice of FIT_MODEL_CHOICES. */
+function checkModels(
+  raw: unknown,
+  source: string,
+): Record<string, FitModelChoice> {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new Error(
+      `${source}: 'models' must be an object of Struck channel → model`,
+    );
+  }
+  const out: Record<string, FitModelChoice> = {};
+  for (const [ch, m] of Object.entries(raw)) {
+    const choice = typeof m === "string" ? m.toLowerCase() : m;
+    if (!(FIT_MODEL_CHOICES as readonly unknown[]).includes(choice)) {
+      throw new Error(
+        `${source}: 'models.${ch}' is ${JSON.stringify(m)}; expected one of ${
+          FIT_MODEL_CHOICES.join(", ")
+        }`,
+      );
+    }
+    out[ch] = choice as FitModelChoice;
+  }
   return out;
 }
 

@@ -28,6 +28,7 @@ import {
 import { defaultPvSpecs } from "./defaults.ts";
 import { FIT_FIELD_ALIASES } from "./fit_pvs.ts";
 import { DEFAULT_WIRES, type WireSpec } from "./wires.ts";
+import type { FitModelChoice } from "../analysis/fit_fields.ts";
 
 /** Options of {@link FWSScanInterface}. */
 export interface ScanInterfaceOptions {
@@ -85,6 +86,8 @@ export class FWSScanInterface {
   readonly iopsChannels: string[];
   /** The fork's wires (one, by default). */
   readonly wires: readonly WireSpec[];
+  /** The map file's profile models per Struck channel (see `PvMapFile`). */
+  readonly models: Readonly<Record<string, FitModelChoice>>;
   /** Specs of every logical PV, in display order. */
   readonly specs: PvSpec[];
   /** Warnings about the map file (old logical names accepted). */
@@ -112,6 +115,16 @@ export class FWSScanInterface {
       .replaceAll("{N}", String(scannerIndex));
     this.prefix = (this.testMode ? "Test:" : "") + base;
     this.wires = map.wires ?? DEFAULT_WIRES;
+    this.models = map.models ?? {};
+    for (const ch of Object.keys(this.models)) {
+      if (!this.struckChannels.includes(ch)) {
+        throw new Error(
+          `pv map: 'models.${ch}' names no Struck channel; expected one of ${
+            this.struckChannels.join(", ")
+          }`,
+        );
+      }
+    }
     this.specs = defaultPvSpecs(
       this.struckChannels,
       this.iopsChannels,

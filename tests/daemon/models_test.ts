@@ -9,7 +9,8 @@ import { readScanFile } from "../../lib/hdf5/mod.ts";
 import { formatReport, inspectReport } from "../../lib/hdf5/inspect.ts";
 import { MODEL_NAMES } from "../../lib/analysis/model_fields.ts";
 import { FIT_MODEL_CHOICES } from "../../lib/analysis/fit_fields.ts";
-import { assert, assertEquals } from "../support/assert.ts";
+import { assert, assertEquals, assertThrows } from "../support/assert.ts";
+import { FWSScanInterface, parsePvMap } from "../../lib/pvmap/mod.ts";
 import { missingReference, SYSTEM_PYTHON } from "../support/refs.ts";
 import { makeRig } from "./rig.ts";
 
@@ -89,6 +90,36 @@ print(json.dumps([m.attrs["chosen"], float(g["sigma_left"][()]), g["sigma_left"]
       assertEquals([chosen, units, ok], ["split_gauss", "mm", true]);
       assertEquals(left, one.fits[0].params[2]);
     }
+  } finally {
+    await rig.close();
+  }
+});
+
+Deno.test("daemon: the map file's models per channel, unless FIT:MODEL asks for more; malformed entries are refused with the key", async () => {
+  assertThrows(
+    () => parsePvMap(JSON.stringify({ models: { PDB: "cubic" } }), "map.json"),
+    /map\.json: 'models\.PDB' is "cubic"; expected one of gauss, auto, gauss_linear/,
+  );
+  assertThrows(
+    () =>
+      new FWSScanInterface(1, {
+        map: parsePvMap('{"models": {"PDX": "auto"}}'),
+      }),
+    /'models\.PDX' names no Struck channel; expected one of PDB, PDT/,
+  );
+  const map = parsePvMap(JSON.stringify({ models: { PDT: "SPLIT_GAUSS" } }));
+  const rig = await makeRig({ daemon: { pvMap: map } });
+  try {
+    const r = await rig.request({ mode: "STEP", nSteps: 31, nScans: 1 });
+    assertEquals(r.status, "completed", r.message);
+    const scan = (await readScanFile(r.file)).scans[0];
+    assertEquals(Object.keys(scan.modelFits ?? {}), ["PDT"]);
+    assertEquals(scan.modelFits!.PDT.chosen, "split_gauss");
+    await rig.ca.put(rig.pv("fit.model"), "DOUBLE_GAUSS", { wait: true });
+    const all = await rig.request({ nScans: 1 });
+    const both = (await readScanFile(all.file)).scans[0].modelFits!;
+    assertEquals(Object.keys(both).sort(), ["PDB", "PDT"]);
+    assertEquals(both.PDT.asked, "double_gauss");
   } finally {
     await rig.close();
   }

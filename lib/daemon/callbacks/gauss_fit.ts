@@ -64,8 +64,10 @@ export class GaussFitCallback implements ScanCallback {
   #speed = NaN;
   /** Wires whose stroke shift was reported this request. */
   #flagged = new Set<string>();
-  /** What the request asked to fit besides the Gaussian. */
+  /** What the request asked to fit besides the Gaussian (FIT:MODEL). */
   #fitModel: FitModelChoice = "gauss";
+  /** The map file's models per channel (FIT:MODEL other than GAUSS wins). */
+  readonly #channelModels: Readonly<Record<string, FitModelChoice>>;
   readonly #log = log("daemon", "fit");
 
   /**
@@ -74,10 +76,14 @@ export class GaussFitCallback implements ScanCallback {
    */
   constructor(
     status: Pick<StatusPublisher, "put">,
-    options: { wires?: readonly WireSpec[] } = {},
+    options: {
+      wires?: readonly WireSpec[];
+      models?: Readonly<Record<string, FitModelChoice>>;
+    } = {},
   ) {
     this.#status = status;
     this.#wires = options.wires ?? DEFAULT_WIRES;
+    this.#channelModels = options.models ?? {};
   }
 
   /**
@@ -153,7 +159,7 @@ export class GaussFitCallback implements ScanCallback {
         ...(this.#wires.length > 1
           ? { wires: Object.freeze(wires), shapes: Object.freeze(shapes) }
           : {}),
-        ...(this.#fitModel !== "gauss"
+        ...(Object.keys(models).length > 0
           ? { models: Object.freeze(models) }
           : {}),
       });
@@ -169,10 +175,13 @@ export class GaussFitCallback implements ScanCallback {
     record: Readonly<ScanRecord>,
     ch: string,
   ): ModelChoice | undefined {
-    if (this.#fitModel === "gauss") return undefined;
+    const asked = this.#fitModel !== "gauss"
+      ? this.#fitModel
+      : this.#channelModels[ch] ?? "gauss";
+    if (asked === "gauss") return undefined;
     let choice: ModelChoice | undefined;
     try {
-      choice = profileModels(profileOf(record, ch, this.#iops), this.#fitModel);
+      choice = profileModels(profileOf(record, ch, this.#iops), asked);
     } catch (error) {
       this.#log.warn("{scan} {channel} models not fitted: {reason}", {
         scan: record.name,
