@@ -35,11 +35,7 @@ import { dropPermissions, restrictPermissions } from "./lib/permissions.ts";
 import type { ScanRun } from "./lib/scan/model.ts";
 import { type Assets, createHandler, PlotData } from "./routes/mod.ts";
 import { serveLoopback } from "./lib/serve_loopback.ts";
-import {
-  serverInWorker,
-  type ServerWorkerReply,
-  serveUntilStopped,
-} from "./lib/server_worker.ts";
+import { serverInWorker, serveUntilStopped } from "./lib/server_worker.ts";
 import { liveMain } from "./plot_live.ts";
 
 const USAGE = `Usage: fws plot <file.h5> <struck_channel> [options]
@@ -116,9 +112,6 @@ export type PlotWorkerRequest =
     options: PlotServerOptions;
   }
   | { type: "close" };
-
-/** What the plot server's Worker answers. */
-export type PlotWorkerReply = ServerWorkerReply;
 
 /** A running plot server. */
 export interface PlotServer {

@@ -40,11 +40,7 @@ import {
 } from "./lib/pvmap/mod.ts";
 import type { ScanRun } from "./lib/scan/model.ts";
 import { serveLoopback } from "./lib/serve_loopback.ts";
-import {
-  serverInWorker,
-  type ServerWorkerReply,
-  serveUntilStopped,
-} from "./lib/server_worker.ts";
+import { serverInWorker, serveUntilStopped } from "./lib/server_worker.ts";
 import { type Assets, createHandler, PlotData } from "./routes/mod.ts";
 import { followScanner } from "./routes/_lib/live_follower.ts";
 import { LiveState, type LoadedFile } from "./routes/_lib/live_state.ts";
@@ -210,9 +206,6 @@ export function startLivePlotServer(
 export type LiveWorkerRequest =
   | { type: "start"; options: LivePlotOptions }
   | { type: "close" };
-
-/** What the live server's Worker answers. */
-export type LiveWorkerReply = ServerWorkerReply;
 
 /**
  * The CA client settings fully resolved here (where `env` and `sys` are

@@ -9,44 +9,15 @@
  *
  * @module
  */
-import {
-  type LivePlotServer,
-  type LiveWorkerReply,
-  type LiveWorkerRequest,
-  startLivePlotServer,
-} from "./plot_live.ts";
+import { type LiveWorkerRequest, startLivePlotServer } from "./plot_live.ts";
 import { dropPermissions } from "./lib/permissions.ts";
+import { answerInWorker } from "./lib/server_worker.ts";
 
-const scope = globalThis as unknown as {
-  onmessage: ((e: MessageEvent<LiveWorkerRequest>) => void) | null;
-  postMessage(reply: LiveWorkerReply): void;
-  close(): void;
-};
-
-let server: LivePlotServer | undefined;
-
-scope.onmessage = async (e) => {
-  const request = e.data;
-  if (request.type === "start") {
-    try {
-      const { loadH5 } = await import("./lib/hdf5/h5_fs.ts");
-      await loadH5();
-      await dropPermissions(["env"]);
-      server = await startLivePlotServer(request.options);
-      scope.postMessage({
-        type: "listening",
-        url: server.url,
-        port: server.port,
-      });
-    } catch (error) {
-      scope.postMessage({
-        type: "failed",
-        message: error instanceof Error ? error.message : String(error),
-      });
-    }
-  } else if (request.type === "close") {
-    await server?.close();
-    scope.postMessage({ type: "closed" });
-    scope.close();
-  }
-};
+answerInWorker<Extract<LiveWorkerRequest, { type: "start" }>>(
+  async (request) => {
+    const { loadH5 } = await import("./lib/hdf5/h5_fs.ts");
+    await loadH5();
+    await dropPermissions(["env"]);
+    return await startLivePlotServer(request.options);
+  },
+);

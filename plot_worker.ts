@@ -7,40 +7,9 @@
  *
  * @module
  */
-import {
-  type PlotServer,
-  type PlotWorkerReply,
-  type PlotWorkerRequest,
-  startPlotServer,
-} from "./plot.ts";
+import { type PlotWorkerRequest, startPlotServer } from "./plot.ts";
+import { answerInWorker } from "./lib/server_worker.ts";
 
-const scope = globalThis as unknown as {
-  onmessage: ((e: MessageEvent<PlotWorkerRequest>) => void) | null;
-  postMessage(reply: PlotWorkerReply): void;
-  close(): void;
-};
-
-let server: PlotServer | undefined;
-
-scope.onmessage = async (e) => {
-  const request = e.data;
-  if (request.type === "start") {
-    try {
-      server = await startPlotServer(request.run, request.options);
-      scope.postMessage({
-        type: "listening",
-        url: server.url,
-        port: server.port,
-      });
-    } catch (error) {
-      scope.postMessage({
-        type: "failed",
-        message: error instanceof Error ? error.message : String(error),
-      });
-    }
-  } else if (request.type === "close") {
-    await server?.close();
-    scope.postMessage({ type: "closed" });
-    scope.close();
-  }
-};
+answerInWorker<Extract<PlotWorkerRequest, { type: "start" }>>((request) =>
+  startPlotServer(request.run, request.options)
+);

@@ -1,7 +1,8 @@
 /**
- * The main thread's side of a page server run in a Worker (`fws plot` and
- * `fws plot --live`): sends `start`, waits for `listening` or `failed`, and
- * closes it with `close` → `closed`. The Worker answers in order.
+ * A page server run in a Worker (`fws plot` and `fws plot --live`), both
+ * sides of its protocol: the main thread sends `start`, waits for
+ * `listening` or `failed`, and closes it with `close` → `closed`; the Worker
+ * answers in order ({@link answerInWorker}).
  *
  * @module
  */
@@ -79,4 +80,42 @@ export async function serveUntilStopped(
   await server.close();
   console.log(`${name}: stopped`);
   return 0;
+}
+
+/**
+ * The Worker's side: answers `start` by starting the server with `start`
+ * (→ `listening` or `failed`) and `close` by closing it (→ `closed`), then
+ * ends the Worker.
+ */
+export function answerInWorker<Start extends { type: "start" }>(
+  start: (request: Start) => Promise<WorkerServer>,
+): void {
+  const scope = globalThis as unknown as {
+    onmessage: ((e: MessageEvent<Start | { type: "close" }>) => void) | null;
+    postMessage(reply: ServerWorkerReply): void;
+    close(): void;
+  };
+  let server: WorkerServer | undefined;
+  scope.onmessage = async (e) => {
+    const request = e.data;
+    if (request.type === "start") {
+      try {
+        server = await start(request as Start);
+        scope.postMessage({
+          type: "listening",
+          url: server.url,
+          port: server.port,
+        });
+      } catch (error) {
+        scope.postMessage({
+          type: "failed",
+          message: error instanceof Error ? error.message : String(error),
+        });
+      }
+    } else if (request.type === "close") {
+      await server?.close();
+      scope.postMessage({ type: "closed" });
+      scope.close();
+    }
+  };
 }
