@@ -108,6 +108,27 @@ function dataPvs(struck: readonly string[], iops: readonly string[]): PvSpec[] {
   ];
 }
 
+/**
+ * The fit results of the registry published under one prefix: a channel's
+ * (`fit.<CH>`, `{P}FIT:<CH>`) or one wire's of it.
+ */
+function fitResultPvs(
+  at: { logical: string; template: string; of: string; labelPrefix?: string },
+): PvSpec[] {
+  return FIT_PV_FIELDS.map(({ field, suffix, unit, label }): PvSpec => ({
+    logical: `${at.logical}.${field}` as LogicalName,
+    template: `${at.template}:${suffix}`,
+    record: field === "ok" ? "bo" : "ao",
+    direction: "output",
+    units: unit === "x" ? "mm" : undefined,
+    enumStrings: field === "ok" ? ["Failed", "OK"] : undefined,
+    description: `fit ${field} of ${at.of}`,
+    label: at.labelPrefix ? `${at.labelPrefix}${label ?? field}` : label,
+    precision: field === "ok" ? undefined : 5,
+    severities: field === "ok" ? ["MAJOR", "NO_ALARM"] : undefined,
+  }));
+}
+
 /** Alarm limits of FIT:<CH>:DRIFT, in combined standard errors. */
 export const DRIFT_ALARM = { high: 3, hihi: 5 } as const;
 
@@ -115,18 +136,11 @@ function fitPvs(struck: readonly string[]): PvSpec[] {
   const labelOf = (key: string) =>
     FIT_FIELDS.find((f) => f.key === key)?.label ?? key;
   return struck.flatMap((ch) => [
-    ...FIT_PV_FIELDS.map(({ field, suffix, unit, label }): PvSpec => ({
-      logical: `fit.${ch}.${field}`,
-      template: `{P}FIT:${ch}:${suffix}`,
-      record: field === "ok" ? "bo" : "ao",
-      direction: "output",
-      units: unit === "x" ? "mm" : undefined,
-      enumStrings: field === "ok" ? ["Failed", "OK"] : undefined,
-      description: `fit ${field} of ${ch} for the last scan`,
-      label,
-      precision: field === "ok" ? undefined : 5,
-      severities: field === "ok" ? ["MAJOR", "NO_ALARM"] : undefined,
-    })),
+    ...fitResultPvs({
+      logical: `fit.${ch}`,
+      template: `{P}FIT:${ch}`,
+      of: `${ch} for the last scan`,
+    }),
     {
       logical: `fit.${ch}.model`,
       template: `{P}FIT:${ch}:MODEL`,
@@ -223,38 +237,28 @@ function wirePvs(
   if (wires.length < 2) return [];
   const perWire = struck.flatMap((ch) =>
     wires.flatMap((w): PvSpec[] => [
-      ...FIT_PV_FIELDS.map(({ field, suffix, unit, label }): PvSpec => ({
-        logical: `fit.${ch}.${w.name}.${field}`,
-        template: `{P}FIT:${ch}:${w.name}:${suffix}`,
-        record: field === "ok" ? "bo" : "ao",
-        direction: "output",
-        units: unit === "x" ? "mm" : undefined,
-        enumStrings: field === "ok" ? ["Failed", "OK"] : undefined,
-        description:
-          `fit ${field} of ${ch}, wire ${w.name} (${w.angle}°), last scan, beam coordinates`,
-        label: `${w.name} ${label ?? field}`,
-        precision: field === "ok" ? undefined : 5,
-        severities: field === "ok" ? ["MAJOR", "NO_ALARM"] : undefined,
-      })),
-      ...STROKE_PVS.map(({ field, suffix, label }): PvSpec => ({
-        logical: `fit.${ch}.${w.name}.${field}`,
-        template: `{P}FIT:${ch}:${w.name}:${suffix}`,
-        record: "ao",
-        direction: "output",
-        units: "mm",
-        description:
-          `${label} of ${ch}, wire ${w.name}, over the request's strokes (bidirectional requests)`,
-        label: `${w.name} ${label}`,
-        precision: 5,
-      })),
-      ...WIRE_FIT_EXTRA.map(({ field, suffix, label }): PvSpec => ({
+      ...fitResultPvs({
+        logical: `fit.${ch}.${w.name}`,
+        template: `{P}FIT:${ch}:${w.name}`,
+        of: `${ch}, wire ${w.name} (${w.angle}°), last scan, beam coordinates`,
+        labelPrefix: `${w.name} `,
+      }),
+      ...[
+        ...STROKE_PVS.map((f) => ({
+          ...f,
+          about: `, over the request's strokes (bidirectional requests)`,
+        })),
+        ...WIRE_FIT_EXTRA.map((f) => ({
+          ...f,
+          about: ` (diameter ${w.diameter} mm), last scan`,
+        })),
+      ].map(({ field, suffix, label, about }): PvSpec => ({
         logical: `fit.${ch}.${w.name}.${field}`,
         template: `{P}FIT:${ch}:${w.name}:${suffix}`,
         record: "ao",
         direction: "output",
         units: "mm",
-        description:
-          `${label} of ${ch}, wire ${w.name} (diameter ${w.diameter} mm), last scan`,
+        description: `${label} of ${ch}, wire ${w.name}${about}`,
         label: `${w.name} ${label}`,
         precision: 5,
       })),
