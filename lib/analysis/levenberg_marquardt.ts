@@ -270,19 +270,61 @@ export function levenbergMarquardt(
         for (let j = 0; j < 4; j++) {
           dscale[j] = Math.max(dscale[j], Math.sqrt(hc[j * 5]));
         }
-        lambda *= Math.max(1 / 3, 1 - (2 * ratio - 1) ** 3);
-        nu = 2;
-      } else {
-        lambda *= nu;
-        nu *= 2;
       }
-      if (Math.abs(actred) <= ftol && prered <= ftol && 0.5 * ratio <= 1) {
-        return done("ftol");
-      }
-      if (pnorm <= xtol * xnorm) return done("xtol");
-      if (nEvaluations >= maxEvaluations) return done("maxEvaluations");
-      if (!Number.isFinite(lambda) || lambda > 1e30) return done("singular");
+      ({ lambda, nu } = nextDamping(accepted, ratio, { lambda, nu }));
+      const stop = stopAfterStep({
+        actred,
+        prered,
+        ratio,
+        pnorm,
+        xnorm,
+        lambda,
+        ftol,
+        xtol,
+        nEvaluations,
+        maxEvaluations,
+      });
+      if (stop) return done(stop);
       if (accepted) break;
     }
   }
+}
+
+/** The damping after a trial step (MINPACK's rule on the gain ratio). */
+export function nextDamping(
+  accepted: boolean,
+  ratio: number,
+  damping: { lambda: number; nu: number },
+): { lambda: number; nu: number } {
+  return accepted
+    ? {
+      lambda: damping.lambda * Math.max(1 / 3, 1 - (2 * ratio - 1) ** 3),
+      nu: 2,
+    }
+    : { lambda: damping.lambda * damping.nu, nu: damping.nu * 2 };
+}
+
+/** The convergence and failure tests after a trial step, in MINPACK's order. */
+export function stopAfterStep(step: {
+  actred: number;
+  prered: number;
+  ratio: number;
+  pnorm: number;
+  xnorm: number;
+  lambda: number;
+  ftol: number;
+  xtol: number;
+  nEvaluations: number;
+  maxEvaluations: number;
+}): LmStop | undefined {
+  const s = step;
+  if (
+    Math.abs(s.actred) <= s.ftol && s.prered <= s.ftol && 0.5 * s.ratio <= 1
+  ) {
+    return "ftol";
+  }
+  if (s.pnorm <= s.xtol * s.xnorm) return "xtol";
+  if (s.nEvaluations >= s.maxEvaluations) return "maxEvaluations";
+  if (!Number.isFinite(s.lambda) || s.lambda > 1e30) return "singular";
+  return undefined;
 }

@@ -9,7 +9,13 @@
  * @module
  */
 import { choleskyN, choleskySolveN } from "./symn.ts";
-import type { LmOptions, LmResult, LmStop } from "./levenberg_marquardt.ts";
+import {
+  type LmOptions,
+  type LmResult,
+  type LmStop,
+  nextDamping,
+  stopAfterStep,
+} from "./levenberg_marquardt.ts";
 
 export type { LmOptions, LmResult, LmStop };
 
@@ -332,18 +338,21 @@ export function levenbergMarquardtN(
         for (let k = 0; k < n; k++) {
           dscale[k] = Math.max(dscale[k], Math.sqrt(hc[k * n + k]));
         }
-        lambda *= Math.max(1 / 3, 1 - (2 * ratio - 1) ** 3);
-        nu = 2;
-      } else {
-        lambda *= nu;
-        nu *= 2;
       }
-      if (Math.abs(actred) <= ftol && prered <= ftol && 0.5 * ratio <= 1) {
-        return done("ftol");
-      }
-      if (pnorm <= xtol * xnorm) return done("xtol");
-      if (nEvaluations >= maxEvaluations) return done("maxEvaluations");
-      if (!Number.isFinite(lambda) || lambda > 1e30) return done("singular");
+      ({ lambda, nu } = nextDamping(accepted, ratio, { lambda, nu }));
+      const stop = stopAfterStep({
+        actred,
+        prered,
+        ratio,
+        pnorm,
+        xnorm,
+        lambda,
+        ftol,
+        xtol,
+        nEvaluations,
+        maxEvaluations,
+      });
+      if (stop) return done(stop);
       if (accepted) break;
     }
   }
