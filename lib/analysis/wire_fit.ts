@@ -116,3 +116,37 @@ export function forkCurve(
   for (let i = 0; i < stage.length; i++) out[i] = forkValue(pieces, stage[i]);
   return out;
 }
+
+/**
+ * The regions the fits of a stroke used: the wires' windows replaced by the
+ * fits' own (an automatic split's included), so the points are the fitted
+ * ones; a wire without a fit gets no points.
+ */
+export function fittedRegions(
+  profile: Profile,
+  wires: readonly WireSpec[],
+  fits: readonly WireFit[] | undefined,
+): WireRegion[] {
+  const used = wires.map((w, k): WireSpec => ({
+    ...w,
+    window: fits?.[k] ? [fits[k].window[0], fits[k].window[1]] : [NaN, NaN],
+  }));
+  return wireRegions(profile, used);
+}
+
+/**
+ * A fit of a repetition cut short (aborted, failed) is not a measurement of
+ * the beam: it is kept, marked not ok, with the reason in front.
+ */
+export function partialFit<F extends { ok: boolean; message: string }>(
+  fit: F,
+  status: string,
+): F {
+  return fit.ok && status !== "completed"
+    ? {
+      ...fit,
+      ok: false,
+      message: `partial repetition (${status}): ${fit.message}`,
+    }
+    : fit;
+}

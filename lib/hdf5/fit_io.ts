@@ -22,7 +22,7 @@ import {
 } from "../analysis/model_fields.ts";
 import { gaussianCurve } from "../analysis/models.ts";
 import { profileOf } from "../analysis/profile.ts";
-import { wireRegions } from "../analysis/wires.ts";
+import { fittedRegions } from "../analysis/wire_fit.ts";
 import type {
   BeamShape,
   ChannelFit,
@@ -314,13 +314,7 @@ export function writeWireProfiles(
     Object.keys(scan.iops)[0] || "";
   let regions;
   try {
-    const profile = profileOf(scan, channel, iops);
-    // the windows the fit used (an automatic split's too); none: no points
-    const used = wires.map((w, k): WireSpec => ({
-      ...w,
-      window: fits?.[k] ? [fits[k].window[0], fits[k].window[1]] : [NaN, NaN],
-    }));
-    regions = wireRegions(profile, used);
+    regions = fittedRegions(profileOf(scan, channel, iops), wires, fits);
   } catch {
     return;
   }

@@ -16,7 +16,7 @@ import {
 import { minMaxIndices } from "../../lib/analysis/decimate.ts";
 import { gaussian } from "../../lib/analysis/models.ts";
 import { profileOf } from "../../lib/analysis/profile.ts";
-import { wireRegions } from "../../lib/analysis/wires.ts";
+import { fittedRegions } from "../../lib/analysis/wire_fit.ts";
 import type {
   WirePanel,
   WiresPayload,
@@ -46,15 +46,7 @@ export const handler: RouteHandlers = {
       );
     }
     const iops = scan.fits[struck]?.iopsChannel || Object.keys(scan.iops)[0];
-    // the windows the fits used, so the points are the fitted ones
-    const used = wires.map((w, k) => ({
-      ...w,
-      window: [fits[k]?.window[0] ?? NaN, fits[k]?.window[1] ?? NaN] as [
-        number,
-        number,
-      ],
-    }));
-    const regions = wireRegions(profileOf(scan, struck, iops), used);
+    const regions = fittedRegions(profileOf(scan, struck, iops), wires, fits);
     const panels: WirePanel[] = regions.map((r, k) => {
       const f = fits[k];
       const keep = minMaxIndices(r.y, {

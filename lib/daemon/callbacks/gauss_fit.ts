@@ -15,7 +15,7 @@ import {
   summarizeFits,
   type SummaryKey,
 } from "../../analysis/mod.ts";
-import { fitWires, type WireFit } from "../../analysis/wire_fit.ts";
+import { fitWires, partialFit, type WireFit } from "../../analysis/wire_fit.ts";
 import { DEFAULT_WIRES, type WireSpec } from "../../pvmap/wires.ts";
 import {
   BEAM_SHAPE_FIELDS,
@@ -118,14 +118,7 @@ export class GaussFitCallback implements ScanCallback {
         } catch (error) {
           fit = failedFit((error as Error).message);
         }
-        if (fit.ok && record.status !== "completed") {
-          // a repetition cut short is not a measurement of the beam
-          fit = {
-            ...fit,
-            ok: false,
-            message: `partial repetition (${record.status}): ${fit.message}`,
-          };
-        }
+        fit = partialFit(fit, record.status);
         if (!fit.ok) {
           this.#log.warn("{scan} {channel} fit failed: {reason}", {
             scan: record.name,
@@ -225,21 +218,10 @@ export class GaussFitCallback implements ScanCallback {
         sigmaBeamErr: NaN,
       }));
     }
-    if (record.status !== "completed") {
-      perWire = perWire.map((w) =>
-        w.fit.ok
-          ? {
-            ...w,
-            fit: {
-              ...w.fit,
-              ok: false,
-              message:
-                `partial repetition (${record.status}): ${w.fit.message}`,
-            },
-          }
-          : w
-      );
-    }
+    perWire = perWire.map((w) => ({
+      ...w,
+      fit: partialFit(w.fit, record.status),
+    }));
     this.#checkStrokes(ch, record.direction, perWire);
     for (const w of perWire) {
       if (!w.fit.ok) {
