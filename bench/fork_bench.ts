@@ -23,16 +23,11 @@ import { forkSignal, simFork } from "../lib/sim/fork.ts";
 import { SeededRandom } from "../lib/sim/beam.ts";
 import type { CaseSpec } from "../tests/analysis/fit_cases.ts";
 import { ScipyServer } from "../tests/analysis/scipy_ref.ts";
+import { median } from "./table.ts";
 
 const N = 1_000_000;
 const ROUNDS = 7;
 const WARMUP = 1;
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 const fork = simFork("xuy", { diameter: 0.03 });
 const stage = new Float64Array(N);

@@ -122,7 +122,7 @@ function cut(
     const b = Number.isNaN(lo) ? 0 : bound(px, hi, !closed);
     const n = Math.max(0, b - a);
     x = new Float64Array(n);
-    for (let k = 0; k < n; k++) x[k] = wire.scale * (px[a + k] - wire.offset);
+    for (let k = 0; k < n; k++) x[k] = toBeam(wire, px[a + k]);
     y = py.subarray(a, a + n);
     sem = ps?.subarray(a, a + n);
   } else {
@@ -137,7 +137,7 @@ function cut(
     for (let i = 0, j = 0; i < px.length; i++) {
       const v = px[i];
       if (!(v >= lo && (v < hi || (closed && v === hi)))) continue;
-      x[j] = wire.scale * (v - wire.offset);
+      x[j] = toBeam(wire, v);
       y[j] = py[i];
       if (sem) sem[j] = ps![i];
       j++;
