@@ -276,6 +276,102 @@ export function strokeCheck(
   });
 }
 
+/** One request's centre shift of a wire at its stroke speed. */
+export interface ShiftAtSpeed {
+  /** Fly speed [mm/s]. */
+  speed: number;
+  /** Backward minus forward mean centre [mm], and its error. */
+  shift: number;
+  shiftErr: number;
+}
+
+/** The readout lag the centre shifts of several requests imply. */
+export interface LagOverSpeeds {
+  /** Position-readout lag τ [s], and its error (NaN when undetermined). */
+  lag: number;
+  lagErr: number;
+  /** Shift left at speed 0 [mm] (a static offset: backlash, hysteresis). */
+  offset: number;
+  offsetErr: number;
+  /** Distinct speeds the lag comes from. */
+  speeds: number;
+  /**
+   * The shift grows with speed (≥ 2 speeds, slope beyond 3 standard
+   * errors): a likely position-readout lag rather than a static offset.
+   */
+  growsWithSpeed: boolean;
+  /** One line for the operator. */
+  message: string;
+}
+
+/**
+ * The readout lag from the centre shifts of requests at different speeds.
+ * A lag τ shifts the backward centre by 2vτ from the forward one, a static
+ * offset (backlash) by the same amount at every speed; the weighted
+ * straight line shift = offset + 2τ·v separates the two. With one speed
+ * the whole shift is taken as lag (τ = shift / 2v) and nothing is flagged,
+ * since a static offset would look the same.
+ */
+export function lagOverSpeeds(points: readonly ShiftAtSpeed[]): LagOverSpeeds {
+  const ok = points.filter((p) =>
+    p.speed > 0 && Number.isFinite(p.shift) && p.shiftErr > 0
+  );
+  const distinct = new Set(ok.map((p) => p.speed)).size;
+  const none = {
+    lag: NaN,
+    lagErr: NaN,
+    offset: NaN,
+    offsetErr: NaN,
+    speeds: distinct,
+    growsWithSpeed: false,
+  };
+  if (distinct === 0) {
+    return { ...none, message: "no fly request with both directions yet" };
+  }
+  if (distinct === 1) {
+    const m = mean(ok.map((p) => [p.shift, p.shiftErr]));
+    const v = ok[0].speed;
+    return {
+      ...none,
+      lag: m.mean / (2 * v),
+      lagErr: m.err / (2 * v),
+      message: `one speed (${v} mm/s): a lag and a static offset look alike; ` +
+        "repeat at another speed to tell them apart",
+    };
+  }
+  // weighted least squares of shift = a + b·v
+  let sw = 0, sv = 0, svv = 0, sy = 0, svy = 0;
+  for (const p of ok) {
+    const w = 1 / p.shiftErr ** 2;
+    sw += w;
+    sv += w * p.speed;
+    svv += w * p.speed ** 2;
+    sy += w * p.shift;
+    svy += w * p.speed * p.shift;
+  }
+  const det = sw * svv - sv * sv;
+  const b = (sw * svy - sv * sy) / det;
+  const a = (svv * sy - sv * svy) / det;
+  const bErr = Math.sqrt(sw / det), aErr = Math.sqrt(svv / det);
+  const growsWithSpeed = Math.abs(b) > 3 * bErr;
+  const lag = b / 2, lagErr = bErr / 2;
+  const ms = (x: number) => (x * 1e3).toPrecision(3);
+  return {
+    lag,
+    lagErr,
+    offset: a,
+    offsetErr: aErr,
+    speeds: distinct,
+    growsWithSpeed,
+    message: growsWithSpeed
+      ? `centre shift grows with speed over ${distinct} speeds: likely ` +
+        `position-readout lag of ${ms(lag)} ± ${ms(lagErr)} ms ` +
+        `(static offset ${fmt(a)} ± ${fmt(aErr)} mm)`
+      : `centre shift does not grow with speed over ${distinct} speeds ` +
+        `(lag ${ms(lag)} ± ${ms(lagErr)} ms)`,
+  };
+}
+
 function fmt(x: number): string {
   return x.toPrecision(3);
 }

@@ -39,7 +39,7 @@ import { FWSScanRunner, type RunOutcome } from "../scan/runner.ts";
 import { type StopReason, waitFor } from "../scan/wait.ts";
 import { log } from "../log.ts";
 import { CallbackPipeline } from "./callbacks/pipeline.ts";
-import { GaussFitCallback } from "./callbacks/gauss_fit.ts";
+import { GaussFitCallback, type StrokeShifts } from "./callbacks/gauss_fit.ts";
 import {
   HDF5WriterCallback,
   type ScanFileOpener,
@@ -122,6 +122,8 @@ export class FWSScanBridgeDaemon {
   readonly #state: ScanStatusCallback;
   /** The writer of the LIVE PVs (never waited for). */
   readonly #live: LivePublisher;
+  /** Centre shifts of the requests so far, for the readout lag. */
+  readonly #shifts: StrokeShifts = new Map();
   readonly #log = log("daemon", "bridge");
   #subs: PortSubscription[] = [];
   #heartbeat?: ReturnType<typeof setInterval>;
@@ -396,6 +398,7 @@ export class FWSScanBridgeDaemon {
       new GaussFitCallback(this.#status, {
         wires: this.#pvs.wires,
         models: this.#pvs.models,
+        shifts: this.#shifts,
       }),
       new DriftCallback(this.#options.dataDir, this.#status),
       new HDF5WriterCallback(this.#options.dataDir, {

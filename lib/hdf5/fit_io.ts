@@ -32,6 +32,7 @@ import type {
   ScanRecord,
   WireFit,
   WireSpec,
+  WireStroke,
 } from "../scan/model.ts";
 import type { AttrValue, H5Group } from "./h5.ts";
 import {
@@ -42,6 +43,7 @@ import {
   GROUP,
   NX,
   PROFILE,
+  STROKE,
   UNITS,
   WIRE,
   wireProfileGroupName,
@@ -222,7 +224,46 @@ export function writeWireFits(
       ATTR.units,
       UNITS.position,
     );
+    if (w.stroke) writeStroke(g, w.stroke);
   }
+}
+
+const STROKE_LENGTHS = [
+  "centerShift",
+  "centerShiftErr",
+  "sigmaShift",
+  "sigmaShiftErr",
+] as const;
+
+function writeStroke(wire: H5Group, stroke: WireStroke): void {
+  const g = collection(wire, STROKE.group, NX.collection);
+  for (const key of STROKE_LENGTHS) {
+    g.writeScalar(STROKE[key], stroke[key]).setString(
+      ATTR.units,
+      UNITS.position,
+    );
+  }
+  g.writeScalar(STROKE.lag, stroke.lag).setString(ATTR.units, "s");
+  g.writeScalar(STROKE.lagErr, stroke.lagErr).setString(ATTR.units, "s");
+  g.writeScalarInt(STROKE.speeds, stroke.speeds);
+  g.writeScalarBool(STROKE.growsWithSpeed, stroke.growsWithSpeed);
+  g.writeString(STROKE.message, stroke.message);
+}
+
+function readStroke(wire: H5Group): WireStroke | undefined {
+  const g = wire.group(STROKE.group);
+  if (!g) return undefined;
+  const lengths = Object.fromEntries(
+    STROKE_LENGTHS.map((key) => [key, number(value(g, STROKE[key]))]),
+  ) as Record<typeof STROKE_LENGTHS[number], number>;
+  return {
+    ...lengths,
+    lag: number(value(g, STROKE.lag)),
+    lagErr: number(value(g, STROKE.lagErr)),
+    speeds: number(value(g, STROKE.speeds), 0),
+    growsWithSpeed: bool(value(g, STROKE.growsWithSpeed)),
+    message: text(value(g, STROKE.message)),
+  };
 }
 
 /** The wire fits under a channel's fit group, in `order`. */
@@ -234,6 +275,7 @@ export function readWireFits(
     const g = channelFit.group(name);
     if (!g) return [];
     const { iopsChannel: _, ...fit } = readFit(g);
+    const stroke = readStroke(g);
     return [{
       wire: name,
       angle: number(value(g, WIRE.angle)),
@@ -245,6 +287,7 @@ export function readWireFits(
       fit: fit as GaussFit,
       sigmaBeam: number(value(g, WIRE.sigmaBeam)),
       sigmaBeamErr: number(value(g, WIRE.sigmaBeamErr)),
+      ...stroke ? { stroke } : {},
     }];
   });
 }

@@ -48,6 +48,25 @@ export interface ForkReport {
   fits: Record<string, Record<string, WireFitRow[]>>;
   /** Channel → one row per scan. */
   shapes: Record<string, BeamShapeRow[]>;
+  /**
+   * Channel → wire → the stroke check as of the last repetition that has
+   * one (bidirectional requests; lag in s).
+   */
+  strokes: Record<string, Record<string, StrokeRow>>;
+}
+
+/** The stroke check of one wire (backward minus forward). */
+export interface StrokeRow {
+  scan: string;
+  centerShift: Num;
+  centerShiftErr: Num;
+  sigmaShift: Num;
+  sigmaShiftErr: Num;
+  lag: Num;
+  lagErr: Num;
+  speeds: number;
+  growsWithSpeed: boolean;
+  message: string;
 }
 
 function finite(v: number): Num {
@@ -59,6 +78,7 @@ export function forkReport(run: ScanRun): ForkReport | undefined {
   if (!run.wires) return undefined;
   const fits: ForkReport["fits"] = {};
   const shapes: ForkReport["shapes"] = {};
+  const strokes: ForkReport["strokes"] = {};
   for (const s of run.scans) {
     for (const [ch, list] of Object.entries(s.wireFits ?? {})) {
       const byWire = fits[ch] ??= {};
@@ -77,6 +97,21 @@ export function forkReport(run: ScanRun): ForkReport | undefined {
           nPoints: w.fit.nPoints,
           window: [finite(w.window[0]), finite(w.window[1])],
         });
+        const k = w.stroke;
+        if (k) {
+          (strokes[ch] ??= {})[w.wire] = {
+            scan: s.name,
+            centerShift: finite(k.centerShift),
+            centerShiftErr: finite(k.centerShiftErr),
+            sigmaShift: finite(k.sigmaShift),
+            sigmaShiftErr: finite(k.sigmaShiftErr),
+            lag: finite(k.lag),
+            lagErr: finite(k.lagErr),
+            speeds: k.speeds,
+            growsWithSpeed: k.growsWithSpeed,
+            message: k.message,
+          };
+        }
       }
     }
     for (const [ch, shape] of Object.entries(s.beamShapes ?? {})) {
@@ -107,6 +142,7 @@ export function forkReport(run: ScanRun): ForkReport | undefined {
     })),
     fits,
     shapes,
+    strokes,
   };
 }
 
@@ -182,6 +218,29 @@ export function formatFork(
     for (const r of list) {
       if (r.message) out.push(`  ${r.scan}: ${r.message}`);
     }
+  }
+  for (const [ch, byWire] of Object.entries(f.strokes)) {
+    out.push("", `stroke check ${ch} (backward − forward)`);
+    const ms = (v: Num) => v === null ? null : v * 1e3;
+    const rows = [[
+      "wire",
+      "center shift [mm]",
+      "sigma shift [mm]",
+      "readout lag [ms]",
+      "speeds",
+    ]];
+    const lines: string[] = [];
+    for (const [wire, r] of Object.entries(byWire)) {
+      rows.push([
+        wire,
+        draw.pm(r.centerShift, r.centerShiftErr),
+        draw.pm(r.sigmaShift, r.sigmaShiftErr),
+        draw.pm(ms(r.lag), ms(r.lagErr)),
+        String(r.speeds),
+      ]);
+      lines.push(`  ${r.growsWithSpeed ? "LAG " : ""}${r.message}`);
+    }
+    out.push(...draw.table(rows), ...lines);
   }
   return out;
 }

@@ -105,6 +105,25 @@ export const WIRE = {
 } as const;
 
 /**
+ * The stroke check of a wire as of the repetition, in
+ * `fit/<CH>/<WIRE>/stroke` (bidirectional requests only): backward minus
+ * forward centre and σ [mm], and the readout lag over the daemon's
+ * requests' speeds [s].
+ */
+export const STROKE = {
+  group: "stroke",
+  centerShift: "center_shift",
+  centerShiftErr: "center_shift_err",
+  sigmaShift: "sigma_shift",
+  sigmaShiftErr: "sigma_shift_err",
+  lag: "lag",
+  lagErr: "lag_err",
+  speeds: "speeds",
+  growsWithSpeed: "grows_with_speed",
+  message: "message",
+} as const;
+
+/**
  * The non-numeric datasets of `/scan_NNN/beam_shape/<CH>`; the numbers are
  * the beam-shape registry's (`lib/analysis/beam_shape.ts` BEAM_SHAPE_FIELDS).
  */

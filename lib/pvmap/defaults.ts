@@ -211,19 +211,65 @@ export const WIRE_FIT_EXTRA = [
   { field: "sigmaBeamErr", suffix: "SIGMA_BEAM_ERR", label: "σ beam error" },
 ] as const;
 
-/** The stroke check of a wire: backward minus forward mean centre. */
+/**
+ * The stroke check of a wire: backward minus forward mean centre and σ
+ * over the request's strokes, and the readout lag the shifts of the
+ * daemon's requests at different speeds imply (see `lagOverSpeeds`).
+ */
 export const STROKE_PVS = [
   {
     field: "strokeShift",
     suffix: "STROKE_SHIFT",
     label: "stroke shift",
+    units: "mm",
+    precision: 5,
   },
   {
     field: "strokeShiftErr",
     suffix: "STROKE_SHIFT_ERR",
     label: "stroke shift error",
+    units: "mm",
+    precision: 5,
+  },
+  {
+    field: "strokeSigmaShift",
+    suffix: "STROKE_SIGMA_SHIFT",
+    label: "stroke σ shift",
+    units: "mm",
+    precision: 5,
+  },
+  {
+    field: "strokeSigmaShiftErr",
+    suffix: "STROKE_SIGMA_SHIFT_ERR",
+    label: "stroke σ shift error",
+    units: "mm",
+    precision: 5,
+  },
+  {
+    field: "strokeLag",
+    suffix: "STROKE_LAG",
+    label: "readout lag",
+    units: "ms",
+    precision: 4,
+  },
+  {
+    field: "strokeLagErr",
+    suffix: "STROKE_LAG_ERR",
+    label: "readout lag error",
+    units: "ms",
+    precision: 4,
+  },
+  {
+    field: "strokeLagSig",
+    suffix: "STROKE_LAG_SIG",
+    label: "lag significance [σ]",
+    units: undefined,
+    precision: 2,
   },
 ] as const;
+
+/** Logical field names of {@link STROKE_PVS}. */
+export type StrokePvField = typeof STROKE_PVS[number]["field"];
 
 /**
  * Per-wire fit PVs `FIT:<CH>:<WIRE>:<suffix>` and the beam shape
@@ -243,22 +289,33 @@ function wirePvs(
         of: `${ch}, wire ${w.name} (${w.angle}°), last scan, beam coordinates`,
         labelPrefix: `${w.name} `,
       }),
-      ...[
-        ...STROKE_PVS.map((f) => ({
-          ...f,
-          about: `, over the request's strokes (bidirectional requests)`,
-        })),
-        ...WIRE_FIT_EXTRA.map((f) => ({
-          ...f,
-          about: ` (diameter ${w.diameter} mm), last scan`,
-        })),
-      ].map(({ field, suffix, label, about }): PvSpec => ({
+      ...STROKE_PVS.map(
+        ({ field, suffix, label, units, precision }): PvSpec => ({
+          logical: `fit.${ch}.${w.name}.${field}`,
+          template: `{P}FIT:${ch}:${w.name}:${suffix}`,
+          record: "ao",
+          direction: "output",
+          units,
+          description: field === "strokeLagSig"
+            ? `|lag| / its error of ${ch}, wire ${w.name}, from requests at 2 or more speeds (MINOR ≥ 3, MAJOR ≥ 5: the centre shift grows with speed; NaN from one speed)`
+            : `${label} of ${ch}, wire ${w.name}, ${
+              field.startsWith("strokeLag")
+                ? "from the centre shifts of the daemon's bidirectional fly requests (over their speeds)"
+                : "over the request's strokes (bidirectional requests)"
+            }`,
+          label: `${w.name} ${label}`,
+          precision,
+          ...(field === "strokeLagSig" ? { alarmLimits: DRIFT_ALARM } : {}),
+        }),
+      ),
+      ...WIRE_FIT_EXTRA.map(({ field, suffix, label }): PvSpec => ({
         logical: `fit.${ch}.${w.name}.${field}`,
         template: `{P}FIT:${ch}:${w.name}:${suffix}`,
         record: "ao",
         direction: "output",
         units: "mm",
-        description: `${label} of ${ch}, wire ${w.name}${about}`,
+        description:
+          `${label} of ${ch}, wire ${w.name} (diameter ${w.diameter} mm), last scan`,
         label: `${w.name} ${label}`,
         precision: 5,
       })),

@@ -39,7 +39,13 @@ export {
   type ScanState,
   type WaveformElement,
 } from "./specs.ts";
-export { defaultPvSpecs, DRIFT_ALARM, WIRE_FIT_EXTRA } from "./defaults.ts";
+export {
+  defaultPvSpecs,
+  DRIFT_ALARM,
+  STROKE_PVS,
+  type StrokePvField,
+  WIRE_FIT_EXTRA,
+} from "./defaults.ts";
 export {
   FIT_FIELD_ALIASES,
   FIT_PV_FIELDS,

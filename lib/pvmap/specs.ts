@@ -22,6 +22,7 @@ import {
   type FitNumberKey,
 } from "../analysis/fit_fields.ts";
 import type { FitPvField, FitSummaryPvField } from "./fit_pvs.ts";
+import type { StrokePvField } from "./defaults.ts";
 
 export type { FitNumberKey };
 
@@ -516,7 +517,7 @@ export type LogicalName =
   | `fit.${string}.${FitPvField}`
   | `fit.${string}.${FitSummaryPvField}`
   | `fit.${string}.${"sigmaBeam" | "sigmaBeamErr"}`
-  | `fit.${string}.${"strokeShift" | "strokeShiftErr"}`
+  | `fit.${string}.${StrokePvField}`
   | `fit.${string}.${"model" | "dAicc"}`
   | `fit.${string}.${"drift" | "driftRel"}`
   | `shape.${BeamShapeKey}${"" | "Err"}`;

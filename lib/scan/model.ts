@@ -120,6 +120,31 @@ export interface WireFit {
   sigmaBeam: number;
   /** Standard error of {@link sigmaBeam} [mm]. */
   sigmaBeamErr: number;
+  /** The stroke check as of this repetition (bidirectional requests). */
+  stroke?: WireStroke;
+}
+
+/**
+ * The stroke check of one wire as of a repetition: backward minus forward
+ * over the request's strokes so far, and the readout lag over the speeds
+ * of the daemon's requests (`lagOverSpeeds`).
+ */
+export interface WireStroke {
+  /** Backward minus forward mean centre [mm], and its error. */
+  centerShift: number;
+  centerShiftErr: number;
+  /** Backward minus forward mean σ (size-corrected) [mm], and its error. */
+  sigmaShift: number;
+  sigmaShiftErr: number;
+  /** Position-readout lag [s], and its error. */
+  lag: number;
+  lagErr: number;
+  /** Distinct fly speeds the lag comes from. */
+  speeds: number;
+  /** The centre shift grows with speed: a likely readout lag. */
+  growsWithSpeed: boolean;
+  /** One line for the operator. */
+  message: string;
 }
 
 /** The beam ellipse, with standard errors. Angles in degrees. */

@@ -37,6 +37,11 @@ export interface BeamParameters extends ChannelBeam {
   idcCurrent: number;
   /** IOPS position noise, standard deviation [mm]. */
   positionNoise: number;
+  /**
+   * How late the IOPS position readout is [s]: each sample reads where the
+   * wire was this long before (a moving wire reads behind itself).
+   */
+  readoutLag: number;
   /** IOPS CH2 = CH1 · scale + offset (a slightly different calibration). */
   ch2Calibration: { scale: number; offset: number };
   /**
@@ -62,6 +67,7 @@ export function defaultBeam(): BeamParameters {
     energy: 590,
     idcCurrent: 2.2,
     positionNoise: 0.0005,
+    readoutLag: 0,
     ch2Calibration: { scale: 1.002, offset: 0.01 },
     sigmaY: 0.7,
     tilt: 0,

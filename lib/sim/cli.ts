@@ -45,6 +45,8 @@ Options:
   --wire-diameter MM   diameter of the fork's wires [mm]; default 0.03
   --sigma-y MM         with a fork: the beam's second axis [mm]; default 0.7
   --tilt DEG           with a fork: the beam's tilt from x [deg]; default 0
+  --readout-lag S      the IOPS position readout is S seconds late (a moving
+                       wire reads behind itself); default 0
   --help               show this help
 
 Beyond the scanner's PV map it serves <prefix>SIM:BEAM_ON (0 switches the
@@ -90,6 +92,7 @@ export async function parseSimArgs(
       "wire-diameter": { type: "string" },
       "sigma-y": { type: "string" },
       tilt: { type: "string" },
+      "readout-lag": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     positionals: ["scanner_index"],
@@ -136,6 +139,13 @@ export async function parseSimArgs(
   );
   if (sigmaY !== undefined) beam.sigmaY = sigmaY;
   if (tilt !== undefined) beam.tilt = tilt;
+  const readoutLag = numberOption(
+    str("readout-lag"),
+    "readout-lag",
+    nonNegative,
+    "a time ≥ 0 in seconds",
+  );
+  if (readoutLag !== undefined) beam.readoutLag = readoutLag;
   const diameter = numberOption(
     str("wire-diameter"),
     "wire-diameter",

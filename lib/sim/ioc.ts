@@ -500,11 +500,16 @@ export class SimulatedIoc {
       if (!pv) continue;
       pv.set(this.#detector(positions, ch), { timestamp: stamp });
     }
+    const read = lagged(
+      positions,
+      this.beam.readoutLag,
+      this.#daq.samplePeriod,
+    );
     this.#pvs.iopsChannels.forEach((ch, i) => {
       const pv = this.#served.get(`iops.${ch}`);
       if (!pv) return;
       pv.set(
-        iopsWaveform(positions, {
+        iopsWaveform(read, {
           noise: this.beam.positionNoise,
           calibration: iopsCalibration(this.beam, i),
           random: this.#data,
@@ -515,4 +520,24 @@ export class SimulatedIoc {
     this.#postContext();
     this.#acquisitions++;
   }
+}
+
+/**
+ * The positions a readout `lag` seconds late reads from samples `period`
+ * seconds apart: each sample's value `lag` earlier, interpolated (the first
+ * sample held before the start).
+ */
+function lagged(
+  positions: Float64Array,
+  lag: number,
+  period: number,
+): Float64Array {
+  if (!(lag > 0) || !(period > 0)) return positions;
+  const shift = lag / period;
+  return positions.map((_, i) => {
+    const t = Math.max(0, i - shift);
+    const k = Math.min(Math.floor(t), positions.length - 1);
+    const next = positions[Math.min(k + 1, positions.length - 1)];
+    return positions[k] + (t - k) * (next - positions[k]);
+  });
 }

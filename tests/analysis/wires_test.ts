@@ -17,7 +17,11 @@ import {
   type WireSpec,
 } from "../../lib/pvmap/wires.ts";
 import { fitWires, wireSizeCorrection } from "../../lib/analysis/wire_fit.ts";
-import { beamShape, strokeCheck } from "../../lib/analysis/beam_shape.ts";
+import {
+  beamShape,
+  lagOverSpeeds,
+  strokeCheck,
+} from "../../lib/analysis/beam_shape.ts";
 import {
   beamCovariance,
   type BeamEllipse,
@@ -356,4 +360,37 @@ Deno.test("wires: a stroke out of stage order is cut into the same regions as th
       assertAlmostEquals(b[k].sigmaBeam, a[k].sigmaBeam, 1e-9);
     }
   }
+});
+
+Deno.test("stroke check: a shift growing with speed is a readout lag, a constant one a static offset", () => {
+  const lag = 0.003, offset = 0.02;
+  const at = (speed: number, extra = 0) => ({
+    speed,
+    shift: offset + 2 * lag * speed + extra,
+    shiftErr: 0.002,
+  });
+  const two = lagOverSpeeds([at(10, 0.001), at(20, -0.001), at(40)]);
+  assert(two.growsWithSpeed, two.message);
+  assertEquals(two.speeds, 3);
+  assert(
+    Math.abs(two.lag - lag) < 3 * two.lagErr,
+    `${two.lag} ± ${two.lagErr}`,
+  );
+  assert(Math.abs(two.offset - offset) < 3 * two.offsetErr, `${two.offset}`);
+  assert(
+    /likely position-readout lag of 2\.99 ± 0\.046\d ms /.test(two.message),
+    two.message,
+  );
+  const flat = lagOverSpeeds([
+    { speed: 10, shift: offset, shiftErr: 0.002 },
+    { speed: 40, shift: offset + 0.001, shiftErr: 0.002 },
+  ]);
+  assertEquals(flat.growsWithSpeed, false);
+  assert(/does not grow with speed/.test(flat.message), flat.message);
+  const one = lagOverSpeeds([at(20), at(20)]);
+  assertEquals([one.speeds, one.growsWithSpeed], [1, false]);
+  assertAlmostEquals(one.lag, (offset + 2 * lag * 20) / 40, 1e-12);
+  assert(/repeat at another speed/.test(one.message), one.message);
+  const none = lagOverSpeeds([{ speed: NaN, shift: 0.1, shiftErr: 0.01 }]);
+  assertEquals([none.speeds, Number.isNaN(none.lag)], [0, true]);
 });

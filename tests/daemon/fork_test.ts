@@ -5,6 +5,7 @@
  * in the file, with the simulated tilt recovered.
  */
 import { readScanFile } from "../../lib/hdf5/mod.ts";
+import { formatReport, inspectReport } from "../../lib/hdf5/inspect.ts";
 import { forkCurve } from "../../lib/analysis/wire_fit.ts";
 import { beamCovariance, simFork } from "../../lib/sim/fork.ts";
 import { checkWires } from "../../lib/pvmap/mod.ts";
@@ -91,6 +92,76 @@ Deno.test("daemon: a fly stroke over an x-u-y fork gives per-wire fits and the b
     assert(
       Math.abs(shift) < 5 * err,
       `no readout lag simulated: ${shift} ± ${err}`,
+    );
+  } finally {
+    await rig.close();
+  }
+});
+
+Deno.test("daemon: a position readout late by 4 ms shows as a centre shift growing with speed, flagged on the PVs and in the file", async () => {
+  const wires = checkWires(
+    simFork("xuy", { diameter: 0.03 }).map((w) => ({ ...w, window: "auto" })),
+  );
+  const lag = 0.004;
+  const rig = await makeRig({
+    sim: {
+      pvMap: { wires },
+      beam: { sigma: 1.2, sigmaY: 0.7, tilt: 20, readoutLag: lag },
+      flySampleRate: 4000,
+      maxSamples: 20000,
+    },
+    daemon: { pvMap: { wires } },
+  });
+  try {
+    const request = {
+      mode: "FLY",
+      startPos: -25,
+      endPos: 25,
+      nScans: 2,
+      bidir: 1,
+    } as const;
+    const slow = await rig.request({ ...request, speed: 20 }, 60);
+    assertEquals(slow.status, "completed", slow.message);
+    const one = (await readScanFile(slow.file)).scans[1].wireFits!.PDB[0];
+    // one speed: the shift is there (2vτ), but a static offset looks alike
+    assert(one.stroke, "the second stroke carries the stroke check");
+    assert(
+      Math.abs(one.stroke.centerShift - 2 * 20 * lag) <
+        5 * one.stroke.centerShiftErr + 0.01,
+      `shift ${one.stroke.centerShift} ± ${one.stroke.centerShiftErr}, expected ${
+        2 * 20 * lag
+      }`,
+    );
+    assertEquals([one.stroke.speeds, one.stroke.growsWithSpeed], [1, false]);
+    const sig = () =>
+      rig.ca.get(rig.pv("fit.PDB.X.strokeLagSig"), {
+        form: "time",
+        timeout: 3,
+      });
+    assert(Number.isNaN((await sig()).value as number));
+
+    const fast = await rig.request({ ...request, speed: 40 }, 60);
+    assertEquals(fast.status, "completed", fast.message);
+    const run = await readScanFile(fast.file);
+    for (const w of run.scans[1].wireFits!.PDB) {
+      const k = w.stroke!;
+      assertEquals([w.wire, k.speeds, k.growsWithSpeed], [w.wire, 2, true]);
+      assert(
+        Math.abs(k.lag - lag) < 4 * k.lagErr + 2e-4,
+        `${w.wire}: lag ${k.lag} ± ${k.lagErr}, simulated ${lag}`,
+      );
+      assert(/grows with speed/.test(k.message), k.message);
+    }
+    const flag = await sig();
+    assert((flag.value as number) >= 5, `significance ${flag.value}`);
+    assertEquals([flag.severity, flag.status], [2, 3]); // MAJOR, HIHI
+    const ms = (await rig.ca.get(rig.pv("fit.PDB.U.strokeLag")))
+      .value as number;
+    assertEquals(ms, run.scans[1].wireFits!.PDB[1].stroke!.lag * 1e3);
+    const text = formatReport(inspectReport(fast.file, run));
+    assert(
+      /stroke check PDB/.test(text) && /LAG centre shift grows/.test(text),
+      text,
     );
   } finally {
     await rig.close();

@@ -21,6 +21,8 @@ import {
   BEAM_SHAPE_FIELDS,
   type BeamShape,
   beamShape,
+  lagOverSpeeds,
+  type ShiftAtSpeed,
   strokeCheck,
   type StrokeWire,
 } from "../../analysis/beam_shape.ts";
@@ -35,6 +37,7 @@ import type {
   GaussFit,
   ModelChoice,
   ScanRecord,
+  WireStroke,
 } from "../../scan/model.ts";
 import {
   FIT_MODEL_CHOICES,
@@ -44,10 +47,18 @@ import { profileModels } from "../../analysis/profile_models.ts";
 import {
   FIT_SUMMARY_PV_FIELDS,
   fitPvValues,
+  STROKE_PVS,
+  type StrokePvField,
   WIRE_FIT_EXTRA,
 } from "../../pvmap/mod.ts";
 import type { StatusPublisher } from "../status.ts";
 import { releaseMemory } from "../memory.ts";
+
+/**
+ * The centre shifts of a daemon's bidirectional fly requests by
+ * `channel wire`, kept across requests (the lag shows over speeds).
+ */
+export type StrokeShifts = Map<string, ShiftAtSpeed[]>;
 
 /** Fits each finished repetition and publishes the results. */
 export class GaussFitCallback implements ScanCallback {
@@ -64,6 +75,10 @@ export class GaussFitCallback implements ScanCallback {
   #speed = NaN;
   /** Wires whose stroke shift was reported this request. */
   #flagged = new Set<string>();
+  /** This request's centre shift by `channel wire` (fly, both directions). */
+  #shift = new Map<string, ShiftAtSpeed>();
+  /** Earlier requests' shifts by `channel wire` (the last 16 of each). */
+  readonly #shifts: StrokeShifts;
   /** What the request asked to fit besides the Gaussian (FIT:MODEL). */
   #fitModel: FitModelChoice = "gauss";
   /** The map file's models per channel (FIT:MODEL other than GAUSS wins). */
@@ -72,18 +87,23 @@ export class GaussFitCallback implements ScanCallback {
 
   /**
    * @param status publisher of the fit PVs
-   * @param options `wires`: the fork's wires (default one: no per-wire fits)
+   * @param options `wires`: the fork's wires (default one: no per-wire
+   *   fits); `models`: the map file's models per channel; `shifts`: the
+   *   daemon's earlier requests' centre shifts, which the request's is
+   *   added to when it finishes (for the readout lag over speeds)
    */
   constructor(
     status: Pick<StatusPublisher, "put">,
     options: {
       wires?: readonly WireSpec[];
       models?: Readonly<Record<string, FitModelChoice>>;
+      shifts?: StrokeShifts;
     } = {},
   ) {
     this.#status = status;
     this.#wires = options.wires ?? DEFAULT_WIRES;
     this.#channelModels = options.models ?? {};
+    this.#shifts = options.shifts ?? new Map();
   }
 
   /**
@@ -100,6 +120,13 @@ export class GaussFitCallback implements ScanCallback {
       this.#flagged.clear();
       this.#speed = event.config.mode === "fly" ? event.config.speed : NaN;
       this.#fitModel = event.config.fitModel ?? "gauss";
+      return;
+    }
+    if (event.type === "requestFinished") {
+      for (const [key, point] of this.#shift) {
+        const earlier = this.#shifts.get(key) ?? [];
+        this.#shifts.set(key, [...earlier, point].slice(-16));
+      }
       return;
     }
     if (event.type !== "scanFinished") return;
@@ -222,7 +249,11 @@ export class GaussFitCallback implements ScanCallback {
       ...w,
       fit: partialFit(w.fit, record.status),
     }));
-    this.#checkStrokes(ch, record.direction, perWire);
+    const strokes = this.#checkStrokes(ch, record.direction, perWire);
+    perWire = perWire.map((w) => {
+      const stroke = strokes.get(w.wire);
+      return stroke ? { ...w, stroke } : w;
+    });
     for (const w of perWire) {
       if (!w.fit.ok) {
         this.#log.warn("{scan} {channel} wire {wire} fit failed: {reason}", {
@@ -244,14 +275,16 @@ export class GaussFitCallback implements ScanCallback {
 
   /**
    * Adds a repetition's wire fits to its direction and, once both
-   * directions have fits, publishes each wire's centre shift (a readout lag
-   * shows as one; said once per request in the log).
+   * directions have fits, publishes each wire's centre and σ shift, and the
+   * readout lag over the speeds of this and earlier fly requests (a lag
+   * shows as a centre shift growing with speed; said once per request in
+   * the log). Returns the stroke check per wire that has one.
    */
   #checkStrokes(
     ch: string,
     direction: ScanRecord["direction"],
     perWire: readonly WireFit[],
-  ): void {
+  ): Map<string, WireStroke> {
     const wires: StrokeWire[] = perWire.map((w) => {
       const key = `${ch} ${w.wire}`;
       const sides = this.#strokes.get(key) ?? { forward: [], backward: [] };
@@ -266,19 +299,56 @@ export class GaussFitCallback implements ScanCallback {
       }
       return { wire: w.wire, ...sides };
     });
+    const out = new Map<string, WireStroke>();
     for (const d of strokeCheck(wires, this.#speed)) {
       if (!Number.isFinite(d.centerShift)) continue;
-      this.#status.put(`fit.${ch}.${d.wire}.strokeShift`, d.centerShift);
-      this.#status.put(`fit.${ch}.${d.wire}.strokeShiftErr`, d.centerShiftErr);
       const key = `${ch} ${d.wire}`;
-      if (d.flagged && !this.#flagged.has(key)) {
+      if (this.#speed > 0) {
+        this.#shift.set(key, {
+          speed: this.#speed,
+          shift: d.centerShift,
+          shiftErr: d.centerShiftErr,
+        });
+      }
+      const lag = lagOverSpeeds([
+        ...this.#shifts.get(key) ?? [],
+        ...this.#speed > 0 ? [this.#shift.get(key)!] : [],
+      ]);
+      const stroke: WireStroke = {
+        centerShift: d.centerShift,
+        centerShiftErr: d.centerShiftErr,
+        sigmaShift: d.sigmaShift,
+        sigmaShiftErr: d.sigmaShiftErr,
+        lag: lag.lag,
+        lagErr: lag.lagErr,
+        speeds: lag.speeds,
+        growsWithSpeed: lag.growsWithSpeed,
+        message: lag.speeds > 1 ? lag.message : d.message,
+      };
+      out.set(d.wire, stroke);
+      const values: Record<StrokePvField, number> = {
+        strokeShift: d.centerShift,
+        strokeShiftErr: d.centerShiftErr,
+        strokeSigmaShift: d.sigmaShift,
+        strokeSigmaShiftErr: d.sigmaShiftErr,
+        strokeLag: lag.lag * 1e3,
+        strokeLagErr: lag.lagErr * 1e3,
+        strokeLagSig: lag.speeds > 1 ? Math.abs(lag.lag) / lag.lagErr : NaN,
+      };
+      for (const { field } of STROKE_PVS) {
+        this.#status.put(`fit.${ch}.${d.wire}.${field}`, values[field]);
+      }
+      if ((d.flagged || lag.growsWithSpeed) && !this.#flagged.has(key)) {
         this.#flagged.add(key);
         this.#log.warn("{channel} {message}", {
           channel: ch,
-          message: d.message,
+          message: lag.growsWithSpeed
+            ? `wire ${d.wire}: ${lag.message}`
+            : d.message,
         });
       }
     }
+    return out;
   }
 
   /** The beam shape PVs (`BEAM:…`), from the first Struck channel. */

@@ -15,7 +15,7 @@ export {
   type RequestFinal,
   ScanStatusCallback,
 } from "./status.ts";
-export { GaussFitCallback } from "./gauss_fit.ts";
+export { GaussFitCallback, type StrokeShifts } from "./gauss_fit.ts";
 export {
   HDF5WriterCallback,
   type ScanFileOpener,
