@@ -234,14 +234,14 @@ export const STROKE_PVS = [
   {
     field: "strokeSigmaShift",
     suffix: "STROKE_SIGMA_SHIFT",
-    label: "stroke σ shift",
+    label: "stroke Δσ",
     units: "mm",
     precision: 5,
   },
   {
     field: "strokeSigmaShiftErr",
     suffix: "STROKE_SIGMA_SHIFT_ERR",
-    label: "stroke σ shift error",
+    label: "stroke Δσ error",
     units: "mm",
     precision: 5,
   },

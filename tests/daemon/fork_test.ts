@@ -152,6 +152,12 @@ Deno.test("daemon: a position readout late by 4 ms shows as a centre shift growi
       );
       assert(/grows with speed/.test(k.message), k.message);
     }
+    // the daemon's puts are not waited for: watch the PV take the value
+    await rig.waitFor(
+      "fit.PDB.X.strokeLagSig",
+      (v) => Number.isFinite(v as number),
+      10,
+    );
     const flag = await sig();
     assert((flag.value as number) >= 5, `significance ${flag.value}`);
     assertEquals([flag.severity, flag.status], [2, 3]); // MAJOR, HIHI
