@@ -228,7 +228,7 @@ export function writeWireFits(
   }
 }
 
-const STROKE_LENGTHS = [
+const STROKE_MM_FIELDS = [
   "centerShift",
   "centerShiftErr",
   "sigmaShift",
@@ -237,7 +237,7 @@ const STROKE_LENGTHS = [
 
 function writeStroke(wire: H5Group, stroke: WireStroke): void {
   const g = collection(wire, STROKE.group, NX.collection);
-  for (const key of STROKE_LENGTHS) {
+  for (const key of STROKE_MM_FIELDS) {
     g.writeScalar(STROKE[key], stroke[key]).setString(
       ATTR.units,
       UNITS.position,
@@ -254,8 +254,8 @@ function readStroke(wire: H5Group): WireStroke | undefined {
   const g = wire.group(STROKE.group);
   if (!g) return undefined;
   const lengths = Object.fromEntries(
-    STROKE_LENGTHS.map((key) => [key, number(value(g, STROKE[key]))]),
-  ) as Record<typeof STROKE_LENGTHS[number], number>;
+    STROKE_MM_FIELDS.map((key) => [key, number(value(g, STROKE[key]))]),
+  ) as Record<typeof STROKE_MM_FIELDS[number], number>;
   return {
     ...lengths,
     lag: number(value(g, STROKE.lag)),

@@ -6,7 +6,7 @@
  * @module
  */
 import { BEAM_SHAPE_FIELDS } from "../analysis/fit_fields.ts";
-import type { ScanRun } from "../scan/model.ts";
+import type { ScanRun, WireStroke } from "../scan/model.ts";
 
 /** A number of the report (non-finite → null). */
 type Num = number | null;
@@ -55,19 +55,12 @@ export interface ForkReport {
   strokes: Record<string, Record<string, StrokeRow>>;
 }
 
-/** The stroke check of one wire (backward minus forward). */
-export interface StrokeRow {
-  scan: string;
-  centerShift: Num;
-  centerShiftErr: Num;
-  sigmaShift: Num;
-  sigmaShiftErr: Num;
-  lag: Num;
-  lagErr: Num;
-  speeds: number;
-  growsWithSpeed: boolean;
-  message: string;
-}
+/** The stroke check of one wire (backward minus forward), for JSON. */
+export type StrokeRow =
+  & { scan: string }
+  & {
+    [K in keyof WireStroke]: WireStroke[K] extends number ? Num : WireStroke[K];
+  };
 
 function finite(v: number): Num {
   return Number.isFinite(v) ? v : null;
@@ -97,19 +90,15 @@ export function forkReport(run: ScanRun): ForkReport | undefined {
           nPoints: w.fit.nPoints,
           window: [finite(w.window[0]), finite(w.window[1])],
         });
-        const k = w.stroke;
-        if (k) {
+        if (w.stroke) {
           (strokes[ch] ??= {})[w.wire] = {
             scan: s.name,
-            centerShift: finite(k.centerShift),
-            centerShiftErr: finite(k.centerShiftErr),
-            sigmaShift: finite(k.sigmaShift),
-            sigmaShiftErr: finite(k.sigmaShiftErr),
-            lag: finite(k.lag),
-            lagErr: finite(k.lagErr),
-            speeds: k.speeds,
-            growsWithSpeed: k.growsWithSpeed,
-            message: k.message,
+            ...Object.fromEntries(
+              Object.entries(w.stroke).map(([key, v]) => [
+                key,
+                typeof v === "number" ? finite(v) : v,
+              ]),
+            ) as Omit<StrokeRow, "scan">,
           };
         }
       }

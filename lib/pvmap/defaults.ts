@@ -211,6 +211,10 @@ export const WIRE_FIT_EXTRA = [
   { field: "sigmaBeamErr", suffix: "SIGMA_BEAM_ERR", label: "σ beam error" },
 ] as const;
 
+const OVER_STROKES = "over the request's strokes (bidirectional requests)";
+const OVER_SPEEDS =
+  "from the centre shifts of the daemon's bidirectional fly requests (over their speeds)";
+
 /**
  * The stroke check of a wire: backward minus forward mean centre and σ
  * over the request's strokes, and the readout lag the shifts of the
@@ -223,6 +227,7 @@ export const STROKE_PVS = [
     label: "stroke shift",
     units: "mm",
     precision: 5,
+    about: OVER_STROKES,
   },
   {
     field: "strokeShiftErr",
@@ -230,6 +235,7 @@ export const STROKE_PVS = [
     label: "stroke shift error",
     units: "mm",
     precision: 5,
+    about: OVER_STROKES,
   },
   {
     field: "strokeSigmaShift",
@@ -237,6 +243,7 @@ export const STROKE_PVS = [
     label: "stroke Δσ",
     units: "mm",
     precision: 5,
+    about: OVER_STROKES,
   },
   {
     field: "strokeSigmaShiftErr",
@@ -244,6 +251,7 @@ export const STROKE_PVS = [
     label: "stroke Δσ error",
     units: "mm",
     precision: 5,
+    about: OVER_STROKES,
   },
   {
     field: "strokeLag",
@@ -251,6 +259,7 @@ export const STROKE_PVS = [
     label: "readout lag",
     units: "ms",
     precision: 4,
+    about: OVER_SPEEDS,
   },
   {
     field: "strokeLagErr",
@@ -258,6 +267,7 @@ export const STROKE_PVS = [
     label: "readout lag error",
     units: "ms",
     precision: 4,
+    about: OVER_SPEEDS,
   },
   {
     field: "strokeLagSig",
@@ -265,6 +275,9 @@ export const STROKE_PVS = [
     label: "lag significance [σ]",
     units: undefined,
     precision: 2,
+    about:
+      "from requests at 2 or more speeds: |lag| / its error (MINOR ≥ 3, MAJOR ≥ 5: the centre shift grows with speed; NaN from one speed)",
+    alarmLimits: DRIFT_ALARM,
   },
 ] as const;
 
@@ -289,25 +302,17 @@ function wirePvs(
         of: `${ch}, wire ${w.name} (${w.angle}°), last scan, beam coordinates`,
         labelPrefix: `${w.name} `,
       }),
-      ...STROKE_PVS.map(
-        ({ field, suffix, label, units, precision }): PvSpec => ({
-          logical: `fit.${ch}.${w.name}.${field}`,
-          template: `{P}FIT:${ch}:${w.name}:${suffix}`,
-          record: "ao",
-          direction: "output",
-          units,
-          description: field === "strokeLagSig"
-            ? `|lag| / its error of ${ch}, wire ${w.name}, from requests at 2 or more speeds (MINOR ≥ 3, MAJOR ≥ 5: the centre shift grows with speed; NaN from one speed)`
-            : `${label} of ${ch}, wire ${w.name}, ${
-              field.startsWith("strokeLag")
-                ? "from the centre shifts of the daemon's bidirectional fly requests (over their speeds)"
-                : "over the request's strokes (bidirectional requests)"
-            }`,
-          label: `${w.name} ${label}`,
-          precision,
-          ...(field === "strokeLagSig" ? { alarmLimits: DRIFT_ALARM } : {}),
-        }),
-      ),
+      ...STROKE_PVS.map((f): PvSpec => ({
+        logical: `fit.${ch}.${w.name}.${f.field}`,
+        template: `{P}FIT:${ch}:${w.name}:${f.suffix}`,
+        record: "ao",
+        direction: "output",
+        units: f.units,
+        description: `${f.label} of ${ch}, wire ${w.name}, ${f.about}`,
+        label: `${w.name} ${f.label}`,
+        precision: f.precision,
+        ...("alarmLimits" in f ? { alarmLimits: f.alarmLimits } : {}),
+      })),
       ...WIRE_FIT_EXTRA.map(({ field, suffix, label }): PvSpec => ({
         logical: `fit.${ch}.${w.name}.${field}`,
         template: `{P}FIT:${ch}:${w.name}:${suffix}`,

@@ -60,6 +60,9 @@ import { releaseMemory } from "../memory.ts";
  */
 export type StrokeShifts = Map<string, ShiftAtSpeed[]>;
 
+/** Requests whose shift {@link StrokeShifts} keeps per wire. */
+const SHIFTS_KEPT = 16;
+
 /** Fits each finished repetition and publishes the results. */
 export class GaussFitCallback implements ScanCallback {
   readonly name = "gauss-fit";
@@ -77,7 +80,7 @@ export class GaussFitCallback implements ScanCallback {
   #flagged = new Set<string>();
   /** This request's centre shift by `channel wire` (fly, both directions). */
   #shift = new Map<string, ShiftAtSpeed>();
-  /** Earlier requests' shifts by `channel wire` (the last 16 of each). */
+  /** Earlier requests' shifts by `channel wire` (the last SHIFTS_KEPT). */
   readonly #shifts: StrokeShifts;
   /** What the request asked to fit besides the Gaussian (FIT:MODEL). */
   #fitModel: FitModelChoice = "gauss";
@@ -125,7 +128,7 @@ export class GaussFitCallback implements ScanCallback {
     if (event.type === "requestFinished") {
       for (const [key, point] of this.#shift) {
         const earlier = this.#shifts.get(key) ?? [];
-        this.#shifts.set(key, [...earlier, point].slice(-16));
+        this.#shifts.set(key, [...earlier, point].slice(-SHIFTS_KEPT));
       }
       return;
     }
@@ -303,16 +306,17 @@ export class GaussFitCallback implements ScanCallback {
     for (const d of strokeCheck(wires, this.#speed)) {
       if (!Number.isFinite(d.centerShift)) continue;
       const key = `${ch} ${d.wire}`;
-      if (this.#speed > 0) {
-        this.#shift.set(key, {
+      const current = this.#speed > 0
+        ? {
           speed: this.#speed,
           shift: d.centerShift,
           shiftErr: d.centerShiftErr,
-        });
-      }
+        }
+        : undefined;
+      if (current) this.#shift.set(key, current);
       const lag = lagOverSpeeds([
         ...this.#shifts.get(key) ?? [],
-        ...this.#speed > 0 ? [this.#shift.get(key)!] : [],
+        ...current ? [current] : [],
       ]);
       const stroke: WireStroke = {
         centerShift: d.centerShift,
@@ -327,13 +331,15 @@ export class GaussFitCallback implements ScanCallback {
       };
       out.set(d.wire, stroke);
       const values: Record<StrokePvField, number> = {
-        strokeShift: d.centerShift,
-        strokeShiftErr: d.centerShiftErr,
-        strokeSigmaShift: d.sigmaShift,
-        strokeSigmaShiftErr: d.sigmaShiftErr,
-        strokeLag: lag.lag * 1e3,
-        strokeLagErr: lag.lagErr * 1e3,
-        strokeLagSig: lag.speeds > 1 ? Math.abs(lag.lag) / lag.lagErr : NaN,
+        strokeShift: stroke.centerShift,
+        strokeShiftErr: stroke.centerShiftErr,
+        strokeSigmaShift: stroke.sigmaShift,
+        strokeSigmaShiftErr: stroke.sigmaShiftErr,
+        strokeLag: stroke.lag * 1e3,
+        strokeLagErr: stroke.lagErr * 1e3,
+        strokeLagSig: stroke.speeds > 1
+          ? Math.abs(stroke.lag) / stroke.lagErr
+          : NaN,
       };
       for (const { field } of STROKE_PVS) {
         this.#status.put(`fit.${ch}.${d.wire}.${field}`, values[field]);
