@@ -41,6 +41,11 @@ const COMMANDS: Record<Subcommand, Command> = {
     summary: "(re)build the scan catalog of a data directory from its files",
     load: async () => (await import("./lib/history/cli.ts")).indexMain,
   },
+  history: {
+    summary:
+      "the scan history of a data directory: list, trends, drift, overlays (or --latest N)",
+    load: async () => (await import("./history.ts")).historyMain,
+  },
   ca: {
     summary: "Channel Access diagnostics: get, put, monitor, info",
     load: async () => (await import("./lib/ca/cli.ts")).caMain,

@@ -38,10 +38,14 @@ import {
   loadPvMap,
   type PvMapFile,
 } from "./lib/pvmap/mod.ts";
-import type { ScanRun } from "./lib/scan/model.ts";
 import { serveLoopback } from "./lib/serve_loopback.ts";
 import { serverInWorker, serveUntilStopped } from "./lib/server_worker.ts";
-import { type Assets, createHandler, PlotData } from "./routes/mod.ts";
+import {
+  type Assets,
+  createHandler,
+  emptyRun,
+  PlotData,
+} from "./routes/mod.ts";
 import { followScanner } from "./routes/_lib/live_follower.ts";
 import { LiveState, type LoadedFile } from "./routes/_lib/live_state.ts";
 
@@ -88,24 +92,6 @@ export interface LivePlotServer {
   port: number;
   /** Stops following, ends the event streams and stops listening. */
   close(): Promise<void>;
-}
-
-/** A run without scans: what the live page serves before any file. */
-function emptyRun(scannerIndex: number, testMode: boolean): ScanRun {
-  return {
-    fileFormat: "",
-    scannerIndex,
-    testMode,
-    user: "",
-    comment: "",
-    startTime: "",
-    endTime: "",
-    source: { program: "", version: "", host: "" },
-    scanArgs: {},
-    status: "running",
-    message: "",
-    scans: [],
-  } as unknown as ScanRun;
 }
 
 /** Reads a finished file; says why not when it cannot here. */

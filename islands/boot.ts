@@ -46,6 +46,9 @@ if (script?.textContent) {
     rest = true;
     hydrateAll(islands, false);
   };
+  // A page without a file's selection (history, live before its file) has
+  // no profile to wait for.
+  if (!sel) later();
   const stop = effect(() => {
     if (sel?.profileShown.value) setTimeout(later, 0);
   });

@@ -16,7 +16,7 @@ export interface ChannelPickerProps extends IslandProps {
 /** The toolbar. */
 export function ChannelPicker(props: ChannelPickerProps): JSX.Element {
   const { struck, iops, scan } = props.sel;
-  const csv = `/api/export.csv?${
+  const csv = `api/export.csv?${
     query({ scan: scan.value, struck: struck.value, iops: iops.value })
   }`;
   return (

@@ -38,7 +38,7 @@ export function ForkPanels(props: ForkPanelsProps): JSX.Element {
   const [error, setError] = useState("");
   useEffect(() => {
     let live = true;
-    fetch(`/api/wires?scan=${scan}&struck=${encodeURIComponent(struck)}`)
+    fetch(`api/wires?scan=${scan}&struck=${encodeURIComponent(struck)}`)
       .then(async (r) => {
         if (!r.ok) throw new Error(await r.text());
         return await r.json() as WiresPayload;

@@ -132,7 +132,7 @@ export function LiveView(props: LiveViewProps): JSX.Element {
   useEffect(() => {
     const marks = perf();
     marks.live ??= [];
-    const es = new EventSource("/api/live");
+    const es = new EventSource("api/live");
     let queued = false;
     const onEvent = (e: MessageEvent<string>) => {
       const ev = JSON.parse(e.data) as LiveEvent;

@@ -7,6 +7,9 @@
  */
 import { ChannelPicker } from "./channel_picker.tsx";
 import { FitTable } from "./fit_table.tsx";
+import { HistoryList } from "./history_list.tsx";
+import { HistoryOverlay } from "./history_overlay.tsx";
+import { HistoryTrend } from "./history_trend.tsx";
 import { ForkPanels } from "./fork_panels.tsx";
 import { LiveView } from "./live_view.tsx";
 import { OverlayChart } from "./overlay_chart.tsx";
@@ -24,6 +27,9 @@ export const ISLANDS = {
   RawWaveforms,
   LiveView,
   ForkPanels,
+  HistoryList,
+  HistoryTrend,
+  HistoryOverlay,
 };
 
 /** The name of an island. */
@@ -46,3 +52,5 @@ export {
   serializeIslands,
 } from "./shared/props.ts";
 export type { PageState } from "./shared/types.ts";
+export { createHistorySelection } from "./shared/history_state.ts";
+export type { HistoryState } from "./shared/history_types.ts";

@@ -39,7 +39,7 @@ export function OverlayChart(props: OverlayChartProps): JSX.Element {
   useEffect(() => {
     if (!ready) return;
     const abort = new AbortController();
-    const url = `/api/overlay?${
+    const url = `api/overlay?${
       query({ struck: s, iops: i, buckets: props.buckets })
     }`;
     fetchColumns(url, abort.signal).then((c) => {

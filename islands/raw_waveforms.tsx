@@ -53,7 +53,7 @@ function RawTrace(
   useEffect(() => {
     if (!ready) return;
     const abort = new AbortController();
-    const url = `/api/raw?${
+    const url = `api/raw?${
       query({
         scan: props.scan,
         group: props.group,

@@ -48,6 +48,7 @@ export type Subcommand =
   | "demo"
   | "inspect"
   | "index"
+  | "history"
   | "ca"
   | "ops";
 
@@ -103,6 +104,12 @@ export const PERMISSION_PROFILES: Record<Subcommand, PermissionProfile> = {
     startup: [],
     note:
       "reads the scan files of the directory; writes only its catalog (fws_catalog.sqlite, its -wal/-shm, a .bad copy of a catalog not trusted); never listens or starts a process",
+  },
+  history: {
+    keep: [],
+    startup: ["read", "write", "net", "env", "sys", "run"],
+    note:
+      "brings the catalog up to date (writes only fws_catalog.sqlite and its -wal/-shm, as fws index), starts the browser opener, then drops everything; the server runs in a Worker holding only read of the data directory, net on 127.0.0.1 and env (the HDF5 library lists the environment when it loads), and opens the catalog read-only",
   },
   ca: {
     keep: ["read", "net", "env", "sys"],

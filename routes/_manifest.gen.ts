@@ -9,8 +9,15 @@ import * as $4 from "./api/profile.ts";
 import * as $5 from "./api/raw.ts";
 import * as $6 from "./api/status.ts";
 import * as $7 from "./api/wires.ts";
-import * as $8 from "./index.tsx";
-import * as $9 from "./static/[...path].ts";
+import * as $8 from "./history/api/overlay.ts";
+import * as $9 from "./history/api/scans.csv.ts";
+import * as $10 from "./history/api/scans.ts";
+import * as $11 from "./history/api/trend.csv.ts";
+import * as $12 from "./history/api/trend.ts";
+import * as $13 from "./history/index.tsx";
+import * as $14 from "./history/latest/[scanner].ts";
+import * as $15 from "./index.tsx";
+import * as $16 from "./static/[...path].ts";
 import type { Manifest } from "./_lib/router.ts";
 
 /** The route modules by file, and the middleware. */
@@ -24,8 +31,15 @@ export const manifest: Manifest = {
     "./api/raw.ts": $5,
     "./api/status.ts": $6,
     "./api/wires.ts": $7,
-    "./index.tsx": $8,
-    "./static/[...path].ts": $9,
+    "./history/api/overlay.ts": $8,
+    "./history/api/scans.csv.ts": $9,
+    "./history/api/scans.ts": $10,
+    "./history/api/trend.csv.ts": $11,
+    "./history/api/trend.ts": $12,
+    "./history/index.tsx": $13,
+    "./history/latest/[scanner].ts": $14,
+    "./index.tsx": $15,
+    "./static/[...path].ts": $16,
   },
   middleware: $middleware,
 };

@@ -16,6 +16,13 @@ import { page, type RouteContext, type RouteHandlers } from "./_lib/context.ts";
 /** The handlers: the page state of the initial channel pair. */
 export const handler: RouteHandlers = {
   GET(ctx: RouteContext) {
+    // fws history: the list, unless this is a file view (its data is a file)
+    if (ctx.history && ctx.url.pathname === "/") {
+      return new Response(null, {
+        status: 302,
+        headers: { location: "/history", "cache-control": "no-store" },
+      });
+    }
     const { data } = ctx;
     const state = data.run.scans.length > 0
       ? data.pageState(data.initialStruck, data.initialIops)
@@ -36,7 +43,14 @@ export function Page(
       <body>
         <FileBody state={state} ctx={props.ctx} />
         <footer>
-          served by fws plot on loopback; read-only (no write permission)
+          served by {props.ctx.history ? "fws history" : "fws plot"}{" "}
+          on loopback; read-only (no write permission)
+          {props.ctx.history && (
+            <>
+              {" · "}
+              <a href="/history">all scans</a>
+            </>
+          )}
         </footer>
         <script type="module" src="/static/islands/bundle.js" />
       </body>

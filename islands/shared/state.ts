@@ -90,6 +90,10 @@ export interface PerfMarks {
   };
   /** Client-side errors. */
   errors: string[];
+  /** `fws history`: the last list, trend and overlay loaded, and how long each took. */
+  historyList?: { ms: number; rows: number };
+  historyTrend?: { ms: number; points: number; q: string };
+  historyOverlay?: { ms: number; series: number };
   /**
    * Live updates drawn (`fws plot --live`): when (ms since the epoch), and
    * how long after the Channel Access time stamp (`ca`) and the plot
@@ -121,7 +125,7 @@ export function startFitSync(sel: Selection): () => void {
       return;
     }
     const mine = ++seq;
-    fetch(`/api/fits?${new URLSearchParams({ struck: s, iops: i })}`)
+    fetch(`api/fits?${new URLSearchParams({ struck: s, iops: i })}`)
       .then((r) => r.ok ? r.json() : Promise.reject(new Error(r.statusText)))
       .then((payload: FitsPayload) => {
         cache.set(`${payload.struck}/${payload.iops}`, payload);
@@ -182,5 +186,5 @@ export function profileUrl(params: {
   xmin?: number;
   xmax?: number;
 }): string {
-  return `/api/profile?${query({ ...params })}`;
+  return `api/profile?${query({ ...params })}`;
 }

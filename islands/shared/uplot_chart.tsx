@@ -145,16 +145,18 @@ function exportPng(u: uPlot, fileName: string, title: string): void {
   ctx.font = `${Math.round(14 * devicePixelRatio)}px sans-serif`;
   ctx.fillText(title, 10, pad * 0.7);
   ctx.drawImage(src, 0, pad);
-  out.toBlob((blob) => {
-    if (!blob) return;
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(blob);
-    a.download = fileName;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-  }, "image/png");
+  out.toBlob((blob) => blob && download(fileName, blob), "image/png");
+}
+
+/** Saves `blob` as a download named `name`. */
+export function download(name: string, blob: Blob): void {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
 /** Properties of {@link PngButton}. */

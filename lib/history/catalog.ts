@@ -12,12 +12,13 @@ import type { DatabaseSync } from "node:sqlite";
 import { basename, join, resolve } from "node:path";
 import { PARTIAL_SUFFIX, readScanFile } from "../hdf5/mod.ts";
 import type { ScanRun } from "../scan/model.ts";
-import { openDatabase } from "./open.ts";
+import { openDatabase, openReadOnly } from "./open.ts";
 import { CATALOG_FILE } from "./schema.ts";
 import { CatalogWriter, type FileStamp } from "./write.ts";
 import { ReadPool } from "./read_pool.ts";
 import {
   type CatalogEntry,
+  channelsOf,
   entryOf,
   listScans,
   type ScanFilter,
@@ -51,6 +52,11 @@ export interface OpenOptions {
    * it; default true. Only for a file this process checked before.
    */
   verify?: boolean;
+  /**
+   * Open for reading only (`fws history`): SQLite refuses every write; a
+   * missing or unsound catalog throws instead of being replaced.
+   */
+  readOnly?: boolean;
 }
 
 /** Options of {@link ScanCatalog.rebuild}. */
@@ -110,6 +116,7 @@ export class ScanCatalog {
    */
   static open(dataDir: string, options: OpenOptions = {}): ScanCatalog {
     const path = resolve(options.file ?? join(dataDir, CATALOG_FILE));
+    if (options.readOnly) return new ScanCatalog(path, openReadOnly(path));
     const { db, problem } = openDatabase(path, options.verify ?? true);
     return new ScanCatalog(path, db, problem);
   }
@@ -229,6 +236,18 @@ export class ScanCatalog {
   /** The catalogued summary of one file, or undefined. */
   entry(path: string): CatalogEntry | undefined {
     return entryOf(this.#db, resolve(path));
+  }
+
+  /** The channels with fits, each with its fork's wires (none: no fork). */
+  channels(): { channel: string; wires: string[] }[] {
+    return channelsOf(this.#db);
+  }
+
+  /** The scanner indexes catalogued, ascending. */
+  scanners(): number[] {
+    return this.#db.prepare(
+      "SELECT DISTINCT scanner_index AS s FROM files ORDER BY s",
+    ).all().map((r) => Number(r.s));
   }
 
   /** Number of files catalogued. */

@@ -127,6 +127,35 @@ function removeIfThere(path: string): void {
 }
 
 /**
+ * Opens the catalog at `path` for reading only (`fws history`): SQLite
+ * refuses every write on this connection. A missing or unsound catalog is
+ * an error naming the file and saying how to build it.
+ */
+export function openReadOnly(path: string): DatabaseSync {
+  const head = header(path);
+  const problem = head === undefined
+    ? "does not exist"
+    : head !== SQLITE_MAGIC
+    ? "is not an SQLite database"
+    : undefined;
+  if (problem) {
+    throw new Error(
+      `catalog ${path} ${problem}; expected an fws catalog: build it with \`fws index <dir>\``,
+    );
+  }
+  const db = new DatabaseSync(path, { readOnly: true });
+  db.exec("PRAGMA busy_timeout = 5000");
+  const bad = schemaProblem(db);
+  if (bad) {
+    db.close();
+    throw new Error(
+      `catalog ${path} ${bad}; rebuild it with \`fws index <dir>\``,
+    );
+  }
+  return db;
+}
+
+/**
  * Opens the catalog at `path`, creating it when absent; a file that is not a
  * sound catalog of this schema is moved to `<path>.bad` and a new empty one
  * created, with `problem` saying why in one line. `verify: false` skips

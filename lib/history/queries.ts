@@ -225,6 +225,24 @@ export function trend(db: DatabaseSync, query: TrendQuery): TrendPoint[] {
   });
 }
 
+/** The channels with fits, each with the wires fitted on it, sorted. */
+export function channelsOf(
+  db: DatabaseSync,
+): { channel: string; wires: string[] }[] {
+  const wires = new Map<string, string[]>();
+  for (
+    const r of db.prepare("SELECT DISTINCT channel FROM fits ORDER BY channel")
+      .all()
+  ) wires.set(String(r.channel), []);
+  for (
+    const r of db.prepare(
+      `SELECT channel, wire, min(position) AS p FROM wire_fits
+       GROUP BY channel, wire ORDER BY channel, p`,
+    ).all()
+  ) wires.get(String(r.channel))?.push(String(r.wire));
+  return [...wires].map(([channel, w]) => ({ channel, wires: w }));
+}
+
 /** The whole summary of the file at `path`, or undefined when not catalogued. */
 export function entryOf(
   db: DatabaseSync,

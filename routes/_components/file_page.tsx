@@ -70,6 +70,11 @@ export function FileBody(
   const { file, scans, units, buckets } = state;
   return (
     <>
+      {props.ctx.history && (
+        <nav class="back">
+          <a href="/history">← all scans of {props.ctx.history.dir}</a>
+        </nav>
+      )}
       <FileHeader
         run={data.run}
         file={data.file}

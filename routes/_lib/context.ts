@@ -6,6 +6,7 @@
 import type { JSX } from "preact";
 import type { PlotData, ShownProfile } from "./plot_data.ts";
 import type { ScanRecord } from "../../lib/scan/model.ts";
+import type { HistoryData } from "./history_data.ts";
 import type {
   LiveEvent,
   LiveSnapshot,
@@ -49,6 +50,8 @@ export interface RouteContext {
   data: PlotData;
   /** The followed scanner, under `fws plot --live` only. */
   live?: LiveSource;
+  /** The data directory's catalog, under `fws history` only. */
+  history?: HistoryData;
   assets: Assets;
   /** The port the server is bound to (for the Host check). */
   port: number;
@@ -125,11 +128,50 @@ export function json(value: unknown): Response {
   });
 }
 
+/**
+ * A CSV download: a header row, then `rows`. Text cells are quoted when
+ * they hold a comma, quote or line break, and a text cell that a
+ * spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) is prefixed
+ * with `'`; numbers are written as they are, null and NaN as empty cells.
+ */
+export function csv(
+  header: string[],
+  rows: (string | number | boolean | null)[][],
+  filename: string,
+): Response {
+  const cell = (v: string | number | boolean | null): string => {
+    if (v === null || (typeof v === "number" && !Number.isFinite(v))) return "";
+    if (typeof v !== "string") return String(v);
+    const t = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+    return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+  };
+  const text = [header, ...rows].map((r) => r.map(cell).join(",")).join("\n");
+  return new Response(text + "\n", {
+    headers: {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="${
+        filename.replace(/[^A-Za-z0-9._-]/g, "_")
+      }"`,
+      "cache-control": "no-store",
+    },
+  });
+}
+
 /** Thrown by parameter parsing; becomes a 400 naming the parameter. */
 export class BadRequest extends Error {}
 
 /** Thrown when the file lacks what was asked for; becomes a 404. */
 export class NotFound extends Error {}
+
+/** The catalog of `fws history`; a 404 on the file servers. */
+export function historyOf(ctx: RouteContext): HistoryData {
+  if (!ctx.history) {
+    throw new NotFound(
+      `${ctx.url.pathname} is a page of fws history; this server shows one file`,
+    );
+  }
+  return ctx.history;
+}
 
 /** A 1-based scan number that exists in the file. */
 export function scanParam(ctx: RouteContext): number {

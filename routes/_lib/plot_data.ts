@@ -39,6 +39,59 @@ export interface ShownProfile {
   fork?: ForkPiece[];
 }
 
+/**
+ * Profiles on one shared position axis for an overlay: the full position
+ * range cut into `buckets` equal bins, each bin two rows (at ¼ and ¾ of the
+ * bin) holding, per profile, the lowest and the highest signal in that bin
+ * in acquisition order (min/max decimation). Float32 columns `x, p1, p2, …`
+ * laid out column after column; NaN where a profile has no point in a bin.
+ */
+export function overlayColumns(
+  profiles: ({ x: ArrayLike<number>; y: ArrayLike<number> } | undefined)[],
+  buckets: number,
+): { body: Float32Array; rows: number; total: number } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  let total = 0;
+  for (const p of profiles) {
+    if (!p) continue;
+    for (let i = 0; i < p.x.length; i++) {
+      if (p.x[i] < lo) lo = p.x[i];
+      if (p.x[i] > hi) hi = p.x[i];
+    }
+    total += p.x.length;
+  }
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) [lo, hi] = [0, 1];
+  if (!(hi > lo)) hi = lo + 1;
+  const rows = 2 * buckets;
+  const w = (hi - lo) / buckets;
+  const body = new Float32Array(rows * (profiles.length + 1)).fill(NaN);
+  for (let b = 0; b < buckets; b++) {
+    body[2 * b] = lo + w * (b + 0.25);
+    body[2 * b + 1] = lo + w * (b + 0.75);
+  }
+  profiles.forEach((p, k) => {
+    if (!p) return;
+    const base = (k + 1) * rows;
+    const minAt = new Int32Array(buckets).fill(-1);
+    const maxAt = new Int32Array(buckets).fill(-1);
+    for (let i = 0; i < p.x.length; i++) {
+      const b = Math.min(buckets - 1, Math.floor((p.x[i] - lo) / w));
+      if (minAt[b] < 0 || p.y[i] < p.y[minAt[b]]) minAt[b] = i;
+      if (maxAt[b] < 0 || p.y[i] > p.y[maxAt[b]]) maxAt[b] = i;
+    }
+    for (let b = 0; b < buckets; b++) {
+      if (minAt[b] < 0) continue;
+      const [first, second] = minAt[b] <= maxAt[b]
+        ? [minAt[b], maxAt[b]]
+        : [maxAt[b], minAt[b]];
+      body[base + 2 * b] = p.y[first];
+      body[base + 2 * b + 1] = p.y[second];
+    }
+  });
+  return { body, rows, total };
+}
+
 /** The fit table's summary row: mean ± std of each fitted quantity. */
 export function fitsSummary(fits: GaussFit[]): FitsPayload["summary"] {
   const summary: FitsPayload["summary"] = {};
@@ -60,6 +113,27 @@ function channelNames(
   const seen = new Set<string>();
   for (const s of scans) for (const k of Object.keys(pick(s))) seen.add(k);
   return [...seen];
+}
+
+/**
+ * A run without scans: what the live page serves before any file, and the
+ * data of `fws history` outside a file view.
+ */
+export function emptyRun(scannerIndex: number, testMode: boolean): ScanRun {
+  return {
+    fileFormat: "",
+    scannerIndex,
+    testMode,
+    user: "",
+    comment: "",
+    startTime: "",
+    endTime: "",
+    source: { program: "", version: "", host: "" },
+    scanArgs: {},
+    status: "running",
+    message: "",
+    scans: [],
+  } as unknown as ScanRun;
 }
 
 /** The served file and its caches. */

@@ -16,7 +16,7 @@ import {
   type RouteContext,
   type RouteHandlers,
 } from "../_lib/context.ts";
-import { BUCKETS } from "../_lib/plot_data.ts";
+import { BUCKETS, overlayColumns } from "../_lib/plot_data.ts";
 
 /** The handlers. */
 export const handler: RouteHandlers = {
@@ -26,45 +26,7 @@ export const handler: RouteHandlers = {
     const profiles = ctx.data.run.scans.map((scan) =>
       ctx.data.profile(scan, struck, iops)
     );
-    let lo = Infinity;
-    let hi = -Infinity;
-    let total = 0;
-    for (const p of profiles) {
-      if (!p) continue;
-      for (let i = 0; i < p.x.length; i++) {
-        if (p.x[i] < lo) lo = p.x[i];
-        if (p.x[i] > hi) hi = p.x[i];
-      }
-      total += p.x.length;
-    }
-    if (!Number.isFinite(lo) || !Number.isFinite(hi)) [lo, hi] = [0, 1];
-    if (!(hi > lo)) hi = lo + 1;
-    const rows = 2 * buckets;
-    const w = (hi - lo) / buckets;
-    const body = new Float32Array(rows * (profiles.length + 1)).fill(NaN);
-    for (let b = 0; b < buckets; b++) {
-      body[2 * b] = lo + w * (b + 0.25);
-      body[2 * b + 1] = lo + w * (b + 0.75);
-    }
-    profiles.forEach((p, k) => {
-      if (!p) return;
-      const base = (k + 1) * rows;
-      const minAt = new Int32Array(buckets).fill(-1);
-      const maxAt = new Int32Array(buckets).fill(-1);
-      for (let i = 0; i < p.x.length; i++) {
-        const b = Math.min(buckets - 1, Math.floor((p.x[i] - lo) / w));
-        if (minAt[b] < 0 || p.y[i] < p.y[minAt[b]]) minAt[b] = i;
-        if (maxAt[b] < 0 || p.y[i] > p.y[maxAt[b]]) maxAt[b] = i;
-      }
-      for (let b = 0; b < buckets; b++) {
-        if (minAt[b] < 0) continue;
-        const [first, second] = minAt[b] <= maxAt[b]
-          ? [minAt[b], maxAt[b]]
-          : [maxAt[b], minAt[b]];
-        body[base + 2 * b] = p.y[first];
-        body[base + 2 * b + 1] = p.y[second];
-      }
-    });
+    const { body, rows, total } = overlayColumns(profiles, buckets);
     return columns(body, {
       columns: ["x", ...ctx.data.run.scans.map((s) => s.name)],
       rows,
