@@ -67,7 +67,10 @@ Deno.test("history server: list, trend, overlay, file view, latest, errors", asy
         ["fws05_aborted.h5", "fws03_0002.h5", "fws03_0001.h5"],
       );
       const page2 = await rows("limit=3&offset=3");
-      assertEquals(page2.map((r) => r.name), all.slice(3, 6).map((r) => r.name));
+      assertEquals(
+        page2.map((r) => r.name),
+        all.slice(3, 6).map((r) => r.name),
+      );
       assertEquals(all.find((r) => r.name === "fws03_fork.h5")!.wires, 3);
     });
 
@@ -99,32 +102,35 @@ Deno.test("history server: list, trend, overlay, file view, latest, errors", asy
       );
     });
 
-    await t.step("the trend is the catalog's, with drift from the reference", async () => {
-      const r = await get("/history/api/trend?channel=PDB&scanner=3");
-      const trend = await r.json() as TrendPayload;
-      const catalog = ScanCatalog.open(h.dir, { readOnly: true });
-      const points = catalog.trend({ channel: "PDB", scanner: 3 });
-      catalog.close();
-      assertEquals(trend.t, points.map((p) => p.timeMs));
-      assertEquals(trend.sigma, points.map((p) => p.ok ? p.sigma : null));
-      assertEquals(
-        trend.files.map((f) => f.name),
-        [...h.files, h.fork].map((p) => basename(p)),
-      );
-      assertEquals(trend.files[1].t, Date.parse("2027-01-15T11:00:00Z"));
-      const ref = (await referenceValues(h.files[0])).PDB;
-      assertEquals(trend.reference?.file, basename(h.files[0]));
-      assertAlmostEquals(trend.reference!.sigma!, ref.sigma, 1e-12);
-      points.forEach((p, i) => {
-        assertAlmostEquals(trend.drift![i]!, driftOf(p, ref).z, 1e-9);
-      });
-      assertEquals(trend.alarm, { high: 3, hihi: 5 });
-      const csv = (await (await get(
-        "/history/api/trend.csv?channel=PDB&scanner=3",
-      )).text()).trim().split("\n");
-      assertEquals(csv.length, points.length + 1);
-      assertMatch(csv[1], /^2027-01-15T10:00:00.000Z,fws03_0000.h5,1,true,/);
-    });
+    await t.step(
+      "the trend is the catalog's, with drift from the reference",
+      async () => {
+        const r = await get("/history/api/trend?channel=PDB&scanner=3");
+        const trend = await r.json() as TrendPayload;
+        const catalog = ScanCatalog.open(h.dir, { readOnly: true });
+        const points = catalog.trend({ channel: "PDB", scanner: 3 });
+        catalog.close();
+        assertEquals(trend.t, points.map((p) => p.timeMs));
+        assertEquals(trend.sigma, points.map((p) => p.ok ? p.sigma : null));
+        assertEquals(
+          trend.files.map((f) => f.name),
+          [...h.files, h.fork].map((p) => basename(p)),
+        );
+        assertEquals(trend.files[1].t, Date.parse("2027-01-15T11:00:00Z"));
+        const ref = (await referenceValues(h.files[0])).PDB;
+        assertEquals(trend.reference?.file, basename(h.files[0]));
+        assertAlmostEquals(trend.reference!.sigma!, ref.sigma, 1e-12);
+        points.forEach((p, i) => {
+          assertAlmostEquals(trend.drift![i]!, driftOf(p, ref).z, 1e-9);
+        });
+        assertEquals(trend.alarm, { high: 3, hihi: 5 });
+        const csv = (await (await get(
+          "/history/api/trend.csv?channel=PDB&scanner=3",
+        )).text()).trim().split("\n");
+        assertEquals(csv.length, points.length + 1);
+        assertMatch(csv[1], /^2027-01-15T10:00:00.000Z,fws03_0000.h5,1,true,/);
+      },
+    );
 
     await t.step("a wire's trend holds the fork's wire fits", async () => {
       const chans = ScanCatalog.open(h.dir, { readOnly: true });
@@ -157,7 +163,10 @@ Deno.test("history server: list, trend, overlay, file view, latest, errors", asy
         "/history/api/overlay?struck=PDB&pick=fws03_0001.h5%237",
       );
       assertEquals(bad.status, 400);
-      assertMatch(await bad.text(), /has no repetition 7; expected one of 1, 2/);
+      assertMatch(
+        await bad.text(),
+        /has no repetition 7; expected one of 1, 2/,
+      );
       const missing = await get("/history/api/overlay?struck=PDB&pick=x.h5");
       assertEquals(missing.status, 404);
     });
@@ -191,21 +200,24 @@ Deno.test("history server: list, trend, overlay, file view, latest, errors", asy
       }
     });
 
-    await t.step("/history/latest/N redirects to the newest scan of N", async () => {
-      const r = await get("/history/latest/3");
-      assertEquals(r.status, 302);
-      assertEquals(r.headers.get("location"), "/history/file/fws03_fork.h5/");
-      assertEquals(
-        (await get("/history/latest/5")).headers.get("location"),
-        "/history/file/fws05_aborted.h5/",
-      );
-      const none = await get("/history/latest/7");
-      assertEquals(none.status, 404);
-      assertMatch(
-        await none.text(),
-        /no scan of scanner 7 in the catalog of .*; it has scanners 3, 5/,
-      );
-    });
+    await t.step(
+      "/history/latest/N redirects to the newest scan of N",
+      async () => {
+        const r = await get("/history/latest/3");
+        assertEquals(r.status, 302);
+        assertEquals(r.headers.get("location"), "/history/file/fws03_fork.h5/");
+        assertEquals(
+          (await get("/history/latest/5")).headers.get("location"),
+          "/history/file/fws05_aborted.h5/",
+        );
+        const none = await get("/history/latest/7");
+        assertEquals(none.status, 404);
+        assertMatch(
+          await none.text(),
+          /no scan of scanner 7 in the catalog of .*; it has scanners 3, 5/,
+        );
+      },
+    );
 
     await t.step("the page renders the first list on the server", async () => {
       const root = await get("/");

@@ -32,7 +32,7 @@ export async function historyDir(): Promise<HistoryDir> {
   aborted.status = "aborted";
   aborted.message = "IOC stopped answering";
   aborted.user = "carol";
-  aborted.comment = "=HYPERLINK(\"x\"), beam lost";
+  aborted.comment = '=HYPERLINK("x"), beam lost';
   aborted.startTime = "2027-01-15T12:30:00.000Z";
   aborted.scans[0].startTime = aborted.startTime;
   const abortedPath = await writeScanFile(`${dir}/fws05_aborted.h5`, aborted);

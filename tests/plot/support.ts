@@ -122,13 +122,16 @@ export interface PlotProcess {
 }
 
 /**
- * Runs `deno run -P=<set> main.ts plot …args` and waits until it prints
- * that it is serving (or exits, which rejects with its output).
+ * Runs `deno run -P=<set> main.ts <command> …args` (command default `plot`)
+ * and waits until it prints that it is serving (or exits, which rejects
+ * with its output).
  */
 export async function startPlotProcess(
   args: string[],
   options: {
     set?: string;
+    /** The subcommand (default `plot`). */
+    command?: string;
     timeoutMs?: number;
     env?: Record<string, string>;
     /** Soft and hard limit of open files (util-linux prlimit). */
@@ -140,7 +143,7 @@ export async function startPlotProcess(
     "run",
     `-P=${options.set ?? "plot"}`,
     "main.ts",
-    "plot",
+    options.command ?? "plot",
     ...args,
   ];
   const limit = options.maxOpenFiles;
@@ -171,7 +174,11 @@ export async function startPlotProcess(
       new Promise<null>((r) => setTimeout(() => r(null), 50)),
     ]);
     if (code !== null) {
-      throw new Error(`fws plot exited with ${code} before serving:\n${text}`);
+      throw new Error(
+        `fws ${
+          options.command ?? "plot"
+        } exited with ${code} before serving:\n${text}`,
+      );
     }
     if (Date.now() - started > (options.timeoutMs ?? 30_000)) {
       child.kill("SIGKILL");
