@@ -294,7 +294,7 @@ export function HistoryTrend(props: HistoryTrendProps): JSX.Element {
               trend.t.length
                 ? `, ${localTime(trend.t[0])} to ${localTime(trend.t.at(-1)!)}`
                 : ""
-            }. Drag to narrow the time range, double-click to widen it; click a point to overlay its profile.`
+            }. Dashed lines: the start of each request. Drag to narrow the time range, double-click to widen it; click a point to overlay its profile.`
             : channel === ""
             ? "No fits in the catalog yet."
             : "loading…"}

@@ -38,6 +38,8 @@ export function UPlotChart(props: UPlotChartProps): JSX.Element {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
   const shownData = useRef<uPlot.AlignedData | null>(null);
+  /** The `optionsKey` the chart was made with. */
+  const chartKey = useRef("");
   const latest = useRef(props);
   latest.current = props;
 
@@ -74,6 +76,7 @@ export function UPlotChart(props: UPlotChartProps): JSX.Element {
             (u) => {
               el.dataset.draws = String(++draws);
               el.dataset.points = String(u.data[0]?.length ?? 0);
+              el.dataset.ymax = String(u.scales.y?.max ?? "");
               latest.current.onDraw?.(u);
             },
           ],
@@ -93,18 +96,27 @@ export function UPlotChart(props: UPlotChartProps): JSX.Element {
       el,
     );
     chart.current = u;
+    chartKey.current = props.optionsKey;
     shownData.current = latest.current.data;
     const zoomOut = () => latest.current.onZoom?.(null);
     u.over.addEventListener("dblclick", zoomOut);
+    // Resized in the next frame: resizing inside the observer's callback
+    // (a scrollbar appearing resizes every chart) is a "ResizeObserver
+    // loop" error.
+    let frame = 0;
     const resize = new ResizeObserver(() => {
-      const w = Math.max(200, el.clientWidth);
-      if (Math.abs(w - u.width) > 1) {
-        u.setSize({ width: w, height: props.height });
-      }
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => {
+        const w = Math.max(200, el.clientWidth);
+        if (Math.abs(w - u.width) > 1) {
+          u.setSize({ width: w, height: props.height });
+        }
+      });
     });
     resize.observe(el);
     latest.current.onChart?.(u);
     return () => {
+      cancelAnimationFrame(frame);
       resize.disconnect();
       u.over.removeEventListener("dblclick", zoomOut);
       latest.current.onChart?.(null);
@@ -115,7 +127,12 @@ export function UPlotChart(props: UPlotChartProps): JSX.Element {
 
   // New data is handed to uPlot before the browser paints (no extra frame).
   useLayoutEffect(() => {
-    if (props.data && chart.current && props.data !== shownData.current) {
+    // A new key means new series: the chart is made again with the data,
+    // and the old one must not be handed data it has no series for.
+    if (
+      props.data && chart.current && props.data !== shownData.current &&
+      chartKey.current === props.optionsKey
+    ) {
       shownData.current = props.data;
       chart.current.setData(props.data);
     }
