@@ -11,7 +11,6 @@
  */
 import { basename, join, resolve } from "node:path";
 import { summarizeFits } from "../analysis/statistics.ts";
-import { readScanFile } from "../hdf5/mod.ts";
 
 /** The mark's file name in a data directory. */
 export const REFERENCE_FILE = "fws_reference.json";
@@ -94,6 +93,9 @@ export async function readReference(
 export async function referenceValues(
   file: string,
 ): Promise<Record<string, ReferenceValues>> {
+  // loaded here: the page server's routes import this module, and the
+  // file server's Worker must not load the HDF5 library it never uses
+  const { readScanFile } = await import("../hdf5/mod.ts");
   const run = await readScanFile(file);
   const channels = [...new Set(run.scans.flatMap((s) => Object.keys(s.fits)))];
   const out: Record<string, ReferenceValues> = {};

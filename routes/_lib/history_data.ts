@@ -7,15 +7,17 @@
  * @module
  */
 import { basename, join } from "node:path";
+import type {
+  ScanCatalog,
+  ScanFilter,
+  ScanSummary,
+} from "../../lib/history/mod.ts";
 import {
   driftOf,
   readReference,
   type ReferenceValues,
   referenceValues,
-  type ScanCatalog,
-  type ScanFilter,
-  type ScanSummary,
-} from "../../lib/history/mod.ts";
+} from "../../lib/history/reference.ts";
 import type { ScanRun, ScanStatus } from "../../lib/scan/model.ts";
 import { DRIFT_ALARM } from "../../lib/pvmap/mod.ts";
 import type {

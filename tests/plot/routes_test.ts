@@ -45,6 +45,13 @@ Deno.test("route files map to URL patterns as in Fresh", () => {
     "/api/raw",
     "/api/status",
     "/api/wires",
+    "/history",
+    "/history/api/overlay",
+    "/history/api/scans",
+    "/history/api/scans.csv",
+    "/history/api/trend",
+    "/history/api/trend.csv",
+    "/history/latest/:scanner",
     "/static/:path*",
   ]);
 });
