@@ -47,8 +47,9 @@ if (script?.textContent) {
     hydrateAll(islands, false);
   };
   // A page without a file's selection (history, live before its file) has
-  // no profile to wait for.
-  if (!sel) later();
+  // no profile to wait for: its islands are hydrated once the server's HTML
+  // has been painted, so the first paint does not wait for them.
+  if (!sel) requestAnimationFrame(() => setTimeout(later, 0));
   const stop = effect(() => {
     if (sel?.profileShown.value) setTimeout(later, 0);
   });

@@ -23,6 +23,7 @@ import {
   togglePick,
 } from "./shared/history_state.ts";
 import {
+  DEFAULT_TREND_DAYS,
   NO_SEARCH,
   searchQuery,
   type TrendPayload,
@@ -293,6 +294,10 @@ export function HistoryTrend(props: HistoryTrendProps): JSX.Element {
             ? `${trend.t.length} repetitions of ${trend.files.length} requests${
               trend.t.length
                 ? `, ${localTime(trend.t[0])} to ${localTime(trend.t.at(-1)!)}`
+                : ""
+            }${
+              trend.range.latest
+                ? ` (the newest ${DEFAULT_TREND_DAYS} days of data; set from and to for another range)`
                 : ""
             }. Dashed lines: the start of each request. Drag to narrow the time range, double-click to widen it; click a point to overlay its profile.`
             : channel === ""

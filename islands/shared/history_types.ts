@@ -69,6 +69,12 @@ export interface TrendPayload {
   centerErr: (number | null)[];
   sigma: (number | null)[];
   sigmaErr: (number | null)[];
+  /**
+   * The time range shown, ms since the epoch (`to` null: up to the newest).
+   * `latest`: the search gave no range, so the trend shows the newest
+   * {@link DEFAULT_TREND_DAYS} days of data.
+   */
+  range: { from: number | null; to: number | null; latest: boolean };
   /** The files (requests) in time order: a boundary at each one's start. */
   files: { name: string; t: number }[];
   /** The scanner's reference, when one is marked and has this channel. */
@@ -82,6 +88,9 @@ export interface TrendPayload {
   /** Why no reference is shown, when none is. */
   referenceNote?: string;
 }
+
+/** Days of data the trend shows when the search gives no time range. */
+export const DEFAULT_TREND_DAYS = 30;
 
 /** What the history page starts with (serialized into the page). */
 export interface HistoryState {

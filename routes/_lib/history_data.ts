@@ -20,10 +20,11 @@ import {
 } from "../../lib/history/reference.ts";
 import type { ScanRun, ScanStatus } from "../../lib/scan/model.ts";
 import { DRIFT_ALARM } from "../../lib/pvmap/mod.ts";
-import type {
-  HistoryRow,
-  HistorySearch,
-  TrendPayload,
+import {
+  DEFAULT_TREND_DAYS,
+  type HistoryRow,
+  type HistorySearch,
+  type TrendPayload,
 } from "../../islands/shared/history_types.ts";
 import { BadRequest, NotFound } from "./context.ts";
 import { PlotData } from "./plot_data.ts";
@@ -266,6 +267,15 @@ export class HistoryData {
     wire: string,
   ): Promise<TrendPayload> {
     const f = filterOf(search);
+    // no range given: the newest days of data, not years of it
+    const latest = !f.from && !f.to;
+    if (latest) {
+      const newest = this.catalog.list({ scanner: f.scanner, limit: 1 })[0];
+      const t = newest ? Date.parse(newest.startTime) : NaN;
+      if (Number.isFinite(t)) {
+        f.from = new Date(t - DEFAULT_TREND_DAYS * 86_400_000);
+      }
+    }
     const points = this.catalog.trend({
       channel,
       wire: wire === "" ? undefined : wire,
@@ -286,6 +296,11 @@ export class HistoryData {
       centerErr: [],
       sigma: [],
       sigmaErr: [],
+      range: {
+        from: f.from ? +f.from : null,
+        to: f.to ? +f.to : null,
+        latest,
+      },
       files,
       alarm: { high: DRIFT_ALARM.high, hihi: DRIFT_ALARM.hihi },
     };

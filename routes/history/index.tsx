@@ -1,8 +1,9 @@
 /**
  * `GET /history?from=&to=&scanner=&user=&comment=&status=` — the history
- * page of `fws history`: the list of scans of the search (rendered here,
- * so it is drawn before any script runs), the trend of a channel and the
- * overlay of picked scans, each an island sharing one history selection.
+ * page of `fws history`: the list of scans of the search first (rendered
+ * here, so it is drawn before any script runs), then the trend of a channel
+ * and the overlay of picked scans, each an island sharing one history
+ * selection.
  *
  * @module
  */
@@ -69,17 +70,6 @@ export function Page(
           </p>
         </header>
         <main>
-          <section id="history-trend">
-            <h2>Centre and sigma over time</h2>
-            <Island
-              name="HistoryTrend"
-              props={{ hs, channels: state.channels }}
-            />
-          </section>
-          <section id="history-overlay">
-            <h2>Profiles across scans</h2>
-            <Island name="HistoryOverlay" props={{ hs }} />
-          </section>
           <section id="history-list">
             <h2>Scans, newest first</h2>
             <Island
@@ -93,6 +83,17 @@ export function Page(
                 reference: state.reference,
               }}
             />
+          </section>
+          <section id="history-trend">
+            <h2>Centre and sigma over time</h2>
+            <Island
+              name="HistoryTrend"
+              props={{ hs, channels: state.channels }}
+            />
+          </section>
+          <section id="history-overlay">
+            <h2>Profiles across scans</h2>
+            <Island name="HistoryOverlay" props={{ hs }} />
           </section>
         </main>
         <footer>

@@ -124,6 +124,17 @@ Deno.test("history server: list, trend, overlay, file view, latest, errors", asy
           assertAlmostEquals(trend.drift![i]!, driftOf(p, ref).z, 1e-9);
         });
         assertEquals(trend.alarm, { high: 3, hihi: 5 });
+        // no range searched: the newest 30 days of scanner 3's data
+        assertEquals(trend.range, {
+          from: Date.parse("2027-01-16T09:00:00Z") - 30 * 86_400_000,
+          to: null,
+          latest: true,
+        });
+        const ranged = await (await get(
+          "/history/api/trend?channel=PDB&from=2027-01-15T11:00:00Z&to=2027-01-15T12:00:00Z",
+        )).json() as TrendPayload;
+        assertEquals(ranged.range.latest, false);
+        assertEquals(ranged.files.map((f) => f.name), ["fws03_0001.h5"]);
         const csv = (await (await get(
           "/history/api/trend.csv?channel=PDB&scanner=3",
         )).text()).trim().split("\n");
