@@ -12,6 +12,7 @@ import { HistoryOverlay } from "./history_overlay.tsx";
 import { HistoryTrend } from "./history_trend.tsx";
 import { ForkPanels } from "./fork_panels.tsx";
 import { LiveView } from "./live_view.tsx";
+import { ModelPanel } from "./model_panel.tsx";
 import { OverlayChart } from "./overlay_chart.tsx";
 import { ProfileChart } from "./profile_chart.tsx";
 import { RawWaveforms } from "./raw_waveforms.tsx";
@@ -27,6 +28,7 @@ export const ISLANDS = {
   RawWaveforms,
   LiveView,
   ForkPanels,
+  ModelPanel,
   HistoryList,
   HistoryTrend,
   HistoryOverlay,

@@ -4,20 +4,21 @@ import * as $middleware from "./_middleware.ts";
 import * as $0 from "./api/export.csv.ts";
 import * as $1 from "./api/fits.ts";
 import * as $2 from "./api/live.ts";
-import * as $3 from "./api/overlay.ts";
-import * as $4 from "./api/profile.ts";
-import * as $5 from "./api/raw.ts";
-import * as $6 from "./api/status.ts";
-import * as $7 from "./api/wires.ts";
-import * as $8 from "./history/api/overlay.ts";
-import * as $9 from "./history/api/scans.csv.ts";
-import * as $10 from "./history/api/scans.ts";
-import * as $11 from "./history/api/trend.csv.ts";
-import * as $12 from "./history/api/trend.ts";
-import * as $13 from "./history/index.tsx";
-import * as $14 from "./history/latest/[scanner].ts";
-import * as $15 from "./index.tsx";
-import * as $16 from "./static/[...path].ts";
+import * as $3 from "./api/models.ts";
+import * as $4 from "./api/overlay.ts";
+import * as $5 from "./api/profile.ts";
+import * as $6 from "./api/raw.ts";
+import * as $7 from "./api/status.ts";
+import * as $8 from "./api/wires.ts";
+import * as $9 from "./history/api/overlay.ts";
+import * as $10 from "./history/api/scans.csv.ts";
+import * as $11 from "./history/api/scans.ts";
+import * as $12 from "./history/api/trend.csv.ts";
+import * as $13 from "./history/api/trend.ts";
+import * as $14 from "./history/index.tsx";
+import * as $15 from "./history/latest/[scanner].ts";
+import * as $16 from "./index.tsx";
+import * as $17 from "./static/[...path].ts";
 import type { Manifest } from "./_lib/router.ts";
 
 /** The route modules by file, and the middleware. */
@@ -26,20 +27,21 @@ export const manifest: Manifest = {
     "./api/export.csv.ts": $0,
     "./api/fits.ts": $1,
     "./api/live.ts": $2,
-    "./api/overlay.ts": $3,
-    "./api/profile.ts": $4,
-    "./api/raw.ts": $5,
-    "./api/status.ts": $6,
-    "./api/wires.ts": $7,
-    "./history/api/overlay.ts": $8,
-    "./history/api/scans.csv.ts": $9,
-    "./history/api/scans.ts": $10,
-    "./history/api/trend.csv.ts": $11,
-    "./history/api/trend.ts": $12,
-    "./history/index.tsx": $13,
-    "./history/latest/[scanner].ts": $14,
-    "./index.tsx": $15,
-    "./static/[...path].ts": $16,
+    "./api/models.ts": $3,
+    "./api/overlay.ts": $4,
+    "./api/profile.ts": $5,
+    "./api/raw.ts": $6,
+    "./api/status.ts": $7,
+    "./api/wires.ts": $8,
+    "./history/api/overlay.ts": $9,
+    "./history/api/scans.csv.ts": $10,
+    "./history/api/scans.ts": $11,
+    "./history/api/trend.csv.ts": $12,
+    "./history/api/trend.ts": $13,
+    "./history/index.tsx": $14,
+    "./history/latest/[scanner].ts": $15,
+    "./index.tsx": $16,
+    "./static/[...path].ts": $17,
   },
   middleware: $middleware,
 };

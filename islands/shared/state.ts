@@ -94,6 +94,8 @@ export interface PerfMarks {
   historyList?: { ms: number; rows: number };
   historyTrend?: { ms: number; points: number; q: string };
   historyOverlay?: { ms: number; series: number };
+  /** The models section's last drawn scan and channel, and its curves. */
+  models?: { scan: number; struck: string; curves: number };
   /**
    * Live updates drawn (`fws plot --live`): when (ms since the epoch), and
    * how long after the Channel Access time stamp (`ca`) and the plot

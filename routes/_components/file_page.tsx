@@ -113,6 +113,12 @@ export function FileBody(
           )}
           <Island name="FitTable" props={{ sel, units }} />
         </section>
+        {data.run.scans.some((s) => s.modelFits) && (
+          <section id="models">
+            <h2>Profile models</h2>
+            <Island name="ModelPanel" props={{ sel, file, units }} />
+          </section>
+        )}
         <section id="overlay">
           <h2>All scans</h2>
           <Island
