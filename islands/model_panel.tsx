@@ -23,6 +23,17 @@ export interface ModelPanelProps extends IslandProps {
   units: Record<string, string>;
 }
 
+/** Why the chosen model was chosen, in words. */
+function choiceReason(data: ModelsPayload): string {
+  const d = data.deltaAicc;
+  if (d === null) return "";
+  if (d >= 0) return ` (the runner-up's AICc is ${fmt(d, 3)} higher)`;
+  const best = data.models.find((m) => m.daicc === 0);
+  return ` (kept: ${best?.label ?? "another model"} has an AICc only ${
+    fmt(-d, 3)
+  } lower; a model replaces the Gaussian when lower by more than ${data.margin})`;
+}
+
 /** The models section. */
 export function ModelPanel(props: ModelPanelProps): JSX.Element {
   const scan = props.sel.scan.value;
@@ -79,9 +90,7 @@ export function ModelPanel(props: ModelPanelProps): JSX.Element {
           ? (
             <>
               Chosen: <b>{chosen.label}</b>
-              {data.deltaAicc !== null &&
-                ` (the runner-up's AICc is ${fmt(data.deltaAicc, 3)} higher)`}
-              .
+              {choiceReason(data)}.
             </>
           )
           : "No model could be fitted."} Fitted against {data.iops}.
@@ -126,12 +135,11 @@ export function ModelPanel(props: ModelPanelProps): JSX.Element {
                     <td>{fmt(m.aicc)}</td>
                     <td>{fmt(m.bic)}</td>
                     <td class="params">
-                      {m.params.map((p) => (
-                        <span key={p.key}>
-                          {p.label} {pm(p.value, p.err)}
-                          {unit(p.unit) ? ` ${unit(p.unit)}` : ""};{" "}
-                        </span>
-                      ))}
+                      {m.params.map((p) =>
+                        `${p.label} ${pm(p.value, p.err)}${
+                          unit(p.unit) ? ` ${unit(p.unit)}` : ""
+                        }`
+                      ).join("; ")}
                     </td>
                     <td>{fmt(m.fwhm)}</td>
                     <td>

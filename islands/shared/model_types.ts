@@ -45,8 +45,14 @@ export interface ModelsPayload {
   /** The request's setting: `auto` or one model. */
   asked: string;
   chosen: string | null;
-  /** The runner-up's ΔAICc (null without one). */
+  /**
+   * The runner-up's AICc minus the chosen one's (null without one);
+   * negative when the Gaussian was kept over a model not better by more
+   * than {@link margin}.
+   */
   deltaAicc: number | null;
+  /** How much lower another model's AICc must be to replace the Gaussian. */
+  margin: number;
   /** The chart's grid: the profile's range in min/max buckets. */
   x: number[];
   /** The profile's points on that grid (bucket min and max). */

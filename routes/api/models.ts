@@ -20,6 +20,7 @@ import {
 import { overlayColumns } from "../_lib/plot_data.ts";
 import { modelCurve, type ModelName } from "../../lib/analysis/models.ts";
 import { isModelName, modelSpec } from "../../lib/analysis/model_fields.ts";
+import { CHOICE_MARGIN } from "../../lib/analysis/model_choice.ts";
 import type {
   ModelRow,
   ModelsPayload,
@@ -91,6 +92,7 @@ export const handler: RouteHandlers = {
       asked: choice.asked,
       chosen: choice.chosen,
       deltaAicc: finite(choice.deltaAicc),
+      margin: CHOICE_MARGIN,
       x,
       y,
       models,
