@@ -9,9 +9,13 @@ import { parseCommand, parseScannerIndex, UsageError } from "../cli.ts";
 import { log, LogDirError, parseLogLevel, prepareLogDir } from "../log.ts";
 import { checkDaemonDirs, WriteRootError } from "../permissions.ts";
 import { loadPvMap, startDaemon } from "./start.ts";
+import {
+  FIT_MODEL_CHOICES,
+  type FitModelChoice,
+} from "../analysis/fit_fields.ts";
 import { ScannerOwnedError } from "./owner.ts";
 import { storageCause, storageProblem } from "./storage.ts";
-import { FWSScanInterface } from "../pvmap/mod.ts";
+import { FWSScanInterface, type PvMapFile } from "../pvmap/mod.ts";
 
 /** Usage text of the daemon. */
 export const DAEMON_USAGE = `Usage: fws <scanner_index> [options]
@@ -30,6 +34,12 @@ Options:
   --spill-dir PATH        where a request goes that the data directory cannot
                           take (default: spill/ in the log directory)
   --pv-map PATH           JSON map file overriding PV names (see docs)
+  --fit-model [CH=]MODEL  profile models fitted besides the Gaussian: auto (all,
+                          the best chosen by AICc) or one of gauss_linear,
+                          super_gauss, split_gauss, double_gauss, q_gauss; for
+                          channel CH only with CH=; repeatable; over the map
+                          file's "models" (FIT:MODEL other than GAUSS overrides
+                          both for every channel)
   --log-level LEVEL       trace, debug, info (default), warning, error, fatal
   --hook-timeout SECONDS  longest run of a custom callback (default 10)
   --beam-threshold MA     beam current below which the scan pauses (default 0.1)
@@ -41,6 +51,74 @@ Options:
 
 Channel Access settings come from EPICS_CA_ADDR_LIST, EPICS_CA_AUTO_ADDR_LIST,
 EPICS_CA_SERVER_PORT as usual.`;
+
+/**
+ * The profile models of `--fit-model` values, `MODEL` (every Struck
+ * channel) or `CH=MODEL`, later values winning; an unknown model or
+ * channel is an error naming the value and what is expected.
+ *
+ * @example
+ * ```ts
+ * fitModelOption(["auto", "PDT=double_gauss"], ["PDB", "PDT"]);
+ * // { PDB: "auto", PDT: "double_gauss" }
+ * ```
+ */
+export function fitModelOption(
+  values: string[],
+  struckChannels: readonly string[],
+): Record<string, FitModelChoice> {
+  const out: Record<string, FitModelChoice> = {};
+  for (const value of values) {
+    const at = value.indexOf("=");
+    const channels = at < 0 ? struckChannels : [value.slice(0, at).trim()];
+    const model = (at < 0 ? value : value.slice(at + 1)).trim().toLowerCase();
+    if (!(FIT_MODEL_CHOICES as readonly string[]).includes(model)) {
+      throw new UsageError(
+        `--fit-model: '${value}' asks for no model we fit; expected [CH=]MODEL with MODEL one of ${
+          FIT_MODEL_CHOICES.join(", ")
+        }`,
+      );
+    }
+    if (!struckChannels.includes(channels[0])) {
+      throw new UsageError(
+        `--fit-model: '${value}' names no Struck channel; expected one of ${
+          struckChannels.join(", ")
+        }`,
+      );
+    }
+    for (const ch of channels) out[ch] = model as FitModelChoice;
+  }
+  return out;
+}
+
+/**
+ * The daemon's PV map: the `--pv-map` file (if any) with the
+ * `--fit-model` values over its `models`; any error is a
+ * {@link UsageError} naming the file or the option.
+ */
+export async function daemonPvMap(
+  index: number,
+  options: { testMode?: boolean; mapPath?: string; fitModels?: string[] },
+): Promise<PvMapFile | undefined> {
+  try {
+    const map = options.mapPath ? await loadPvMap(options.mapPath) : undefined;
+    const { struckChannels } = new FWSScanInterface(index, {
+      testMode: options.testMode,
+      map,
+    });
+    if (!options.fitModels?.length) return map;
+    return {
+      ...map,
+      models: {
+        ...map?.models,
+        ...fitModelOption(options.fitModels, struckChannels),
+      },
+    };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError((error as Error).message);
+  }
+}
 
 /** Seconds SIGINT/SIGTERM may take before the process exits anyway. */
 const STOP_DEADLINE = 4.5;
@@ -56,6 +134,7 @@ export async function daemonMain(args: string[]): Promise<number> {
       "data-dir": { type: "string" },
       "spill-dir": { type: "string" },
       "pv-map": { type: "string" },
+      "fit-model": { type: "string", multiple: true },
       "log-level": { type: "string" },
       "hook-timeout": { type: "string" },
       "beam-threshold": { type: "string" },
@@ -103,13 +182,11 @@ export async function daemonMain(args: string[]): Promise<number> {
   };
   const testMode = values["test-mode"] === true;
   const mapPath = values["pv-map"] as string | undefined;
-  let map;
-  try {
-    map = mapPath ? await loadPvMap(mapPath) : undefined;
-    new FWSScanInterface(index, { testMode, map });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const map = await daemonPvMap(index, {
+    testMode,
+    mapPath,
+    fitModels: values["fit-model"] as string[] | undefined,
+  });
   const logDir = (values["log-dir"] as string | undefined) ??
     `/var/log/fws-daemon/fws-${nn}`;
   const dataDir = (values["data-dir"] as string | undefined) ??

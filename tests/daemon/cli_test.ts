@@ -1,4 +1,8 @@
-import { daemonMain } from "../../lib/daemon/cli.ts";
+import {
+  daemonMain,
+  daemonPvMap,
+  fitModelOption,
+} from "../../lib/daemon/cli.ts";
 import { UsageError } from "../../lib/cli.ts";
 import {
   closeLogging,
@@ -49,6 +53,14 @@ Deno.test("daemon cli: bad arguments are one clear UsageError", async () => {
         /--max-pause: expected a number from 0 to 86400/,
       ],
       [["1", "--pv-map", `${dir}/missing.json`], /--pv-map .*cannot read/],
+      [
+        ["1", "--fit-model", "cubic"],
+        /--fit-model: 'cubic' asks for no model we fit; expected \[CH=\]MODEL with MODEL one of gauss, auto, gauss_linear/,
+      ],
+      [
+        ["1", "--fit-model", "PDX=auto"],
+        /--fit-model: 'PDX=auto' names no Struck channel; expected one of PDB, PDT/,
+      ],
       [
         ["1", "--log-dir", "/dev/null/fws"],
         /cannot write the log directory \/dev\/null\/fws .*pass --log-dir PATH/,
@@ -101,6 +113,47 @@ Deno.test("log: rotating file under the log dir, levels, unwritable dir", async 
     );
     assertEquals(parseLogLevel("WARN"), "warning");
     assertEquals(parseLogLevel("nope"), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("daemon cli: --fit-model asks every channel or one, later values winning", () => {
+  assertEquals(fitModelOption(["AUTO"], ["PDB", "PDT"]), {
+    PDB: "auto",
+    PDT: "auto",
+  });
+  assertEquals(
+    fitModelOption(["auto", "PDT=Double_Gauss"], ["PDB", "PDT"]),
+    { PDB: "auto", PDT: "double_gauss" },
+  );
+  assertEquals(fitModelOption(["PDB=gauss"], ["PDB", "PDT"]), {
+    PDB: "gauss",
+  });
+});
+
+Deno.test("daemon cli: --fit-model goes over the map file's models", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/map.json`;
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({ models: { PDB: "split_gauss", PDT: "q_gauss" } }),
+    );
+    const map = await daemonPvMap(1, {
+      mapPath: path,
+      fitModels: ["PDT=auto"],
+    });
+    assertEquals(map?.models, { PDB: "split_gauss", PDT: "auto" });
+    assertEquals(
+      (await daemonPvMap(1, { mapPath: path }))?.models,
+      { PDB: "split_gauss", PDT: "q_gauss" },
+    );
+    assertEquals(await daemonPvMap(1, {}), undefined);
+    assertEquals((await daemonPvMap(1, { fitModels: ["auto"] }))?.models, {
+      PDB: "auto",
+      PDT: "auto",
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
