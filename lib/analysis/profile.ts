@@ -24,7 +24,7 @@ export interface Profile {
 }
 
 /** Number of rows and samples per row of a waveform (1-D → one sample per row). */
-function rowsOf(w: Waveform): { rows: number; cols: number } {
+export function rowsOf(w: Waveform): { rows: number; cols: number } {
   if (w.shape.length >= 2) {
     const rows = w.shape[0];
     return { rows, cols: rows > 0 ? Math.floor(w.data.length / rows) : 0 };
@@ -128,6 +128,22 @@ export function profileOf(
   struck: string,
   iops: string,
 ): Profile {
+  const raw = rawProfileOf(scan, struck, iops);
+  return finitePoints(raw.x, raw.y, raw.points, raw.sem);
+}
+
+/**
+ * Every point of the profile as {@linkcode profileOf} forms it, the
+ * non-finite ones kept: one per step (step mode) or per sample (fly), in
+ * acquisition order. Point rejection (`rejection.ts`) masks these.
+ *
+ * @throws {Error} as {@linkcode profileOf} does, naming the channel
+ */
+export function rawProfileOf(
+  scan: ScanRecord,
+  struck: string,
+  iops: string,
+): Profile {
   const s = scan.struck[struck];
   if (!s) {
     throw new Error(
@@ -146,11 +162,12 @@ export function profileOf(
       );
     }
     const n = Math.min(p.data.length, s.data.length);
-    return finitePoints(
-      p.data.subarray(0, n),
-      s.data.subarray(0, n),
-      "one struck sample per point, against the IOPS sample taken with it",
-    );
+    return {
+      x: p.data.subarray(0, n),
+      y: s.data.subarray(0, n),
+      points:
+        "one struck sample per point, against the IOPS sample taken with it",
+    };
   }
   const sr = rowsOf(s);
   let n = sr.rows;
@@ -169,10 +186,10 @@ export function profileOf(
   const points = sr.cols === 1
     ? "one struck sample per step"
     : `mean of the step's ${sr.cols} struck samples`;
-  if (sr.cols < 2) return finitePoints(x, y, points);
+  if (sr.cols < 2) return { x, y, points };
   const sem = new Float64Array(n);
   for (let i = 0; i < n; i++) sem[i] = rowSem(s, sr.cols, i, y[i]);
-  return finitePoints(x, y, points, sem);
+  return { x, y, sem, points };
 }
 
 /** How {@linkcode fitProfile} weights points that carry a standard error. */

@@ -1,0 +1,239 @@
+/**
+ * Point rejection that says why: which points of a profile the fit leaves
+ * out, each with a reason code, and the profile of the points kept. Nothing
+ * is deleted from the raw data: the mask is over every point as
+ * `rawProfileOf` forms it (one per step, or per sample in fly mode).
+ *
+ * In order: a point that is not a number (NaN position or signal) is
+ * `nan`; with `saturation`, a step whose struck samples reach it (a fly
+ * sample at it) is `saturated`; with `beamFraction`, a step whose beam
+ * reading is below that fraction of the request's median is `low_beam`;
+ * with `normalise`, each kept step's signal (and its error) is scaled by
+ * median beam / the step's beam (a step without a positive reading is
+ * `low_beam`); with `outlierK`, a Gaussian is fitted to the points kept and
+ * those whose residual (over its error, when points carry one) lies beyond
+ * k × MAD (1.4826 × the median absolute deviation) from the residuals'
+ * median are `outlier`; a second pass refits without them and judges every
+ * point again (two passes at most).
+ *
+ * @module
+ */
+import type { ScanRecord } from "../scan/model.ts";
+import { gaussian } from "./models.ts";
+import {
+  fitPoints,
+  type Profile,
+  rawProfileOf,
+  rowsOf,
+  semWeights,
+} from "./profile.ts";
+
+/** Why a point was left out, in code order (code = index + 1; 0 = kept). */
+export const REJECTION_REASONS = [
+  "nan",
+  "saturated",
+  "low_beam",
+  "outlier",
+] as const;
+
+/** One of {@link REJECTION_REASONS}. */
+export type RejectionReason = typeof REJECTION_REASONS[number];
+
+/** A reason's code in the mask (0 is a point kept). */
+export function rejectionCode(reason: RejectionReason): number {
+  return REJECTION_REASONS.indexOf(reason) + 1;
+}
+
+/** What a reason means, for the file's attributes and the docs. */
+export const REJECTION_MEANINGS: Readonly<Record<RejectionReason, string>> = {
+  nan: "position or signal not a number",
+  saturated: "signal at the ADC's saturation level",
+  low_beam: "beam reading below the fraction of the median (or none)",
+  outlier: "residual beyond k × MAD of the fit's residuals",
+};
+
+/** Rejection settings; a check not set is not made (NaN points always are). */
+export interface RejectionOptions {
+  /** Scale each step's signal by median beam / its beam reading. */
+  normalise?: boolean;
+  /** The ADC's saturation level, in the signal's units. */
+  saturation?: number;
+  /** Steps with beam below this fraction of the median are left out (0–1). */
+  beamFraction?: number;
+  /** Residuals beyond k × MAD are outliers (k > 0). */
+  outlierK?: number;
+}
+
+/** Which points were left out, and why. */
+export interface Rejection {
+  /** A code per raw point: 0 kept, else 1 + index in REJECTION_REASONS. */
+  mask: Uint8Array;
+  /** Points left out per reason. */
+  counts: Record<RejectionReason, number>;
+  /** Whether the signal was normalised to the beam reading. */
+  normalised: boolean;
+  /** The settings applied. */
+  options: RejectionOptions;
+}
+
+/** Whether any check beyond the NaN points is asked for. */
+export function rejectionAsked(options: RejectionOptions | undefined): boolean {
+  return !!options &&
+    (options.normalise === true || options.saturation !== undefined ||
+      options.beamFraction !== undefined || options.outlierK !== undefined);
+}
+
+/** Median of the finite values (NaN when none). */
+export function median(values: ArrayLike<number>): number {
+  const s: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isFinite(values[i])) s.push(values[i]);
+  }
+  if (s.length === 0) return NaN;
+  s.sort((a, b) => a - b);
+  const k = s.length >> 1;
+  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
+}
+
+/** The points of `raw` whose mask is 0, with `y` (and `sem`) scaled. */
+function keptProfile(
+  raw: Profile,
+  mask: Uint8Array,
+  scale: Float64Array | undefined,
+): Profile {
+  let n = 0;
+  for (const m of mask) if (m === 0) n++;
+  const x = new Float64Array(n);
+  const y = new Float64Array(n);
+  const sem = raw.sem ? new Float64Array(n) : undefined;
+  let j = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (mask[i] !== 0) continue;
+    const f = scale ? scale[i] : 1;
+    x[j] = raw.x[i];
+    y[j] = raw.y[i] * f;
+    if (sem) sem[j] = raw.sem![i] * f;
+    j++;
+  }
+  const rejected = mask.length - n;
+  const points = raw.points +
+    (scale ? "; normalised to the step's beam reading" : "") +
+    (rejected ? `; ${rejected} of ${mask.length} points rejected` : "");
+  return sem ? { x, y, sem, points } : { x, y, points };
+}
+
+/**
+ * The outliers among the points `mask` keeps: those whose residual from
+ * the Gaussian fitted to the points kept and not in `excluded` lies beyond
+ * k × MAD of the residuals' median.
+ */
+function outliers(
+  raw: Profile,
+  mask: Uint8Array,
+  scale: Float64Array | undefined,
+  k: number,
+  excluded: Set<number>,
+): Set<number> {
+  const fitMask = mask.map((m, i) => m !== 0 || excluded.has(i) ? 1 : 0);
+  const fit = fitPoints(keptProfile(raw, fitMask, scale));
+  const out = new Set<number>();
+  if (!fit.ok) return out;
+  const all = keptProfile(raw, mask, scale);
+  const weights = semWeights(all);
+  const r = new Float64Array(all.x.length);
+  for (let i = 0; i < r.length; i++) {
+    const res = all.y[i] - gaussian(fit, all.x[i]);
+    r[i] = weights ? res * Math.sqrt(weights[i]) : res;
+  }
+  const mid = median(r);
+  const mad = 1.4826 * median(r.map((v) => Math.abs(v - mid)));
+  if (!(mad > 0)) return out;
+  let j = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (mask[i] !== 0) continue;
+    if (Math.abs(r[j++] - mid) > k * mad) out.add(i);
+  }
+  return out;
+}
+
+/**
+ * The profile of `struck` against `iops` with the points `options` reject
+ * left out, and the rejection (mask and counts).
+ *
+ * @throws {Error} as `profileOf` does, naming the channel
+ *
+ * @example
+ * ```ts
+ * const { profile, rejection } = rejectPoints(scan, "PDB", "ch1", {
+ *   saturation: 4.0,
+ *   outlierK: 5,
+ * });
+ * console.log(rejection.counts.outlier, fitPoints(profile).sigma);
+ * ```
+ */
+export function rejectPoints(
+  scan: Readonly<ScanRecord>,
+  struck: string,
+  iops: string,
+  options: RejectionOptions,
+): { profile: Profile; rejection: Rejection } {
+  const raw = rawProfileOf(scan, struck, iops);
+  const n = raw.x.length;
+  const mask = new Uint8Array(n);
+  const mark = (i: number, reason: RejectionReason) => {
+    if (mask[i] === 0) mask[i] = rejectionCode(reason);
+  };
+  for (let i = 0; i < n; i++) {
+    if (
+      !Number.isFinite(raw.x[i]) || !Number.isFinite(raw.y[i]) ||
+      (raw.sem && !Number.isFinite(raw.sem[i]))
+    ) mark(i, "nan");
+  }
+  if (options.saturation !== undefined) {
+    const w = scan.struck[struck];
+    const { cols } = scan.mode === "fly" ? { cols: 1 } : rowsOf(w);
+    for (let i = 0; i < n; i++) {
+      for (let c = i * cols; c < (i + 1) * cols; c++) {
+        if (w.data[c] >= options.saturation) {
+          mark(i, "saturated");
+          break;
+        }
+      }
+    }
+  }
+  const beam = scan.mode === "step" ? scan.beam.current?.values : undefined;
+  const usable = beam !== undefined && beam.length >= n;
+  const mid = usable ? median(beam!.subarray(0, n)) : NaN;
+  if (options.beamFraction !== undefined && usable && mid > 0) {
+    for (let i = 0; i < n; i++) {
+      if (!(beam![i] >= options.beamFraction * mid)) mark(i, "low_beam");
+    }
+  }
+  let scale: Float64Array | undefined;
+  const normalised = options.normalise === true && usable && mid > 0;
+  if (normalised) {
+    scale = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      if (beam![i] > 0) scale[i] = mid / beam![i];
+      else mark(i, "low_beam");
+    }
+  }
+  if (options.outlierK !== undefined && options.outlierK > 0) {
+    // the second pass judges every point again against the fit without
+    // the first pass's outliers, so a spike's neighbours (pulled off by
+    // the spike in the first fit) are kept
+    let found = outliers(raw, mask, scale, options.outlierK, new Set());
+    if (found.size > 0) {
+      found = outliers(raw, mask, scale, options.outlierK, found);
+    }
+    for (const i of found) mark(i, "outlier");
+  }
+  const counts = Object.fromEntries(
+    REJECTION_REASONS.map((r) => [r, 0]),
+  ) as Record<RejectionReason, number>;
+  for (const m of mask) if (m > 0) counts[REJECTION_REASONS[m - 1]]++;
+  return {
+    profile: keptProfile(raw, mask, scale),
+    rejection: { mask, counts, normalised, options: { ...options } },
+  };
+}
