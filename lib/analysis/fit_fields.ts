@@ -208,3 +208,27 @@ export const FIT_MODEL_CHOICES = [
 
 /** One of {@link FIT_MODEL_CHOICES}. */
 export type FitModelChoice = typeof FIT_MODEL_CHOICES[number];
+
+/** Why a point was left out, in code order (code = index + 1; 0 = kept). */
+export const REJECTION_REASONS = [
+  "nan",
+  "saturated",
+  "low_beam",
+  "outlier",
+] as const;
+
+/** One of {@link REJECTION_REASONS}. */
+export type RejectionReason = typeof REJECTION_REASONS[number];
+
+/** A reason's code in the mask (0 is a point kept). */
+export function rejectionCode(reason: RejectionReason): number {
+  return REJECTION_REASONS.indexOf(reason) + 1;
+}
+
+/** What a reason means, for the file's attributes and the docs. */
+export const REJECTION_MEANINGS: Readonly<Record<RejectionReason, string>> = {
+  nan: "position or signal not a number",
+  saturated: "signal at the ADC's saturation level",
+  low_beam: "beam reading below the fraction of the median (or none)",
+  outlier: "residual beyond k × MAD of the fit's residuals",
+};

@@ -18,8 +18,24 @@
  *
  * @module
  */
-import type { ScanRecord } from "../scan/model.ts";
+import type {
+  PointRejection,
+  RejectionOptions,
+  ScanRecord,
+} from "../scan/model.ts";
 import { gaussian } from "./models.ts";
+import {
+  REJECTION_REASONS,
+  rejectionCode,
+  type RejectionReason,
+} from "./fit_fields.ts";
+
+export {
+  REJECTION_MEANINGS,
+  REJECTION_REASONS,
+  rejectionCode,
+  type RejectionReason,
+} from "./fit_fields.ts";
 import {
   fitPoints,
   type Profile,
@@ -28,52 +44,11 @@ import {
   semWeights,
 } from "./profile.ts";
 
-/** Why a point was left out, in code order (code = index + 1; 0 = kept). */
-export const REJECTION_REASONS = [
-  "nan",
-  "saturated",
-  "low_beam",
-  "outlier",
-] as const;
-
-/** One of {@link REJECTION_REASONS}. */
-export type RejectionReason = typeof REJECTION_REASONS[number];
-
-/** A reason's code in the mask (0 is a point kept). */
-export function rejectionCode(reason: RejectionReason): number {
-  return REJECTION_REASONS.indexOf(reason) + 1;
-}
-
-/** What a reason means, for the file's attributes and the docs. */
-export const REJECTION_MEANINGS: Readonly<Record<RejectionReason, string>> = {
-  nan: "position or signal not a number",
-  saturated: "signal at the ADC's saturation level",
-  low_beam: "beam reading below the fraction of the median (or none)",
-  outlier: "residual beyond k × MAD of the fit's residuals",
-};
-
-/** Rejection settings; a check not set is not made (NaN points always are). */
-export interface RejectionOptions {
-  /** Scale each step's signal by median beam / its beam reading. */
-  normalise?: boolean;
-  /** The ADC's saturation level, in the signal's units. */
-  saturation?: number;
-  /** Steps with beam below this fraction of the median are left out (0–1). */
-  beamFraction?: number;
-  /** Residuals beyond k × MAD are outliers (k > 0). */
-  outlierK?: number;
-}
+export type { RejectionOptions };
 
 /** Which points were left out, and why. */
-export interface Rejection {
-  /** A code per raw point: 0 kept, else 1 + index in REJECTION_REASONS. */
-  mask: Uint8Array;
-  /** Points left out per reason. */
+export interface Rejection extends PointRejection {
   counts: Record<RejectionReason, number>;
-  /** Whether the signal was normalised to the beam reading. */
-  normalised: boolean;
-  /** The settings applied. */
-  options: RejectionOptions;
 }
 
 /** Whether any check beyond the NaN points is asked for. */

@@ -398,6 +398,7 @@ export class FWSScanBridgeDaemon {
       new GaussFitCallback(this.#status, {
         wires: this.#pvs.wires,
         models: this.#pvs.models,
+        rejection: this.#pvs.rejection,
         shifts: this.#shifts,
       }),
       new DriftCallback(this.#options.dataDir, this.#status),

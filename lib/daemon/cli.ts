@@ -16,6 +16,7 @@ import {
 import { ScannerOwnedError } from "./owner.ts";
 import { storageCause, storageProblem } from "./storage.ts";
 import { FWSScanInterface, type PvMapFile } from "../pvmap/mod.ts";
+import type { RejectionOptions } from "../scan/model.ts";
 
 /** Usage text of the daemon. */
 export const DAEMON_USAGE = `Usage: fws <scanner_index> [options]
@@ -40,6 +41,14 @@ Options:
                           channel CH only with CH=; repeatable; over the map
                           file's "models" (FIT:MODEL other than GAUSS overrides
                           both for every channel)
+  --normalise-beam        divide each step's signal by its beam reading
+                          (scaled to the median) before the fits
+  --saturation LEVEL      leave out steps whose signal reaches LEVEL (the ADC's
+                          maximum, signal units)
+  --min-beam-fraction F   leave out steps whose beam is below F × the median
+  --reject-outliers K     leave out points whose fit residual is beyond K × MAD
+                          (these four go over the map file's "rejection"; each
+                          point left out is kept in the file with its reason)
   --log-level LEVEL       trace, debug, info (default), warning, error, fatal
   --hook-timeout SECONDS  longest run of a custom callback (default 10)
   --beam-threshold MA     beam current below which the scan pauses (default 0.1)
@@ -93,27 +102,38 @@ export function fitModelOption(
 
 /**
  * The daemon's PV map: the `--pv-map` file (if any) with the
- * `--fit-model` values over its `models`; any error is a
+ * `--fit-model` values over its `models` and the rejection options over
+ * its `rejection`; any error is a
  * {@link UsageError} naming the file or the option.
  */
 export async function daemonPvMap(
   index: number,
-  options: { testMode?: boolean; mapPath?: string; fitModels?: string[] },
+  options: {
+    testMode?: boolean;
+    mapPath?: string;
+    fitModels?: string[];
+    rejection?: RejectionOptions;
+  },
 ): Promise<PvMapFile | undefined> {
   try {
-    const map = options.mapPath ? await loadPvMap(options.mapPath) : undefined;
+    let map = options.mapPath ? await loadPvMap(options.mapPath) : undefined;
     const { struckChannels } = new FWSScanInterface(index, {
       testMode: options.testMode,
       map,
     });
-    if (!options.fitModels?.length) return map;
-    return {
-      ...map,
-      models: {
-        ...map?.models,
-        ...fitModelOption(options.fitModels, struckChannels),
-      },
-    };
+    if (options.fitModels?.length) {
+      map = {
+        ...map,
+        models: {
+          ...map?.models,
+          ...fitModelOption(options.fitModels, struckChannels),
+        },
+      };
+    }
+    if (options.rejection && Object.keys(options.rejection).length > 0) {
+      map = { ...map, rejection: { ...map?.rejection, ...options.rejection } };
+    }
+    return map;
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError((error as Error).message);
@@ -135,6 +155,10 @@ export async function daemonMain(args: string[]): Promise<number> {
       "spill-dir": { type: "string" },
       "pv-map": { type: "string" },
       "fit-model": { type: "string", multiple: true },
+      "normalise-beam": { type: "boolean" },
+      saturation: { type: "string" },
+      "min-beam-fraction": { type: "string" },
+      "reject-outliers": { type: "string" },
       "log-level": { type: "string" },
       "hook-timeout": { type: "string" },
       "beam-threshold": { type: "string" },
@@ -182,10 +206,32 @@ export async function daemonMain(args: string[]): Promise<number> {
   };
   const testMode = values["test-mode"] === true;
   const mapPath = values["pv-map"] as string | undefined;
+  const number = (name: string, ok: (v: number) => boolean, what: string) => {
+    const text = values[name] as string | undefined;
+    if (text === undefined) return undefined;
+    const v = Number(text);
+    if (text.trim() === "" || !Number.isFinite(v) || !ok(v)) {
+      throw new UsageError(`--${name}: expected ${what}, got '${text}'`);
+    }
+    return v;
+  };
+  const rejection: RejectionOptions = {};
+  if (values["normalise-beam"]) rejection.normalise = true;
+  const saturation = number("saturation", () => true, "a signal level");
+  if (saturation !== undefined) rejection.saturation = saturation;
+  const beamFraction = number(
+    "min-beam-fraction",
+    (v) => v > 0 && v < 1,
+    "a fraction between 0 and 1",
+  );
+  if (beamFraction !== undefined) rejection.beamFraction = beamFraction;
+  const outlierK = number("reject-outliers", (v) => v > 0, "a number above 0");
+  if (outlierK !== undefined) rejection.outlierK = outlierK;
   const map = await daemonPvMap(index, {
     testMode,
     mapPath,
     fitModels: values["fit-model"] as string[] | undefined,
+    rejection,
   });
   const logDir = (values["log-dir"] as string | undefined) ??
     `/var/log/fws-daemon/fws-${nn}`;

@@ -25,8 +25,13 @@ import {
   type MotorField,
   type PvSpec,
   type PvSpecData,
+  type RejectionPvField,
   SCAN_PVS,
 } from "./specs.ts";
+import {
+  REJECTION_MEANINGS,
+  type RejectionReason,
+} from "../analysis/fit_fields.ts";
 import {
   BEAM_SHAPE_FIELDS,
   FIT_FIELDS,
@@ -129,6 +134,40 @@ function fitResultPvs(
   }));
 }
 
+/** The rejection count PVs: logical field, PV suffix, what they count. */
+export const REJECTION_PVS: readonly {
+  field: RejectionPvField;
+  suffix: string;
+  reason?: RejectionReason;
+  what: string;
+}[] = [
+  { field: "rejected", suffix: "REJECTED", what: "all reasons" },
+  {
+    field: "rejNan",
+    suffix: "REJ_NAN",
+    reason: "nan",
+    what: REJECTION_MEANINGS.nan,
+  },
+  {
+    field: "rejSaturated",
+    suffix: "REJ_SAT",
+    reason: "saturated",
+    what: REJECTION_MEANINGS.saturated,
+  },
+  {
+    field: "rejLowBeam",
+    suffix: "REJ_BEAM",
+    reason: "low_beam",
+    what: REJECTION_MEANINGS.low_beam,
+  },
+  {
+    field: "rejOutlier",
+    suffix: "REJ_OUTLIER",
+    reason: "outlier",
+    what: REJECTION_MEANINGS.outlier,
+  },
+];
+
 /** Alarm limits of FIT:<CH>:DRIFT, in combined standard errors. */
 export const DRIFT_ALARM = { high: 3, hihi: 5 } as const;
 
@@ -153,6 +192,16 @@ function fitPvs(struck: readonly string[]): PvSpec[] {
         `model of ${ch} the last scan's profile is best described by (FIT:MODEL AUTO), or the one asked for`,
       label: "Model",
     },
+    ...REJECTION_PVS.map(({ field, suffix, what }): PvSpec => ({
+      logical: `fit.${ch}.${field}`,
+      template: `{P}FIT:${ch}:${suffix}`,
+      record: "longout",
+      direction: "output",
+      description: `points of ${ch}'s last scan left out of the fit: ${what}`,
+      label: field === "rejected"
+        ? "Rejected"
+        : `Rejected: ${suffix.slice(4).toLowerCase()}`,
+    })),
     {
       logical: `fit.${ch}.drift`,
       template: `{P}FIT:${ch}:DRIFT`,

@@ -14,6 +14,7 @@
  */
 
 import { checkWires, type WireSpec } from "./wires.ts";
+import type { RejectionOptions } from "../scan/model.ts";
 import {
   FIT_MODEL_CHOICES,
   type FitModelChoice,
@@ -34,6 +35,12 @@ export interface PvMapFile {
    * or a model's name); FIT:MODEL other than GAUSS overrides them all.
    */
   models?: Record<string, FitModelChoice>;
+  /**
+   * Point rejection before the fits (every channel): `normalise` (to each
+   * step's beam reading), `saturation` (the ADC's maximum, signal units),
+   * `beam_fraction` (0–1 of the median beam), `outlier_k` (× MAD).
+   */
+  rejection?: RejectionOptions;
 }
 
 /**
@@ -52,14 +59,18 @@ export function parsePvMap(text: string, source = "pv map"): PvMapFile {
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new Error(
-      `${source}: expected a JSON object with prefix, channels, pvs, wires, models`,
+      `${source}: expected a JSON object with prefix, channels, pvs, wires, models, rejection`,
     );
   }
   const obj = raw as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (!["prefix", "channels", "pvs", "wires", "models"].includes(key)) {
+    if (
+      !["prefix", "channels", "pvs", "wires", "models", "rejection"].includes(
+        key,
+      )
+    ) {
       throw new Error(
-        `${source}: unknown key '${key}'; expected prefix, channels, pvs, wires or models`,
+        `${source}: unknown key '${key}'; expected prefix, channels, pvs, wires, models or rejection`,
       );
     }
   }
@@ -107,6 +118,73 @@ export function parsePvMap(text: string, source = "pv map"): PvMapFile {
   const out = obj as PvMapFile;
   if (obj.wires !== undefined) out.wires = checkWires(obj.wires, source);
   if (obj.models !== undefined) out.models = checkModels(obj.models, source);
+  if (obj.rejection !== undefined) {
+    out.rejection = checkRejection(obj.rejection, source);
+  }
+  return out;
+}
+
+/**
+ * The `rejection` of a map file (snake case keys) as options; a wrong
+ * key or value is an error naming `rejection.<key>` and what it expects.
+ */
+export function checkRejection(
+  raw: unknown,
+  source: string,
+): RejectionOptions {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new Error(
+      `${source}: 'rejection' must be an object with normalise, saturation, beam_fraction, outlier_k`,
+    );
+  }
+  const out: RejectionOptions = {};
+  const number = (
+    key: string,
+    v: unknown,
+    ok: (n: number) => boolean,
+    what: string,
+  ) => {
+    if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) {
+      throw new Error(
+        `${source}: 'rejection.${key}' is ${
+          JSON.stringify(v)
+        }; expected ${what}`,
+      );
+    }
+    return v;
+  };
+  for (const [key, v] of Object.entries(raw)) {
+    if (key === "normalise") {
+      if (typeof v !== "boolean") {
+        throw new Error(
+          `${source}: 'rejection.normalise' is ${
+            JSON.stringify(v)
+          }; expected true or false`,
+        );
+      }
+      out.normalise = v;
+    } else if (key === "saturation") {
+      out.saturation = number(
+        key,
+        v,
+        () => true,
+        "the ADC's maximum, a number",
+      );
+    } else if (key === "beam_fraction") {
+      out.beamFraction = number(
+        key,
+        v,
+        (n) => n > 0 && n < 1,
+        "a fraction between 0 and 1",
+      );
+    } else if (key === "outlier_k") {
+      out.outlierK = number(key, v, (n) => n > 0, "a number above 0 (× MAD)");
+    } else {
+      throw new Error(
+        `${source}: unknown key 'rejection.${key}'; expected normalise, saturation, beam_fraction or outlier_k`,
+      );
+    }
+  }
   return out;
 }
 

@@ -42,6 +42,7 @@ export {
 export {
   defaultPvSpecs,
   DRIFT_ALARM,
+  REJECTION_PVS,
   STROKE_PVS,
   type StrokePvField,
   WIRE_FIT_EXTRA,

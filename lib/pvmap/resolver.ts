@@ -29,6 +29,7 @@ import { defaultPvSpecs } from "./defaults.ts";
 import { FIT_FIELD_ALIASES } from "./fit_pvs.ts";
 import { DEFAULT_WIRES, type WireSpec } from "./wires.ts";
 import type { FitModelChoice } from "../analysis/fit_fields.ts";
+import type { RejectionOptions } from "../scan/model.ts";
 
 /** Options of {@link FWSScanInterface}. */
 export interface ScanInterfaceOptions {
@@ -88,6 +89,8 @@ export class FWSScanInterface {
   readonly wires: readonly WireSpec[];
   /** The map file's profile models per Struck channel (see `PvMapFile`). */
   readonly models: Readonly<Record<string, FitModelChoice>>;
+  /** The map file's point rejection (see `PvMapFile`); `{}`: NaN points only. */
+  readonly rejection: Readonly<RejectionOptions>;
   /** Specs of every logical PV, in display order. */
   readonly specs: PvSpec[];
   /** Warnings about the map file (old logical names accepted). */
@@ -116,6 +119,7 @@ export class FWSScanInterface {
     this.prefix = (this.testMode ? "Test:" : "") + base;
     this.wires = map.wires ?? DEFAULT_WIRES;
     this.models = map.models ?? {};
+    this.rejection = map.rejection ?? {};
     for (const ch of Object.keys(this.models)) {
       if (!this.struckChannels.includes(ch)) {
         throw new Error(

@@ -503,6 +503,14 @@ export type FixedLogicalName =
   | typeof IOC_PVS[number]["logical"]
   | typeof LIVE_PVS[number]["logical"];
 
+/** The point-rejection count PVs of a channel: the total and per reason. */
+export type RejectionPvField =
+  | "rejected"
+  | "rejNan"
+  | "rejSaturated"
+  | "rejLowBeam"
+  | "rejOutlier";
+
 /**
  * Every logical name of the PV map: the fixed ones, and per channel
  * `daq.<CH>`, `iops.<ch>`, `fit.<CH>.<field>`, and the live profile
@@ -520,4 +528,5 @@ export type LogicalName =
   | `fit.${string}.${StrokePvField}`
   | `fit.${string}.${"model" | "dAicc"}`
   | `fit.${string}.${"drift" | "driftRel"}`
+  | `fit.${string}.${RejectionPvField}`
   | `shape.${BeamShapeKey}${"" | "Err"}`;

@@ -16,6 +16,7 @@ import type {
   BeamShape,
   ChannelFit,
   ModelChoice,
+  PointRejection,
   ScanRecord,
   ScanRun,
   ScanStatus,
@@ -111,6 +112,11 @@ export interface FitsComputedEvent {
   readonly shapes?: Readonly<Record<string, Readonly<BeamShape>>>;
   /** With FIT:MODEL other than GAUSS: the models fitted, per channel. */
   readonly models?: Readonly<Record<string, Readonly<ModelChoice>>>;
+  /**
+   * The points left out of the fits, per channel: where rejection was asked
+   * for, or a point was not a number.
+   */
+  readonly rejections?: Readonly<Record<string, Readonly<PointRejection>>>;
 }
 
 /**

@@ -204,6 +204,33 @@ export interface ModelChoice {
   fits: ModelFitResult[];
 }
 
+/** Point rejection settings (see `lib/analysis/rejection.ts`). */
+export interface RejectionOptions {
+  /** Scale each step's signal by median beam / its beam reading. */
+  normalise?: boolean;
+  /** The ADC's saturation level, in the signal's units. */
+  saturation?: number;
+  /** Steps with beam below this fraction of the median are left out (0–1). */
+  beamFraction?: number;
+  /** Residuals beyond k × MAD are outliers (k > 0). */
+  outlierK?: number;
+}
+
+/** The points of one channel's profile left out of its fits, and why. */
+export interface PointRejection {
+  /**
+   * A code per point of the raw profile (per step, or per fly sample):
+   * 0 kept, 1 nan, 2 saturated, 3 low_beam, 4 outlier.
+   */
+  mask: Uint8Array;
+  /** Points left out per reason (`nan`, `saturated`, `low_beam`, `outlier`). */
+  counts: Record<string, number>;
+  /** Whether the signal was normalised to the beam reading. */
+  normalised: boolean;
+  /** The settings applied. */
+  options: RejectionOptions;
+}
+
 /** One repetition (`scan_001`, `scan_002`, …). */
 export interface ScanRecord {
   /** HDF5 group name, `scan_NNN`. */
@@ -241,6 +268,8 @@ export interface ScanRecord {
   beamShapes?: Record<string, BeamShape>;
   /** With a model other than the Gaussian asked for: the models, per channel. */
   modelFits?: Record<string, ModelChoice>;
+  /** Points left out of the fits, per channel (absent: none asked, none lost). */
+  rejections?: Record<string, PointRejection>;
 }
 
 /** Who wrote the file. */

@@ -54,6 +54,15 @@ Deno.test("daemon cli: bad arguments are one clear UsageError", async () => {
       ],
       [["1", "--pv-map", `${dir}/missing.json`], /--pv-map .*cannot read/],
       [
+        ["1", "--min-beam-fraction", "2"],
+        /--min-beam-fraction: expected a fraction between 0 and 1, got '2'/,
+      ],
+      [
+        ["1", "--reject-outliers", "-3"],
+        /--reject-outliers: expected a number above 0, got '-3'/,
+      ],
+      [["1", "--saturation", "max"], /--saturation: expected a signal level/],
+      [
         ["1", "--fit-model", "cubic"],
         /--fit-model: 'cubic' asks for no model we fit; expected \[CH=\]MODEL with MODEL one of gauss, auto, gauss_linear/,
       ],
@@ -150,6 +159,17 @@ Deno.test("daemon cli: --fit-model goes over the map file's models", async () =>
       { PDB: "split_gauss", PDT: "q_gauss" },
     );
     assertEquals(await daemonPvMap(1, {}), undefined);
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({ rejection: { outlier_k: 5, saturation: 4 } }),
+    );
+    assertEquals(
+      (await daemonPvMap(1, {
+        mapPath: path,
+        rejection: { outlierK: 8, normalise: true },
+      }))?.rejection,
+      { outlierK: 8, saturation: 4, normalise: true },
+    );
     assertEquals((await daemonPvMap(1, { fitModels: ["auto"] }))?.models, {
       PDB: "auto",
       PDT: "auto",

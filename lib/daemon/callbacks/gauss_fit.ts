@@ -10,11 +10,16 @@
  */
 import {
   failedFit,
-  fitProfile,
-  profileOf,
   summarizeFits,
   type SummaryKey,
 } from "../../analysis/mod.ts";
+import { fitPoints, type Profile } from "../../analysis/profile.ts";
+import {
+  type Rejection,
+  rejectionAsked,
+  type RejectionOptions,
+  rejectPoints,
+} from "../../analysis/rejection.ts";
 import { fitWires, partialFit, type WireFit } from "../../analysis/wire_fit.ts";
 import { DEFAULT_WIRES, type WireSpec } from "../../pvmap/wires.ts";
 import {
@@ -47,6 +52,7 @@ import { profileModels } from "../../analysis/profile_models.ts";
 import {
   FIT_SUMMARY_PV_FIELDS,
   fitPvValues,
+  REJECTION_PVS,
   STROKE_PVS,
   type StrokePvField,
   WIRE_FIT_EXTRA,
@@ -86,12 +92,15 @@ export class GaussFitCallback implements ScanCallback {
   #fitModel: FitModelChoice = "gauss";
   /** The map file's models per channel (FIT:MODEL other than GAUSS wins). */
   readonly #channelModels: Readonly<Record<string, FitModelChoice>>;
+  /** Point rejection before the fits (`{}`: NaN points only). */
+  readonly #rejection: Readonly<RejectionOptions>;
   readonly #log = log("daemon", "fit");
 
   /**
    * @param status publisher of the fit PVs
    * @param options `wires`: the fork's wires (default one: no per-wire
-   *   fits); `models`: the map file's models per channel; `shifts`: the
+   *   fits); `models`: the map file's models per channel; `rejection`:
+   *   the points left out before every fit (default: NaN points); `shifts`: the
    *   daemon's earlier requests' centre shifts, which the request's is
    *   added to when it finishes (for the readout lag over speeds)
    */
@@ -100,12 +109,14 @@ export class GaussFitCallback implements ScanCallback {
     options: {
       wires?: readonly WireSpec[];
       models?: Readonly<Record<string, FitModelChoice>>;
+      rejection?: Readonly<RejectionOptions>;
       shifts?: StrokeShifts;
     } = {},
   ) {
     this.#status = status;
     this.#wires = options.wires ?? DEFAULT_WIRES;
     this.#channelModels = options.models ?? {};
+    this.#rejection = options.rejection ?? {};
     this.#shifts = options.shifts ?? new Map();
   }
 
@@ -138,13 +149,22 @@ export class GaussFitCallback implements ScanCallback {
     const wires: Record<string, readonly WireFit[]> = {};
     const shapes: Record<string, Readonly<BeamShape>> = {};
     const models: Record<string, Readonly<ModelChoice>> = {};
+    const rejections: Record<string, Readonly<Rejection>> = {};
     try {
       if (record.timestamps.length === 0) return;
       for (const ch of this.#struck) {
         if (!record.struck[ch]) continue;
         let fit: GaussFit;
+        let profile: Profile | undefined;
         try {
-          fit = fitProfile(record, ch, this.#iops).fit;
+          const kept = rejectPoints(record, ch, this.#iops, this.#rejection);
+          profile = kept.profile;
+          this.#publishRejection(ch, kept.rejection);
+          const total = kept.rejection.mask.length - profile.x.length;
+          if (rejectionAsked(this.#rejection) || total > 0) {
+            rejections[ch] = Object.freeze(kept.rejection);
+          }
+          fit = fitPoints(profile);
         } catch (error) {
           fit = failedFit((error as Error).message);
         }
@@ -158,10 +178,10 @@ export class GaussFitCallback implements ScanCallback {
         }
         fits[ch] = Object.freeze({ ...fit, iopsChannel: this.#iops });
         this.#publish(ch, fit);
-        const choice = this.#fitModels(record, ch);
+        const choice = profile && this.#fitModels(record, ch, profile);
         if (choice) models[ch] = Object.freeze(choice);
         if (this.#wires.length > 1) {
-          const perWire = this.#fitWires(record, ch);
+          const perWire = this.#fitWires(record, ch, profile);
           wires[ch] = Object.freeze(perWire);
           if (this.#wires.length >= 3) {
             shapes[ch] = Object.freeze(beamShape(perWire.map((w) => ({
@@ -185,6 +205,9 @@ export class GaussFitCallback implements ScanCallback {
         ...(Object.keys(models).length > 0
           ? { models: Object.freeze(models) }
           : {}),
+        ...(Object.keys(rejections).length > 0
+          ? { rejections: Object.freeze(rejections) }
+          : {}),
       });
     }
   }
@@ -197,6 +220,7 @@ export class GaussFitCallback implements ScanCallback {
   #fitModels(
     record: Readonly<ScanRecord>,
     ch: string,
+    profile: Profile,
   ): ModelChoice | undefined {
     const asked = this.#fitModel !== "gauss"
       ? this.#fitModel
@@ -204,7 +228,7 @@ export class GaussFitCallback implements ScanCallback {
     if (asked === "gauss") return undefined;
     let choice: ModelChoice | undefined;
     try {
-      choice = profileModels(profileOf(record, ch, this.#iops), asked);
+      choice = profileModels(profile, asked);
     } catch (error) {
       this.#log.warn("{scan} {channel} models not fitted: {reason}", {
         scan: record.name,
@@ -231,11 +255,26 @@ export class GaussFitCallback implements ScanCallback {
     return choice;
   }
 
+  /** The rejection counts of one channel on FIT:<CH>:REJECTED and REJ_*. */
+  #publishRejection(ch: string, rejection: Rejection): void {
+    for (const { field, reason } of REJECTION_PVS) {
+      const n = reason
+        ? rejection.counts[reason]
+        : Object.values(rejection.counts).reduce((a, b) => a + b, 0);
+      this.#status.put(`fit.${ch}.${field}`, n);
+    }
+  }
+
   /** The fits of each wire of one channel, published on its wire PVs. */
-  #fitWires(record: Readonly<ScanRecord>, ch: string): WireFit[] {
+  #fitWires(
+    record: Readonly<ScanRecord>,
+    ch: string,
+    profile: Profile | undefined,
+  ): WireFit[] {
     let perWire: WireFit[];
     try {
-      perWire = fitWires(profileOf(record, ch, this.#iops), this.#wires);
+      if (!profile) throw new Error(`no profile of ${ch} in ${record.name}`);
+      perWire = fitWires(profile, this.#wires);
     } catch (error) {
       const fit = failedFit((error as Error).message);
       perWire = this.#wires.map((w) => ({
