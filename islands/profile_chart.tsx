@@ -39,16 +39,29 @@ export interface ProfileChartProps extends IslandProps {
 
 const GRID = 300;
 
-/** Merges the data x with a fine grid so the fit curve is smooth. */
+/**
+ * Merges the data x with a fine grid so the fit curve is smooth; with
+ * `rej` (the points the fit left out), a fourth series of them.
+ */
 function withFit(
   x: Float32Array,
   y: Float32Array,
   fit: FitRow | undefined,
+  rej?: Float32Array,
 ): uPlot.AlignedData {
   const n = x.length;
+  const out = (k: number) => rej && !Number.isNaN(rej[k]) ? rej[k] : null;
+  const extra = (col: (number | null)[]) => rej ? [col] : [];
+  // rows of points left out have no signal of the kept profile
+  const kept = rej ? Array.from(y, (v) => Number.isNaN(v) ? null : v) : y;
   const fork = fit?.fork;
   if ((!fork?.length && (!fit?.ok || fit.center == null)) || n === 0) {
-    return [x, y, new Array(n).fill(null)] as unknown as uPlot.AlignedData;
+    return [
+      x,
+      kept,
+      new Array(n).fill(null),
+      ...extra(Array.from({ length: n }, (_, k) => out(k))),
+    ] as unknown as uPlot.AlignedData;
   }
   // a fork's curve is each wire's fit in its window, a gap between them
   const model = fork?.length
@@ -65,29 +78,37 @@ function withFit(
   if (n >= 500) {
     const f: (number | null)[] = new Array(n);
     for (let k = 0; k < n; k++) f[k] = model(x[k]);
-    return [x, y, f] as unknown as uPlot.AlignedData;
+    return [
+      x,
+      kept,
+      f,
+      ...extra(Array.from({ length: n }, (_, k) => out(k))),
+    ] as unknown as uPlot.AlignedData;
   }
   const lo = x[0];
   const hi = x[n - 1];
   const xs: number[] = [];
   const ys: (number | null)[] = [];
   const fs: (number | null)[] = [];
+  const rs: (number | null)[] = [];
   let i = 0;
   for (let g = 0; g <= GRID; g++) {
     const gx = lo + ((hi - lo) * g) / GRID;
     while (i < n && x[i] <= gx) {
       xs.push(x[i]);
-      ys.push(y[i]);
+      ys.push(Number.isNaN(y[i]) ? null : y[i]);
       fs.push(model(x[i]));
+      rs.push(out(i));
       i++;
     }
     if (xs.length === 0 || xs[xs.length - 1] !== gx) {
       xs.push(gx);
       ys.push(null);
       fs.push(model(gx));
+      rs.push(null);
     }
   }
-  return [xs, ys, fs];
+  return [xs, ys, fs, ...extra(rs)];
 }
 
 /** The profile section. */
@@ -159,7 +180,7 @@ export function ProfileChart(props: ProfileChartProps): JSX.Element {
   }, [key, zoom?.[0], zoom?.[1]]);
 
   const data = useMemo(
-    () => cols ? withFit(cols[0], cols[1], fit) : null,
+    () => cols ? withFit(cols[0], cols[1], fit, cols[3]) : null,
     [cols, fit],
   );
   const resid = useMemo(
@@ -214,7 +235,7 @@ export function ProfileChart(props: ProfileChartProps): JSX.Element {
       <UPlotChart
         name="profile"
         height={300}
-        optionsKey={`${units}/${xUnits}`}
+        optionsKey={`${units}/${xUnits}/${cols?.length === 4}`}
         data={data}
         onDraw={onDraw}
         onZoom={setZoom}
@@ -240,6 +261,14 @@ export function ProfileChart(props: ProfileChartProps): JSX.Element {
               width: 2,
               points: { show: false },
             },
+            ...(cols?.length === 4
+              ? [{
+                label: "left out of the fit",
+                stroke: "#9aa3ad",
+                width: 0,
+                points: { show: true, size: 7, fill: "#d8dde3" },
+              }]
+              : []),
           ],
         })}
       />

@@ -132,6 +132,61 @@ function outliers(
 }
 
 /**
+ * The profile as the fit saw it under a stored rejection (the file's mask,
+ * and the normalisation to the beam when it was applied), and the points
+ * left out (those with a finite position and signal, scaled likewise): what
+ * the page draws, the latter greyed.
+ *
+ * @throws {Error} when the mask does not cover the profile's points
+ */
+export function applyRejection(
+  scan: Readonly<ScanRecord>,
+  struck: string,
+  iops: string,
+  rejection: Readonly<PointRejection>,
+): { profile: Profile; rejected: { x: Float64Array; y: Float64Array } } {
+  const raw = rawProfileOf(scan, struck, iops);
+  const n = raw.x.length;
+  if (rejection.mask.length !== n) {
+    throw new Error(
+      `the rejection mask of ${struck} in ${scan.name} has ${rejection.mask.length} points; expected one per point of the profile (${n})`,
+    );
+  }
+  const scale = rejection.normalised ? beamScale(scan, n)?.scale : undefined;
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (rejection.mask[i] === 0) continue;
+    const y = raw.y[i] * (scale && Number.isFinite(scale[i]) ? scale[i] : 1);
+    if (Number.isFinite(raw.x[i]) && Number.isFinite(y)) {
+      xs.push(raw.x[i]);
+      ys.push(y);
+    }
+  }
+  return {
+    profile: keptProfile(raw, rejection.mask, scale),
+    rejected: { x: Float64Array.from(xs), y: Float64Array.from(ys) },
+  };
+}
+
+/**
+ * Step mode with a beam reading per step: median beam / each step's beam
+ * (NaN where the reading is not positive), and the median; else undefined.
+ */
+function beamScale(
+  scan: Readonly<ScanRecord>,
+  n: number,
+): { scale: Float64Array; median: number } | undefined {
+  const beam = scan.mode === "step" ? scan.beam.current?.values : undefined;
+  if (!beam || beam.length < n) return undefined;
+  const mid = median(beam.subarray(0, n));
+  if (!(mid > 0)) return undefined;
+  const scale = new Float64Array(n);
+  for (let i = 0; i < n; i++) scale[i] = beam[i] > 0 ? mid / beam[i] : NaN;
+  return { scale, median: mid };
+}
+
+/**
  * The profile of `struck` against `iops` with the points `options` reject
  * left out, and the rejection (mask and counts).
  *
@@ -176,21 +231,18 @@ export function rejectPoints(
       }
     }
   }
-  const beam = scan.mode === "step" ? scan.beam.current?.values : undefined;
-  const usable = beam !== undefined && beam.length >= n;
-  const mid = usable ? median(beam!.subarray(0, n)) : NaN;
-  if (options.beamFraction !== undefined && usable && mid > 0) {
+  const beam = beamScale(scan, n);
+  if (options.beamFraction !== undefined && beam) {
+    // scale = median / beam: below the fraction is a scale above 1/fraction
     for (let i = 0; i < n; i++) {
-      if (!(beam![i] >= options.beamFraction * mid)) mark(i, "low_beam");
+      if (!(beam.scale[i] <= 1 / options.beamFraction)) mark(i, "low_beam");
     }
   }
-  let scale: Float64Array | undefined;
-  const normalised = options.normalise === true && usable && mid > 0;
-  if (normalised) {
-    scale = new Float64Array(n);
+  const normalised = options.normalise === true && beam !== undefined;
+  const scale = normalised ? beam.scale : undefined;
+  if (scale) {
     for (let i = 0; i < n; i++) {
-      if (beam![i] > 0) scale[i] = mid / beam![i];
-      else mark(i, "low_beam");
+      if (!Number.isFinite(scale[i])) mark(i, "low_beam");
     }
   }
   if (options.outlierK !== undefined && options.outlierK > 0) {

@@ -14,6 +14,7 @@ import {
   summarizeFits,
 } from "../../lib/analysis/mod.ts";
 import { type ForkPiece, forkPieces } from "../../lib/analysis/fork_curve.ts";
+import { applyRejection } from "../../lib/analysis/rejection.ts";
 import type { GaussFit, ScanRecord, ScanRun } from "../../lib/scan/model.ts";
 import {
   finiteOrNull,
@@ -37,6 +38,8 @@ export interface ShownProfile {
   fit: GaussFit & { iopsChannel: string; source: "file" | "refit" };
   /** A fork: the wires' fitted pieces (from the file's per-wire fits). */
   fork?: ForkPiece[];
+  /** The points the file's fit left out (its rejection mask), to grey. */
+  rejected?: { x: Float64Array; y: Float64Array };
 }
 
 /**
@@ -198,9 +201,17 @@ export class PlotData {
     if (hit) return hit;
     const stored = scan.fits[struck];
     const fromFile = stored?.iopsChannel === iops;
-    let p, refit;
+    let p, refit, rejected;
     try {
-      if (fromFile) p = profileOf(scan, struck, iops);
+      const rejection = fromFile ? scan.rejections?.[struck] : undefined;
+      if (rejection) {
+        ({ profile: p, rejected } = applyRejection(
+          scan,
+          struck,
+          iops,
+          rejection,
+        ));
+      } else if (fromFile) p = profileOf(scan, struck, iops);
       else ({ profile: p, fit: refit } = fitProfile(scan, struck, iops));
     } catch {
       return undefined;
@@ -210,6 +221,7 @@ export class PlotData {
       : { ...stored!, source: "file" as const };
     const perWire = fromFile ? scan.wireFits?.[struck] : undefined;
     const shown: ShownProfile = { x: p.x, y: p.y, fit };
+    if (rejected?.x.length) shown.rejected = rejected;
     if (this.run.wires && perWire) {
       shown.fork = forkPieces(this.run.wires, perWire);
     }

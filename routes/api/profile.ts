@@ -4,7 +4,9 @@
  * shown fit), sorted by position. Above 2·B points it is min/max-decimated
  * (buckets in acquisition order, so nothing is sorted at full resolution);
  * a zoomed range `[xmin, xmax]` that holds at most 2·B points comes back at
- * full resolution.
+ * full resolution. When the file's fit left points out (its rejection
+ * mask), they come as rows of their own with a fourth column `rej` (their
+ * signal; NaN in `y` and `r`), and `y` is the profile as the fit saw it.
  *
  * @module
  */
@@ -47,10 +49,25 @@ export const handler: RouteHandlers = {
       keep = minMaxOfRows(y, rows.subarray(0, n), buckets);
     }
     keep.sort((a, b) => x[a] - x[b] || a - b);
-    const rows = keep.length;
-    const body = new Float32Array(3 * rows);
-    for (let k = 0; k < rows; k++) {
-      const i = keep[k];
+    // points the fit left out (few) are rows of their own, in column `rej`
+    const out = p.rejected
+      ? Array.from(p.rejected.x.keys()).filter((j) =>
+        p.rejected!.x[j] >= xmin && p.rejected!.x[j] <= xmax
+      )
+      : [];
+    const rows = keep.length + out.length;
+    const width = p.rejected ? 4 : 3;
+    const body = new Float32Array(width * rows).fill(NaN);
+    const order = [
+      ...Array.from(keep, (i) => ({ x: x[i], i, j: -1 })),
+      ...out.map((j) => ({ x: p.rejected!.x[j], i: -1, j })),
+    ].sort((a, b) => a.x - b.x);
+    order.forEach(({ i, j }, k) => {
+      if (i < 0) {
+        body[k] = p.rejected!.x[j];
+        body[3 * rows + k] = p.rejected!.y[j];
+        return;
+      }
       body[k] = x[i];
       body[rows + k] = y[i];
       // a fork: the residual against the wire whose window holds the point
@@ -59,7 +76,11 @@ export const handler: RouteHandlers = {
         : fit.ok
         ? y[i] - gaussian(fit, x[i])
         : NaN;
-    }
-    return columns(body, { columns: ["x", "y", "r"], rows, total });
+    });
+    return columns(body, {
+      columns: p.rejected ? ["x", "y", "r", "rej"] : ["x", "y", "r"],
+      rows,
+      total: total + out.length,
+    });
   },
 };

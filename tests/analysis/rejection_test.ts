@@ -11,6 +11,7 @@ import {
   rawProfileOf,
 } from "../../lib/analysis/profile.ts";
 import {
+  applyRejection,
   REJECTION_REASONS,
   rejectionAsked,
   rejectionCode,
@@ -129,4 +130,32 @@ Deno.test("rejection: fly samples are masked one by one", () => {
   assertEquals(rejection.counts.nan + rejection.counts.saturated, 2);
   // one beam reading per fly repetition: nothing to normalise to
   assertEquals(rejection.normalised, false);
+});
+
+Deno.test("rejection: a stored mask gives the fit's profile back, and the points left out", () => {
+  const scan = damaged();
+  const beam = scan.beam.current.values;
+  for (let i = 0; i < 41; i++) if (i !== 20) beam[i] = 2.5 * (1 + i / 80);
+  const options = {
+    saturation: 9.5,
+    beamFraction: 0.5,
+    outlierK: 6,
+    normalise: true,
+  };
+  const { profile, rejection } = rejectPoints(scan, "PDB", "ch1", options);
+  const again = applyRejection(scan, "PDB", "ch1", rejection);
+  assertEquals(again.profile, profile);
+  // the NaN step cannot be drawn; the other three can
+  assertEquals(again.rejected.x.length, 3);
+  const wrong = { ...rejection, mask: rejection.mask.subarray(0, 40) };
+  let message = "";
+  try {
+    applyRejection(scan, "PDB", "ch1", wrong);
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  assertEquals(
+    message,
+    "the rejection mask of PDB in scan_001 has 40 points; expected one per point of the profile (41)",
+  );
 });
