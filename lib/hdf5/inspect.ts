@@ -37,8 +37,11 @@ import { ScanFileError } from "./errors.ts";
 import { type ForkReport, forkReport, formatFork } from "./inspect_fork.ts";
 import {
   formatModels,
+  formatRejection,
   type ModelsReport,
   modelsReport,
+  type RejectionReport,
+  rejectionReport,
 } from "./inspect_models.ts";
 
 const USAGE = `Usage: fws inspect <file.h5> [--json]
@@ -116,6 +119,8 @@ export interface InspectReport {
   fork?: ForkReport;
   /** The profile models fitted besides the Gaussian (FIT:MODEL). */
   models?: ModelsReport;
+  /** The points left out of the fits, per channel (point rejection). */
+  rejection?: RejectionReport;
   fits: Record<
     string,
     {
@@ -179,6 +184,7 @@ export function inspectReport(file: string, run: ScanRun): InspectReport {
   }
   const fork = forkReport(run);
   const models = modelsReport(run);
+  const rejection = rejectionReport(run);
   const shapes = (ws: ScanRun["scans"][number]["struck"]) =>
     Object.fromEntries(
       Object.entries(ws).map((
@@ -227,6 +233,7 @@ export function inspectReport(file: string, run: ScanRun): InspectReport {
     channels,
     ...(fork ? { fork } : {}),
     ...(models ? { models } : {}),
+    ...(rejection ? { rejection } : {}),
     fits,
   };
 }
@@ -368,6 +375,7 @@ export function formatReport(r: InspectReport): string {
   }
   if (r.fork) out.push(...formatFork(r.fork, { table, pm, num }));
   if (r.models) out.push(...formatModels(r.models, { table, num }));
+  if (r.rejection) out.push(...formatRejection(r.rejection, { table }));
   return out.join("\n");
 }
 

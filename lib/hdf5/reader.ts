@@ -7,10 +7,12 @@
  *
  * @module
  */
+import { readRejection } from "./rejection_io.ts";
 import { resolve } from "node:path";
 import type {
   ChannelFit,
   ModelChoice,
+  PointRejection,
   Readings,
   ScanDirection,
   ScanMode,
@@ -172,7 +174,20 @@ function readRecord(
     fits: fits(sub(GROUP.fit)),
     ...(wires ? forkResults(entry, wires) : {}),
     ...modelResults(sub(GROUP.fit)),
+    ...rejectionResults(sub(GROUP.fit)),
   };
+}
+
+/** The points left out of each channel's fit, when any were. */
+function rejectionResults(
+  group: H5Group | undefined,
+): Pick<ScanRecord, "rejections"> {
+  const out: Record<string, PointRejection> = {};
+  for (const ch of group?.keys() ?? []) {
+    const rejection = group!.group(ch) && readRejection(group!.group(ch)!);
+    if (rejection) out[ch] = rejection;
+  }
+  return Object.keys(out).length > 0 ? { rejections: out } : {};
 }
 
 /** The models fitted per channel, when the request asked for any. */

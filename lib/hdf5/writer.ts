@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { writeRejection } from "./rejection_io.ts";
 import { join, resolve } from "node:path";
 import { profileOf } from "../analysis/mod.ts";
 import { gaussianCurve } from "../analysis/models.ts";
@@ -248,6 +249,8 @@ function writeRecord(
     }
     const models = scan.modelFits?.[ch];
     if (models) writeModelFits(g, models, { x, y });
+    const rejection = scan.rejections?.[ch];
+    if (rejection) writeRejection(g, rejection);
   }
   if (scan.beamShapes) writeBeamShapes(entry, scan.beamShapes);
 

@@ -22,6 +22,7 @@ import type {
 } from "../../scan/events.ts";
 import type {
   ModelChoice,
+  PointRejection,
   ScanRecord,
   ScanRun,
   ScanStatus,
@@ -136,6 +137,11 @@ export class HDF5WriterCallback implements ScanCallback {
           ...(event.shapes ? { beamShapes: event.shapes } : {}),
           ...(event.models
             ? { modelFits: event.models as Record<string, ModelChoice> }
+            : {}),
+          ...(event.rejections
+            ? {
+              rejections: event.rejections as Record<string, PointRejection>,
+            }
             : {}),
         };
         if (this.#saved !== undefined || !this.#writer) return;
