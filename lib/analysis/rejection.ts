@@ -24,6 +24,7 @@ import type {
   ScanRecord,
 } from "../scan/model.ts";
 import { gaussian } from "./models.ts";
+import { median } from "./statistics.ts";
 import {
   REJECTION_REASONS,
   rejectionCode,
@@ -56,18 +57,6 @@ export function rejectionAsked(options: RejectionOptions | undefined): boolean {
   return !!options &&
     (options.normalise === true || options.saturation !== undefined ||
       options.beamFraction !== undefined || options.outlierK !== undefined);
-}
-
-/** Median of the finite values (NaN when none). */
-export function median(values: ArrayLike<number>): number {
-  const s: number[] = [];
-  for (let i = 0; i < values.length; i++) {
-    if (Number.isFinite(values[i])) s.push(values[i]);
-  }
-  if (s.length === 0) return NaN;
-  s.sort((a, b) => a - b);
-  const k = s.length >> 1;
-  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
 }
 
 /** The points of `raw` whose mask is 0, with `y` (and `sem`) scaled. */

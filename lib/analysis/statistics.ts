@@ -44,3 +44,15 @@ export function summarizeFits(
   }
   return out;
 }
+
+/** Median of the finite values (NaN when none). */
+export function median(values: ArrayLike<number>): number {
+  const s: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isFinite(values[i])) s.push(values[i]);
+  }
+  if (s.length === 0) return NaN;
+  s.sort((a, b) => a - b);
+  const k = s.length >> 1;
+  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
+}

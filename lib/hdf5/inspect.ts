@@ -37,12 +37,17 @@ import { ScanFileError } from "./errors.ts";
 import { type ForkReport, forkReport, formatFork } from "./inspect_fork.ts";
 import {
   formatModels,
-  formatRejection,
   type ModelsReport,
   modelsReport,
+} from "./inspect_models.ts";
+import {
+  type BudgetReport,
+  budgetReport,
+  formatBudget,
+  formatRejection,
   type RejectionReport,
   rejectionReport,
-} from "./inspect_models.ts";
+} from "./inspect_quality.ts";
 
 const USAGE = `Usage: fws inspect <file.h5> [--json]
 
@@ -121,6 +126,8 @@ export interface InspectReport {
   models?: ModelsReport;
   /** The points left out of the fits, per channel (point rejection). */
   rejection?: RejectionReport;
+  /** The error budget of each fit's σ, per channel. */
+  budget?: BudgetReport;
   fits: Record<
     string,
     {
@@ -185,6 +192,7 @@ export function inspectReport(file: string, run: ScanRun): InspectReport {
   const fork = forkReport(run);
   const models = modelsReport(run);
   const rejection = rejectionReport(run);
+  const budget = budgetReport(run);
   const shapes = (ws: ScanRun["scans"][number]["struck"]) =>
     Object.fromEntries(
       Object.entries(ws).map((
@@ -234,6 +242,7 @@ export function inspectReport(file: string, run: ScanRun): InspectReport {
     ...(fork ? { fork } : {}),
     ...(models ? { models } : {}),
     ...(rejection ? { rejection } : {}),
+    ...(budget ? { budget } : {}),
     fits,
   };
 }
@@ -376,6 +385,7 @@ export function formatReport(r: InspectReport): string {
   if (r.fork) out.push(...formatFork(r.fork, { table, pm, num }));
   if (r.models) out.push(...formatModels(r.models, { table, num }));
   if (r.rejection) out.push(...formatRejection(r.rejection, { table }));
+  if (r.budget) out.push(...formatBudget(r.budget, { table, num }));
   return out.join("\n");
 }
 

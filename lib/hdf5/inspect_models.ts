@@ -2,13 +2,11 @@
  * The profile models of `fws inspect`: per channel and scan, what was asked
  * (FIT:MODEL), the model chosen, the runner-up's ΔAICc and each model's
  * AICc, for `--json` ({@link ModelsReport}) and as a text table. Absent when
- * no request asked for more than the Gaussian. Likewise the points left out
- * of each fit, counted per reason ({@link RejectionReport}).
+ * no request asked for more than the Gaussian.
  *
  * @module
  */
 import type { ScanRun } from "../scan/model.ts";
-import { REJECTION_REASONS } from "../analysis/fit_fields.ts";
 
 type Num = number | null;
 
@@ -65,63 +63,6 @@ export function formatModels(
         r.chosen ?? "none",
         draw.num(r.deltaAicc),
         ...models.map((m) => draw.num(r.aicc[m] ?? null)),
-      ]),
-    ]));
-  }
-  return out;
-}
-
-/** One scan's rejection counts of one channel. */
-export interface RejectionRow {
-  scan: string;
-  /** Points of the raw profile. */
-  points: number;
-  /** Points left out, per reason. */
-  counts: Record<string, number>;
-  normalised: boolean;
-}
-
-/** Channel → one row per scan; with the settings applied. */
-export type RejectionReport = Record<
-  string,
-  { options: Record<string, number | boolean>; scans: RejectionRow[] }
->;
-
-/** The rejection section of a run, or undefined when no point was left out. */
-export function rejectionReport(run: ScanRun): RejectionReport | undefined {
-  const out: RejectionReport = {};
-  for (const s of run.scans) {
-    for (const [ch, r] of Object.entries(s.rejections ?? {})) {
-      const entry = out[ch] ??= { options: { ...r.options }, scans: [] };
-      entry.scans.push({
-        scan: s.name,
-        points: r.mask.length,
-        counts: { ...r.counts },
-        normalised: r.normalised,
-      });
-    }
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-/** The rejection section as text lines. */
-export function formatRejection(
-  report: RejectionReport,
-  draw: { table: (rows: string[][]) => string[] },
-): string[] {
-  const out: string[] = [];
-  for (const [ch, { options, scans }] of Object.entries(report)) {
-    const set = Object.entries(options).map(([k, v]) => `${k} ${v}`).join(
-      ", ",
-    );
-    out.push("", `points left out of the fit ${ch} (${set || "NaN only"})`);
-    out.push(...draw.table([
-      ["scan", "points", ...REJECTION_REASONS, "normalised"],
-      ...scans.map((r) => [
-        r.scan,
-        String(r.points),
-        ...REJECTION_REASONS.map((k) => String(r.counts[k] ?? 0)),
-        r.normalised ? "yes" : "no",
       ]),
     ]));
   }

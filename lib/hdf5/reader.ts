@@ -7,10 +7,11 @@
  *
  * @module
  */
-import { readRejection } from "./rejection_io.ts";
+import { readErrorBudget, readRejection } from "./quality_io.ts";
 import { resolve } from "node:path";
 import type {
   ChannelFit,
+  ErrorBudget,
   ModelChoice,
   PointRejection,
   Readings,
@@ -174,20 +175,28 @@ function readRecord(
     fits: fits(sub(GROUP.fit)),
     ...(wires ? forkResults(entry, wires) : {}),
     ...modelResults(sub(GROUP.fit)),
-    ...rejectionResults(sub(GROUP.fit)),
+    ...qualityResults(sub(GROUP.fit)),
   };
 }
 
-/** The points left out of each channel's fit, when any were. */
-function rejectionResults(
+/** The points left out of each channel's fit and its σ's error budget. */
+function qualityResults(
   group: H5Group | undefined,
-): Pick<ScanRecord, "rejections"> {
-  const out: Record<string, PointRejection> = {};
+): Pick<ScanRecord, "rejections" | "errorBudgets"> {
+  const rejections: Record<string, PointRejection> = {};
+  const budgets: Record<string, ErrorBudget> = {};
   for (const ch of group?.keys() ?? []) {
-    const rejection = group!.group(ch) && readRejection(group!.group(ch)!);
-    if (rejection) out[ch] = rejection;
+    const g = group!.group(ch);
+    if (!g) continue;
+    const rejection = readRejection(g);
+    if (rejection) rejections[ch] = rejection;
+    const budget = readErrorBudget(g);
+    if (budget) budgets[ch] = budget;
   }
-  return Object.keys(out).length > 0 ? { rejections: out } : {};
+  return {
+    ...(Object.keys(rejections).length > 0 ? { rejections } : {}),
+    ...(Object.keys(budgets).length > 0 ? { errorBudgets: budgets } : {}),
+  };
 }
 
 /** The models fitted per channel, when the request asked for any. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { writeRejection } from "./rejection_io.ts";
+import { writeErrorBudget, writeRejection } from "./quality_io.ts";
 import { join, resolve } from "node:path";
 import { profileOf } from "../analysis/mod.ts";
 import { gaussianCurve } from "../analysis/models.ts";
@@ -251,6 +251,8 @@ function writeRecord(
     if (models) writeModelFits(g, models, { x, y });
     const rejection = scan.rejections?.[ch];
     if (rejection) writeRejection(g, rejection);
+    const budget = scan.errorBudgets?.[ch];
+    if (budget) writeErrorBudget(g, budget, x);
   }
   if (scan.beamShapes) writeBeamShapes(entry, scan.beamShapes);
 

@@ -192,6 +192,27 @@ function fitPvs(struck: readonly string[]): PvSpec[] {
         `model of ${ch} the last scan's profile is best described by (FIT:MODEL AUTO), or the one asked for`,
       label: "Model",
     },
+    {
+      logical: `fit.${ch}.sigmaFloor`,
+      template: `{P}FIT:${ch}:SIGMA_FLOOR`,
+      record: "ao",
+      direction: "output",
+      units: "mm",
+      description:
+        `smallest σ of ${ch} the last scan can tell: the fit's error, the wire's size, the position noise and the sampling in quadrature`,
+      label: "σ floor",
+      precision: 5,
+    },
+    {
+      logical: `fit.${ch}.sigmaLow`,
+      template: `{P}FIT:${ch}:SIGMA_LOW`,
+      record: "bo",
+      direction: "output",
+      enumStrings: ["OK", "Below floor"],
+      severities: ["NO_ALARM", "MINOR"],
+      description: `${ch}'s last σ is below its floor: not to be trusted`,
+      label: "σ below floor",
+    },
     ...REJECTION_PVS.map(({ field, suffix, what }): PvSpec => ({
       logical: `fit.${ch}.${field}`,
       template: `{P}FIT:${ch}:${suffix}`,

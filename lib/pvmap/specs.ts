@@ -529,4 +529,5 @@ export type LogicalName =
   | `fit.${string}.${"model" | "dAicc"}`
   | `fit.${string}.${"drift" | "driftRel"}`
   | `fit.${string}.${RejectionPvField}`
+  | `fit.${string}.${"sigmaFloor" | "sigmaLow"}`
   | `shape.${BeamShapeKey}${"" | "Err"}`;

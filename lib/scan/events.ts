@@ -15,6 +15,7 @@ import type { ScanPlan } from "./planner.ts";
 import type {
   BeamShape,
   ChannelFit,
+  ErrorBudget,
   ModelChoice,
   PointRejection,
   ScanRecord,
@@ -117,6 +118,8 @@ export interface FitsComputedEvent {
    * for, or a point was not a number.
    */
   readonly rejections?: Readonly<Record<string, Readonly<PointRejection>>>;
+  /** The error budget of each channel's σ. */
+  readonly budgets?: Readonly<Record<string, Readonly<ErrorBudget>>>;
 }
 
 /**

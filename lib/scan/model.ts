@@ -231,6 +231,24 @@ export interface PointRejection {
   options: RejectionOptions;
 }
 
+/** The error budget of a fitted σ (see `lib/analysis/error_budget.ts`). */
+export interface ErrorBudget {
+  /** The fit's standard error of σ. */
+  statistical: number;
+  /** The wire's size, d/4 (0 for a wire of no given size). */
+  wire: number;
+  /** The position readout's noise (NaN with one position channel). */
+  readout: number;
+  /** The sampling, h/√12 for a spacing h between points. */
+  sampling: number;
+  /** σ / h. */
+  pointsPerSigma: number;
+  /** The quadrature sum of the contributions (NaN ones left out). */
+  floor: number;
+  /** σ is below the floor (or not finite): not to be trusted. */
+  belowFloor: boolean;
+}
+
 /** One repetition (`scan_001`, `scan_002`, …). */
 export interface ScanRecord {
   /** HDF5 group name, `scan_NNN`. */
@@ -270,6 +288,8 @@ export interface ScanRecord {
   modelFits?: Record<string, ModelChoice>;
   /** Points left out of the fits, per channel (absent: none asked, none lost). */
   rejections?: Record<string, PointRejection>;
+  /** The error budget of each channel's σ (absent in files from before). */
+  errorBudgets?: Record<string, ErrorBudget>;
 }
 
 /** Who wrote the file. */

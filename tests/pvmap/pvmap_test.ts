@@ -69,11 +69,11 @@ Deno.test("pvmap: the fit PVs are the registry's, with the PV names of before", 
   );
   const fits = defaultPvSpecs().filter((s) => s.logical.startsWith("fit."));
   // per channel the registry's fields, their summaries, MODEL, DAICC,
-  // DRIFT, DRIFT_REL and the five rejection counts; and the request's
-  // FIT:MODEL
+  // DRIFT, DRIFT_REL, the five rejection counts, SIGMA_FLOOR and
+  // SIGMA_LOW; and the request's FIT:MODEL
   assertEquals(
     fits.length,
-    2 * (FIT_PV_FIELDS.length + FIT_SUMMARY_PV_FIELDS.length + 4 + 5) + 1,
+    2 * (FIT_PV_FIELDS.length + FIT_SUMMARY_PV_FIELDS.length + 4 + 5 + 2) + 1,
   );
   assertEquals(
     defaultPvSpecs().filter((s) => /^fit\.PDB\.rej/.test(s.logical))

@@ -14,6 +14,7 @@ import {
   type SummaryKey,
 } from "../../analysis/mod.ts";
 import { fitPoints, type Profile } from "../../analysis/profile.ts";
+import { errorBudget } from "../../analysis/error_budget.ts";
 import {
   type Rejection,
   rejectionAsked,
@@ -39,6 +40,7 @@ import type {
 } from "../../scan/events.ts";
 import type {
   ChannelFit,
+  ErrorBudget,
   GaussFit,
   ModelChoice,
   ScanRecord,
@@ -150,6 +152,7 @@ export class GaussFitCallback implements ScanCallback {
     const shapes: Record<string, Readonly<BeamShape>> = {};
     const models: Record<string, Readonly<ModelChoice>> = {};
     const rejections: Record<string, Readonly<Rejection>> = {};
+    const budgets: Record<string, Readonly<ErrorBudget>> = {};
     try {
       if (record.timestamps.length === 0) return;
       for (const ch of this.#struck) {
@@ -178,6 +181,27 @@ export class GaussFitCallback implements ScanCallback {
         }
         fits[ch] = Object.freeze({ ...fit, iopsChannel: this.#iops });
         this.#publish(ch, fit);
+        if (profile && fit.ok) {
+          const budget = errorBudget(record, profile, fit, {
+            iops: this.#iops,
+            // a fork's wires are budgeted with their own fits; here one wire
+            diameter: this.#wires.length === 1 ? this.#wires[0].diameter : 0,
+          });
+          budgets[ch] = Object.freeze(budget);
+          this.#status.put(`fit.${ch}.sigmaFloor`, budget.floor);
+          this.#status.put(`fit.${ch}.sigmaLow`, budget.belowFloor ? 1 : 0);
+          if (budget.belowFloor) {
+            this.#log.warn(
+              "{scan} {channel}: σ {sigma} is below its floor {floor} (wire, position noise, sampling)",
+              {
+                scan: record.name,
+                channel: ch,
+                sigma: fit.sigma,
+                floor: budget.floor,
+              },
+            );
+          }
+        }
         const choice = profile && this.#fitModels(record, ch, profile);
         if (choice) models[ch] = Object.freeze(choice);
         if (this.#wires.length > 1) {
@@ -207,6 +231,9 @@ export class GaussFitCallback implements ScanCallback {
           : {}),
         ...(Object.keys(rejections).length > 0
           ? { rejections: Object.freeze(rejections) }
+          : {}),
+        ...(Object.keys(budgets).length > 0
+          ? { budgets: Object.freeze(budgets) }
           : {}),
       });
     }

@@ -21,6 +21,7 @@ import type {
   ScanEvent,
 } from "../../scan/events.ts";
 import type {
+  ErrorBudget,
   ModelChoice,
   PointRejection,
   ScanRecord,
@@ -142,6 +143,9 @@ export class HDF5WriterCallback implements ScanCallback {
             ? {
               rejections: event.rejections as Record<string, PointRejection>,
             }
+            : {}),
+          ...(event.budgets
+            ? { errorBudgets: event.budgets as Record<string, ErrorBudget> }
             : {}),
         };
         if (this.#saved !== undefined || !this.#writer) return;

@@ -1,10 +1,17 @@
 /**
- * A channel's point rejection in the scan file, `fit/<CH>/rejection`
+ * How far a channel's fit can be trusted, in the scan file: its point
+ * rejection and its σ's error budget, beside the fit in `fit/<CH>`.
+ *
+ * The rejection, `fit/<CH>/rejection`
  * (NXcollection): `mask` (int32, one code per point of the raw profile:
  * 0 kept, then 1 + the reason's index; the `codes` attribute spells them
  * out), `n_<reason>` counts, `normalised`, and the settings applied as
  * attributes (`saturation`, `beam_fraction`, `outlier_k`, `normalise`).
  * The raw data are never changed.
+ *
+ * The error budget, `fit/<CH>/error_budget` (NXparameters): `statistical`,
+ * `wire`, `readout`, `sampling` and their quadrature sum `floor` (each with
+ * the position's units), `points_per_sigma`, `below_floor`.
  *
  * @module
  */
@@ -12,10 +19,14 @@ import {
   REJECTION_MEANINGS,
   REJECTION_REASONS,
 } from "../analysis/fit_fields.ts";
-import type { PointRejection, RejectionOptions } from "../scan/model.ts";
+import type {
+  ErrorBudget,
+  PointRejection,
+  RejectionOptions,
+} from "../scan/model.ts";
 import type { H5Group } from "./h5.ts";
 import { bool, collection, number } from "./fit_io.ts";
-import { NX } from "./layout.ts";
+import { ATTR, NX } from "./layout.ts";
 
 /** The subgroup of `fit/<CH>` holding the rejection. */
 export const REJECTION_GROUP = "rejection";
@@ -79,4 +90,44 @@ export function readRejection(
     normalised: bool(scalar("normalised")),
     options,
   };
+}
+
+/** The subgroup of `fit/<CH>` holding the error budget of σ. */
+export const BUDGET_GROUP = "error_budget";
+
+/** The budget's widths: key and dataset name. */
+const BUDGET_WIDTHS: readonly [keyof ErrorBudget, string][] = [
+  ["statistical", "statistical"],
+  ["wire", "wire"],
+  ["readout", "readout"],
+  ["sampling", "sampling"],
+  ["floor", "floor"],
+];
+
+/** Writes the error budget of a channel's σ under its fit group. */
+export function writeErrorBudget(
+  channelFit: H5Group,
+  budget: Readonly<ErrorBudget>,
+  units: string,
+): void {
+  const g = collection(channelFit, BUDGET_GROUP, NX.parameters);
+  for (const [key, name] of BUDGET_WIDTHS) {
+    g.writeScalar(name, budget[key] as number).setString(ATTR.units, units);
+  }
+  g.writeScalar("points_per_sigma", budget.pointsPerSigma);
+  g.writeScalarBool("below_floor", budget.belowFloor);
+}
+
+/** The error budget of a channel's σ, or undefined when the file has none. */
+export function readErrorBudget(
+  channelFit: H5Group,
+): ErrorBudget | undefined {
+  const g = channelFit.group(BUDGET_GROUP);
+  if (!g) return undefined;
+  const scalar = (name: string) => number(g.dataset(name)?.readScalar());
+  const out = {} as Record<string, number | boolean>;
+  for (const [key, name] of BUDGET_WIDTHS) out[key] = scalar(name);
+  out.pointsPerSigma = scalar("points_per_sigma");
+  out.belowFloor = bool(g.dataset("below_floor")?.readScalar());
+  return out as unknown as ErrorBudget;
 }
