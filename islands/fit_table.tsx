@@ -29,6 +29,8 @@ export function FitTable(props: FitTableProps): JSX.Element {
   const unit = (f: (typeof FIT_COLUMNS)[number]) =>
     f.unit === "x" ? xu : f.unit === "y" ? yu : "";
   const id = props.id ?? "fit-table";
+  // files with σ's error budget get its floor as a column
+  const budgets = f.rows.some((r) => r.budget);
   return (
     <table
       id={id}
@@ -45,6 +47,11 @@ export function FitTable(props: FitTableProps): JSX.Element {
               {unit(c) && <small>[{unit(c)}]</small>}
             </th>
           ))}
+          {budgets && (
+            <th title="the smallest σ the scan can tell: fit error, wire size, position noise, sampling">
+              σ floor<small>[{xu}]</small>
+            </th>
+          )}
           <th>points</th>
           <th>fit</th>
         </tr>
@@ -73,6 +80,25 @@ export function FitTable(props: FitTableProps): JSX.Element {
                 {r.ok ? (e ? pm(r[k], r[e]) : fmt(r[k])) : "–"}
               </td>
             ))}
+            {budgets && (
+              <td
+                data-key="sigmaFloor"
+                data-value={r.budget?.floor ?? ""}
+                title={r.budget
+                  ? `statistical ${fmt(r.budget.statistical)}, wire ${
+                    fmt(r.budget.wire)
+                  }, readout ${fmt(r.budget.readout)}, sampling ${
+                    fmt(r.budget.sampling)
+                  } (${fmt(r.budget.pointsPerSigma, 3)} points per σ)`
+                  : ""}
+                class={r.budget?.belowFloor ? "failed" : ""}
+              >
+                {r.budget ? fmt(r.budget.floor) : "–"}
+                {r.budget?.belowFloor && (
+                  <span class="badge">σ BELOW FLOOR</span>
+                )}
+              </td>
+            )}
             <td>{r.nPoints}</td>
             <td title={r.message} class={r.ok ? "ok" : "failed"}>
               {r.ok ? "ok" : "failed"}
@@ -97,6 +123,7 @@ export function FitTable(props: FitTableProps): JSX.Element {
               </td>
             );
           })}
+          {budgets && <td />}
           <td colSpan={2}>n = {f.summary.center?.n ?? 0}</td>
         </tr>
       </tfoot>

@@ -53,6 +53,16 @@ export interface FitRow extends FitValues {
    * one-Gaussian fit does not describe a trace of several peaks).
    */
   fork?: ForkPiece[];
+  /** The error budget of σ, when the file has it (the fit is the file's). */
+  budget?: {
+    floor: number | null;
+    statistical: number | null;
+    wire: number | null;
+    readout: number | null;
+    sampling: number | null;
+    pointsPerSigma: number | null;
+    belowFloor: boolean;
+  };
 }
 
 /** Mean, sample standard deviation and count of one fit quantity. */

@@ -139,6 +139,27 @@ export function emptyRun(scannerIndex: number, testMode: boolean): ScanRun {
   } as unknown as ScanRun;
 }
 
+/** A fit row's error budget: the file's, for the file's own fit. */
+function budgetOf(
+  scan: ScanRecord,
+  struck: string,
+  source: "file" | "refit" | undefined,
+): Pick<FitRow, "budget"> {
+  const b = source === "file" ? scan.errorBudgets?.[struck] : undefined;
+  if (!b) return {};
+  return {
+    budget: {
+      floor: finiteOrNull(b.floor),
+      statistical: finiteOrNull(b.statistical),
+      wire: finiteOrNull(b.wire),
+      readout: finiteOrNull(b.readout),
+      sampling: finiteOrNull(b.sampling),
+      pointsPerSigma: finiteOrNull(b.pointsPerSigma),
+      belowFloor: b.belowFloor,
+    },
+  };
+}
+
 /** The served file and its caches. */
 export class PlotData {
   readonly run: ScanRun;
@@ -250,6 +271,7 @@ export class PlotData {
         ...values,
         nPoints: f?.nPoints ?? 0,
         ...(shown?.fork ? { fork: shown.fork } : {}),
+        ...budgetOf(scan, struck, f?.source),
       });
     }
     return { struck, iops, rows, summary: fitsSummary(fits) };

@@ -2,9 +2,11 @@
  * The page and a file whose fit left points out: `/api/profile` serves the
  * profile as the fit saw it (normalised to the beam) and the points left
  * out in a `rej` column; in Chromium they are a greyed series of their own.
+ * The fit table shows σ's floor from the file's error budget.
  */
 import { rejectPoints } from "../../lib/analysis/rejection.ts";
 import { fitPoints } from "../../lib/analysis/profile.ts";
+import { errorBudget } from "../../lib/analysis/error_budget.ts";
 import { readScanFile, writeScanFile } from "../../lib/hdf5/mod.ts";
 import { startPlotServer } from "../../plot.ts";
 import { fetchColumns } from "../../islands/shared/state.ts";
@@ -23,6 +25,12 @@ async function serve(dir: string) {
   const { profile, rejection } = rejectPoints(scan, "PDB", "ch1", options);
   scan.fits.PDB = { ...fitPoints(profile), iopsChannel: "ch1" };
   scan.rejections = { PDB: rejection };
+  scan.errorBudgets = {
+    PDB: errorBudget(scan, profile, scan.fits.PDB, {
+      iops: "ch1",
+      diameter: 0.05,
+    }),
+  };
   const path = await writeScanFile(`${dir}/fws03_rej.h5`, run);
   const file = await readScanFile(path);
   const server = await startPlotServer(file, {
@@ -54,6 +62,14 @@ Deno.test("/api/profile: the fit's profile and the points it left out", async ()
       const got = kept.sort((a, b) => a - b);
       got.forEach((v, i) => assertAlmostEquals(v, want[i], 1e-5));
       // a file without rejection keeps its three columns (tested elsewhere)
+      // the fit table carries σ's error budget and shows its floor
+      const fits = await (await fetch(
+        `${server.url}api/fits?struck=PDB&iops=ch1`,
+      )).json();
+      assertEquals(fits.rows[0].budget.wire, 0.0125);
+      assertEquals(fits.rows[0].budget.belowFloor, false);
+      const html = await (await fetch(server.url)).text();
+      assert(/σ floor/.test(html), "the fit table has the σ floor column");
     } finally {
       await server.close();
     }
