@@ -290,6 +290,61 @@ Deno.test({
 
 Deno.test({
   name:
+    "storage: the data filesystem remounted read-only mid-request ends it as ERROR and spills what it could not write",
+  ignore,
+  async fn() {
+    await withTmpfs("8m", async (dataDir) => {
+      const spillDir = await Deno.makeTempDir({ prefix: "fws-spill-" });
+      const rig = await makeRig({
+        sim: { acquisitionTime: 0.002 },
+        daemon: { dataDir, spillDir },
+      });
+      try {
+        let o;
+        const seen = await states(rig, async () => {
+          await rig.setInputs(REQUEST);
+          const outcome = rig.nextOutcome(60);
+          await rig.ca.put(rig.pv("scan.start"), 1, { wait: true });
+          await rig.waitFor(
+            "scan.msg",
+            (v) => /scan_003 step 1\//.test(text(v)),
+          );
+          // a filesystem with a file open for writing cannot be remounted
+          // read-only ("busy"): a read-only bind mount over the directory
+          // turns every later open, create and rename there into EROFS
+          await run("mount", "--bind", dataDir, dataDir);
+          await run("mount", "-o", "remount,bind,ro", dataDir);
+          o = await outcome;
+        });
+        assertEquals(o!.status, "error");
+        assertMatch(
+          o!.message,
+          new RegExp(
+            `^read-only file system: ${dataDir} \\(.*saved to the spill directory: ${spillDir}/fws07_\\d{8}_\\d{6}\\.h5\\)`,
+          ),
+        );
+        assertEquals(await rig.state(), "ERROR");
+        assert(seen.length > 3, `states seen: ${seen}`);
+        const file = /spill directory: (\S+\.h5)\)/.exec(o!.message)![1];
+        const r = await readScanFile(file);
+        assertEquals(r.status, "error");
+        assert(r.scans.length >= 2, `${r.scans.length} scans spilled`);
+        assert(r.scans.length < REQUEST.nScans, "the request stopped at once");
+        assertEquals((await h5pyView(file)).status, "error");
+        // writable again, the next request works
+        await run("umount", dataDir);
+        const next = await rig.request({ ...REQUEST, nScans: 1 }, 60);
+        assertEquals(next.status, "completed", next.message);
+      } finally {
+        await rig.close();
+        await Deno.remove(spillDir, { recursive: true });
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
     "storage: a request the data directory cannot hold is refused before anything moves",
   ignore: !mountable,
   async fn() {

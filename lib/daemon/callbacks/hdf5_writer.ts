@@ -30,6 +30,7 @@ import type {
   WireFit,
   WireSpec,
 } from "../../scan/model.ts";
+import { dirname } from "node:path";
 import { log } from "../../log.ts";
 import { releaseMemory } from "../memory.ts";
 import { freeScanFilePath } from "../../hdf5/mod.ts";
@@ -153,6 +154,11 @@ export class HDF5WriterCallback implements ScanCallback {
           await this.#writer.writeScan(record);
           // a file unlinked with its directory still takes writes: look
           Deno.statSync(this.#writer.partialPath);
+          // and an open file still takes writes in a directory turned
+          // read-only (a read-only bind mount, a permission change), where
+          // the file could not be finalised: stop now, not at the end
+          const problem = storageProblem(dirname(this.#writer.partialPath), 0);
+          if (problem) throw new Error(problem);
           this.#hold(record);
         } catch (error) {
           await this.#recover(record, error, context);
