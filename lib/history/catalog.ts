@@ -10,7 +10,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { basename, join, resolve } from "node:path";
-import { PARTIAL_SUFFIX, readScanFile } from "../hdf5/mod.ts";
+import { PARTIAL_SUFFIX, readScanFile, readScanSummary } from "../hdf5/mod.ts";
 import type { ScanRun } from "../scan/model.ts";
 import { openDatabase, openReadOnly } from "./open.ts";
 import { CATALOG_FILE } from "./schema.ts";
@@ -184,7 +184,7 @@ export class ScanCatalog {
     const workers = options.workers ??
       (names.length >= 64 ? Math.min(4, navigator.hardwareConcurrency) : 0);
     const pool = workers > 0 ? new ReadPool(workers) : undefined;
-    const read = pool ? (p: string) => pool.read(p) : readScanFile;
+    const read = pool ? (p: string) => pool.read(p) : readScanSummary;
     const one = async (path: string) => {
       try {
         const outcome = await this.#add(path, options, read);
