@@ -182,8 +182,15 @@ export function writeWires(root: H5Group, wires: readonly WireSpec[]): void {
   }
 }
 
-/** The wire table of a file, or undefined for a single-wire file. */
-export function readWires(root: H5Group): WireSpec[] | undefined {
+/**
+ * The wire table of a file, or undefined for a single-wire file; `members`,
+ * the names `root.keys()` lists, spares the lookup of an absent table.
+ */
+export function readWires(
+  root: H5Group,
+  members?: ReadonlySet<string>,
+): WireSpec[] | undefined {
+  if (members && !members.has(GROUP.wires)) return undefined;
   const g = root.group(GROUP.wires);
   if (!g) return undefined;
   const order = g.attr(WIRE.order);

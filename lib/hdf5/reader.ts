@@ -105,7 +105,9 @@ function vector(
   name: string,
   depth: Depth = "full",
 ): Float64Array {
-  const d = group?.dataset(name);
+  const d = group?.keys().includes(name)
+    ? group.memberDataset(name)
+    : undefined;
   if (!d) return new Float64Array(0);
   if (depth === "full") return d.readNumeric().data;
   check(d);
@@ -179,7 +181,7 @@ interface FitGroup {
 /** The channel fit groups of `group` (`fit`), each listed once. */
 function fitGroups(group: H5Group | undefined): FitGroup[] {
   return (group?.keys() ?? []).flatMap((channel) => {
-    const g = group!.group(channel);
+    const g = group!.memberGroup(channel);
     return g ? [{ channel, group: g, members: new Set(g.keys()) }] : [];
   });
 }
@@ -202,7 +204,7 @@ function readRecord(
   const index = Number(SCAN_GROUP_PATTERN.exec(name)![1]);
   // one listing of the entry, so an empty one costs no lookups
   const members = new Set(entry.keys());
-  const sub = (n: string) => members.has(n) ? entry.group(n) : undefined;
+  const sub = (n: string) => members.has(n) ? entry.memberGroup(n) : undefined;
   const motion = sub(GROUP.scan);
   const full = depth === "full";
   const struck = full ? waveforms(sub(GROUP.struck)) : {};
@@ -276,8 +278,9 @@ function forkResults(
 function readRun(path: string, root: H5Group, depth: Depth): ScanRun {
   const format = root.attr(ROOT.fileFormat);
   const entries = new Map<string, H5Group>();
-  for (const k of root.keys()) {
-    const g = SCAN_GROUP_PATTERN.test(k) ? root.group(k) : undefined;
+  const listed = new Set(root.keys());
+  for (const k of listed) {
+    const g = SCAN_GROUP_PATTERN.test(k) ? root.memberGroup(k) : undefined;
     if (g) entries.set(k, g);
   }
   const names = [...entries.keys()]
@@ -299,7 +302,7 @@ function readRun(path: string, root: H5Group, depth: Depth): ScanRun {
     );
   }
   const runStatus = status(root.attr(ROOT.status), "completed");
-  const wires = readWires(root);
+  const wires = readWires(root, listed);
   return {
     fileFormat,
     scannerIndex: number(root.attr(ROOT.scannerIndex), 0),
