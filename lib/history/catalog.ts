@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { basename, join, resolve } from "node:path";
 import { PARTIAL_SUFFIX, readScanFile, readScanSummary } from "../hdf5/mod.ts";
 import type { ScanRun } from "../scan/model.ts";
@@ -94,6 +94,7 @@ export class ScanCatalog {
   readonly problem?: string;
   readonly #db: DatabaseSync;
   readonly #writer: CatalogWriter;
+  #stampOf?: StatementSync;
 
   private constructor(path: string, db: DatabaseSync, problem?: string) {
     this.path = path;
@@ -144,9 +145,9 @@ export class ScanCatalog {
       mtimeMs: info.mtime?.getTime() ?? 0,
       size: info.size,
     };
-    const known = this.#db.prepare(
+    const known = (this.#stampOf ??= this.#db.prepare(
       "SELECT mtime_ms, size FROM files WHERE path = ?",
-    ).get(abs);
+    )).get(abs);
     if (
       known && !options.force && known.mtime_ms === stamp.mtimeMs &&
       known.size === stamp.size
@@ -197,12 +198,17 @@ export class ScanCatalog {
       }
     };
     try {
-      const batch = Math.max(1, 2 * workers);
-      for (let i = 0; i < names.length; i += batch) {
-        const paths = names.slice(i, i + batch).map((n) => join(root, n));
-        for (const p of paths) present.add(p);
-        await Promise.all(paths.map(one));
-      }
+      // a sliding window: each Worker always has a file queued behind the
+      // one it reads, whichever finishes first
+      const paths = names.map((n) => join(root, n));
+      for (const p of paths) present.add(p);
+      let next = 0;
+      const lane = async () => {
+        while (next < paths.length) await one(paths[next++]);
+      };
+      await Promise.all(
+        Array.from({ length: Math.max(1, 2 * workers) }, lane),
+      );
     } finally {
       pool?.close();
     }
