@@ -2,15 +2,16 @@
  * `ScanCatalog`: the scans of a data directory in an SQLite file
  * (`fws_catalog.sqlite`, node:sqlite, WAL journal). The files are the truth,
  * the catalog a cache of their summaries: {@link ScanCatalog.addFile} reads
- * a file with the scan-file reader and replaces its rows in one
- * transaction, {@link ScanCatalog.rebuild} makes the catalog match a
- * directory, and a catalog that cannot be trusted is replaced on open.
+ * a file's summary (`readScanSummary`: the run without its waveforms) and
+ * replaces its rows in one transaction, {@link ScanCatalog.rebuild} makes
+ * the catalog match a directory, and a catalog that cannot be trusted is
+ * replaced on open.
  *
  * @module
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { basename, join, resolve } from "node:path";
-import { PARTIAL_SUFFIX, readScanFile, readScanSummary } from "../hdf5/mod.ts";
+import { PARTIAL_SUFFIX, readScanSummary } from "../hdf5/mod.ts";
 import type { ScanRun } from "../scan/model.ts";
 import { openDatabase, openReadOnly } from "./open.ts";
 import { CATALOG_FILE } from "./schema.ts";
@@ -129,7 +130,7 @@ export class ScanCatalog {
    * @throws {ScanFileError} when the file cannot be read as a scan file
    */
   addFile(path: string, options: AddOptions = {}): Promise<AddOutcome> {
-    return this.#add(path, options, readScanFile);
+    return this.#add(path, options, readScanSummary);
   }
 
   async #add(
