@@ -140,7 +140,7 @@ try {
       } |`,
     );
     rows.push(
-      `| (no goal) the same file read back with readScanFile (a file the daemon did not write) | ${
+      `| (no goal) the same file read back (readScanSummary; a file the daemon did not write) | ${
         readBack.toFixed(1)
       } ms | — | — |`,
     );

@@ -88,9 +88,21 @@ export function collection(
   return g;
 }
 
-/** A value stored as a dataset (fws) or an attribute (other writers). */
-function value(g: H5Group, name: string): AttrValue | undefined {
-  const d = g.dataset(name);
+/**
+ * A value stored as a dataset (fws) or an attribute (other writers);
+ * `members`, the names `g.keys()` lists, spares the HDF5 lookups of names
+ * that are no member and of members that are datasets.
+ */
+function value(
+  g: H5Group,
+  name: string,
+  members?: ReadonlySet<string>,
+): AttrValue | undefined {
+  const d = !members
+    ? g.dataset(name)
+    : members.has(name)
+    ? g.memberDataset(name)
+    : undefined;
   if (d) return d.readScalar() as AttrValue;
   return g.attr(name);
 }
@@ -119,22 +131,28 @@ export function writeFit(
   return g;
 }
 
-/** Reads one fit group (fws's datasets, or another writer's attributes). */
-export function readFit(g: H5Group): ChannelFit {
+/**
+ * Reads one fit group (fws's datasets, or another writer's attributes);
+ * `members` as {@link value}'s (default: listed here, one HDF5 call).
+ */
+export function readFit(
+  g: H5Group,
+  members: ReadonlySet<string> = new Set(g.keys()),
+): ChannelFit {
   const fit = {} as Record<string, unknown>;
   for (const { key, hdf5 } of FIT_FLOAT_FIELDS) {
-    fit[key] = number(value(g, hdf5));
+    fit[key] = number(value(g, hdf5, members));
   }
   for (const { key, hdf5 } of FIT_INTEGER_FIELDS) {
-    fit[key] = number(value(g, hdf5), 0);
+    fit[key] = number(value(g, hdf5, members), 0);
   }
   return {
     ...fit,
-    ok: bool(value(g, FIT.converged)),
-    message: text(value(g, FIT.message)),
-    iopsChannel: text(value(g, FIT.iopsChannel)),
-    weighting: text(value(g, FIT.weighting)),
-    points: text(value(g, FIT.points)),
+    ok: bool(value(g, FIT.converged, members)),
+    message: text(value(g, FIT.message, members)),
+    iopsChannel: text(value(g, FIT.iopsChannel, members)),
+    weighting: text(value(g, FIT.weighting, members)),
+    points: text(value(g, FIT.points, members)),
   } as ChannelFit;
 }
 
@@ -164,8 +182,15 @@ export function writeWires(root: H5Group, wires: readonly WireSpec[]): void {
   }
 }
 
-/** The wire table of a file, or undefined for a single-wire file. */
-export function readWires(root: H5Group): WireSpec[] | undefined {
+/**
+ * The wire table of a file, or undefined for a single-wire file; `members`,
+ * the names `root.keys()` lists, spares the lookup of an absent table.
+ */
+export function readWires(
+  root: H5Group,
+  members?: ReadonlySet<string>,
+): WireSpec[] | undefined {
+  if (members && !members.has(GROUP.wires)) return undefined;
   const g = root.group(GROUP.wires);
   if (!g) return undefined;
   const order = g.attr(WIRE.order);
@@ -443,8 +468,16 @@ export function writeModelFits(
   }
 }
 
-/** The models fitted to a channel, or undefined when there are none. */
-export function readModelFits(channelFit: H5Group): ModelChoice | undefined {
+/**
+ * The models fitted to a channel, or undefined when there are none;
+ * `members`, the names `channelFit.keys()` lists, spares the lookup of an
+ * absent `models` group.
+ */
+export function readModelFits(
+  channelFit: H5Group,
+  members?: ReadonlySet<string>,
+): ModelChoice | undefined {
+  if (members && !members.has(MODELS_GROUP)) return undefined;
   const group = channelFit.group(MODELS_GROUP);
   if (!group) return undefined;
   const fits = MODEL_NAMES.flatMap((name): ModelFitResult[] => {

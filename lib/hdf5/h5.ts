@@ -91,6 +91,8 @@ function defaultChunks(shape: number[]): number[] {
 export class H5Group {
   readonly #group: InstanceType<typeof h5wasm.Group>;
   #attrs?: Record<string, unknown>;
+  /** The members as listed once by {@link memberGroup} (read-only use). */
+  #listed?: string[];
   /** Absolute path inside the file, e.g. `/scan_001/struck`. */
   readonly path: string;
 
@@ -111,6 +113,11 @@ export class H5Group {
 
   /** Names of the members, sorted. */
   keys(): string[] {
+    if (this.#listed) return [...this.#listed];
+    return this.#list();
+  }
+
+  #list(): string[] {
     return guarded(`list ${this.path}`, () => this.#group.keys()).sort();
   }
 
@@ -132,6 +139,24 @@ export class H5Group {
     if (e instanceof h5wasm.Group) return "group";
     if (e instanceof h5wasm.Dataset) return "dataset";
     return "other";
+  }
+
+  /**
+   * The subgroup `name`, or undefined, for a `name` listed by {@link keys},
+   * of a file open for reading: listed straight away (its {@link keys} then
+   * cost nothing), one HDF5 call fewer than {@link group} and then
+   * {@link keys} when it is a group; anything else is looked up as
+   * {@link group} does.
+   */
+  memberGroup(name: string): H5Group | undefined {
+    const path = this.#child(name);
+    const g = new H5Group(new h5wasm.Group(this.#group.file_id, path));
+    try {
+      g.#listed = g.#list();
+    } catch {
+      return this.group(name);
+    }
+    return g;
   }
 
   /** The existing subgroup `name`, or undefined. */
@@ -434,6 +459,23 @@ export class H5Group {
     } finally {
       m._free(ptr);
     }
+  }
+
+  /**
+   * The dataset `name`, or undefined, for a `name` listed by {@link keys}:
+   * opened as a dataset straight away, one HDF5 call fewer than
+   * {@link dataset} when it is one (the common case); anything else is
+   * looked up as {@link dataset} does.
+   */
+  memberDataset(name: string): H5Dataset | undefined {
+    const path = this.#child(name);
+    const d = new h5wasm.Dataset(this.#group.file_id, path);
+    try {
+      guarded(`open ${path}`, () => d.metadata);
+    } catch {
+      return this.dataset(name);
+    }
+    return new H5Dataset(d, path);
   }
 
   /** The existing dataset `name`, or undefined. */

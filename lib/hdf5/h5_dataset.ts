@@ -44,10 +44,12 @@ export function readAttr(
   const attrs = owner.attrs;
   if (!(name in attrs)) return undefined;
   const value = owner.get_attribute(name, true) as AttrValue;
-  const members = attrs[name].metadata.enum_type?.members;
+  // only a number can be an enum's; the metadata costs one more HDF5 call
+  if (typeof value !== "number") return value;
+  const { metadata } = attrs[name];
+  const members = metadata.enum_type?.members;
   if (
-    attrs[name].metadata.type === 8 && members &&
-    "TRUE" in members && "FALSE" in members && typeof value === "number"
+    metadata.type === 8 && members && "TRUE" in members && "FALSE" in members
   ) {
     return value === members.TRUE;
   }
@@ -98,6 +100,14 @@ export class H5Dataset {
     return guarded(`filters of ${this.path}`, () => this.#dataset.filters);
   }
 
+  /** Whether the dataset is stored in chunks (h5wasm's metadata says). */
+  get chunked(): boolean {
+    return guarded(
+      `layout of ${this.path}`,
+      () => Array.isArray(this.#dataset.metadata.chunks),
+    );
+  }
+
   #checkDecodable(): void {
     for (const f of this.filters()) {
       if (!DECODABLE_FILTERS.has(f.id)) {
@@ -111,19 +121,31 @@ export class H5Dataset {
     }
   }
 
-  /** Reads a numeric dataset (any int/float/bool type) as float64. */
-  readNumeric(): NumericData {
+  /**
+   * Checks that the dataset holds numbers fws can decode (what
+   * {@link readNumeric} checks before reading); returns its shape and type.
+   */
+  checkNumeric(): { shape: number[]; type: string } {
     const type = this.type;
     if (!/^u?int|^float|^enum/.test(type)) {
       throw new H5Error(`${this.path} holds ${type} data; expected numbers`);
     }
-    this.#checkDecodable();
+    // HDF5 filters need chunked storage: an unchunked dataset (every scalar)
+    // has none, so the HDF5 call listing them is spared
+    const shape = this.shape;
+    if (this.chunked) this.#checkDecodable();
+    return { shape, type };
+  }
+
+  /** Reads a numeric dataset (any int/float/bool type) as float64. */
+  readNumeric(): NumericData {
+    const { shape, type } = this.checkNumeric();
     const raw = guarded(`read ${this.path}`, () => this.#dataset.value);
     const data = toFloat64(raw);
     if (!data) {
       throw new H5Error(`${this.path}: could not read ${type} data as numbers`);
     }
-    return { data, shape: this.shape, type };
+    return { data, shape, type };
   }
 
   /** Reads a scalar (or one-element) value: number or string. */

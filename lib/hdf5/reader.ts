@@ -7,7 +7,12 @@
  *
  * @module
  */
-import { readErrorBudget, readRejection } from "./quality_io.ts";
+import {
+  BUDGET_GROUP,
+  readErrorBudget,
+  readRejection,
+  REJECTION_GROUP,
+} from "./quality_io.ts";
 import { resolve } from "node:path";
 import type {
   ChannelFit,
@@ -25,7 +30,13 @@ import type {
   WireSpec,
 } from "../scan/model.ts";
 import { ScanFileError } from "./errors.ts";
-import { type AttrValue, H5Error, H5File, type H5Group } from "./h5.ts";
+import {
+  type AttrValue,
+  type H5Dataset,
+  H5Error,
+  H5File,
+  type H5Group,
+} from "./h5.ts";
 import { superblockProblem } from "./superblock.ts";
 import {
   bool,
@@ -84,10 +95,49 @@ function scanArgs(root: H5Group): ScanRun["scanArgs"] {
   return args;
 }
 
+/**
+ * How much of a file to read: `full`, or `summary` — everything but the
+ * waveforms, motion vectors and readings, which come back empty (as
+ * `withoutData` of lib/history/read_pool.ts leaves them) and are only
+ * checked: to be numbers fws can decode, and when stored in chunks (which
+ * may be compressed, so their bytes can fail to decode) read and dropped,
+ * so that the same files fail, with the same reasons.
+ */
+type Depth = "full" | "summary";
+
+const NONE = new Float64Array(0);
+
 /** A 1-D float64 dataset of `group`, empty when absent. */
-function vector(group: H5Group | undefined, name: string): Float64Array {
-  const d = group?.dataset(name);
-  return d ? d.readNumeric().data : new Float64Array(0);
+function vector(
+  group: H5Group | undefined,
+  name: string,
+  depth: Depth = "full",
+): Float64Array {
+  const d = group?.keys().includes(name)
+    ? group.memberDataset(name)
+    : undefined;
+  if (!d) return new Float64Array(0);
+  if (depth === "full") return d.readNumeric().data;
+  check(d);
+  return NONE;
+}
+
+/** Checks a dataset a summary leaves out (see {@link Depth}); its shape. */
+function check(d: H5Dataset): number[] {
+  const { shape } = d.checkNumeric();
+  if (d.chunked) d.readNumeric();
+  return shape;
+}
+
+/** Whether any waveform of `group` has two dimensions or more (summary). */
+function checkWaveforms(group: H5Group | undefined): boolean {
+  let twoD = false;
+  for (const name of group?.keys() ?? []) {
+    const d = group!.memberDataset(name);
+    if (!d) continue;
+    if (check(d).length >= 2) twoD = true;
+  }
+  return twoD;
 }
 
 function waveforms(group: H5Group | undefined): Record<string, Waveform> {
@@ -123,12 +173,31 @@ function readings(group: H5Group | undefined): Record<string, Readings> {
   return out;
 }
 
-function fits(group: H5Group | undefined): Record<string, ChannelFit> {
+/** Checks the readings of `group` (summary): none come back. */
+function checkReadings(group: H5Group | undefined): Record<string, Readings> {
+  checkWaveforms(group);
+  return {};
+}
+
+/** A channel's fit group and the names it lists. */
+interface FitGroup {
+  channel: string;
+  group: H5Group;
+  members: ReadonlySet<string>;
+}
+
+/** The channel fit groups of `group` (`fit`), each listed once. */
+function fitGroups(group: H5Group | undefined): FitGroup[] {
+  return (group?.keys() ?? []).flatMap((channel) => {
+    const g = group!.memberGroup(channel);
+    return g ? [{ channel, group: g, members: new Set(g.keys()) }] : [];
+  });
+}
+
+function fits(groups: FitGroup[]): Record<string, ChannelFit> {
   const out: Record<string, ChannelFit> = {};
-  if (!group) return out;
-  for (const channel of group.keys()) {
-    const g = group.group(channel);
-    if (g) out[channel] = readFit(g);
+  for (const { channel, group, members } of groups) {
+    out[channel] = readFit(group, members);
   }
   return out;
 }
@@ -138,22 +207,31 @@ function readRecord(
   name: string,
   runStatus: ScanStatus,
   wires: readonly WireSpec[] | undefined,
+  depth: Depth,
 ): ScanRecord {
   const index = Number(SCAN_GROUP_PATTERN.exec(name)![1]);
   // one listing of the entry, so an empty one costs no lookups
   const members = new Set(entry.keys());
-  const sub = (n: string) => members.has(n) ? entry.group(n) : undefined;
+  const sub = (n: string) => members.has(n) ? entry.memberGroup(n) : undefined;
   const motion = sub(GROUP.scan);
-  const struck = waveforms(sub(GROUP.struck));
-  const iops = waveforms(sub(GROUP.iops));
-  const stepIndex = Int32Array.from(vector(motion, MOTION.stepIndex));
+  const full = depth === "full";
+  const struck = full ? waveforms(sub(GROUP.struck)) : {};
+  const iops = full ? waveforms(sub(GROUP.iops)) : {};
+  const twoD = full
+    ? Object.values(struck).some((w) => w.shape.length >= 2)
+    : checkWaveforms(sub(GROUP.struck));
+  if (!full) checkWaveforms(sub(GROUP.iops));
+  const checked = vector(motion, MOTION.stepIndex, depth);
   const modeText = text(entry.attr(SCAN.mode));
-  const twoD = Object.values(struck).some((w) => w.shape.length >= 2);
-  const mode: ScanMode = modeText === "fly" || modeText === "step"
+  const recorded = modeText === "fly" || modeText === "step";
+  // a summary reads the step indexes only when the mode is not recorded
+  const steps = full || recorded ? checked : vector(motion, MOTION.stepIndex);
+  const mode: ScanMode = recorded
     ? modeText
-    : twoD || stepIndex.length > 1
+    : twoD || steps.length > 1
     ? "step"
     : "fly";
+  const fitted = fitGroups(sub(GROUP.fit));
   const direction: ScanDirection =
     text(entry.attr(SCAN.direction)) === "backward" ? "backward" : "forward";
   return {
@@ -164,34 +242,35 @@ function readRecord(
     startTime: text(entry.attr(SCAN.startTime)),
     endTime: text(entry.attr(SCAN.endTime)),
     status: status(entry.attr(SCAN.status), runStatus),
-    positionsPlanned: vector(motion, MOTION.positionsPlanned),
-    positionsReadback: vector(motion, MOTION.positionsReadback),
-    timestamps: vector(motion, MOTION.timestamps),
-    stepIndex,
+    positionsPlanned: vector(motion, MOTION.positionsPlanned, depth),
+    positionsReadback: vector(motion, MOTION.positionsReadback, depth),
+    timestamps: vector(motion, MOTION.timestamps, depth),
+    stepIndex: full ? Int32Array.from(steps) : new Int32Array(0),
     struck,
     iops,
-    idc: readings(sub(GROUP.idc)),
-    beam: readings(sub(GROUP.beam)),
-    fits: fits(sub(GROUP.fit)),
+    idc: full ? readings(sub(GROUP.idc)) : checkReadings(sub(GROUP.idc)),
+    beam: full ? readings(sub(GROUP.beam)) : checkReadings(sub(GROUP.beam)),
+    fits: fits(fitted),
     ...(wires ? forkResults(entry, wires) : {}),
-    ...modelResults(sub(GROUP.fit)),
-    ...qualityResults(sub(GROUP.fit)),
+    ...modelResults(fitted),
+    ...qualityResults(fitted),
   };
 }
 
-/** The points left out of each channel's fit and its σ's error budget. */
+/**
+ * The points left out of each channel's fit and its σ's error budget
+ * (looked up only where the fit group lists them).
+ */
 function qualityResults(
-  group: H5Group | undefined,
+  groups: FitGroup[],
 ): Pick<ScanRecord, "rejections" | "errorBudgets"> {
   const rejections: Record<string, PointRejection> = {};
   const budgets: Record<string, ErrorBudget> = {};
-  for (const ch of group?.keys() ?? []) {
-    const g = group!.group(ch);
-    if (!g) continue;
-    const rejection = readRejection(g);
-    if (rejection) rejections[ch] = rejection;
-    const budget = readErrorBudget(g);
-    if (budget) budgets[ch] = budget;
+  for (const { channel, group, members } of groups) {
+    const rejection = members.has(REJECTION_GROUP) && readRejection(group);
+    if (rejection) rejections[channel] = rejection;
+    const budget = members.has(BUDGET_GROUP) && readErrorBudget(group);
+    if (budget) budgets[channel] = budget;
   }
   return {
     ...(Object.keys(rejections).length > 0 ? { rejections } : {}),
@@ -200,14 +279,11 @@ function qualityResults(
 }
 
 /** The models fitted per channel, when the request asked for any. */
-function modelResults(
-  group: H5Group | undefined,
-): Pick<ScanRecord, "modelFits"> {
+function modelResults(groups: FitGroup[]): Pick<ScanRecord, "modelFits"> {
   const out: Record<string, ModelChoice> = {};
-  for (const ch of group?.keys() ?? []) {
-    const g = group!.group(ch);
-    const choice = g && readModelFits(g);
-    if (choice) out[ch] = choice;
+  for (const { channel, group, members } of groups) {
+    const choice = readModelFits(group, members);
+    if (choice) out[channel] = choice;
   }
   return Object.keys(out).length > 0 ? { modelFits: out } : {};
 }
@@ -229,11 +305,12 @@ function forkResults(
   return beamShapes ? { wireFits, beamShapes } : { wireFits };
 }
 
-function readRun(path: string, root: H5Group): ScanRun {
+function readRun(path: string, root: H5Group, depth: Depth): ScanRun {
   const format = root.attr(ROOT.fileFormat);
   const entries = new Map<string, H5Group>();
-  for (const k of root.keys()) {
-    const g = SCAN_GROUP_PATTERN.test(k) ? root.group(k) : undefined;
+  const listed = new Set(root.keys());
+  for (const k of listed) {
+    const g = SCAN_GROUP_PATTERN.test(k) ? root.memberGroup(k) : undefined;
     if (g) entries.set(k, g);
   }
   const names = [...entries.keys()]
@@ -255,7 +332,7 @@ function readRun(path: string, root: H5Group): ScanRun {
     );
   }
   const runStatus = status(root.attr(ROOT.status), "completed");
-  const wires = readWires(root);
+  const wires = readWires(root, listed);
   return {
     fileFormat,
     scannerIndex: number(root.attr(ROOT.scannerIndex), 0),
@@ -275,7 +352,9 @@ function readRun(path: string, root: H5Group): ScanRun {
     status: runStatus,
     message: text(root.attr(ROOT.message)),
     ...(wires ? { wires } : {}),
-    scans: names.map((n) => readRecord(entries.get(n)!, n, runStatus, wires)),
+    scans: names.map((n) =>
+      readRecord(entries.get(n)!, n, runStatus, wires, depth)
+    ),
   };
 }
 
@@ -291,7 +370,25 @@ function readRun(path: string, root: H5Group): ScanRun {
  * console.log(run.scans.length, run.scans[0].fits.PDB?.sigma);
  * ```
  */
-export async function readScanFile(path: string): Promise<ScanRun> {
+export function readScanFile(path: string): Promise<ScanRun> {
+  return read(path, "full");
+}
+
+/**
+ * Reads what the scan catalog keeps of a scan file: the {@link ScanRun}
+ * without its waveforms, motion vectors and readings (empty, as
+ * `withoutData` in lib/history/read_pool.ts leaves them), equal to
+ * `withoutData(await readScanFile(path))` and failing for the same files
+ * with the same reasons — those datasets are checked to be numbers fws can
+ * decode, only not read.
+ *
+ * @throws {ScanFileError} as {@link readScanFile}
+ */
+export function readScanSummary(path: string): Promise<ScanRun> {
+  return read(path, "summary");
+}
+
+async function read(path: string, depth: Depth): Promise<ScanRun> {
   const abs = resolve(path);
   const problem = superblockProblem(abs);
   if (problem) throw new ScanFileError(abs, problem);
@@ -306,7 +403,7 @@ export async function readScanFile(path: string): Promise<ScanRun> {
     );
   }
   try {
-    return readRun(abs, file.root);
+    return readRun(abs, file.root, depth);
   } catch (error) {
     if (error instanceof ScanFileError) throw error;
     if (error instanceof H5Error) throw new ScanFileError(abs, error.message);

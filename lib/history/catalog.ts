@@ -2,15 +2,16 @@
  * `ScanCatalog`: the scans of a data directory in an SQLite file
  * (`fws_catalog.sqlite`, node:sqlite, WAL journal). The files are the truth,
  * the catalog a cache of their summaries: {@link ScanCatalog.addFile} reads
- * a file with the scan-file reader and replaces its rows in one
- * transaction, {@link ScanCatalog.rebuild} makes the catalog match a
- * directory, and a catalog that cannot be trusted is replaced on open.
+ * a file's summary (`readScanSummary`: the run without its waveforms) and
+ * replaces its rows in one transaction, {@link ScanCatalog.rebuild} makes
+ * the catalog match a directory, and a catalog that cannot be trusted is
+ * replaced on open.
  *
  * @module
  */
-import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { basename, join, resolve } from "node:path";
-import { PARTIAL_SUFFIX, readScanFile } from "../hdf5/mod.ts";
+import { PARTIAL_SUFFIX, readScanSummary } from "../hdf5/mod.ts";
 import type { ScanRun } from "../scan/model.ts";
 import { openDatabase, openReadOnly } from "./open.ts";
 import { CATALOG_FILE } from "./schema.ts";
@@ -94,6 +95,7 @@ export class ScanCatalog {
   readonly problem?: string;
   readonly #db: DatabaseSync;
   readonly #writer: CatalogWriter;
+  #stampOf?: StatementSync;
 
   private constructor(path: string, db: DatabaseSync, problem?: string) {
     this.path = path;
@@ -128,7 +130,7 @@ export class ScanCatalog {
    * @throws {ScanFileError} when the file cannot be read as a scan file
    */
   addFile(path: string, options: AddOptions = {}): Promise<AddOutcome> {
-    return this.#add(path, options, readScanFile);
+    return this.#add(path, options, readScanSummary);
   }
 
   async #add(
@@ -144,9 +146,9 @@ export class ScanCatalog {
       mtimeMs: info.mtime?.getTime() ?? 0,
       size: info.size,
     };
-    const known = this.#db.prepare(
+    const known = (this.#stampOf ??= this.#db.prepare(
       "SELECT mtime_ms, size FROM files WHERE path = ?",
-    ).get(abs);
+    )).get(abs);
     if (
       known && !options.force && known.mtime_ms === stamp.mtimeMs &&
       known.size === stamp.size
@@ -184,7 +186,7 @@ export class ScanCatalog {
     const workers = options.workers ??
       (names.length >= 64 ? Math.min(4, navigator.hardwareConcurrency) : 0);
     const pool = workers > 0 ? new ReadPool(workers) : undefined;
-    const read = pool ? (p: string) => pool.read(p) : readScanFile;
+    const read = pool ? (p: string) => pool.read(p) : readScanSummary;
     const one = async (path: string) => {
       try {
         const outcome = await this.#add(path, options, read);
@@ -197,12 +199,17 @@ export class ScanCatalog {
       }
     };
     try {
-      const batch = Math.max(1, 2 * workers);
-      for (let i = 0; i < names.length; i += batch) {
-        const paths = names.slice(i, i + batch).map((n) => join(root, n));
-        for (const p of paths) present.add(p);
-        await Promise.all(paths.map(one));
-      }
+      // a sliding window: each Worker always has a file queued behind the
+      // one it reads, whichever finishes first
+      const paths = names.map((n) => join(root, n));
+      for (const p of paths) present.add(p);
+      let next = 0;
+      const lane = async () => {
+        while (next < paths.length) await one(paths[next++]);
+      };
+      await Promise.all(
+        Array.from({ length: Math.max(1, 2 * workers) }, lane),
+      );
     } finally {
       pool?.close();
     }

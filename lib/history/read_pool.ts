@@ -53,8 +53,14 @@ export class ReadPool {
   readonly #workers: Worker[] = [];
   readonly #pending = new Map<
     number,
-    { resolve: (run: ScanRun) => void; reject: (e: Error) => void }
+    {
+      resolve: (run: ScanRun) => void;
+      reject: (e: Error) => void;
+      worker: number;
+    }
   >();
+  /** Reads queued per Worker, not answered yet. */
+  readonly #queued: number[] = [];
   #next = 0;
 
   /** @param size number of Workers (≥ 1) */
@@ -82,20 +88,29 @@ export class ReadPool {
         const p = this.#pending.get(e.data.id);
         this.#pending.delete(e.data.id);
         if (!p) return;
+        this.#queued[p.worker]--;
         if ("run" in e.data) p.resolve(e.data.run);
         else p.reject(new PoolReadError(e.data.error));
       };
       this.#workers.push(worker);
+      this.#queued.push(0);
     }
   }
 
-  /** Reads the scan file at `path` (absolute) in one of the Workers. */
+  /**
+   * Reads the scan file at `path` (absolute) in one of the Workers, the one
+   * with the fewest reads queued.
+   */
   read(path: string): Promise<ScanRun> {
     const id = this.#next++;
-    const worker = this.#workers[id % this.#workers.length];
+    let w = 0;
+    for (let i = 1; i < this.#queued.length; i++) {
+      if (this.#queued[i] < this.#queued[w]) w = i;
+    }
+    this.#queued[w]++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      worker.postMessage({ id, path } satisfies ReadRequest);
+      this.#pending.set(id, { resolve, reject, worker: w });
+      this.#workers[w].postMessage({ id, path } satisfies ReadRequest);
     });
   }
 

@@ -1,13 +1,12 @@
 /**
- * A Worker of {@link ReadPool}: reads scan files with the scan-file reader,
- * one at a time, and answers with their summaries (the run without its
- * waveforms, which the catalog does not keep). Holds read permission only.
+ * A Worker of {@link ReadPool}: reads scan files' summaries (`readScanSummary`:
+ * the run without its waveforms, which the catalog does not keep), one at a
+ * time. Holds read permission only.
  * Messages: `{ id, path }` → `{ id, run }` or `{ id, error }`.
  *
  * @module
  */
-import { readScanFile } from "../hdf5/mod.ts";
-import { withoutData } from "./read_pool.ts";
+import { readScanSummary } from "../hdf5/mod.ts";
 import type { ReadReply, ReadRequest } from "./read_pool.ts";
 
 const scope = globalThis as unknown as {
@@ -22,7 +21,7 @@ scope.onmessage = (e) => {
   // one file at a time: the HDF5 module is one state per thread
   queue = queue.then(async () => {
     try {
-      scope.postMessage({ id, run: withoutData(await readScanFile(path)) });
+      scope.postMessage({ id, run: await readScanSummary(path) });
     } catch (error) {
       scope.postMessage({
         id,
