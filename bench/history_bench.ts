@@ -236,11 +236,23 @@ try {
     for (let r = 0; r < PAGES + 1; r++) {
       const page = await context.newPage();
       await page.goto(`${server.url}history`);
-      const got = await page.evaluate(() => ({
-        paint: performance.getEntriesByName("first-contentful-paint")[0]
-          ?.startTime ?? NaN,
-        rows: document.querySelectorAll("table.history tbody tr").length,
-      }));
+      // the paint entry may come after the load event: wait for it
+      const got = await page.evaluate(() =>
+        new Promise<{ paint: number; rows: number }>((resolve) =>
+          new PerformanceObserver((list) => {
+            const e = list.getEntries().find((x) =>
+              x.name === "first-contentful-paint"
+            );
+            if (e) {
+              resolve({
+                paint: e.startTime,
+                rows: document.querySelectorAll("table.history tbody tr")
+                  .length,
+              });
+            }
+          }).observe({ type: "paint", buffered: true })
+        )
+      );
       shown = got.rows;
       await page.waitForFunction(() =>
         Number(
@@ -289,9 +301,9 @@ try {
     }
     const paint = median(paints);
     rows.push(
-      `| \`fws history\`: first list (${shown} newest of ${
+      `| \`fws history\`: first list (the newest of ${
         CATALOG_SCANS.toLocaleString("en")
-      } scans) drawn in Chromium (first contentful paint), median of ${PAGES} | ${
+      } scans, ${shown} rows drawn by the server, the rest of the first 200 after hydration) drawn in Chromium (first contentful paint), median of ${PAGES} | ${
         paint.toFixed(0)
       } ms | ≤ 300 ms | ${paint <= 300 ? "yes" : "no"} |`,
     );

@@ -38,6 +38,12 @@ export interface HistoryListProps extends HistoryProps {
 
 const STATUSES = ["completed", "aborted", "error", "running"];
 
+/**
+ * Rows the server draws (more than the box shows at once); the rest of the
+ * page of rows follows right after hydration, so the first paint is quick.
+ */
+const FIRST_ROWS = 40;
+
 /** The list's columns: heading and cell text. */
 const COLUMNS: [string, (r: HistoryRow) => string][] = [
   ["start", (r) => localTime(r.start)],
@@ -108,8 +114,17 @@ export function HistoryList(props: HistoryListProps): JSX.Element {
   const [rows, setRows] = useState(props.rows);
   const [more, setMore] = useState(props.rows.length === props.limit);
   const [error, setError] = useState("");
-  const [refCommand, setRefCommand] = useState("");
   const shown = useRef(search);
+  // hydrated: every row of the page, and the date pickers (the server
+  // draws text boxes: the pickers cost the first paint tens of ms)
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
+  const drawn = hydrated ? rows.length : FIRST_ROWS;
+  const dateType = hydrated ? "datetime-local" : "text";
+  // the reference command for the scan ticked last
+  const ticked = [...picks].reverse().find((p) =>
+    rows.some((r) => r.name === p)
+  );
 
   const load = (s: HistorySearch, offset: number) => {
     const started = performance.now();
@@ -151,10 +166,22 @@ export function HistoryList(props: HistoryListProps): JSX.Element {
     <div>
       <form id="history-search" class="search" onSubmit={onSubmit}>
         <label>
-          from <input type="datetime-local" name="from" value={search.from} />
+          from{" "}
+          <input
+            type={dateType}
+            name="from"
+            placeholder="YYYY-MM-DDTHH:MM"
+            value={search.from}
+          />
         </label>
         <label>
-          to <input type="datetime-local" name="to" value={search.to} />
+          to{" "}
+          <input
+            type={dateType}
+            name="to"
+            placeholder="YYYY-MM-DDTHH:MM"
+            value={search.to}
+          />
         </label>
         <label>
           scanner{" "}
@@ -197,30 +224,37 @@ export function HistoryList(props: HistoryListProps): JSX.Element {
         </button>
       </form>
       {error && <p class="warning" id="history-error">{error}</p>}
-      {refCommand && (
-        <p class="note" id="reference-command">
-          The page cannot write. To mark this scan as the scanner's reference,
-          run: <code>{refCommand}</code>
-        </p>
-      )}
+      <p class="note" id="reference-command">
+        {ticked
+          ? (
+            <>
+              To mark {ticked}{" "}
+              as the scanner's reference (the page cannot write), run:{" "}
+              <code>
+                fws index {props.dir} --reference {props.dir}/{ticked}
+              </code>
+            </>
+          )
+          : "Tick a scan to overlay its profiles below (and to see how to mark it as the scanner's reference)."}
+      </p>
       <div class="history-rows">
         <table class="history" data-rows={rows.length}>
           <thead>
             <tr>
               <th title="overlay">⊕</th>
               {COLUMNS.map(([h]) => <th key={h}>{h}</th>)}
-              <th />
             </tr>
           </thead>
           <tbody>
-            {rows.map((r, k) => (
+            {rows.slice(0, drawn).map((r, k) => (
               <tr key={r.name} data-file={r.name}>
                 <td>
                   <input
                     type="checkbox"
                     title={`overlay the profiles of ${r.name}`}
                     checked={picks.includes(r.name)}
-                    onChange={() => togglePick(hs, r.name)}
+                    onChange={() =>
+                      togglePick(hs, r.name)}
                   />
                 </td>
                 <td>{localTime(r.start)}</td>
@@ -255,19 +289,6 @@ export function HistoryList(props: HistoryListProps): JSX.Element {
                 </td>
                 <td>{r.user}</td>
                 <td class="comment">{r.comment}</td>
-                <td>
-                  <button
-                    type="button"
-                    class="small"
-                    title="how to mark this scan as the reference"
-                    onClick={() =>
-                      setRefCommand(
-                        `fws index ${props.dir} --reference ${props.dir}/${r.name}`,
-                      )}
-                  >
-                    reference…
-                  </button>
-                </td>
               </tr>
             ))}
           </tbody>

@@ -13,7 +13,7 @@ import {
   type PageState,
   profileUrl,
 } from "../../islands/mod.ts";
-import type { RouteContext } from "../_lib/context.ts";
+import type { Assets, RouteContext } from "../_lib/context.ts";
 import { Island } from "../_lib/render.tsx";
 import { FileHeader } from "./file_header.tsx";
 
@@ -28,7 +28,16 @@ export const PAGE_HEADERS: Record<string, string> = {
 
 /** The `<head>`: title, the bundle, the first profile preloaded. */
 export function PageHead(
-  props: { title: string; state?: PageState; children?: ComponentChildren },
+  props: {
+    title: string;
+    state?: PageState;
+    /**
+     * The stylesheets inlined (no round trip before the first paint)
+     * instead of linked.
+     */
+    inlineCss?: Assets;
+    children?: ComponentChildren;
+  },
 ): JSX.Element {
   const state = props.state;
   const first = state?.scans[0]?.index;
@@ -52,8 +61,22 @@ export function PageHead(
           })}
         />
       )}
-      <link rel="stylesheet" href="/static/islands/bundle.css" />
-      <link rel="stylesheet" href="/static/style.css" />
+      {props.inlineCss
+        ? (
+          <style
+            // the page's own assets, not user data
+            dangerouslySetInnerHTML={{
+              __html: new TextDecoder().decode(props.inlineCss.bundleCss) +
+                new TextDecoder().decode(props.inlineCss.styleCss),
+            }}
+          />
+        )
+        : (
+          <>
+            <link rel="stylesheet" href="/static/islands/bundle.css" />
+            <link rel="stylesheet" href="/static/style.css" />
+          </>
+        )}
       {props.children}
     </head>
   );

@@ -50,7 +50,10 @@ export function Page(
   const hs = createHistorySelection(state);
   return (
     <html lang="en">
-      <PageHead title={`fws history — ${basename(state.dir)}`} />
+      <PageHead
+        title={`fws history — ${basename(state.dir)}`}
+        inlineCss={props.ctx.assets}
+      />
       <body>
         <header>
           <h1>
