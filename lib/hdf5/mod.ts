@@ -21,7 +21,7 @@ export {
   ScanFileWriter,
   writeScanFile,
 } from "./writer.ts";
-export { readScanFile, readScanSummary } from "./reader.ts";
+export { MAX_SCAN_GROUPS, readScanFile, readScanSummary } from "./reader.ts";
 export {
   FILE_FORMAT,
   PARTIAL_SUFFIX,

@@ -305,19 +305,41 @@ function forkResults(
   return beamShapes ? { wireFits, beamShapes } : { wireFits };
 }
 
+/**
+ * Scan groups read from one file: ten times the most repetitions a request
+ * can ask for (SCAN:NSCANS ≤ 100). A file with more (not one fws writes)
+ * is read up to this many, in repetition order, and its message says how
+ * many more it holds, so an absurd file opens in well under a second
+ * instead of holding the reader for minutes.
+ */
+export const MAX_SCAN_GROUPS = 1000;
+
+/** The file's message, with the scan groups left unread said after it. */
+function omittedNote(message: string, omitted: number): string {
+  if (omitted === 0) return message;
+  const note = `this file holds ${
+    (omitted + MAX_SCAN_GROUPS).toLocaleString("en")
+  } scan groups, more than any request writes: the first ${
+    MAX_SCAN_GROUPS.toLocaleString("en")
+  } were read, ${omitted.toLocaleString("en")} more were not`;
+  return message ? `${message}; ${note}` : note;
+}
+
 function readRun(path: string, root: H5Group, depth: Depth): ScanRun {
   const format = root.attr(ROOT.fileFormat);
   const entries = new Map<string, H5Group>();
   const listed = new Set(root.keys());
-  for (const k of listed) {
-    const g = SCAN_GROUP_PATTERN.test(k) ? root.memberGroup(k) : undefined;
-    if (g) entries.set(k, g);
-  }
-  const names = [...entries.keys()]
+  const scanNames = [...listed].filter((k) => SCAN_GROUP_PATTERN.test(k))
     .sort((a, b) =>
       Number(SCAN_GROUP_PATTERN.exec(a)![1]) -
       Number(SCAN_GROUP_PATTERN.exec(b)![1])
     );
+  const omitted = Math.max(0, scanNames.length - MAX_SCAN_GROUPS);
+  for (const k of scanNames.slice(0, MAX_SCAN_GROUPS)) {
+    const g = root.memberGroup(k);
+    if (g) entries.set(k, g);
+  }
+  const names = [...entries.keys()];
   if (format === undefined && names.length === 0) {
     throw new ScanFileError(
       path,
@@ -350,7 +372,7 @@ function readRun(path: string, root: H5Group, depth: Depth): ScanRun {
     },
     scanArgs: scanArgs(root),
     status: runStatus,
-    message: text(root.attr(ROOT.message)),
+    message: omittedNote(text(root.attr(ROOT.message)), omitted),
     ...(wires ? { wires } : {}),
     scans: names.map((n) =>
       readRecord(entries.get(n)!, n, runStatus, wires, depth)
