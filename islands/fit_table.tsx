@@ -99,7 +99,12 @@ export function FitTable(props: FitTableProps): JSX.Element {
                 )}
               </td>
             )}
-            <td>{r.nPoints}</td>
+            <td>
+              {r.nPoints}
+              {r.rejected
+                ? <small title="left out of the fit">(−{r.rejected})</small>
+                : ""}
+            </td>
             <td title={r.message} class={r.ok ? "ok" : "failed"}>
               {r.ok ? "ok" : "failed"}
               {r.source === "refit" && <small>(refit on {r.iopsChannel})

@@ -53,6 +53,8 @@ export interface FitRow extends FitValues {
    * one-Gaussian fit does not describe a trace of several peaks).
    */
   fork?: ForkPiece[];
+  /** Points left out of the fit (point rejection), when any were. */
+  rejected?: number;
   /** The error budget of σ, when the file has it (the fit is the file's). */
   budget?: {
     floor: number | null;

@@ -23,7 +23,7 @@ import {
   type LogicalName,
   SCAN_STATES,
 } from "../../lib/pvmap/mod.ts";
-import type { LiveInput, LiveState } from "./live_state.ts";
+import type { LiveFitField, LiveInput, LiveState } from "./live_state.ts";
 import type { Stamps } from "../../islands/shared/live_events.ts";
 
 /** Options of {@link followScanner}. */
@@ -107,7 +107,13 @@ function followed(pvs: FWSScanInterface): [LogicalName, Decode][] {
       ch,
       value: numbers(v),
     })]);
-    for (const { field } of FIT_PV_FIELDS) {
+    const fields: LiveFitField[] = [
+      ...FIT_PV_FIELDS.map((f) => f.field),
+      "sigmaFloor",
+      "sigmaLow",
+      "rejected",
+    ];
+    for (const field of fields) {
       list.push([`fit.${ch}.${field}` as LogicalName, (v) => ({
         key: "fitField",
         ch,

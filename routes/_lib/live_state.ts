@@ -42,7 +42,14 @@ export type LiveInput =
   | { key: "dir"; value: "forward" | "backward" }
   | { key: "pos"; value: ArrayLike<number> }
   | { key: "daq" | "fit"; ch: string; value: ArrayLike<number> }
-  | { key: "fitField"; ch: string; field: FitPvField; value: number };
+  | { key: "fitField"; ch: string; field: LiveFitField; value: number };
+
+/** The FIT PVs the live fit table follows: the fit's, and its quality. */
+export type LiveFitField =
+  | FitPvField
+  | "sigmaFloor"
+  | "sigmaLow"
+  | "rejected";
 
 /** What loading the finished file gave. */
 export type LoadedFile =
@@ -90,7 +97,7 @@ export class LiveState {
   };
   #ends: { startPos?: number; endPos?: number } = {};
   #reps: LiveRep[] = [];
-  #fits = new Map<string, Map<number, Partial<Record<FitPvField, number>>>>();
+  #fits = new Map<string, Map<number, Partial<Record<LiveFitField, number>>>>();
   /** FIT:<CH>:OK as last published (a monitor sends no unchanged value). */
   #lastOk = new Map<string, number>();
   #file: LiveFile | null = null;
@@ -282,7 +289,7 @@ export class LiveState {
   }
 
   #fitField(
-    input: { ch: string; field: FitPvField; value: number },
+    input: { ch: string; field: LiveFitField; value: number },
     at: Stamps,
   ): void {
     const rep = this.#current().rep;
@@ -330,6 +337,20 @@ export class LiveState {
         iopsChannel: "",
         ...values,
         nPoints: rep(n)?.points[ch]?.x.length ?? 0,
+        ...(seen.rejected ? { rejected: seen.rejected } : {}),
+        ...(seen.sigmaFloor !== undefined
+          ? {
+            budget: {
+              floor: finiteOrNull(seen.sigmaFloor),
+              statistical: null,
+              wire: null,
+              readout: null,
+              sampling: null,
+              pointsPerSigma: null,
+              belowFloor: seen.sigmaLow === 1,
+            },
+          }
+          : {}),
       });
     }
     return { struck: ch, iops: "", rows, summary: fitsSummary(fits) };

@@ -139,15 +139,24 @@ export function emptyRun(scannerIndex: number, testMode: boolean): ScanRun {
   } as unknown as ScanRun;
 }
 
-/** A fit row's error budget: the file's, for the file's own fit. */
+/**
+ * A fit row's points left out and error budget: the file's, for the file's
+ * own fit.
+ */
 function budgetOf(
   scan: ScanRecord,
   struck: string,
   source: "file" | "refit" | undefined,
-): Pick<FitRow, "budget"> {
-  const b = source === "file" ? scan.errorBudgets?.[struck] : undefined;
-  if (!b) return {};
+): Pick<FitRow, "budget" | "rejected"> {
+  if (source !== "file") return {};
+  const counts = scan.rejections?.[struck]?.counts;
+  const rejected = counts
+    ? Object.values(counts).reduce((a, b) => a + b, 0)
+    : 0;
+  const b = scan.errorBudgets?.[struck];
+  if (!b) return rejected ? { rejected } : {};
   return {
+    ...(rejected ? { rejected } : {}),
     budget: {
       floor: finiteOrNull(b.floor),
       statistical: finiteOrNull(b.statistical),

@@ -123,6 +123,9 @@ Deno.test("live state: repetitions, fit curve, fit table, new request; the page'
     { key: "fitField", ch: "PDB", field: "center", value: 1.5 },
     { key: "fitField", ch: "PDB", field: "sigma", value: 0.5 },
     { key: "fitField", ch: "PDB", field: "ok", value: 1 },
+    { key: "fitField", ch: "PDB", field: "rejected", value: 2 },
+    { key: "fitField", ch: "PDB", field: "sigmaFloor", value: 0.6 },
+    { key: "fitField", ch: "PDB", field: "sigmaLow", value: 1 },
   ]);
   feed(repStart(2, "backward"));
   feed(step([2], [4], [6]));
@@ -141,6 +144,9 @@ Deno.test("live state: repetitions, fit curve, fit table, new request; the page'
     3,
   ]);
   assertEquals(snap.fits.PDB.summary.center.mean, 1.5);
+  // the fit's quality: points left out, σ's floor and the flag
+  assertEquals(row.rejected, 2);
+  assertEquals([row.budget?.floor, row.budget?.belowFloor], [0.6, true]);
   assertEquals(page.reps, snap.reps);
   assertEquals(page.fits.PDB, snap.fits.PDB);
   // a new request drops the earlier repetitions

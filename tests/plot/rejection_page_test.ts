@@ -68,6 +68,7 @@ Deno.test("/api/profile: the fit's profile and the points it left out", async ()
       )).json();
       assertEquals(fits.rows[0].budget.wire, 0.0125);
       assertEquals(fits.rows[0].budget.belowFloor, false);
+      assertEquals(fits.rows[0].rejected, 1);
       const html = await (await fetch(server.url)).text();
       assert(/σ floor/.test(html), "the fit table has the σ floor column");
     } finally {
