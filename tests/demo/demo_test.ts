@@ -52,15 +52,20 @@ async function runsAsPrinted(line: string): Promise<void> {
   let seen = "";
   try {
     const lines = child.stdout.pipeThrough(new TextDecoderStream());
+    let fetched = false;
     for await (const chunk of lines) {
       seen += chunk;
       const url = seen.match(/serving .+ at (http:\/\/127\.0\.0\.1:\d+\/)/)
         ?.[1];
       if (!url) continue;
-      const res = await fetch(url);
-      assertEquals(res.status, 200, `${line}: GET ${url}`);
-      await res.body?.cancel();
-      break;
+      if (!fetched) {
+        const res = await fetch(url);
+        assertEquals(res.status, 200, `${line}: GET ${url}`);
+        await res.body?.cancel();
+        fetched = true;
+      }
+      // Ctrl-C is handled once the server says so; before, it kills
+      if (/press Ctrl-C to stop/.test(seen)) break;
     }
     assertMatch(seen, /serving/, `${line} printed:\n${seen}`);
   } finally {

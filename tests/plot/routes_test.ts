@@ -40,6 +40,7 @@ Deno.test("route files map to URL patterns as in Fresh", () => {
     "/api/export.csv",
     "/api/fits",
     "/api/live",
+    "/api/models",
     "/api/overlay",
     "/api/profile",
     "/api/raw",
