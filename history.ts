@@ -20,6 +20,7 @@ import { resolve } from "node:path";
 import { parseCommand, parseIntOption, parseScannerIndex } from "./lib/cli.ts";
 import { dropPermissions, restrictPermissions } from "./lib/permissions.ts";
 import { formatRebuild, ScanCatalog } from "./lib/history/mod.ts";
+import { dataDirProblem } from "./lib/history/cli.ts";
 import { readScanFile } from "./lib/hdf5/mod.ts";
 import {
   type Assets,
@@ -185,18 +186,9 @@ export async function historyMain(args: string[]): Promise<number> {
   const latest = values.latest === undefined
     ? undefined
     : parseScannerIndex(values.latest as string, "--latest");
-  try {
-    if (!(await Deno.stat(dir)).isDirectory) {
-      console.error(
-        `fws history: '${dir}' is not a directory; expected the data directory of the scan files`,
-      );
-      return 1;
-    }
-  } catch (error) {
-    const why = error instanceof Error ? error.message.split("\n")[0] : error;
-    console.error(
-      `fws history: cannot read the directory '${dir}' (${why}); expected the data directory of the scan files`,
-    );
+  const problem = await dataDirProblem(dir);
+  if (problem) {
+    console.error(`fws history: ${problem}`);
     return 1;
   }
   console.log(await refreshCatalog(dir));

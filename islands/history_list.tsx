@@ -19,6 +19,7 @@ import {
 import {
   type HistoryRow,
   type HistorySearch,
+  searchFrom,
   searchQuery,
 } from "./shared/history_types.ts";
 import { download } from "./shared/uplot_chart.tsx";
@@ -151,15 +152,7 @@ export function HistoryList(props: HistoryListProps): JSX.Element {
   const onSubmit = (e: Event) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget as HTMLFormElement);
-    const get = (k: string) => String(f.get(k) ?? "").trim();
-    hs.search.value = {
-      from: get("from"),
-      to: get("to"),
-      scanner: get("scanner"),
-      user: get("user"),
-      comment: get("comment"),
-      status: get("status"),
-    };
+    hs.search.value = searchFrom((k) => f.get(k)?.toString());
   };
 
   return (

@@ -118,6 +118,17 @@ export const NO_SEARCH: HistorySearch = {
   status: "",
 };
 
+/** A search of the fields `get` reads (trimmed; absent ones empty). */
+export function searchFrom(
+  get: (field: keyof HistorySearch) => string | null | undefined,
+): HistorySearch {
+  const out = { ...NO_SEARCH };
+  for (const k of Object.keys(out) as (keyof HistorySearch)[]) {
+    out[k] = get(k)?.trim() ?? "";
+  }
+  return out;
+}
+
 /** The query string of a search (empty fields left out). */
 export function searchQuery(
   search: HistorySearch,

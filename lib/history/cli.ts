@@ -50,6 +50,20 @@ export function formatRebuild(
   return `fws index: ${parts.join(", ")} → ${catalog}`;
 }
 
+/**
+ * Why `dir` cannot be the data directory of scan files (not there, not a
+ * directory, unreadable), or undefined.
+ */
+export async function dataDirProblem(dir: string): Promise<string | undefined> {
+  try {
+    if ((await Deno.stat(dir)).isDirectory) return undefined;
+    return `'${dir}' is not a directory; expected the data directory of the scan files`;
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split("\n")[0] : error;
+    return `cannot read the directory '${dir}' (${why}); expected the data directory of the scan files`;
+  }
+}
+
 /** Entry point of `fws index`. */
 export async function indexMain(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(args, {
@@ -66,18 +80,9 @@ export async function indexMain(args: string[]): Promise<number> {
     return 0;
   }
   const dir = positionals[0];
-  try {
-    if (!(await Deno.stat(dir)).isDirectory) {
-      console.error(
-        `fws index: '${dir}' is not a directory; expected the data directory of the scan files`,
-      );
-      return 1;
-    }
-  } catch (error) {
-    const why = error instanceof Error ? error.message.split("\n")[0] : error;
-    console.error(
-      `fws index: cannot read the directory '${dir}' (${why}); expected the data directory of the scan files`,
-    );
+  const problem = await dataDirProblem(dir);
+  if (problem) {
+    console.error(`fws index: ${problem}`);
     return 1;
   }
   const reference = values.reference as string | undefined;

@@ -187,12 +187,9 @@ export function scanParam(ctx: RouteContext): number {
   return n;
 }
 
-/** The struck and IOPS channel parameters, checked against the file. */
-export function channelParams(
-  ctx: RouteContext,
-): { struck: string; iops: string } {
+/** The struck channel parameter, checked against the file. */
+export function struckParam(ctx: RouteContext): string {
   const struck = ctx.url.searchParams.get("struck") ?? "";
-  const iops = ctx.url.searchParams.get("iops") ?? "";
   if (!ctx.data.struckChannels.includes(struck)) {
     throw new BadRequest(
       `struck: expected one of ${
@@ -200,6 +197,15 @@ export function channelParams(
       }, got '${struck}'`,
     );
   }
+  return struck;
+}
+
+/** The struck and IOPS channel parameters, checked against the file. */
+export function channelParams(
+  ctx: RouteContext,
+): { struck: string; iops: string } {
+  const struck = struckParam(ctx);
+  const iops = ctx.url.searchParams.get("iops") ?? "";
   if (!ctx.data.hasChannels(struck, iops)) {
     throw new BadRequest(
       `iops: expected one of ${

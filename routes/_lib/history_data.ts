@@ -24,6 +24,7 @@ import {
   DEFAULT_TREND_DAYS,
   type HistoryRow,
   type HistorySearch,
+  searchFrom,
   type TrendPayload,
 } from "../../islands/shared/history_types.ts";
 import { BadRequest, NotFound } from "./context.ts";
@@ -80,15 +81,7 @@ function time(name: string, text: string): Date | undefined {
 
 /** The search of a request's query string (absent fields empty). */
 export function searchOf(url: URL): HistorySearch {
-  const get = (k: string) => url.searchParams.get(k)?.trim() ?? "";
-  return {
-    from: get("from"),
-    to: get("to"),
-    scanner: get("scanner"),
-    user: get("user"),
-    comment: get("comment"),
-    status: get("status"),
-  };
+  return searchFrom((k) => url.searchParams.get(k));
 }
 
 /** Rows per page of the list. */

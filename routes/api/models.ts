@@ -9,13 +9,13 @@
  * @module
  */
 import {
-  BadRequest,
   bucketsParam,
   json,
   NotFound,
   type RouteContext,
   type RouteHandlers,
   scanParam,
+  struckParam,
 } from "../_lib/context.ts";
 import { overlayColumns } from "../_lib/plot_data.ts";
 import { modelCurve, type ModelName } from "../../lib/analysis/models.ts";
@@ -32,14 +32,7 @@ const finite = (v: number): number | null => Number.isFinite(v) ? v : null;
 export const handler: RouteHandlers = {
   GET(ctx: RouteContext): Response {
     const scan = ctx.data.scan(scanParam(ctx))!;
-    const struck = ctx.url.searchParams.get("struck") ?? "";
-    if (!ctx.data.struckChannels.includes(struck)) {
-      throw new BadRequest(
-        `struck: expected one of ${
-          ctx.data.struckChannels.join(", ")
-        }, got '${struck}'`,
-      );
-    }
+    const struck = struckParam(ctx);
     const choice = scan.modelFits?.[struck];
     const iops = scan.fits[struck]?.iopsChannel;
     const profile = iops ? ctx.data.profile(scan, struck, iops) : undefined;
