@@ -49,25 +49,28 @@ async function runsAsPrinted(line: string): Promise<void> {
     stderr: "piped",
   }).spawn();
   const stderr = new Response(child.stderr).text();
+  // stdout is read to its end, never cancelled: a process that prints on
+  // its way out into a closed pipe fails with a broken pipe
   let seen = "";
-  try {
-    const lines = child.stdout.pipeThrough(new TextDecoderStream());
-    let fetched = false;
-    for await (const chunk of lines) {
+  const ready = Promise.withResolvers<void>();
+  const drained = (async () => {
+    for await (
+      const chunk of child.stdout.pipeThrough(new TextDecoderStream())
+    ) {
       seen += chunk;
-      const url = seen.match(/serving .+ at (http:\/\/127\.0\.0\.1:\d+\/)/)
-        ?.[1];
-      if (!url) continue;
-      if (!fetched) {
-        const res = await fetch(url);
-        assertEquals(res.status, 200, `${line}: GET ${url}`);
-        await res.body?.cancel();
-        fetched = true;
-      }
       // Ctrl-C is handled once the server says so; before, it kills
-      if (/press Ctrl-C to stop/.test(seen)) break;
+      if (/press Ctrl-C to stop/.test(seen)) ready.resolve();
     }
-    assertMatch(seen, /serving/, `${line} printed:\n${seen}`);
+    ready.resolve();
+  })();
+  try {
+    await ready.promise;
+    const url = seen.match(/serving .+ at (http:\/\/127\.0\.0\.1:\d+\/)/)
+      ?.[1];
+    assert(url, `${line} printed:\n${seen}`);
+    const res = await fetch(url);
+    assertEquals(res.status, 200, `${line}: GET ${url}`);
+    await res.body?.cancel();
   } finally {
     try {
       child.kill("SIGINT");
@@ -75,8 +78,12 @@ async function runsAsPrinted(line: string): Promise<void> {
       // already gone
     }
     const status = await child.status;
+    await drained;
     const err = await stderr;
-    assert(status.success || status.signal === "SIGINT", `${line}: ${err}`);
+    assert(
+      status.success || status.signal === "SIGINT",
+      `${line}: exit ${status.code}: ${err}\n${seen}`,
+    );
   }
 }
 
