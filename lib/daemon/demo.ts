@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import { dropPermissions } from "../permissions.ts";
 import { CAClient, type CAValue, charArrayToString } from "../ca/mod.ts";
 import {
@@ -443,6 +444,11 @@ export async function demoMain(args: string[]): Promise<number> {
   if (!open) {
     await dropPermissions(["run"]); // nothing left to start
     console.log(`open the plot page with:  ${fwsCommand()} plot ${file} PDB`);
+    console.log(
+      `and the data directory's history with:  ${fwsCommand()} history ${
+        dirname(file)
+      }`,
+    );
     return 0;
   }
   if (!assets) {

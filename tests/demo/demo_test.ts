@@ -1,4 +1,5 @@
 /** `fws demo` as a newcomer runs it: a subprocess with only the `fws` permission set. */
+import { dirname } from "node:path";
 import {
   assert,
   assertAlmostEquals,
@@ -80,8 +81,10 @@ async function runsAsPrinted(line: string): Promise<void> {
     const status = await child.status;
     await drained;
     const err = await stderr;
+    // stopped by the Ctrl-C sent: a clean exit, or death by SIGINT
+    // (`deno task` reports a child it had to stop so as 128 + 2)
     assert(
-      status.success || status.signal === "SIGINT",
+      status.success || status.signal === "SIGINT" || status.code === 130,
       `${line}: exit ${status.code}: ${err}\n${seen}`,
     );
   }
@@ -143,6 +146,13 @@ Deno.test("fws demo --no-open --fork x: scans one wire of the simulated beam, pr
     assertMatch(printed, /^(deno|npx -y deno@[\d.]+) task fws plot /);
     assert(printed.endsWith(` plot ${file} PDB`), printed);
     await runsAsPrinted(`${printed} --no-open`);
+    // and the history of the data directory, as printed
+    const history = stdout.match(
+      /^and the data directory's history with: {2}(.+)$/m,
+    )?.[1];
+    assert(history, `a history command in\n${stdout}`);
+    assert(history.endsWith(` history ${dirname(file)}`), history);
+    await runsAsPrinted(`${history} --no-open`);
     const run = await readScanFile(file);
     assertEquals(run.status, "completed");
     assertEquals(run.scans.map((s) => s.name), [
