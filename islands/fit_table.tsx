@@ -31,6 +31,8 @@ export function FitTable(props: FitTableProps): JSX.Element {
   const id = props.id ?? "fit-table";
   // files with σ's error budget get its floor as a column
   const budgets = f.rows.some((r) => r.budget);
+  // requests that fitted more than the Gaussian name the chosen model
+  const models = f.rows.some((r) => r.model);
   return (
     <table
       id={id}
@@ -47,6 +49,11 @@ export function FitTable(props: FitTableProps): JSX.Element {
               {unit(c) && <small>[{unit(c)}]</small>}
             </th>
           ))}
+          {models && (
+            <th title="the profile model the data support best (AICc); the table's values are the Gaussian's">
+              model
+            </th>
+          )}
           {budgets && (
             <th title="the smallest σ the scan can tell: fit error, wire size, position noise, sampling">
               σ floor<small>[{xu}]</small>
@@ -80,6 +87,17 @@ export function FitTable(props: FitTableProps): JSX.Element {
                 {r.ok ? (e ? pm(r[k], r[e]) : fmt(r[k])) : "–"}
               </td>
             ))}
+            {models && (
+              <td
+                data-key="model"
+                data-value={r.model?.name ?? ""}
+                title={r.model?.deltaAicc !== null && r.model
+                  ? `runner-up ΔAICc ${fmt(r.model.deltaAicc, 3)}`
+                  : ""}
+              >
+                {r.model?.name ?? "–"}
+              </td>
+            )}
             {budgets && (
               <td
                 data-key="sigmaFloor"
@@ -128,6 +146,7 @@ export function FitTable(props: FitTableProps): JSX.Element {
               </td>
             );
           })}
+          {models && <td />}
           {budgets && <td />}
           <td colSpan={2}>n = {f.summary.center?.n ?? 0}</td>
         </tr>

@@ -55,6 +55,11 @@ export interface FitRow extends FitValues {
   fork?: ForkPiece[];
   /** Points left out of the fit (point rejection), when any were. */
   rejected?: number;
+  /**
+   * The profile model chosen (FIT:MODEL other than GAUSS): its name, and
+   * the runner-up's ΔAICc.
+   */
+  model?: { name: string; deltaAicc: number | null };
   /** The error budget of σ, when the file has it (the fit is the file's). */
   budget?: {
     floor: number | null;

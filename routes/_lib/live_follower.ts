@@ -112,6 +112,8 @@ function followed(pvs: FWSScanInterface): [LogicalName, Decode][] {
       "sigmaFloor",
       "sigmaLow",
       "rejected",
+      "model",
+      "dAicc",
     ];
     for (const field of fields) {
       list.push([`fit.${ch}.${field}` as LogicalName, (v) => ({

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { FIT_MODEL_CHOICES } from "../../lib/analysis/fit_fields.ts";
 import type { GaussFit, ScanRun } from "../../lib/scan/model.ts";
 import { FIT_PV_FIELDS, type FitPvField } from "../../lib/pvmap/mod.ts";
 import {
@@ -44,12 +45,19 @@ export type LiveInput =
   | { key: "daq" | "fit"; ch: string; value: ArrayLike<number> }
   | { key: "fitField"; ch: string; field: LiveFitField; value: number };
 
+/** FIT:<CH>:MODEL's choices, by index (the models, without AUTO). */
+const LIVE_MODELS: readonly string[] = FIT_MODEL_CHOICES.filter((c) =>
+  c !== "auto"
+);
+
 /** The FIT PVs the live fit table follows: the fit's, and its quality. */
 export type LiveFitField =
   | FitPvField
   | "sigmaFloor"
   | "sigmaLow"
-  | "rejected";
+  | "rejected"
+  | "model"
+  | "dAicc";
 
 /** What loading the finished file gave. */
 export type LoadedFile =
@@ -338,6 +346,14 @@ export class LiveState {
         ...values,
         nPoints: rep(n)?.points[ch]?.x.length ?? 0,
         ...(seen.rejected ? { rejected: seen.rejected } : {}),
+        ...(seen.model !== undefined && LIVE_MODELS[seen.model]
+          ? {
+            model: {
+              name: LIVE_MODELS[seen.model],
+              deltaAicc: finiteOrNull(seen.dAicc ?? NaN),
+            },
+          }
+          : {}),
         ...(seen.sigmaFloor !== undefined
           ? {
             budget: {

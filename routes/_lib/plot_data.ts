@@ -139,6 +139,18 @@ export function emptyRun(scannerIndex: number, testMode: boolean): ScanRun {
   } as unknown as ScanRun;
 }
 
+/** A fit row's chosen profile model: the file's, for the file's own fit. */
+function modelOf(
+  scan: ScanRecord,
+  struck: string,
+  source: "file" | "refit" | undefined,
+): Pick<FitRow, "model"> {
+  const c = source === "file" ? scan.modelFits?.[struck] : undefined;
+  return c?.chosen
+    ? { model: { name: c.chosen, deltaAicc: finiteOrNull(c.deltaAicc) } }
+    : {};
+}
+
 /**
  * A fit row's points left out and error budget: the file's, for the file's
  * own fit.
@@ -281,6 +293,7 @@ export class PlotData {
         nPoints: f?.nPoints ?? 0,
         ...(shown?.fork ? { fork: shown.fork } : {}),
         ...budgetOf(scan, struck, f?.source),
+        ...modelOf(scan, struck, f?.source),
       });
     }
     return { struck, iops, rows, summary: fitsSummary(fits) };

@@ -126,6 +126,8 @@ Deno.test("live state: repetitions, fit curve, fit table, new request; the page'
     { key: "fitField", ch: "PDB", field: "rejected", value: 2 },
     { key: "fitField", ch: "PDB", field: "sigmaFloor", value: 0.6 },
     { key: "fitField", ch: "PDB", field: "sigmaLow", value: 1 },
+    { key: "fitField", ch: "PDB", field: "model", value: 3 },
+    { key: "fitField", ch: "PDB", field: "dAicc", value: 12.5 },
   ]);
   feed(repStart(2, "backward"));
   feed(step([2], [4], [6]));
@@ -147,6 +149,8 @@ Deno.test("live state: repetitions, fit curve, fit table, new request; the page'
   // the fit's quality: points left out, σ's floor and the flag
   assertEquals(row.rejected, 2);
   assertEquals([row.budget?.floor, row.budget?.belowFloor], [0.6, true]);
+  // FIT:PDB:MODEL's index 3 (the models without AUTO) is the split Gaussian
+  assertEquals(row.model, { name: "split_gauss", deltaAicc: 12.5 });
   assertEquals(page.reps, snap.reps);
   assertEquals(page.fits.PDB, snap.fits.PDB);
   // a new request drops the earlier repetitions

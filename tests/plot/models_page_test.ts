@@ -93,6 +93,12 @@ Deno.test("/api/models: every model of the file with its curve, ΔAICc, and a 40
       );
       const html = await (await fetch(server.url)).text();
       assertMatch(html, /<section id="models">/);
+      // the fit table names the chosen model of each scan
+      const fits = await (await fetch(
+        `${server.url}api/fits?struck=PDB&iops=ch1`,
+      )).json();
+      assertEquals(fits.rows[1].model.name, stored.chosen);
+      assertMatch(html, /data-key="model"/);
     } finally {
       await server.close();
     }
