@@ -411,13 +411,26 @@ Deno.test({
         await fill(logMount);
         await ca.put(pv("scan.nScans"), 3, { wait: true });
         await ca.put(pv("scan.nSteps"), 40, { wait: true });
-        await ca.put(pv("scan.start"), 1, { wait: true });
-        await waitUntil(
-          () => /request finished/.test(daemon.stderr()),
-          30,
-        );
-        const state = (await ca.get(pv("scan.state"))).value;
-        assertEquals(SCAN_STATES[state as number], "DONE", daemon.stderr());
+        // the request's final state, as STATE reaches it (the log's
+        // "request finished" comes before the status PVs are written)
+        const final = Promise.withResolvers<string>();
+        const sub = ca.monitor(pv("scan.state"), (v) => {
+          const s = SCAN_STATES[v.value as number];
+          if (s === "DONE" || s === "ERROR") final.resolve(s);
+        });
+        let state: string;
+        try {
+          await ca.put(pv("scan.start"), 1, { wait: true });
+          const timer = setTimeout(
+            () =>
+              final.reject(new Error(`no final state:\n${daemon.stderr()}`)),
+            30_000,
+          );
+          state = await final.promise.finally(() => clearTimeout(timer));
+        } finally {
+          sub.cancel();
+        }
+        assertEquals(state, "DONE", daemon.stderr());
         const told = daemon.stderr().match(/file logging to .* stopped/g) ?? [];
         assertEquals(told.length, 1, daemon.stderr());
         assertMatch(daemon.stderr(), /stopped \(no space left on device\)/);
