@@ -40,6 +40,52 @@ function differenceStd(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(Math.max(0, (sq - n * mean * mean) / (n - 1)));
 }
 
+/** Buckets beyond this size are sorted natively (clustered positions). */
+const BUCKET_MAX = 64;
+
+/**
+ * `x` sorted ascending, into a new array. Positions spread over their range
+ * (a stroke's samples) are put into one bucket per point and the few in
+ * each bucket ordered by insertion: O(n), where the native sort of a fly
+ * profile's 1e6 noisy positions takes ~170 ms. Clustered positions (a
+ * bucket beyond BUCKET_MAX) fall back to the native sort.
+ */
+function sortedPositions(x: ArrayLike<number>): Float64Array {
+  const n = x.length;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (x[i] < lo) lo = x[i];
+    if (x[i] > hi) hi = x[i];
+  }
+  if (n < 2 * BUCKET_MAX || !(hi > lo) || !Number.isFinite(hi - lo)) {
+    return Float64Array.from(x).sort();
+  }
+  const scale = (n - 1) / (hi - lo);
+  const start = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) start[Math.floor((x[i] - lo) * scale) + 1]++;
+  for (let b = 0; b < n; b++) {
+    if (start[b + 1] > BUCKET_MAX) return Float64Array.from(x).sort();
+    start[b + 1] += start[b];
+  }
+  const out = new Float64Array(n);
+  const fill = start.slice(0, n);
+  for (let i = 0; i < n; i++) {
+    out[fill[Math.floor((x[i] - lo) * scale)]++] = x[i];
+  }
+  // buckets are in order; inside each, at most BUCKET_MAX to order
+  for (let i = 1; i < n; i++) {
+    const v = out[i];
+    let j = i - 1;
+    while (j >= 0 && out[j] > v) {
+      out[j + 1] = out[j];
+      j--;
+    }
+    out[j + 1] = v;
+  }
+  return out;
+}
+
 /**
  * The error budget of `sigma ± sigmaErr` fitted to `profile` (the points
  * the fit used) of `scan`, measured with a wire of `diameter`.
@@ -67,10 +113,14 @@ export function errorBudget(
     const n = scan.mode === "step" ? rowsOf(own).cols : 1;
     readout = perSample / Math.sqrt(Math.max(1, n));
   }
-  const xs = Float64Array.from(profile.x).sort();
-  const gaps = new Float64Array(Math.max(0, xs.length - 1));
-  for (let i = 1; i < xs.length; i++) gaps[i - 1] = xs[i] - xs[i - 1];
-  const h = median(gaps.filter((g) => g > 0));
+  const xs = sortedPositions(profile.x);
+  // the positive gaps between neighbours, in place of the positions
+  let m = 0;
+  for (let i = 1; i < xs.length; i++) {
+    const g = xs[i] - xs[i - 1];
+    if (g > 0) xs[m++] = g;
+  }
+  const h = median(xs.subarray(0, m));
   const sampling = h / Math.sqrt(12);
   const sigma = Math.abs(fit.sigma);
   const parts = [fit.sigmaErr, wire, readout, sampling].filter((v) =>

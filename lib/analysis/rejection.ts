@@ -67,6 +67,8 @@ function keptProfile(
 ): Profile {
   let n = 0;
   for (const m of mask) if (m === 0) n++;
+  // nothing left out or scaled: the raw profile itself (as profileOf)
+  if (n === mask.length && !scale) return raw;
   const x = new Float64Array(n);
   const y = new Float64Array(n);
   const sem = raw.sem ? new Float64Array(n) : undefined;

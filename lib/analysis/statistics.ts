@@ -47,12 +47,44 @@ export function summarizeFits(
 
 /** Median of the finite values (NaN when none). */
 export function median(values: ArrayLike<number>): number {
-  const s: number[] = [];
+  const s = new Float64Array(values.length);
+  let n = 0;
   for (let i = 0; i < values.length; i++) {
-    if (Number.isFinite(values[i])) s.push(values[i]);
+    if (Number.isFinite(values[i])) s[n++] = values[i];
   }
-  if (s.length === 0) return NaN;
-  s.sort((a, b) => a - b);
-  const k = s.length >> 1;
-  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
+  if (n === 0) return NaN;
+  // selection, not a sort: O(n) on a profile of 1e6 points
+  const k = n >> 1;
+  const upper = select(s, n, k);
+  if (n % 2) return upper;
+  let lower = -Infinity;
+  for (let i = 0; i < k; i++) if (s[i] > lower) lower = s[i];
+  return (lower + upper) / 2;
+}
+
+/**
+ * The k-th smallest of `a[0..n)` (Hoare's quickselect, in place): after it,
+ * `a[0..k)` holds values ≤ the result.
+ */
+function select(a: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i++] = a[j];
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k];
 }

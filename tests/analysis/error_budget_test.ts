@@ -49,3 +49,37 @@ Deno.test("error budget: the contributions, the floor, the flag", () => {
     1e-12,
   );
 });
+
+Deno.test("error budget: the sampling term is the same from the bucketed sort as from a full sort", () => {
+  const reference = (x: Float64Array) => {
+    const xs = Float64Array.from(x).sort();
+    const gaps: number[] = [];
+    for (let i = 1; i < xs.length; i++) {
+      if (xs[i] > xs[i - 1]) gaps.push(xs[i] - xs[i - 1]);
+    }
+    gaps.sort((a, b) => a - b);
+    const k = gaps.length >> 1;
+    const h = gaps.length % 2 ? gaps[k] : (gaps[k - 1] + gaps[k]) / 2;
+    return h / Math.sqrt(12);
+  };
+  const scan = makeScan(1, { mode: "fly", steps: 10, samples: 4 });
+  let seed = 7;
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const cases = [
+    // a noisy stroke (bucketed), uniform scatter, and clustered positions
+    // (a wire that stalls: the native sort)
+    Float64Array.from(
+      { length: 5000 },
+      (_, i) => i / 500 + (random() - 0.5) * 0.05,
+    ),
+    Float64Array.from({ length: 3001 }, () => random() * 10),
+    Float64Array.from({ length: 4000 }, () => Math.round(random() * 8) / 4),
+  ];
+  for (const x of cases) {
+    const b = errorBudget(scan, { x, y: x, points: "" }, {
+      sigma: 1,
+      sigmaErr: 0.01,
+    }, { iops: "ch1" });
+    assertEquals(b.sampling, reference(x));
+  }
+});

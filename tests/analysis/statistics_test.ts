@@ -1,4 +1,5 @@
 import { summarizeFits, SUMMARY_KEYS } from "../../lib/analysis/mod.ts";
+import { median } from "../../lib/analysis/statistics.ts";
 import type { GaussFit } from "../../lib/scan/model.ts";
 import { assert, assertAlmostEquals, assertEquals } from "../support/assert.ts";
 
@@ -57,4 +58,28 @@ Deno.test("summarizeFits: std is NaN below two fits, mean NaN for none", () => {
   assert(Number.isNaN(none.sigma.mean) && Number.isNaN(none.sigma.std));
   assertEquals(none.sigma.n, 0);
   assertEquals(summarizeFits([]).center.n, 0);
+});
+
+Deno.test("median: the middle of the finite values, by selection as by sorting", () => {
+  let seed = 3;
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  for (let t = 0; t < 500; t++) {
+    const n = Math.floor(random() * 30);
+    const v = Array.from(
+      { length: n },
+      () => random() < 0.1 ? NaN : Math.round(random() * 10) / 3,
+    );
+    const s = v.filter(Number.isFinite).sort((a, b) => a - b);
+    const k = s.length >> 1;
+    const want = s.length === 0
+      ? NaN
+      : s.length % 2
+      ? s[k]
+      : (s[k - 1] + s[k]) / 2;
+    const got = median(v);
+    assert(
+      got === want || (Number.isNaN(got) && Number.isNaN(want)),
+      `${v}: ${got} vs ${want}`,
+    );
+  }
 });
