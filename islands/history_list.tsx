@@ -158,24 +158,17 @@ export function HistoryList(props: HistoryListProps): JSX.Element {
   return (
     <div>
       <form id="history-search" class="search" onSubmit={onSubmit}>
-        <label>
-          from{" "}
-          <input
-            type={dateType}
-            name="from"
-            placeholder="YYYY-MM-DDTHH:MM"
-            value={search.from}
-          />
-        </label>
-        <label>
-          to{" "}
-          <input
-            type={dateType}
-            name="to"
-            placeholder="YYYY-MM-DDTHH:MM"
-            value={search.to}
-          />
-        </label>
+        {(["from", "to"] as const).map((k) => (
+          <label key={k}>
+            {k}{" "}
+            <input
+              type={dateType}
+              name={k}
+              placeholder="YYYY-MM-DDTHH:MM"
+              value={search[k]}
+            />
+          </label>
+        ))}
         <label>
           scanner{" "}
           <select name="scanner" value={search.scanner}>

@@ -197,23 +197,9 @@ export class HistoryData {
         `no scan file '${name}' in the catalog of ${this.dir}; expected a name from the list`,
       );
     }
-    const loading = this.#read(path).then((run) => {
-      const data = new PlotData(run, {
-        file: name,
-        scannerIndex: run.scannerIndex,
-        struck: "",
-        iops: "",
-      });
-      const struck = data.struckChannels[0] ?? "";
-      const iops = run.scans.find((s) => s.fits[struck])?.fits[struck]
-        .iopsChannel ?? data.iopsChannels[0] ?? "ch1";
-      return new PlotData(run, {
-        file: name,
-        scannerIndex: run.scannerIndex,
-        struck,
-        iops,
-      });
-    });
+    const loading = this.#read(path).then((run) =>
+      PlotData.firstPair(run, { file: name, scannerIndex: run.scannerIndex })
+    );
     loading.catch(() => this.#files.delete(name));
     this.#files.set(name, loading);
     while (this.#files.size > FILES_KEPT) {

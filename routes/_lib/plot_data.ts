@@ -217,6 +217,20 @@ export class PlotData {
     this.iopsChannels = channelNames(run.scans, (s) => s.iops);
   }
 
+  /**
+   * The file opening on its first struck channel against the IOPS channel
+   * that channel's fit used (else the first IOPS channel, else `ch1`).
+   */
+  static firstPair(
+    run: ScanRun,
+    options: { file: string; scannerIndex: number },
+  ): PlotData {
+    const struck = channelNames(run.scans, (s) => s.struck)[0] ?? "";
+    const iops = run.scans.find((s) => s.fits[struck])?.fits[struck]
+      .iopsChannel ?? channelNames(run.scans, (s) => s.iops)[0] ?? "ch1";
+    return new PlotData(run, { ...options, struck, iops });
+  }
+
   /** The scan with 1-based repetition number `index`, if any. */
   scan(index: number): ScanRecord | undefined {
     return this.run.scans.find((s) => s.index === index);

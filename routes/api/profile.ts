@@ -49,25 +49,27 @@ export const handler: RouteHandlers = {
       keep = minMaxOfRows(y, rows.subarray(0, n), buckets);
     }
     keep.sort((a, b) => x[a] - x[b] || a - b);
-    // points the fit left out (few) are rows of their own, in column `rej`
-    const out = p.rejected
-      ? Array.from(p.rejected.x.keys()).filter((j) =>
-        p.rejected!.x[j] >= xmin && p.rejected!.x[j] <= xmax
-      )
+    // points the fit left out (few) are rows of their own, in column `rej`,
+    // merged by position into the kept rows (already in position order)
+    const rej = p.rejected;
+    const out = rej
+      ? Array.from(rej.x.keys())
+        .filter((j) => rej.x[j] >= xmin && rej.x[j] <= xmax)
+        .sort((a, b) => rej.x[a] - rej.x[b])
       : [];
     const rows = keep.length + out.length;
-    const width = p.rejected ? 4 : 3;
-    const body = new Float32Array(width * rows).fill(NaN);
-    const order = [
-      ...Array.from(keep, (i) => ({ x: x[i], i, j: -1 })),
-      ...out.map((j) => ({ x: p.rejected!.x[j], i: -1, j })),
-    ].sort((a, b) => a.x - b.x);
-    order.forEach(({ i, j }, k) => {
-      if (i < 0) {
-        body[k] = p.rejected!.x[j];
-        body[3 * rows + k] = p.rejected!.y[j];
-        return;
+    const body = new Float32Array((rej ? 4 : 3) * rows).fill(NaN);
+    let a = 0;
+    let b = 0;
+    for (let k = 0; k < rows; k++) {
+      if (
+        b < out.length && (a === keep.length || rej!.x[out[b]] < x[keep[a]])
+      ) {
+        body[k] = rej!.x[out[b]];
+        body[3 * rows + k] = rej!.y[out[b++]];
+        continue;
       }
+      const i = keep[a++];
       body[k] = x[i];
       body[rows + k] = y[i];
       // a fork: the residual against the wire whose window holds the point
@@ -76,9 +78,9 @@ export const handler: RouteHandlers = {
         : fit.ok
         ? y[i] - gaussian(fit, x[i])
         : NaN;
-    });
+    }
     return columns(body, {
-      columns: p.rejected ? ["x", "y", "r", "rej"] : ["x", "y", "r"],
+      columns: rej ? ["x", "y", "r", "rej"] : ["x", "y", "r"],
       rows,
       total: total + out.length,
     });
