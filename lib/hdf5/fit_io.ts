@@ -35,6 +35,7 @@ import type {
   WireStroke,
 } from "../scan/model.ts";
 import type { AttrValue, H5Group } from "./h5.ts";
+import type { GroupReader } from "./h5_read.ts";
 import {
   ATTR,
   BEAM_SHAPE,
@@ -94,7 +95,7 @@ export function collection(
  * that are no member and of members that are datasets.
  */
 function value(
-  g: H5Group,
+  g: GroupReader,
   name: string,
   members?: ReadonlySet<string>,
 ): AttrValue | undefined {
@@ -136,7 +137,7 @@ export function writeFit(
  * `members` as {@link value}'s (default: listed here, one HDF5 call).
  */
 export function readFit(
-  g: H5Group,
+  g: GroupReader,
   members: ReadonlySet<string> = new Set(g.keys()),
 ): ChannelFit {
   const fit = {} as Record<string, unknown>;
@@ -187,7 +188,7 @@ export function writeWires(root: H5Group, wires: readonly WireSpec[]): void {
  * the names `root.keys()` lists, spares the lookup of an absent table.
  */
 export function readWires(
-  root: H5Group,
+  root: GroupReader,
   members?: ReadonlySet<string>,
 ): WireSpec[] | undefined {
   if (members && !members.has(GROUP.wires)) return undefined;
@@ -275,7 +276,7 @@ function writeStroke(wire: H5Group, stroke: WireStroke): void {
   g.writeString(STROKE.message, stroke.message);
 }
 
-function readStroke(wire: H5Group): WireStroke | undefined {
+function readStroke(wire: GroupReader): WireStroke | undefined {
   const g = wire.group(STROKE.group);
   if (!g) return undefined;
   const lengths = Object.fromEntries(
@@ -293,7 +294,7 @@ function readStroke(wire: H5Group): WireStroke | undefined {
 
 /** The wire fits under a channel's fit group, in `order`. */
 export function readWireFits(
-  channelFit: H5Group,
+  channelFit: GroupReader,
   order: readonly string[],
 ): WireFit[] {
   return order.flatMap((name): WireFit[] => {
@@ -343,7 +344,7 @@ export function writeBeamShapes(
 
 /** The beam ellipses of a repetition, or undefined when it has none. */
 export function readBeamShapes(
-  entry: H5Group,
+  entry: GroupReader,
 ): Record<string, BeamShape> | undefined {
   const group = entry.group(GROUP.beamShape);
   if (!group) return undefined;
@@ -474,7 +475,7 @@ export function writeModelFits(
  * absent `models` group.
  */
 export function readModelFits(
-  channelFit: H5Group,
+  channelFit: GroupReader,
   members?: ReadonlySet<string>,
 ): ModelChoice | undefined {
   if (members && !members.has(MODELS_GROUP)) return undefined;

@@ -511,6 +511,11 @@ export class H5File {
    */
   static async open(path: string, mode: H5Mode): Promise<H5File> {
     await loadH5();
+    return H5File.openLoaded(path, mode);
+  }
+
+  /** {@link open} once the HDF5 module is loaded (`loadH5` awaited). */
+  static openLoaded(path: string, mode: H5Mode): H5File {
     const abs = resolve(path);
     const h5mode = mode === "r" ? "r" : mode === "create" ? "x" : "w";
     const file = guarded(

@@ -87,6 +87,11 @@ export async function loadH5(): Promise<H5Module> {
   return m;
 }
 
+/** Whether {@link loadH5} has run (the HDF5 module is ready). */
+export function h5Loaded(): boolean {
+  return module !== undefined;
+}
+
 /** The module {@link loadH5} loaded (every open file implies it was). */
 export function h5Module(): H5Module {
   if (!module) throw new Error("h5wasm: expected loadH5() to have run first");

@@ -25,6 +25,7 @@ import type {
   RejectionOptions,
 } from "../scan/model.ts";
 import type { H5Group } from "./h5.ts";
+import type { GroupReader } from "./h5_read.ts";
 import { bool, collection, number } from "./fit_io.ts";
 import { ATTR, NX } from "./layout.ts";
 
@@ -70,7 +71,7 @@ export function writeRejection(
 
 /** The rejection of a channel, or undefined when its fit has none. */
 export function readRejection(
-  channelFit: H5Group,
+  channelFit: GroupReader,
 ): PointRejection | undefined {
   const g = channelFit.group(REJECTION_GROUP);
   const mask = g?.dataset("mask");
@@ -120,7 +121,7 @@ export function writeErrorBudget(
 
 /** The error budget of a channel's σ, or undefined when the file has none. */
 export function readErrorBudget(
-  channelFit: H5Group,
+  channelFit: GroupReader,
 ): ErrorBudget | undefined {
   const g = channelFit.group(BUDGET_GROUP);
   if (!g) return undefined;

@@ -30,14 +30,11 @@ import type {
   WireSpec,
 } from "../scan/model.ts";
 import { ScanFileError } from "./errors.ts";
-import {
-  type AttrValue,
-  type H5Dataset,
-  H5Error,
-  H5File,
-  type H5Group,
-} from "./h5.ts";
+import { type AttrValue, H5Error, H5File } from "./h5.ts";
+import type { DatasetReader, GroupReader } from "./h5_read.ts";
 import { superblockProblem } from "./superblock.ts";
+import { DirectFile, DirectUnsupported } from "./direct/mod.ts";
+import { h5Loaded, loadH5 } from "./h5_fs.ts";
 import {
   bool,
   number,
@@ -73,7 +70,7 @@ function status(
   return STATUSES.has(s) ? s : fallback;
 }
 
-function scanArgs(root: H5Group): ScanRun["scanArgs"] {
+function scanArgs(root: GroupReader): ScanRun["scanArgs"] {
   const json = root.attr(ROOT.scanArgs);
   if (json !== undefined) {
     try {
@@ -105,11 +102,14 @@ function scanArgs(root: H5Group): ScanRun["scanArgs"] {
  */
 type Depth = "full" | "summary";
 
+/** {@link Depth}, or a summary by the direct reader (`auto`: where it can). */
+type ReadMode = Depth | "direct" | "auto";
+
 const NONE = new Float64Array(0);
 
 /** A 1-D float64 dataset of `group`, empty when absent. */
 function vector(
-  group: H5Group | undefined,
+  group: GroupReader | undefined,
   name: string,
   depth: Depth = "full",
 ): Float64Array {
@@ -123,14 +123,14 @@ function vector(
 }
 
 /** Checks a dataset a summary leaves out (see {@link Depth}); its shape. */
-function check(d: H5Dataset): number[] {
+function check(d: DatasetReader): number[] {
   const { shape } = d.checkNumeric();
   if (d.chunked) d.readNumeric();
   return shape;
 }
 
 /** Whether any waveform of `group` has two dimensions or more (summary). */
-function checkWaveforms(group: H5Group | undefined): boolean {
+function checkWaveforms(group: GroupReader | undefined): boolean {
   let twoD = false;
   for (const name of group?.keys() ?? []) {
     const d = group!.memberDataset(name);
@@ -140,7 +140,7 @@ function checkWaveforms(group: H5Group | undefined): boolean {
   return twoD;
 }
 
-function waveforms(group: H5Group | undefined): Record<string, Waveform> {
+function waveforms(group: GroupReader | undefined): Record<string, Waveform> {
   const out: Record<string, Waveform> = {};
   if (!group) return out;
   for (const name of group.keys()) {
@@ -159,7 +159,7 @@ function waveforms(group: H5Group | undefined): Record<string, Waveform> {
   return out;
 }
 
-function readings(group: H5Group | undefined): Record<string, Readings> {
+function readings(group: GroupReader | undefined): Record<string, Readings> {
   const out: Record<string, Readings> = {};
   if (!group) return out;
   for (const name of group.keys()) {
@@ -174,7 +174,9 @@ function readings(group: H5Group | undefined): Record<string, Readings> {
 }
 
 /** Checks the readings of `group` (summary): none come back. */
-function checkReadings(group: H5Group | undefined): Record<string, Readings> {
+function checkReadings(
+  group: GroupReader | undefined,
+): Record<string, Readings> {
   checkWaveforms(group);
   return {};
 }
@@ -182,12 +184,12 @@ function checkReadings(group: H5Group | undefined): Record<string, Readings> {
 /** A channel's fit group and the names it lists. */
 interface FitGroup {
   channel: string;
-  group: H5Group;
+  group: GroupReader;
   members: ReadonlySet<string>;
 }
 
 /** The channel fit groups of `group` (`fit`), each listed once. */
-function fitGroups(group: H5Group | undefined): FitGroup[] {
+function fitGroups(group: GroupReader | undefined): FitGroup[] {
   return (group?.keys() ?? []).flatMap((channel) => {
     const g = group!.memberGroup(channel);
     return g ? [{ channel, group: g, members: new Set(g.keys()) }] : [];
@@ -203,7 +205,7 @@ function fits(groups: FitGroup[]): Record<string, ChannelFit> {
 }
 
 function readRecord(
-  entry: H5Group,
+  entry: GroupReader,
   name: string,
   runStatus: ScanStatus,
   wires: readonly WireSpec[] | undefined,
@@ -290,7 +292,7 @@ function modelResults(groups: FitGroup[]): Pick<ScanRecord, "modelFits"> {
 
 /** A fork's per-wire fits and beam ellipses (none for a single wire). */
 function forkResults(
-  entry: H5Group,
+  entry: GroupReader,
   wires: readonly WireSpec[] | undefined,
 ): Pick<ScanRecord, "wireFits" | "beamShapes"> {
   if (!wires) return {};
@@ -325,9 +327,9 @@ function omittedNote(message: string, omitted: number): string {
   return message ? `${message}; ${note}` : note;
 }
 
-function readRun(path: string, root: H5Group, depth: Depth): ScanRun {
+function readRun(path: string, root: GroupReader, depth: Depth): ScanRun {
   const format = root.attr(ROOT.fileFormat);
-  const entries = new Map<string, H5Group>();
+  const entries = new Map<string, GroupReader>();
   const listed = new Set(root.keys());
   const scanNames = [...listed].filter((k) => SCAN_GROUP_PATTERN.test(k))
     .sort((a, b) =>
@@ -404,16 +406,82 @@ export function readScanFile(path: string): Promise<ScanRun> {
  * with the same reasons — those datasets are checked to be numbers fws can
  * decode, only not read.
  *
+ * `reader`: `auto` (default) reads the files fws writes with the direct
+ * reader (lib/hdf5/direct, ~20× faster than h5wasm on a small file) and
+ * any other, or any it fails on, with h5wasm; `h5wasm` or `direct` only
+ * with that one (`direct` fails for a file it does not read).
+ *
  * @throws {ScanFileError} as {@link readScanFile}
  */
-export function readScanSummary(path: string): Promise<ScanRun> {
-  return read(path, "summary");
+export function readScanSummary(
+  path: string,
+  options: { reader?: "auto" | "direct" | "h5wasm" } = {},
+): Promise<ScanRun> {
+  const reader = options.reader ?? "auto";
+  return read(path, reader === "h5wasm" ? "summary" : reader);
 }
 
-async function read(path: string, depth: Depth): Promise<ScanRun> {
+/**
+ * The summary of a file fws wrote, read without h5wasm but for chunked
+ * datasets; throws {@link DirectUnsupported} for a file the direct reader
+ * does not read, and whatever reading it failed with.
+ */
+async function readDirect(abs: string): Promise<ScanRun> {
+  // h5wasm is loaded only once a chunked dataset needs it
+  try {
+    return readDirectNow(abs);
+  } catch (error) {
+    if (!(error instanceof NeedsH5)) throw error;
+  }
+  await loadH5();
+  return readDirectNow(abs);
+}
+
+/** A chunked dataset needs h5wasm, which is not loaded yet. */
+class NeedsH5 extends Error {}
+
+function readDirectNow(abs: string): ScanRun {
+  let h5: H5File | undefined;
+  const delegate = (path: string): DatasetReader => {
+    if (!h5Loaded()) throw new NeedsH5();
+    h5 ??= H5File.openLoaded(abs, "r");
+    const names = path.split("/").filter(Boolean);
+    let g: GroupReader | undefined = h5.root;
+    for (const n of names.slice(0, -1)) g = g?.group(n);
+    const d = g?.dataset(names.at(-1)!);
+    if (!d) throw new DirectUnsupported(`${path} not found by h5wasm`);
+    return d;
+  };
+  const file = new DirectFile(abs, delegate);
+  try {
+    return readRun(abs, file.root, "summary");
+  } finally {
+    file.close();
+    (h5 as H5File | undefined)?.close();
+  }
+}
+
+async function read(path: string, mode: ReadMode): Promise<ScanRun> {
   const abs = resolve(path);
   const problem = superblockProblem(abs);
   if (problem) throw new ScanFileError(abs, problem);
+  if (mode === "direct") {
+    try {
+      return await readDirect(abs);
+    } catch (error) {
+      throw new ScanFileError(
+        abs,
+        `not read by the direct reader: ${(error as Error).message}`,
+      );
+    }
+  }
+  if (mode === "auto") {
+    try {
+      return await readDirect(abs);
+    } catch {
+      // h5wasm reads it, and says what is wrong
+    }
+  }
   let file: H5File;
   try {
     file = await H5File.open(abs, "r");
@@ -425,7 +493,7 @@ async function read(path: string, depth: Depth): Promise<ScanRun> {
     );
   }
   try {
-    return readRun(abs, file.root, depth);
+    return readRun(abs, file.root, mode === "full" ? "full" : "summary");
   } catch (error) {
     if (error instanceof ScanFileError) throw error;
     if (error instanceof H5Error) throw new ScanFileError(abs, error.message);

@@ -65,8 +65,8 @@ export interface RebuildOptions {
   /** Read every file again, even those catalogued up to date. */
   force?: boolean;
   /**
-   * Workers reading the files (0: read on this thread); default one per
-   * CPU, at most 4, when there are 64 files or more.
+   * Workers reading files beside this thread (0: this thread only);
+   * default one per CPU but one, at most 3, when there are 64 files or more.
    */
   workers?: number;
 }
@@ -161,8 +161,8 @@ export class ScanCatalog {
   /**
    * Makes the catalog match the scan files (`*.h5`) of `dir`: reads new and
    * changed files, keeps up-to-date rows, removes rows of files gone. Many
-   * files are read in `workers` Workers (default: one per CPU, at most 4,
-   * from 64 files on).
+   * files are read on the main thread and in `workers` Workers beside it
+   * (default: one per CPU but one, at most 3, from 64 files on).
    */
   async rebuild(
     dir: string,
@@ -183,11 +183,15 @@ export class ScanCatalog {
       }
     }
     names.sort();
+    // the main thread reads too (the direct reader makes a small file
+    // cost ~2 ms, so a Worker pays off only beside it, for many files)
     const workers = options.workers ??
-      (names.length >= 64 ? Math.min(4, navigator.hardwareConcurrency) : 0);
+      (names.length >= 64 ? Math.min(3, navigator.hardwareConcurrency - 1) : 0);
     const pool = workers > 0 ? new ReadPool(workers) : undefined;
-    const read = pool ? (p: string) => pool.read(p) : readScanSummary;
-    const one = async (path: string) => {
+    const one = async (
+      path: string,
+      read: (p: string) => Promise<ScanRun>,
+    ) => {
       try {
         const outcome = await this.#add(path, options, read);
         if (outcome === "unchanged") out.unchanged++;
@@ -204,12 +208,14 @@ export class ScanCatalog {
       const paths = names.map((n) => join(root, n));
       for (const p of paths) present.add(p);
       let next = 0;
-      const lane = async () => {
-        while (next < paths.length) await one(paths[next++]);
+      const lane = async (read: (p: string) => Promise<ScanRun>) => {
+        while (next < paths.length) await one(paths[next++], read);
       };
-      await Promise.all(
-        Array.from({ length: Math.max(1, 2 * workers) }, lane),
-      );
+      const inWorker = (p: string) => pool!.read(p);
+      await Promise.all([
+        lane(readScanSummary),
+        ...Array.from({ length: 2 * workers }, () => lane(inWorker)),
+      ]);
     } finally {
       pool?.close();
     }
