@@ -15,12 +15,13 @@
  *
  * The wasm binary is inlined in h5wasm's JavaScript, so `deno compile` embeds
  * it with the module graph; reading needs no write permission. The patched
- * file system is `h5_fs.ts`, the error capture `h5_guard.ts`, datasets
+ * file system is `h5_fs.ts`, the error capture `h5_guard.ts`, large writes
+ * `h5_bulk.ts`, datasets
  * `h5_dataset.ts`, the check before opening `superblock.ts`.
  *
  * @module
  */
-import h5wasm, { guess_metadata } from "h5wasm/node";
+import h5wasm from "h5wasm/node";
 import { resolve } from "node:path";
 import {
   type AttrValue,
@@ -28,46 +29,21 @@ import {
   type NumericData,
   readAttr,
 } from "./h5_dataset.ts";
-import { h5Module, loadH5, takeDiagnostics, withStandIn } from "./h5_fs.ts";
-import { guarded, H5Error, reason } from "./h5_guard.ts";
+import { loadH5 } from "./h5_fs.ts";
+import { guarded, H5Error } from "./h5_guard.ts";
+import {
+  createEmpty,
+  defaultChunks,
+  DIRECT_BYTES,
+  fillInSlabs,
+  LITTLE_ENDIAN,
+  SLAB_BYTES,
+  writeDirect,
+} from "./h5_bulk.ts";
 
 export { type AttrValue, H5Dataset, H5Error, type NumericData };
 
 type Entity = ReturnType<InstanceType<typeof h5wasm.Group>["get"]>;
-
-/**
- * Compressed arrays larger than this (and contiguous ones whose direct write
- * did not hold) are written in slabs of this many bytes (4–8 MiB measured
- * fastest; 1 MiB slabs cost ~20 % more, 64 KiB ~5×).
- */
-const SLAB_BYTES = 8 << 20;
-
-/**
- * Contiguous arrays above this size are written by one H5Dwrite straight
- * from the caller's array (see #writeDirect); above HDF5's 64 KiB sieve
- * buffer, so HDF5 hands the caller's buffer to the host write as is.
- */
-const DIRECT_BYTES = 128 << 10;
-
-/** Typed arrays hold little-endian bytes here (HDF5's wasm types are LE). */
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-
-/** h5wasm's dataset metadata for `data` stored with `shape` and `layout`. */
-function datasetMeta(
-  data: Float64Array | Int32Array | Int8Array,
-  shape: number[],
-  layout: { gzip?: number; chunks?: number[] },
-): Record<string, unknown> {
-  return {
-    ...guess_metadata(data),
-    shape: shape.map(BigInt),
-    maxshape: shape.map(BigInt),
-    chunks: layout.chunks ? layout.chunks.map(BigInt) : null,
-    compression: layout.gzip === undefined ? 0 : 1,
-    compression_opts: layout.gzip === undefined ? [] : [layout.gzip],
-    track_order: false,
-  };
-}
 
 /** Options of {@link H5Group.writeFloat64}. */
 export interface WriteOptions {
@@ -77,14 +53,6 @@ export interface WriteOptions {
   gzip?: number;
   /** Chunk shape (with gzip); default: whole rows up to ~1 MiB. */
   chunks?: number[];
-}
-
-function defaultChunks(shape: number[]): number[] {
-  const target = 131072; // elements: 1 MiB of float64
-  if (shape.length === 0) return [];
-  const row = shape.slice(1).reduce((a, b) => a * b, 1);
-  const rows = Math.max(1, Math.min(shape[0], Math.floor(target / row)));
-  return [Math.max(1, rows), ...shape.slice(1).map((n) => Math.max(1, n))];
 }
 
 /** A group of an open file (the root is `file.root`). */
@@ -306,17 +274,16 @@ export class H5Group {
     const chunks = gzip === undefined
       ? undefined
       : options.chunks ?? defaultChunks(shape);
+    const fileId = this.#group.file_id;
     if (
       gzip === undefined && LITTLE_ENDIAN && shape.length > 0 &&
-      data.byteLength > DIRECT_BYTES
-    ) {
-      const d = this.#writeDirect(path, data, shape);
-      if (d) return d;
-    }
+      data.byteLength > DIRECT_BYTES &&
+      writeDirect(fileId, path, { data, shape })
+    ) return this.#opened(path);
     if (data.byteLength > SLAB_BYTES && shape.length > 0) {
-      const d = this.#createEmpty(path, data, shape, { gzip, chunks });
-      this.#fillInSlabs(path, data, shape, chunks);
-      return d;
+      createEmpty(fileId, path, { data, shape, gzip, chunks });
+      fillInSlabs(fileId, path, { data, shape, chunks });
+      return this.#opened(path);
     }
     const d = guarded(`write ${path}`, () =>
       this.#group.create_dataset({
@@ -332,79 +299,6 @@ export class H5Group {
     return new H5Dataset(d, path);
   }
 
-  /**
-   * A contiguous, unfiltered array in one H5Dwrite, as h5py writes it, but
-   * without copying it into the wasm heap: HDF5 is handed a heap block of
-   * the array's size that nothing touches, and every host write it issues
-   * from that block takes its bytes from the caller's array instead (without
-   * filters or type conversion HDF5 writes a contiguous dataset straight
-   * from the caller's buffer). Only when those writes carry the whole array
-   * exactly once, as one block of the file, is that trusted; otherwise the
-   * dataset is written again through HDF5, slab by slab. Undefined when the
-   * heap has no room for the block (the slab path needs far less).
-   */
-  #writeDirect(
-    path: string,
-    data: Float64Array | Int32Array | Int8Array,
-    shape: number[],
-  ): H5Dataset | undefined {
-    const m = h5Module();
-    const ptr = m._malloc(data.byteLength);
-    if (!ptr) return undefined;
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    let went: { written: number; base: number };
-    try {
-      went = withStandIn(
-        ptr,
-        bytes,
-        () =>
-          guarded(`write ${path}`, () =>
-            m.create_dataset(
-              this.#group.file_id,
-              path,
-              BigInt(ptr),
-              datasetMeta(data, shape, {}) as never,
-            )),
-      );
-    } finally {
-      m._free(ptr);
-    }
-    if (went.written !== bytes.length || Number.isNaN(went.base)) {
-      this.#fillInSlabs(path, data, shape, undefined);
-    }
-    return this.#opened(path);
-  }
-
-  /**
-   * Creates the dataset for a large array without its data. h5wasm creates
-   * it, then H5Dwrite refuses the NULL buffer: exactly that one diagnostic is
-   * expected, anything else is an error.
-   */
-  #createEmpty(
-    path: string,
-    data: Float64Array | Int32Array | Int8Array,
-    shape: number[],
-    layout: { gzip?: number; chunks?: number[] },
-  ): H5Dataset {
-    takeDiagnostics();
-    try {
-      h5Module().create_dataset(
-        this.#group.file_id,
-        path,
-        0n,
-        datasetMeta(data, shape, layout) as never,
-      );
-    } catch (error) {
-      takeDiagnostics();
-      throw new H5Error(`write ${path}: ${error}`);
-    }
-    const text = takeDiagnostics();
-    if (text && reason(text) !== "no input buffer") {
-      throw new H5Error(`write ${path}: ${reason(text)}`);
-    }
-    return this.#opened(path);
-  }
-
   /** The dataset at `path` just written, checked to be one. */
   #opened(path: string): H5Dataset {
     const name = path.slice(path.lastIndexOf("/") + 1);
@@ -413,52 +307,6 @@ export class H5Group {
       throw new H5Error(`write ${path}: dataset not created`);
     }
     return new H5Dataset(dataset, path);
-  }
-
-  /**
-   * Writes `data` into the existing dataset at `path` in slabs of whole rows
-   * (whole chunks when chunked) through one small reusable heap region, so a
-   * big waveform neither doubles its memory in the wasm heap (which never
-   * shrinks) nor pays for touching that much fresh heap.
-   */
-  #fillInSlabs(
-    path: string,
-    data: Float64Array | Int32Array | Int8Array,
-    shape: number[],
-    chunks: number[] | undefined,
-  ): void {
-    const fileId = this.#group.file_id;
-    const row = shape.slice(1).reduce((a, b) => a * b, 1);
-    const rowBytes = row * data.BYTES_PER_ELEMENT;
-    let rows = Math.max(1, Math.floor(SLAB_BYTES / rowBytes));
-    if (chunks) {
-      const c = chunks[0];
-      rows = Math.max(c, Math.floor(rows / c) * c); // whole chunks per slab
-    }
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const m = h5Module();
-    const ptr = m._malloc(Math.min(rows, shape[0]) * rowBytes);
-    if (!ptr) throw new H5Error(`write ${path}: out of wasm memory`);
-    const rest = shape.slice(1).map(() => 0n);
-    const restCount = shape.slice(1).map(BigInt);
-    const strides = shape.map(() => 1n);
-    try {
-      for (let r0 = 0; r0 < shape[0]; r0 += rows) {
-        const r1 = Math.min(shape[0], r0 + rows);
-        m.HEAPU8.set(bytes.subarray(r0 * rowBytes, r1 * rowBytes), ptr);
-        guarded(`write ${path}`, () =>
-          m.set_dataset_data(
-            fileId,
-            path,
-            [BigInt(r1 - r0), ...restCount],
-            [BigInt(r0), ...rest],
-            strides,
-            BigInt(ptr),
-          ));
-      }
-    } finally {
-      m._free(ptr);
-    }
   }
 
   /**

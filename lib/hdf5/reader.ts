@@ -35,16 +35,8 @@ import type { DatasetReader, GroupReader } from "./h5_read.ts";
 import { superblockProblem } from "./superblock.ts";
 import { DirectFile, DirectUnsupported } from "./direct/mod.ts";
 import { h5Loaded, loadH5 } from "./h5_fs.ts";
-import {
-  bool,
-  number,
-  readBeamShapes,
-  readFit,
-  readModelFits,
-  readWireFits,
-  readWires,
-  text,
-} from "./fit_io.ts";
+import { bool, number, readFit, readModelFits, text } from "./fit_io.ts";
+import { readBeamShapes, readWireFits, readWires } from "./fork_io.ts";
 import {
   ARG_PREFIX,
   ATTR,
