@@ -2,7 +2,8 @@
  * Generates the tables of `docs/operations.md` from the code, between marker
  * comments, so the docs cannot drift from it:
  *
- * - `pv-table`: every logical PV of the built-in map (lib/pvmap/specs.ts);
+ * - `pv-table`: every logical PV of the built-in map (lib/pvmap/specs.ts,
+ *   live_specs.ts, data_specs.ts);
  * - `permissions`: what each subcommand keeps (lib/permissions.ts).
  *
  * ```sh

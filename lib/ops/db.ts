@@ -28,7 +28,7 @@ import {
   type PvMapFile,
   type PvSpec,
 } from "../pvmap/mod.ts";
-import { INPUT_DEFAULTS } from "../sim/ioc.ts";
+import { INPUT_DEFAULTS } from "../sim/ioc_pvs.ts";
 
 /** One record of the database: the resolved PV name and its spec. */
 export interface IocRecordEntry {

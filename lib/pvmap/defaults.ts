@@ -1,7 +1,7 @@
 /**
- * The built-in PV map of given channels: every spec of `specs.ts`, the
- * motor record's fields, the data PVs per channel and the fit PVs of
- * `fit_pvs.ts`, in display order.
+ * The built-in PV map of given channels: every spec of `specs.ts`,
+ * `live_specs.ts` and `data_specs.ts`, the motor record's fields, the data
+ * PVs per channel and the fit PVs of `fit_pvs.ts`, in display order.
  *
  * @example
  * ```ts
@@ -16,18 +16,15 @@ import { FIT_PV_FIELDS, FIT_SUMMARY_PV_FIELDS } from "./fit_pvs.ts";
 import {
   DEFAULT_IOPS_CHANNELS,
   DEFAULT_STRUCK_CHANNELS,
-  FIXED_DATA_PVS,
   IOC_PVS,
-  LIVE_LENGTH,
-  LIVE_PVS,
-  type LogicalName,
   MOTOR_FIELDS,
   type MotorField,
-  type PvSpec,
   type PvSpecData,
-  type RejectionPvField,
   SCAN_PVS,
 } from "./specs.ts";
+import { FIXED_DATA_PVS } from "./data_specs.ts";
+import { LIVE_LENGTH, LIVE_PVS } from "./live_specs.ts";
+import type { LogicalName, PvSpec, RejectionPvField } from "./logical_names.ts";
 import {
   REJECTION_MEANINGS,
   type RejectionReason,

@@ -1,8 +1,9 @@
 /**
  * The PV map: the leaf below the scan engine, the daemon and the simulator.
- * The spec data of every logical PV (`specs.ts`), the resolver of one
- * scanner's PV names with its typed views (`resolver.ts`) and the map-file
- * parser (`map_file.ts`). It imports nothing of `lib/` but the fit-field
+ * The spec data of every logical PV (`specs.ts`, `live_specs.ts`,
+ * `data_specs.ts`) and the logical-name types (`logical_names.ts`), the
+ * resolver of one scanner's PV names with its typed views (`resolver.ts`)
+ * and the map-file parser (`map_file.ts`). It imports nothing of `lib/` but the fit-field
  * registry (`lib/analysis/fit_fields.ts`).
  *
  * @example
@@ -20,25 +21,26 @@ export {
   DEFAULT_IOPS_CHANNELS,
   DEFAULT_STRUCK_CHANNELS,
   type FitNumberKey,
-  FIXED_DATA_PVS,
-  type FixedLogicalName,
   IOC_PVS,
-  LIVE_LENGTH,
-  LIVE_PVS,
-  type LogicalName,
   MOTOR_FIELDS,
   type MotorField,
   type PvAlarmLimits,
   type PvDirection,
   type PvLimits,
   type PvRecordType,
-  type PvSpec,
   type PvWatchdog,
   SCAN_PVS,
   SCAN_STATES,
   type ScanState,
   type WaveformElement,
 } from "./specs.ts";
+export { LIVE_LENGTH, LIVE_PVS } from "./live_specs.ts";
+export { FIXED_DATA_PVS } from "./data_specs.ts";
+export {
+  type FixedLogicalName,
+  type LogicalName,
+  type PvSpec,
+} from "./logical_names.ts";
 export {
   defaultPvSpecs,
   DRIFT_ALARM,

@@ -20,11 +20,10 @@ import type { PvMapFile } from "./map_file.ts";
 import {
   DEFAULT_IOPS_CHANNELS,
   DEFAULT_STRUCK_CHANNELS,
-  type LogicalName,
   MOTOR_FIELDS,
   type MotorField,
-  type PvSpec,
 } from "./specs.ts";
+import type { LogicalName, PvSpec } from "./logical_names.ts";
 import { defaultPvSpecs } from "./defaults.ts";
 import { FIT_FIELD_ALIASES } from "./fit_pvs.ts";
 import { DEFAULT_WIRES, type WireSpec } from "./wires.ts";

@@ -1,10 +1,13 @@
 /**
- * The spec data of the PV map: every logical PV a scanner has — its logical
- * name, default PV name template, record type, direction, units, enum labels
- * and whether the scan needs it — and the literal types of the logical names
- * derived from that data, so a misspelt `"motor.vall"` does not compile.
+ * The spec data of the PV map: the types of a logical PV's spec — its
+ * logical name, default PV name template, record type, direction, units,
+ * enum labels and whether the scan needs it — the scan's `SCAN:*` inputs and
+ * outputs, the records the IOC computes itself and the motor record fields.
  *
- * The fit PVs (`FIT:<CH>:<suffix>`) are derived from the fit-field registry
+ * The live view is in `live_specs.ts`, the fixed data PVs in
+ * `data_specs.ts`, the logical-name types derived from them all and
+ * `PvSpec` in `logical_names.ts` (which imports this file, not the
+ * other way round). The fit PVs (`FIT:<CH>:<suffix>`) are derived from the fit-field registry
  * (`lib/analysis/fit_fields.ts`), their one home, in `fit_pvs.ts`; the
  * built-in map of given channels is assembled in `defaults.ts`.
  *
@@ -17,12 +20,9 @@
  * @module
  */
 import {
-  type BeamShapeKey,
   FIT_MODEL_CHOICES,
   type FitNumberKey,
 } from "../analysis/fit_fields.ts";
-import type { FitPvField, FitSummaryPvField } from "./fit_pvs.ts";
-import type { StrokePvField } from "./defaults.ts";
 
 export type { FitNumberKey };
 
@@ -95,42 +95,6 @@ export interface PvAlarmLimits {
 
 /** Element type of a waveform (its FTVL): text, or numbers. */
 export type WaveformElement = "char" | "double";
-
-/** Description of one logical PV in the built-in map. */
-export interface PvSpec {
-  /** Logical name, e.g. `scan.start`. */
-  logical: LogicalName;
-  /** Default PV name template with `{P}` for the prefix. */
-  template: string;
-  /** EPICS record type. */
-  record: PvRecordType;
-  /** Role: read by the daemon, written by it, the motor's or data. */
-  direction: PvDirection;
-  /** Unit, where it has one. */
-  units?: string;
-  /** Enum labels for bo/mbbo/mbbi records. */
-  enumStrings?: string[];
-  /** What the PV does, for the docs and the operator display. */
-  description: string;
-  /** The scan cannot run without it: `null` in a map file is rejected. */
-  required?: boolean;
-  /** Short human label for the operator display (a few words). */
-  label?: string;
-  /** Display precision (PREC) of a number. */
-  precision?: number;
-  /** Drive limits of a request (DRVL/DRVH). */
-  limits?: PvLimits;
-  /** Alarm severity of each enum state, in `enumStrings` order. */
-  severities?: readonly AlarmSeverity[];
-  /** Element count (NELM) of a waveform. */
-  length?: number;
-  /** Element type (FTVL) of a waveform; default `char` (text). */
-  elementType?: WaveformElement;
-  /** What a watchdog record watches (record `calc`). */
-  watchdog?: PvWatchdog;
-  /** Alarm limits of an analog output (HIGH MINOR, HIHI MAJOR). */
-  alarmLimits?: PvAlarmLimits;
-}
 
 /** States published on `SCAN:STATE`, in mbbi order. */
 export const SCAN_STATES = [
@@ -397,137 +361,3 @@ export const IOC_PVS = [
     watchdog: { watches: "scan.heartbeat", after: 5, severity: "MAJOR" },
   },
 ] as const satisfies readonly PvSpecData[];
-
-/**
- * Element count (NELM) of the live profile waveforms: one point per step of
- * the longest step request (NSTEPS ≤ 10000); a fly repetition is decimated
- * to it.
- */
-export const LIVE_LENGTH = 10000;
-
-/**
- * The live view of the running repetition that does not depend on the
- * channels (`LIVE:POS`, `LIVE:REP`, `LIVE:DIR`); `LIVE:<CH>` and
- * `LIVE:FIT:<CH>` follow per Struck channel (`defaults.ts`).
- */
-export const LIVE_PVS = [
-  {
-    logical: "live.pos",
-    template: "{P}LIVE:POS",
-    record: "waveform",
-    direction: "output",
-    units: "mm",
-    description:
-      "wire positions of the repetition's profile so far: one per step; a fly repetition decimated to NELM",
-    label: "Live positions",
-    length: LIVE_LENGTH,
-    elementType: "double",
-  },
-  {
-    logical: "live.rep",
-    template: "{P}LIVE:REP",
-    record: "longout",
-    direction: "output",
-    description:
-      "repetition shown on the LIVE waveforms, 1 … NSCANS (0 before the first)",
-    label: "Live repetition",
-  },
-  {
-    logical: "live.dir",
-    template: "{P}LIVE:DIR",
-    record: "bi",
-    direction: "output",
-    enumStrings: ["Forward", "Backward"],
-    description: "direction of the repetition shown on the LIVE waveforms",
-    label: "Live direction",
-  },
-] as const satisfies readonly PvSpecData[];
-
-/** The data PVs that do not depend on the channels, in display order. */
-export const FIXED_DATA_PVS = [
-  {
-    logical: "daq.acquire",
-    template: "{P}DAQ:ACQUIRE",
-    record: "bo",
-    direction: "data",
-    enumStrings: ["Idle", "Acquire"],
-    description: "trigger the Struck acquisition (put with completion)",
-    label: "Acquire",
-  },
-  {
-    logical: "struck.samplePeriod",
-    template: "{P}DAQ:SAMPLE_PERIOD",
-    record: "ai",
-    direction: "data",
-    units: "s",
-    description:
-      "time between two Struck samples of the last acquisition (sample_period in the file)",
-  },
-  {
-    logical: "idc.current",
-    template: "{P}IDC:CURRENT",
-    record: "ai",
-    direction: "data",
-    units: "mA",
-    description: "IDC current, recorded per step",
-    label: "IDC current",
-    precision: 3,
-  },
-  {
-    logical: "beam.current",
-    template: "{P}BEAM:CURRENT",
-    record: "ai",
-    direction: "data",
-    units: "mA",
-    description: "beam current, recorded per step (beam-loss pause)",
-    label: "Beam current",
-    precision: 3,
-  },
-  {
-    logical: "beam.energy",
-    template: "{P}BEAM:ENERGY",
-    record: "ai",
-    direction: "data",
-    units: "MeV",
-    description: "beam energy, recorded per step",
-    label: "Beam energy",
-    precision: 1,
-  },
-] as const satisfies readonly PvSpecData[];
-
-/** A logical name that does not depend on the channels. */
-export type FixedLogicalName =
-  | typeof SCAN_PVS[number]["logical"]
-  | `motor.${MotorField}`
-  | typeof FIXED_DATA_PVS[number]["logical"]
-  | typeof IOC_PVS[number]["logical"]
-  | typeof LIVE_PVS[number]["logical"];
-
-/** The point-rejection count PVs of a channel: the total and per reason. */
-export type RejectionPvField =
-  | "rejected"
-  | "rejNan"
-  | "rejSaturated"
-  | "rejLowBeam"
-  | "rejOutlier";
-
-/**
- * Every logical name of the PV map: the fixed ones, and per channel
- * `daq.<CH>`, `iops.<ch>`, `fit.<CH>.<field>`, and the live profile
- * `live.daq.<CH>` and its fitted curve `live.fit.<CH>`.
- */
-export type LogicalName =
-  | FixedLogicalName
-  | `daq.${string}`
-  | `iops.${string}`
-  | `live.daq.${string}`
-  | `live.fit.${string}`
-  | `fit.${string}.${FitPvField}`
-  | `fit.${string}.${FitSummaryPvField}`
-  | `fit.${string}.${"sigmaBeam" | "sigmaBeamErr"}`
-  | `fit.${string}.${StrokePvField}`
-  | `fit.${string}.${"model" | "dAicc"}`
-  | `fit.${string}.${"drift" | "driftRel"}`
-  | `fit.${string}.${RejectionPvField}`
-  | `fit.${string}.${"sigmaFloor" | "sigmaLow"}`
-  | `shape.${BeamShapeKey}${"" | "Err"}`;

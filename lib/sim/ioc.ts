@@ -6,9 +6,12 @@
  * PVs for the daemon's inputs (with sensible defaults) and outputs — plus
  * `{P}SIM:*` knobs to switch the beam off and on and to move it.
  *
+ * What each PV is (its definition, the input defaults, the knobs) is in
+ * `ioc_pvs.ts`; this file holds the state they act on and the acquisition.
+ *
  * @module
  */
-import type { FWSScanInterface, LogicalName, PvSpec } from "../pvmap/mod.ts";
+import type { FWSScanInterface, LogicalName } from "../pvmap/mod.ts";
 import {
   type BeamParameters,
   channelBeam,
@@ -20,46 +23,16 @@ import {
 import { forkSignal } from "./fork.ts";
 import { SimDaq, type SimTiming } from "./daq.ts";
 import { SimMotor, type SimMotorOptions } from "./motor.ts";
-import { HIGH_ALARM, recordAlarm, SEVERITY } from "./alarm.ts";
+import { HIGH_ALARM, SEVERITY } from "./alarm.ts";
+import {
+  addSimPvs,
+  type DefinitionContext,
+  pvDefinition,
+  type PvHost,
+  type SimPV,
+} from "./ioc_pvs.ts";
 
 export type { SimTiming };
-
-/** The DBR base types the simulator uses (a subset of the CA contract's). */
-export type SimPvType =
-  | "string"
-  | "short"
-  | "enum"
-  | "char"
-  | "long"
-  | "double";
-
-/** A served PV as the simulator sees it (`ServerPV` satisfies it). */
-export interface SimPV {
-  readonly name: string;
-  readonly value: unknown;
-  set(
-    value: number | string | ArrayLike<number> | string[],
-    options?: { timestamp?: Date; status?: number; severity?: number },
-  ): void;
-}
-
-/** A PV definition (structurally the CA server's `PVDefinition`). */
-export interface SimPvDefinition {
-  type: SimPvType;
-  count?: number;
-  value?: number | string | ArrayLike<number> | string[];
-  units?: string;
-  precision?: number;
-  enumStrings?: string[];
-  readOnly?: boolean;
-  // deno-lint-ignore no-explicit-any
-  onWrite?: (value: any, pv: SimPV) => void | Promise<void>;
-}
-
-/** Where the PVs live (`CAServer` satisfies it; tests may use a map). */
-export interface PvHost {
-  addPV(name: string, definition: SimPvDefinition): SimPV;
-}
 
 /** Options of {@link SimulatedIoc}. */
 export interface SimIocOptions extends Partial<SimTiming> {
@@ -73,25 +46,6 @@ export interface SimIocOptions extends Partial<SimTiming> {
 
 /** A served PV: a logical PV of the map, or the simulator's own beam switch. */
 type ServedName = LogicalName | "sim.beamOn";
-
-/** Defaults of the daemon's input PVs (logical name → value). */
-export const INPUT_DEFAULTS: Readonly<
-  Partial<Record<LogicalName, number | string>>
-> = {
-  "scan.start": 0,
-  "scan.abort": 0,
-  "scan.mode": 0,
-  "scan.startPos": -5,
-  "scan.endPos": 5,
-  "scan.nSteps": 41,
-  "scan.speed": 2,
-  "scan.nScans": 1,
-  "scan.settle": 0,
-  "scan.bidir": 0,
-  "scan.user": "",
-  "scan.comment": "",
-  "fit.model": 0,
-};
 
 /** The simulated IOC's PVs and behaviour on a {@link PvHost}. */
 export class SimulatedIoc {
@@ -141,25 +95,36 @@ export class SimulatedIoc {
       },
     });
     this.#daq = new SimDaq(this.motor, this.timing);
+    const context: DefinitionContext = {
+      motor: this.motor,
+      beam: this.beam,
+      timing: this.timing,
+      iopsChannels: pvs.iopsChannels,
+      acquire: () => this.acquire(),
+    };
     for (const { logical, name, spec } of pvs.entries()) {
-      const pv = host.addPV(name, this.#definition(logical, spec));
+      const pv = host.addPV(name, pvDefinition(logical, spec, context));
       this.#served.set(logical, pv);
     }
     const val = pvs.pv("motor.val");
     if (val?.endsWith(".VAL")) {
       host.addPV(
         val.slice(0, -4),
-        this.#definition("motor.val", {
+        pvDefinition("motor.val", {
           logical: "motor.val",
           template: "",
           record: "motor",
           direction: "motor",
           units: "mm",
           description: "",
-        }),
+        }, context),
       );
     }
-    this.#addSimPvs(host);
+    const beamOn = addSimPvs(host, pvs.prefix, this.beam, (on) => {
+      this.#beamOn = on;
+      this.#postContext();
+    });
+    this.#served.set("sim.beamOn", beamOn);
     this.#postContext();
     this.#watchHeartbeat();
   }
@@ -197,211 +162,6 @@ export class SimulatedIoc {
 
   #set(logical: LogicalName, value: number | string | ArrayLike<number>): void {
     this.#served.get(logical)?.set(value, { timestamp: new Date() });
-  }
-
-  #definition(logical: LogicalName, spec: PvSpec): SimPvDefinition {
-    if (logical.startsWith("motor.")) return this.#motorDefinition(logical);
-    if (logical === "daq.acquire") {
-      return {
-        type: "enum",
-        enumStrings: spec.enumStrings,
-        value: 0,
-        onWrite: (v) => Number(v) !== 0 ? this.acquire() : undefined,
-      };
-    }
-    if (logical.startsWith("daq.") || logical.startsWith("iops.")) {
-      const x = this.motor.position;
-      const ch = logical.slice(5);
-      const iops = this.#pvs.iopsChannels.indexOf(ch);
-      const value = logical.startsWith("daq.")
-        ? channelBeam(this.beam, ch).background
-        : x * iopsCalibration(this.beam, Math.max(0, iops)).scale +
-          iopsCalibration(this.beam, Math.max(0, iops)).offset;
-      return {
-        type: "double",
-        count: this.timing.maxSamples,
-        value: new Float64Array(this.timing.samplesPerStep).fill(value),
-        units: spec.units,
-        precision: 4,
-        readOnly: true,
-      };
-    }
-    if (["idc.current", "beam.current", "beam.energy"].includes(logical)) {
-      return {
-        type: "double",
-        value: 0,
-        units: spec.units,
-        precision: 3,
-        readOnly: true,
-      };
-    }
-    // as the generated record does: a state's severity, NaN → UDF INVALID
-    const alarmed: Pick<SimPvDefinition, "onWrite"> =
-      spec.severities || (spec.record === "ao" && spec.direction === "output")
-        ? { onWrite: (v, pv) => pv.set(v, recordAlarm(spec, v)) }
-        : {};
-    switch (spec.record) {
-      case "bo":
-      case "bi":
-      case "mbbo":
-      case "mbbi":
-        return {
-          type: "enum",
-          enumStrings: spec.enumStrings,
-          value: Number(INPUT_DEFAULTS[logical] ?? 0),
-          ...alarmed,
-        };
-      case "calc":
-        return {
-          type: "double",
-          value: 0,
-          units: spec.units,
-          precision: spec.precision ?? 0,
-          readOnly: true,
-        };
-      case "longout":
-        return {
-          type: "long",
-          value: Number(INPUT_DEFAULTS[logical] ?? 0),
-        };
-      case "stringout":
-        return { type: "string", value: String(INPUT_DEFAULTS[logical] ?? "") };
-      case "waveform":
-        if (spec.elementType === "double") {
-          return {
-            type: "double",
-            count: spec.length ?? 1,
-            value: new Float64Array(0),
-            units: spec.units,
-            precision: 4,
-          };
-        }
-        return {
-          type: "char",
-          count: spec.length ?? (logical === "scan.file" ? 1024 : 512),
-          value: Uint8Array.of(0),
-        };
-      default:
-        return {
-          type: "double",
-          value: Number(INPUT_DEFAULTS[logical] ?? 0),
-          units: spec.units,
-          precision: logical.startsWith("fit.") ? 5 : 3,
-          ...alarmed,
-        };
-    }
-  }
-
-  #motorDefinition(logical: LogicalName): SimPvDefinition {
-    const m = this.motor;
-    const number = (
-      get: () => number,
-      put: (v: number) => void,
-      units = "mm",
-    ): SimPvDefinition => ({
-      type: "double",
-      value: get(),
-      units,
-      precision: 4,
-      onWrite: (v, pv) => {
-        put(Number(v));
-        pv.set(get()); // what the record holds stands (e.g. VELO clamped)
-      },
-    });
-    switch (logical) {
-      case "motor.val":
-        return {
-          type: "double",
-          value: m.position,
-          units: "mm",
-          precision: 4,
-          // VAL is posted by the motor (target, or the stop position)
-          onWrite: (v) => m.moveTo(Number(v)),
-        };
-      case "motor.rbv":
-        return {
-          type: "double",
-          value: m.position,
-          units: "mm",
-          precision: 4,
-          readOnly: true,
-        };
-      case "motor.dmov":
-        return { type: "short", value: 1, readOnly: true };
-      case "motor.velo":
-        return number(() => m.velocity, (v) => m.velocity = v, "mm/s");
-      case "motor.vmax":
-        return number(() => m.vmax, (v) => m.vmax = v, "mm/s");
-      case "motor.hlm":
-        return number(() => m.hlm, (v) => {
-          if (!Number.isFinite(v)) {
-            throw new RangeError("HLM: expected a number");
-          }
-          m.hlm = v;
-        });
-      case "motor.llm":
-        return number(() => m.llm, (v) => {
-          if (!Number.isFinite(v)) {
-            throw new RangeError("LLM: expected a number");
-          }
-          m.llm = v;
-        });
-      case "motor.stop":
-        return {
-          type: "short",
-          value: 0,
-          onWrite: (v, pv) => {
-            if (Number(v) !== 0) m.stop();
-            pv.set(0);
-          },
-        };
-      case "motor.egu":
-        return { type: "string", value: "mm" };
-      default:
-        throw new Error(`simulator: no motor field for '${logical}'`);
-    }
-  }
-
-  #addSimPvs(host: PvHost): void {
-    const p = this.#pvs.prefix;
-    const beamOn = host.addPV(`${p}SIM:BEAM_ON`, {
-      type: "enum",
-      enumStrings: ["Off", "On"],
-      value: 1,
-      onWrite: (v) => {
-        const on = Number(v) !== 0;
-        this.#beamOn = on;
-        this.#postContext();
-      },
-    });
-    this.#served.set("sim.beamOn", beamOn);
-    const knob = (
-      field: "center" | "sigma" | "amplitude" | "background" | "noise",
-      unit: string,
-    ) =>
-      host.addPV(`${p}SIM:${field.toUpperCase()}`, {
-        type: "double",
-        value: this.beam[field],
-        units: unit,
-        precision: 4,
-        onWrite: (v) => {
-          const n = Number(v);
-          if (
-            !Number.isFinite(n) || (field === "sigma" && n <= 0) ||
-            (field === "noise" && n < 0)
-          ) {
-            throw new RangeError(
-              `SIM:${field.toUpperCase()}: invalid value ${v}`,
-            );
-          }
-          this.beam[field] = n;
-        },
-      });
-    knob("center", "mm");
-    knob("sigma", "mm");
-    knob("amplitude", "V");
-    knob("background", "V");
-    knob("noise", "V");
   }
 
   /**

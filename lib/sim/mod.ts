@@ -19,7 +19,8 @@
 import { CAServer, type CAServerOptions } from "../ca/mod.ts";
 import { FWSScanInterface, type PvMapFile } from "../pvmap/mod.ts";
 import { type BeamParameters, resolveBeam } from "./beam.ts";
-import { type PvHost, type SimIocOptions, SimulatedIoc } from "./ioc.ts";
+import { type SimIocOptions, SimulatedIoc } from "./ioc.ts";
+import type { PvHost } from "./ioc_pvs.ts";
 import type { SimMotor } from "./motor.ts";
 
 export {
@@ -41,15 +42,13 @@ export {
   SimMotor,
   type SimMotorOptions,
 } from "./motor.ts";
+export { type SimIocOptions, type SimTiming, SimulatedIoc } from "./ioc.ts";
 export {
   INPUT_DEFAULTS,
   type PvHost,
-  type SimIocOptions,
   type SimPV,
   type SimPvDefinition,
-  type SimTiming,
-  SimulatedIoc,
-} from "./ioc.ts";
+} from "./ioc_pvs.ts";
 
 /** Options of {@link startSimulator}. */
 export interface SimulatorOptions {

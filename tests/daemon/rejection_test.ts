@@ -11,7 +11,7 @@ import { formatReport, inspectReport } from "../../lib/hdf5/inspect.ts";
 import { rejectPoints } from "../../lib/analysis/rejection.ts";
 import { fitPoints } from "../../lib/analysis/profile.ts";
 import { parsePvMap } from "../../lib/pvmap/mod.ts";
-import type { RejectionPvField } from "../../lib/pvmap/specs.ts";
+import type { RejectionPvField } from "../../lib/pvmap/logical_names.ts";
 import { assert, assertEquals, assertThrows } from "../support/assert.ts";
 import { missingReference, SYSTEM_PYTHON } from "../support/refs.ts";
 import { makeRig } from "./rig.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { PvHost, SimPV, SimPvDefinition } from "../../lib/sim/ioc.ts";
+import type { PvHost, SimPV, SimPvDefinition } from "../../lib/sim/ioc_pvs.ts";
 
 /** One served PV in memory. */
 export class MemoryPV implements SimPV {
