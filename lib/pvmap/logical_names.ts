@@ -18,7 +18,7 @@
  */
 import type { BeamShapeKey } from "../analysis/fit_fields.ts";
 import type { FitPvField, FitSummaryPvField } from "./fit_pvs.ts";
-import type { StrokePvField } from "./defaults.ts";
+import type { StrokePvField } from "./stroke_specs.ts";
 import type { FIXED_DATA_PVS } from "./data_specs.ts";
 import type { LIVE_PVS } from "./live_specs.ts";
 import type {

@@ -41,14 +41,8 @@ export {
   type LogicalName,
   type PvSpec,
 } from "./logical_names.ts";
-export {
-  defaultPvSpecs,
-  DRIFT_ALARM,
-  REJECTION_PVS,
-  STROKE_PVS,
-  type StrokePvField,
-  WIRE_FIT_EXTRA,
-} from "./defaults.ts";
+export { defaultPvSpecs, REJECTION_PVS, WIRE_FIT_EXTRA } from "./defaults.ts";
+export { DRIFT_ALARM, STROKE_PVS, type StrokePvField } from "./stroke_specs.ts";
 export {
   FIT_FIELD_ALIASES,
   FIT_PV_FIELDS,

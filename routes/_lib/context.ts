@@ -7,6 +7,7 @@ import type { JSX } from "preact";
 import type { PlotData, ShownProfile } from "./plot_data.ts";
 import type { ScanRecord } from "../../lib/scan/model.ts";
 import type { HistoryData } from "./history_data.ts";
+import { BadRequest, NotFound } from "./http_errors.ts";
 import type {
   LiveEvent,
   LiveSnapshot,
@@ -157,11 +158,7 @@ export function csv(
   });
 }
 
-/** Thrown by parameter parsing; becomes a 400 naming the parameter. */
-export class BadRequest extends Error {}
-
-/** Thrown when the file lacks what was asked for; becomes a 404. */
-export class NotFound extends Error {}
+export { BadRequest, NotFound } from "./http_errors.ts";
 
 /** The catalog of `fws history`; a 404 on the file servers. */
 export function historyOf(ctx: RouteContext): HistoryData {

@@ -27,7 +27,7 @@ import {
   searchFrom,
   type TrendPayload,
 } from "../../islands/shared/history_types.ts";
-import { BadRequest, NotFound } from "./context.ts";
+import { BadRequest, NotFound } from "./http_errors.ts";
 import { PlotData } from "./plot_data.ts";
 
 /** Scan files kept in memory for the file view and overlays. */

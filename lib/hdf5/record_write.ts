@@ -1,7 +1,8 @@
 /**
  * One request in the scan file: the root's attributes, and each repetition
  * as an NXentry (`/scan_NNN`) with its waveforms, readings, motion, fits and
- * NXdata profiles. `writer.ts` decides when they are written.
+ * NXdata profiles. `writer.ts` decides when they are written; reading one
+ * back is `record_read.ts`'s.
  *
  * @module
  */
@@ -11,7 +12,7 @@ import { gaussianCurve } from "../analysis/models.ts";
 import type { Readings, ScanRecord, ScanRun, Waveform } from "../scan/model.ts";
 import { INTEGER_SCAN_ARGS } from "../scan/config.ts";
 import { H5Error, type H5Group } from "./h5.ts";
-import { collection, writeFit, writeModelFits } from "./fit_io.ts";
+import { collection, type number, writeFit, writeModelFits } from "./fit_io.ts";
 import {
   writeBeamShapes,
   writeWireFits,
