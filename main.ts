@@ -10,6 +10,9 @@ import { type CommandMain, UsageError } from "./lib/cli.ts";
 import { SEED_VERSION, VERSION } from "./lib/version.ts";
 import { restrictPermissions, type Subcommand } from "./lib/permissions.ts";
 
+/** The hidden subcommand a custom-callback call runs in (lib/daemon/hook_host.ts). */
+const HOOK_HOST_COMMAND = "__hook-host";
+
 interface Command {
   summary: string;
   load: () => Promise<CommandMain>;
@@ -107,6 +110,10 @@ export async function main(
   if (first === "--version" || first === "-V") {
     console.log(`fws ${VERSION}`);
     return 0;
+  }
+  if (first === HOOK_HOST_COMMAND) {
+    // a custom-callback call in its own process (lib/daemon/hook_process.ts)
+    return await (await import("./lib/daemon/hook_host.ts")).hookHostMain();
   }
   try {
     const name = /^\d+$/.test(first) ? "daemon" : first;
