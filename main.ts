@@ -8,7 +8,11 @@
  */
 import { type CommandMain, UsageError } from "./lib/cli.ts";
 import { SEED_VERSION, VERSION } from "./lib/version.ts";
-import { restrictPermissions, type Subcommand } from "./lib/permissions.ts";
+import {
+  narrowDaemonRun,
+  restrictPermissions,
+  type Subcommand,
+} from "./lib/permissions.ts";
 
 /** The hidden subcommand a custom-callback call runs in (lib/daemon/hook_host.ts). */
 const HOOK_HOST_COMMAND = "__hook-host";
@@ -125,8 +129,19 @@ export async function main(
         } (see fws --help)`,
       );
     }
-    if (options.restrict) await restrictPermissions(name as Subcommand);
-    return await (await command.load())(name === first ? rest : args);
+    const commandArgs = name === first ? rest : args;
+    if (options.restrict) {
+      await restrictPermissions(name as Subcommand);
+      if (name === "daemon") {
+        // a custom callback's calls run in processes of this program
+        await narrowDaemonRun(
+          commandArgs.some((a) =>
+            a === "--custom-callback" || a.startsWith("--custom-callback=")
+          ),
+        );
+      }
+    }
+    return await (await command.load())(commandArgs);
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(error.message);

@@ -4,8 +4,10 @@
  * grant narrowed to the baked write roots, and generates the build entry that
  * bakes the same roots into the binary (see `lib/permissions.ts`).
  *
- * Usage: `deno run -R -W=dist tools/gen_compile_args.ts <data_root> <log_root>`
- * prints one flag per line and writes `dist/build/fws_main.ts`.
+ * Usage: `deno run -R -W=dist tools/gen_compile_args.ts <data_root> <log_root> [<install_path>]`
+ * prints one flag per line and writes `dist/build/fws_main.ts`. The install
+ * path (`FWS_INSTALL_PATH` of compile.sh) joins the `run` list: the daemon
+ * starts itself, and nothing else, for each custom-callback call.
  *
  * @module
  */
@@ -84,7 +86,8 @@ function flag(
 
 /**
  * The `deno compile` permission flags for the `fws` set, with `write`
- * replaced by the two write roots. Never `-A`.
+ * replaced by the two write roots and, when given, `installPath` (where the
+ * binary will be installed) added to a `run` list. Never `-A`.
  *
  * @example
  * ```ts
@@ -95,9 +98,14 @@ function flag(
 export function compileFlags(
   fws: PermissionSet,
   roots: { data: string; log: string },
+  installPath?: string,
 ): string[] {
   const flags: string[] = [];
-  for (const [perm, value] of Object.entries(fws)) {
+  for (const [perm, given] of Object.entries(fws)) {
+    const value = perm === "run" && installPath && Array.isArray(given) &&
+        !given.includes(installPath)
+      ? [...given, installPath]
+      : given;
     if (perm === "all") {
       throw new Error(
         "deno.json: the 'fws' set must not grant 'all' (never -A)",
@@ -136,10 +144,13 @@ export function entrySource(roots: { data: string; log: string }): string {
 }
 
 if (import.meta.main) {
-  const [data, log] = Deno.args;
-  if (!data?.startsWith("/") || !log?.startsWith("/")) {
+  const [data, log, install] = Deno.args;
+  if (
+    !data?.startsWith("/") || !log?.startsWith("/") ||
+    (install !== undefined && !install.startsWith("/"))
+  ) {
     console.error(
-      "gen_compile_args: expected two absolute paths: <data_root> <log_root>",
+      "gen_compile_args: expected absolute paths: <data_root> <log_root> [<install_path>]",
     );
     Deno.exit(2);
   }
@@ -152,5 +163,5 @@ if (import.meta.main) {
   }
   await Deno.mkdir("dist/build", { recursive: true });
   await Deno.writeTextFile(ENTRY_PATH, entrySource({ data, log }));
-  console.log(compileFlags(sets.fws, { data, log }).join("\n"));
+  console.log(compileFlags(sets.fws, { data, log }, install).join("\n"));
 }

@@ -5,11 +5,18 @@
  * before the wire moves, the post callback with the outcome and the path of
  * the scan file once it is closed.
  *
- * The module never runs inside the daemon: every call happens in a fresh
- * Deno Worker with the least permissions that work — read the module (and,
- * for the post callback, the scan file), nothing else: no write, no net, no
- * run, no env, no sys, no ffi — and a timeout. A hook that throws, hangs or
- * tries something it may not do is stopped and reported; the daemon goes on.
+ * The module never runs inside the daemon: every call (and the probe at
+ * load) happens in a process of its own, this program started again
+ * (`hook_process.ts`, `hook_host.ts`) with a V8 heap limit (`--hook-memory`,
+ * default 256 MB) and an empty environment, and in there in a fresh Deno
+ * Worker with the least permissions that work — read the module (and, for
+ * the post callback, the scan file), nothing else: no write, no net, no run,
+ * no env, no sys, no ffi — and a timeout (`hook_sandbox.ts`). A hook that
+ * throws, hangs, exhausts its memory or tries something it may not do is
+ * stopped and reported; the daemon goes on. When this process may not start
+ * itself (`--allow-run` lacks `Deno.execPath()`), the Worker runs in the
+ * daemon's own process as before and {@link CustomCallbackHost.uncaged}
+ * says why: the daemon logs it as a warning.
  *
  * ```ts
  * // my_hooks.js
@@ -40,7 +47,6 @@ import {
   callInProcess,
   DEFAULT_HOOK_MEMORY_MB,
   maySpawn,
-  RSS_ALLOWANCE_MB,
   type SelfCommand,
   selfCommand,
 } from "./hook_process.ts";
@@ -124,7 +130,7 @@ export class CustomCallbackHost {
    * @param options.timeout seconds a hook may run (default 10)
    * @param options.memory MB of V8 heap a hook may use (default
    *   {@link DEFAULT_HOOK_MEMORY_MB}; its process at most
-   *   {@link RSS_ALLOWANCE_MB} more resident)
+   *   `RSS_ALLOWANCE_MB` more resident, see `hook_process.ts`)
    * @param options.inProcess run the hooks in the daemon's own process even
    *   when it may start its own (for comparison; memory unbounded)
    */

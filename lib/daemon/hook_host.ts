@@ -33,8 +33,8 @@ export interface HookHostRequest extends HookRequest {
   rssLimitMb: number;
 }
 
-/** How often the resident size is read (ms). */
-const RSS_POLL_MS = 50;
+/** How often the hook process reads its resident size (ms). */
+export const RSS_POLL_MS = 50;
 
 function writeAll(text: string): void {
   const bytes = new TextEncoder().encode(text);

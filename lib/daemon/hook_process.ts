@@ -14,7 +14,7 @@
  *   ends only this process), and the resident size, at most the heap limit
  *   plus {@link RSS_ALLOWANCE_MB} (buffers outside the heap, e.g. a 4 GiB
  *   `Uint8Array`, count there): the hook process's main thread, which runs
- *   no hook code, reads it every {@link RSS_POLL_MS} ms and ends the process
+ *   no hook code, reads it every `RSS_POLL_MS` (50) ms and ends the process
  *   beyond it (Deno lets no other process read `/proc/<pid>/status`);
  * - output: the answer is one line that starts with a secret sent on stdin
  *   (what the hook prints cannot pass for it), at most
@@ -38,9 +38,6 @@ export const DEFAULT_HOOK_MEMORY_MB = 256;
 
 /** MB the hook's process may hold beyond its heap limit (the runtime itself). */
 export const RSS_ALLOWANCE_MB = 128;
-
-/** How often the hook process's resident size is read. */
-export const RSS_POLL_MS = 50;
 
 /** Longest answer line read (a cut result, JSON-escaped, and the secret). */
 export const MAX_ANSWER_BYTES = 8 * MAX_HOOK_RESULT + 4096;
