@@ -13,9 +13,8 @@ import {
   restrictPermissions,
   type Subcommand,
 } from "./lib/permissions.ts";
-
-/** The hidden subcommand a custom-callback call runs in (lib/daemon/hook_host.ts). */
-const HOOK_HOST_COMMAND = "__hook-host";
+// the hidden subcommand a custom-callback call runs in (small, no deps)
+import { HOOK_HOST_COMMAND, hookHostMain } from "./lib/daemon/hook_host.ts";
 
 interface Command {
   summary: string;
@@ -117,7 +116,7 @@ export async function main(
   }
   if (first === HOOK_HOST_COMMAND) {
     // a custom-callback call in its own process (lib/daemon/hook_process.ts)
-    return await (await import("./lib/daemon/hook_host.ts")).hookHostMain();
+    return await hookHostMain();
   }
   try {
     const name = /^\d+$/.test(first) ? "daemon" : first;

@@ -270,3 +270,25 @@ Deno.test("custom host: in-process on request, as when the daemon may not start 
   assertEquals(await host.pre(PRE), { ok: true, message: "pre 4 step" });
   assertEquals(host.lastPeakMb, 0);
 });
+
+Deno.test("fws __hook-host: hidden from the help; without a request on stdin it exits 2 saying what it expected", async () => {
+  const { usage } = await import("../../main.ts");
+  assert(!usage().includes("__hook-host"), "not in fws --help");
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-config", "--no-prompt", main, "__hook-host"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("not json"));
+  await writer.close();
+  const out = await child.output();
+  assertEquals(out.code, 2);
+  assertEquals(new TextDecoder().decode(out.stdout), "");
+  assertMatch(
+    new TextDecoder().decode(out.stderr),
+    /__hook-host: expected one JSON request on stdin/,
+  );
+});
