@@ -221,7 +221,7 @@ Deno.test("gen_compile_args: union problems, narrowed write, no -A", () => {
   assertMatch(message, /must not grant 'all' \(never -A\)/);
   assertMatch(
     entrySource({ data: "/d", log: "/l" }),
-    /Deno\.exit\(await main\(Deno\.args\)\);/,
+    /Deno\.exit\(await main\(Deno\.args, \{ restrict: true \}\)\);/,
   );
 });
 
