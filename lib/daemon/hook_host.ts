@@ -36,6 +36,35 @@ export interface HookHostRequest extends HookRequest {
 /** How often the hook process reads its resident size (ms). */
 export const RSS_POLL_MS = 50;
 
+/** Key of the stand-in for NaN and ±Infinity, which JSON has not. */
+const NON_FINITE = "$fwsNumber";
+
+/**
+ * The request as one JSON line, NaN and ±Infinity kept (a fit that failed
+ * has NaN fields): the hook gets what a Worker message would have given it.
+ */
+export function encodeRequest(request: HookHostRequest): string {
+  return JSON.stringify(
+    request,
+    (_key, value) =>
+      typeof value === "number" && !Number.isFinite(value)
+        ? { [NON_FINITE]: String(value) }
+        : value,
+  );
+}
+
+/** The inverse of {@link encodeRequest}. */
+export function decodeRequest(text: string): HookHostRequest {
+  return JSON.parse(
+    text,
+    (_key, value) =>
+      value !== null && typeof value === "object" && !Array.isArray(value) &&
+        Object.keys(value).length === 1 && typeof value[NON_FINITE] === "string"
+        ? Number(value[NON_FINITE])
+        : value,
+  );
+}
+
 function writeAll(text: string): void {
   const bytes = new TextEncoder().encode(text);
   let at = 0;
@@ -49,7 +78,7 @@ function writeAll(text: string): void {
 export async function hookHostMain(): Promise<number> {
   let request: HookHostRequest;
   try {
-    request = JSON.parse(await new Response(Deno.stdin.readable).text());
+    request = decodeRequest(await new Response(Deno.stdin.readable).text());
     if (typeof request.secret !== "string" || request.secret.length < 16) {
       throw new Error("no secret");
     }

@@ -31,7 +31,11 @@ import {
   LOAD_TIMEOUT,
   MAX_HOOK_RESULT,
 } from "./hook_sandbox.ts";
-import { HOOK_HOST_COMMAND, type HookHostRequest } from "./hook_host.ts";
+import {
+  encodeRequest,
+  HOOK_HOST_COMMAND,
+  type HookHostRequest,
+} from "./hook_host.ts";
 
 /** Default of `--hook-memory`: MB of V8 heap a hook may use. */
 export const DEFAULT_HOOK_MEMORY_MB = 256;
@@ -191,7 +195,7 @@ export async function callInProcess(
   const writing = (async () => {
     const writer = child.stdin.getWriter();
     try {
-      await writer.write(new TextEncoder().encode(JSON.stringify(line)));
+      await writer.write(new TextEncoder().encode(encodeRequest(line)));
       await writer.close();
     } catch { /* the process ended first: its status says why */ }
   })();

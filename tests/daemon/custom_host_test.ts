@@ -292,3 +292,30 @@ Deno.test("fws __hook-host: hidden from the help; without a request on stdin it 
     /__hook-host: expected one JSON request on stdin/,
   );
 });
+
+Deno.test("custom host: the post hook gets NaN and ±Infinity of a failed fit as they are, in its own process as in-process", async () => {
+  const info = {
+    ...POST,
+    fits: {
+      scan_001: {
+        PDB: {
+          ok: false,
+          center: NaN,
+          sigma: Infinity,
+          sigmaErr: -Infinity,
+          centerErr: 0.5,
+        },
+      },
+    },
+  };
+  for (const inProcess of [false, true]) {
+    const host = await CustomCallbackHost.load(FIXTURES + "hooks_fits.js", {
+      inProcess,
+    });
+    assertEquals(host.uncaged === undefined, !inProcess);
+    assertEquals(await host.post(info), {
+      ok: true,
+      message: "false NaN Infinity -Infinity 0.5",
+    });
+  }
+});
