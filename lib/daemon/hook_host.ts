@@ -98,7 +98,7 @@ export async function hookHostMain(): Promise<number> {
     const mb = Deno.memoryUsage().rss / 2 ** 20;
     peak = Math.max(peak, mb);
     if (mb > rssLimitMb) {
-      writeAll(`${secret} ${
+      writeAll(`\n${secret} ${
         JSON.stringify({
           ok: false,
           message: `stopped: used more than ${rssLimitMb} MB of memory`,
@@ -112,7 +112,7 @@ export async function hookHostMain(): Promise<number> {
     url,
     read,
     timeout,
-    onLoaded: () => writeAll(`${secret} {"loaded":true}\n`),
+    onLoaded: () => writeAll(`\n${secret} {"loaded":true}\n`),
   });
   clearInterval(watch);
   peak = Math.max(peak, Deno.memoryUsage().rss / 2 ** 20);

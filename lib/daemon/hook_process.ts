@@ -253,7 +253,8 @@ export async function callInProcess(
   clearTimeout(timer.id);
   await Promise.all([writing, readStdout, readStderr]);
   if (!answer) {
-    if (/out of memory|heap limit/i.test(stderrTail)) {
+    // V8's own last words (`# Fatal JavaScript out of memory: Reached heap limit`)
+    if (/Fatal (JavaScript|process) out of memory/.test(stderrTail)) {
       answer = {
         ok: false,
         message:
