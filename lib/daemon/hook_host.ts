@@ -117,7 +117,7 @@ export async function hookHostMain(): Promise<number> {
   clearInterval(watch);
   peak = Math.max(peak, Deno.memoryUsage().rss / 2 ** 20);
   writeAll(
-    `${secret} ${JSON.stringify({ ...answer, peakMb: Math.round(peak) })}\n`,
+    `\n${secret} ${JSON.stringify({ ...answer, peakMb: Math.round(peak) })}\n`,
   );
   return 0;
 }
