@@ -259,6 +259,11 @@ Deno.test("custom host: a hook that exhausts its heap, allocates 4 GiB, loops, e
     { ok: true, message: "stdin gave nothing" },
     "the secret on stdin is read before the hook runs",
   );
+  assertEquals(
+    await post("partial"),
+    { ok: true, message: "after a partial line" },
+    "an unfinished line of the hook's does not swallow the answer",
+  );
   assert(process.lastPeakMb > 0 && process.lastPeakMb < 256);
 });
 
