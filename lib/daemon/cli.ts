@@ -29,7 +29,9 @@ scan, publishes state, progress, fits and the HDF5 file path.
 Options:
   --test-mode             prefix every PV with Test:
   --custom-callback PATH  JS/TS module exporting getPreCallback/getPostCallback,
-                          run sandboxed (read the scan file only) with a timeout
+                          each call in a process of its own (this program
+                          again, heap limited) and a sandboxed Worker (read
+                          the scan file only), with a timeout
   --log-dir PATH          rotating log file directory
                           (default /var/log/fws-daemon/fws-NN)
   --data-dir PATH         HDF5 scan files (default /var/lib/fws/fws-NN)
