@@ -76,6 +76,11 @@ export interface HookResult {
   ok: boolean;
   /** What the hook returned (a string), or why it failed. */
   message: string;
+  /**
+   * What the hook printed (console.log/console.error, in its own process),
+   * cut to {@link MAX_HOOK_RESULT} characters; absent when nothing.
+   */
+  output?: string;
 }
 
 export { MAX_HOOK_RESULT } from "./hook_sandbox.ts";
@@ -186,7 +191,14 @@ export class CustomCallbackHost {
     readable: string[],
   ): Promise<HookResult> {
     const answer = await this.#call({ op: "call", hook, info }, readable);
-    return { ok: answer.ok === true, message: bounded(answer.message) };
+    const result: HookResult = {
+      ok: answer.ok === true,
+      message: bounded(answer.message),
+    };
+    if (typeof answer.output === "string" && answer.output.trim() !== "") {
+      result.output = bounded(answer.output.trimEnd());
+    }
+    return result;
   }
 
   async #call(request: HookRequest, readable: string[]): Promise<HookAnswer> {

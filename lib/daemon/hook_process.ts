@@ -136,7 +136,7 @@ export interface ProcessCallOptions {
  * with `{ ok: false, message }` naming why there is none: ran out of memory,
  * used too much memory, hung, printed too much, ended without answering.
  * Never rejects. An answer of the process carries `peakMb`, the largest
- * resident size it saw.
+ * resident size it saw; `output` is the start of what the hook printed.
  */
 export async function callInProcess(
   request: { op: "probe" | "call"; hook?: "pre" | "post"; info?: unknown },
@@ -169,6 +169,13 @@ export async function callInProcess(
   let answer: HookAnswer | undefined;
   let printed = 0;
   let stderrTail = "";
+  // the start of what the hook printed on stdout and on stderr
+  const printedText = { out: "", err: "" };
+  const keep = (stream: "out" | "err", text: string) => {
+    if (printedText[stream].length <= MAX_HOOK_RESULT) {
+      printedText[stream] += text;
+    }
+  };
   const killed = (message: string) => {
     answer ??= { ok: false, message };
     try {
@@ -201,7 +208,10 @@ export async function callInProcess(
   })();
 
   const onLine = (text: string) => {
-    if (!text.startsWith(secret + " ")) return; // the hook's own output
+    if (!text.startsWith(secret + " ")) {
+      if (text !== "") keep("out", text + "\n"); // the hook's own output
+      return;
+    }
     let parsed: HookAnswer;
     try {
       parsed = JSON.parse(text.slice(secret.length + 1));
@@ -235,6 +245,7 @@ export async function callInProcess(
         pending = pending.slice(nl + 1);
       }
       if (pending.length > MAX_ANSWER_BYTES) {
+        if (!skipping) keep("out", pending);
         skipping = true;
         pending = "";
       }
@@ -244,8 +255,9 @@ export async function callInProcess(
     const decoder = new TextDecoder();
     for await (const chunk of child.stderr) {
       count(chunk.length);
-      stderrTail = (stderrTail + decoder.decode(chunk, { stream: true }))
-        .slice(-8192);
+      const text = decoder.decode(chunk, { stream: true });
+      stderrTail = (stderrTail + text).slice(-8192);
+      keep("err", text);
     }
   })();
 
@@ -255,6 +267,8 @@ export async function callInProcess(
   if (!answer) {
     // V8's own last words (`# Fatal JavaScript out of memory: Reached heap limit`)
     if (/Fatal (JavaScript|process) out of memory/.test(stderrTail)) {
+      printedText.err =
+        printedText.err.split(/\n*<--- Last few GCs|\n*#\s*\n# Fatal/)[0];
       answer = {
         ok: false,
         message:
@@ -270,5 +284,6 @@ export async function callInProcess(
       };
     }
   }
-  return answer;
+  const output = printedText.out + printedText.err;
+  return output ? { ...answer, output } : answer;
 }

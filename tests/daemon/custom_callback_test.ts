@@ -152,6 +152,9 @@ Deno.test("custom callback: a hook that exhausts its heap, in its own process, e
     log,
   );
   assert(!/run inside the daemon/.test(log), "each call had its own process");
+  // what it printed is logged, without V8's report of its death
+  assertMatch(log, /custom pre callback printed: about to fill the heap/);
+  assert(!/Last few GCs|C stack trace/.test(log), log);
 });
 
 Deno.test("custom callback: a module without hooks or missing is refused at start-up", async () => {

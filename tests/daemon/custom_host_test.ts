@@ -254,6 +254,11 @@ Deno.test("custom host: a hook that exhausts its heap, allocates 4 GiB, loops, e
     memory.lastPeakMb > 256,
     `the 4 GiB buffer's process was stopped at ${memory.lastPeakMb} MB`,
   );
+  const printed = await post("print");
+  assert(
+    (printed.output?.length ?? 0) < MAX_HOOK_RESULT + 100,
+    `what the hook printed is cut: ${printed.output?.length} characters`,
+  );
   assertEquals(
     await post("stdin"),
     { ok: true, message: "stdin gave nothing" },
@@ -261,9 +266,18 @@ Deno.test("custom host: a hook that exhausts its heap, allocates 4 GiB, loops, e
   );
   assertEquals(
     await post("partial"),
-    { ok: true, message: "after a partial line" },
+    {
+      ok: true,
+      message: "after a partial line",
+      output: "a line the hook never ends",
+    },
     "an unfinished line of the hook's does not swallow the answer",
   );
+  assertEquals(await post("chatty"), {
+    ok: true,
+    message: "said something",
+    output: "hello from the hook\na warning from the hook",
+  });
   assert(process.lastPeakMb > 0 && process.lastPeakMb < 256);
 });
 
