@@ -124,7 +124,7 @@ export class CustomCallbackHost {
     if (command && maySpawn(command.program)) {
       this.#command = command;
     } else {
-      this.uncaged = uncagedReason(command?.program ?? Deno.execPath());
+      this.uncaged = uncagedReason(command?.program);
     }
   }
 
@@ -224,9 +224,14 @@ export class CustomCallbackHost {
 }
 
 /** The start-up warning when hooks cannot have a process of their own. */
-function uncagedReason(program: string): string {
+function uncagedReason(program: string | undefined): string {
+  const what =
+    "custom callbacks run inside the daemon: their memory is not bounded and a hook that exhausts it ends the daemon, because";
+  if (program === undefined) {
+    return `${what} this program was not loaded from a file (main.ts has no file: URL to start again); run it from a file or the compiled binary`;
+  }
   const how = Deno.build.standalone
     ? `install the binary at the path compile.sh baked into --allow-run (FWS_INSTALL_PATH, default /usr/local/bin/fws) or rebuild with FWS_INSTALL_PATH=${program}`
     : `under deno run grant --allow-run=${program} (the real path; a symlink such as --allow-run=deno is refused)`;
-  return `custom callbacks run inside the daemon: their memory is not bounded and a hook that exhausts it ends the daemon, because this process may not start ${program}; ${how}`;
+  return `${what} this process may not start ${program}; ${how}`;
 }
