@@ -5,17 +5,20 @@
  * module and the scan file only. The daemon starts no other program.
  *
  * The process gets an empty environment (so no secret of the daemon's
- * reaches a hook) but for `DENO_V8_FLAGS=--max-old-space-size=<MB>` and,
- * under `deno run`, `DENO_DIR`. The daemon bounds it from outside:
+ * reaches a hook) but for `DENO_V8_FLAGS=--max-old-space-size=<MB>`,
+ * `NO_COLOR=1` and, under `deno run`, `DENO_DIR`. The daemon bounds it
+ * from outside:
  *
  * - time: the module's load limit, then the hook's timeout (the Worker inside
  *   says so itself; one second later the process is killed regardless);
- * - memory: V8's heap limit (a heap hog ends with V8's out-of-memory, which
+ * - memory (bounded from inside the process, by code of the daemon's): V8's
+ *   heap limit (a heap hog ends with V8's out-of-memory, which
  *   ends only this process), and the resident size, at most the heap limit
  *   plus {@link RSS_ALLOWANCE_MB} (buffers outside the heap, e.g. a 4 GiB
  *   `Uint8Array`, count there): the hook process's main thread, which runs
  *   no hook code, reads it every `RSS_POLL_MS` (50) ms and ends the process
- *   beyond it (Deno lets no other process read `/proc/<pid>/status`);
+ *   beyond it (Deno refuses the daemon `/proc/<pid>/status` of another process
+ *   without `--allow-all`);
  * - output: the answer is one line that starts with a secret sent on stdin
  *   (what the hook prints cannot pass for it), at most
  *   {@link MAX_ANSWER_BYTES}; anything printed beyond {@link MAX_OUTPUT_BYTES}
@@ -79,6 +82,7 @@ export function selfCommand(memoryMb: number): SelfCommand | undefined {
   const program = Deno.execPath();
   const env: Record<string, string> = {
     DENO_V8_FLAGS: `--max-old-space-size=${memoryMb}`,
+    NO_COLOR: "1", // plain text in the reasons read from its stderr
   };
   if (Deno.build.standalone) {
     return { program, args: () => [HOOK_HOST_COMMAND], env };
