@@ -338,3 +338,26 @@ Deno.test("custom host: the post hook gets NaN and ±Infinity of a failed fit as
     });
   }
 });
+
+Deno.test("hook process: started as this deno on main.ts with read of the module and the file only, and an environment of three variables", async () => {
+  const { selfCommand } = await import("../../lib/daemon/hook_process.ts");
+  const command = selfCommand(64);
+  assert(command, "main.ts has a file: URL here");
+  assertEquals(command.program, Deno.execPath());
+  const args = command.args(["/m.js", "/scan.h5"]);
+  assertEquals(args.filter((a) => /^--allow-|^-A$|^-P/.test(a)), [
+    "--allow-read=/m.js,/scan.h5",
+  ]);
+  assertEquals(args.slice(-2), [
+    new URL("../../main.ts", import.meta.url).pathname,
+    "__hook-host",
+  ]);
+  assert(args.includes("--no-prompt") && args.includes("--no-config"));
+  assertEquals(command.env.DENO_V8_FLAGS, "--max-old-space-size=64");
+  for (const name of Object.keys(command.env)) {
+    assert(
+      ["DENO_V8_FLAGS", "NO_COLOR", "DENO_DIR"].includes(name),
+      `${name} is not passed to a hook's process`,
+    );
+  }
+});
