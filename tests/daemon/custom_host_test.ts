@@ -251,7 +251,7 @@ Deno.test("custom host: a hook that exhausts its heap, allocates 4 GiB, loops, e
     );
   }
   assert(
-    memory.lastPeakMb > 256,
+    memory.lastPeakMb >= 256, // 256.3 MB reads 256
     `the 4 GiB buffer's process was stopped at ${memory.lastPeakMb} MB`,
   );
   const printed = await post("print");
