@@ -10,7 +10,11 @@
 #   plot and sim sets; never -A), with write narrowed to the two write roots
 #   FWS_DATA_ROOT (default /var/lib/fws) and FWS_LOG_ROOT (default
 #   /var/log/fws-daemon), which are also baked into the binary: the daemon
-#   refuses data/log directories outside them at start-up;
+#   refuses data/log directories outside them at start-up; run is granted
+#   to the openers (xdg-open, open) and to FWS_INSTALL_PATH (default
+#   /usr/local/bin/fws), where the binary is to be installed: the daemon
+#   starts itself there, and nothing else, for each custom-callback call
+#   (installed elsewhere, hooks run unbounded in the daemon, with a warning);
 # - needs the Deno runtime base `denort` of the same Deno version: deno
 #   downloads it from dl.deno.land, or takes DENORT_BIN=/path/to/denort
 #   (air-gapped networks), or a copy of denort-<target>.zip already in
@@ -19,8 +23,9 @@
 # Exit codes: 0 built, 1 build failed, 2 bad arguments, 3 no usable Deno
 # runtime base (DENORT_BIN missing, not a runtime base, or not downloadable).
 # Environment: DENO (deno to use), DENORT_BIN, FWS_DATA_ROOT, FWS_LOG_ROOT,
-# FWS_DOWNLOAD_TIMEOUT (s, default 15), FWS_COMPILE_TIMEOUT (s, default 900),
-# FWS_SKIP_BUNDLE=1 (keep static/islands/ as it is).
+# FWS_INSTALL_PATH (default /usr/local/bin/fws), FWS_DOWNLOAD_TIMEOUT (s,
+# default 15), FWS_COMPILE_TIMEOUT (s, default 900), FWS_SKIP_BUNDLE=1 (keep
+# static/islands/ as it is).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -74,10 +79,11 @@ target=${target:-$host}
 
 data_root=${FWS_DATA_ROOT:-/var/lib/fws}
 log_root=${FWS_LOG_ROOT:-/var/log/fws-daemon}
-for root in "$data_root" "$log_root"; do
+install_path=${FWS_INSTALL_PATH:-/usr/local/bin/fws}
+for root in "$data_root" "$log_root" "$install_path"; do
   case "$root" in
   /*) ;;
-  *) die 2 "FWS_DATA_ROOT and FWS_LOG_ROOT must be absolute paths; got '$root'" ;;
+  *) die 2 "FWS_DATA_ROOT, FWS_LOG_ROOT and FWS_INSTALL_PATH must be absolute paths; got '$root'" ;;
   esac
 done
 
@@ -150,7 +156,7 @@ fi
 
 # --- 3. permissions, baked write roots, embedded assets ----------------------
 mapfile -t permission_flags < <("$DENO" run --no-config --no-prompt -R --allow-write=dist \
-  tools/gen_compile_args.ts "$data_root" "$log_root") ||
+  tools/gen_compile_args.ts "$data_root" "$log_root" "$install_path") ||
   die 1 "deno.json's permission sets are not usable (see above)"
 [ ${#permission_flags[@]} -gt 0 ] || die 1 "deno.json: the 'fws' permission set grants nothing"
 

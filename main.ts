@@ -8,7 +8,13 @@
  */
 import { type CommandMain, UsageError } from "./lib/cli.ts";
 import { SEED_VERSION, VERSION } from "./lib/version.ts";
-import { restrictPermissions, type Subcommand } from "./lib/permissions.ts";
+import {
+  narrowDaemonRun,
+  restrictPermissions,
+  type Subcommand,
+} from "./lib/permissions.ts";
+// the hidden subcommand a custom-callback call runs in (small, no deps)
+import { HOOK_HOST_COMMAND, hookHostMain } from "./lib/daemon/hook_host.ts";
 
 interface Command {
   summary: string;
@@ -108,6 +114,10 @@ export async function main(
     console.log(`fws ${VERSION}`);
     return 0;
   }
+  if (first === HOOK_HOST_COMMAND) {
+    // a custom-callback call in its own process (lib/daemon/hook_process.ts)
+    return await hookHostMain();
+  }
   try {
     const name = /^\d+$/.test(first) ? "daemon" : first;
     const command = COMMANDS[name as Subcommand];
@@ -118,8 +128,19 @@ export async function main(
         } (see fws --help)`,
       );
     }
-    if (options.restrict) await restrictPermissions(name as Subcommand);
-    return await (await command.load())(name === first ? rest : args);
+    const commandArgs = name === first ? rest : args;
+    if (options.restrict) {
+      await restrictPermissions(name as Subcommand);
+      if (name === "daemon") {
+        // a custom callback's calls run in processes of this program
+        await narrowDaemonRun(
+          commandArgs.some((a) =>
+            a === "--custom-callback" || a.startsWith("--custom-callback=")
+          ),
+        );
+      }
+    }
+    return await (await command.load())(commandArgs);
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(error.message);

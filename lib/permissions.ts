@@ -74,9 +74,9 @@ export interface PermissionProfile {
 export const PERMISSION_PROFILES: Record<Subcommand, PermissionProfile> = {
   daemon: {
     keep: ["read", "write", "net", "env", "sys"],
-    startup: [],
+    startup: ["run"],
     note:
-      "write only inside the baked write roots; custom callbacks run in a Worker with read of their own file only",
+      "write only inside the baked write roots; run is dropped at start-up, except with --custom-callback: then it may start only itself (Deno.execPath(), every other program revoked), once per hook call, with a V8 heap limit, an empty environment and every permission but read revoked; the hook runs in there in a Worker with read of its own file (and the scan file) only",
   },
   sim: {
     keep: ["read", "net", "env", "sys"],
@@ -123,6 +123,27 @@ export const PERMISSION_PROFILES: Record<Subcommand, PermissionProfile> = {
       "reads the map file; write only until the --output file is open, then dropped",
   },
 };
+
+/** The programs besides itself the binary may start (deno.json's `fws` set). */
+export const OPENER_COMMANDS = ["xdg-open", "open"] as const;
+
+/**
+ * The daemon's `run` after start-up: dropped as a whole, or, with a custom
+ * callback (`selfOnly`), every listed program revoked but this executable
+ * itself, which starts the hooks' processes. Under a grant of every program
+ * (`--allow-run`, `-P=test`) Deno cannot narrow it: it stays as granted.
+ *
+ * @example
+ * ```ts
+ * await narrowDaemonRun(false); // no process at all
+ * ```
+ */
+export async function narrowDaemonRun(selfOnly: boolean): Promise<void> {
+  if (!selfOnly) return await dropPermissions(["run"]);
+  for (const command of OPENER_COMMANDS) {
+    await Deno.permissions.revoke({ name: "run", command });
+  }
+}
 
 /**
  * Revokes every permission in {@link PERMISSION_NAMES} that `keep` does not

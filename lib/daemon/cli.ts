@@ -14,6 +14,7 @@ import {
   type FitModelChoice,
 } from "../analysis/fit_fields.ts";
 import { ScannerOwnedError } from "./owner.ts";
+import { DEFAULT_HOOK_MEMORY_MB } from "./hook_process.ts";
 import { storageCause, storageProblem } from "./storage.ts";
 import { FWSScanInterface, type PvMapFile } from "../pvmap/mod.ts";
 import type { RejectionOptions } from "../scan/model.ts";
@@ -28,7 +29,9 @@ scan, publishes state, progress, fits and the HDF5 file path.
 Options:
   --test-mode             prefix every PV with Test:
   --custom-callback PATH  JS/TS module exporting getPreCallback/getPostCallback,
-                          run sandboxed (read the scan file only) with a timeout
+                          each call in a process of its own (this program
+                          again, heap limited) and a sandboxed Worker (read
+                          the scan file only), with a timeout
   --log-dir PATH          rotating log file directory
                           (default /var/log/fws-daemon/fws-NN)
   --data-dir PATH         HDF5 scan files (default /var/lib/fws/fws-NN)
@@ -51,6 +54,8 @@ Options:
                           point left out is kept in the file with its reason)
   --log-level LEVEL       trace, debug, info (default), warning, error, fatal
   --hook-timeout SECONDS  longest run of a custom callback (default 10)
+  --hook-memory MB        V8 heap of a custom callback's own process (default
+                          256; the process may hold 128 MB more resident)
   --beam-threshold MA     beam current below which the scan pauses (default 0.1)
   --resume-delay SECONDS  how long the beam must be back before the scan
                           resumes (default 1)
@@ -161,6 +166,7 @@ export async function daemonMain(args: string[]): Promise<number> {
       "reject-outliers": { type: "string" },
       "log-level": { type: "string" },
       "hook-timeout": { type: "string" },
+      "hook-memory": { type: "string" },
       "beam-threshold": { type: "string" },
       "resume-delay": { type: "string" },
       "max-pause": { type: "string" },
@@ -186,6 +192,17 @@ export async function daemonMain(args: string[]): Promise<number> {
   if (!(hookTimeout > 0 && hookTimeout <= 3600)) {
     throw new UsageError(
       `--hook-timeout: expected seconds above 0 and at most 3600, got '${hookText}'`,
+    );
+  }
+  const memoryText = values["hook-memory"] as string | undefined;
+  const hookMemory = memoryText === undefined
+    ? DEFAULT_HOOK_MEMORY_MB
+    : Number(memoryText);
+  if (
+    !(Number.isInteger(hookMemory) && hookMemory >= 16 && hookMemory <= 65536)
+  ) {
+    throw new UsageError(
+      `--hook-memory: expected a whole number of MB from 16 to 65536, got '${memoryText}'`,
     );
   }
   const seconds = (name: string, max: number): number | undefined => {
@@ -263,7 +280,8 @@ export async function daemonMain(args: string[]): Promise<number> {
       `cannot write the data directory ${dataDir} (${cause}); pass --data-dir PATH with a writable directory`,
     );
   }
-  // least privilege (no run, no ffi) is applied by main.ts at dispatch
+  // least privilege (no ffi; run only of itself, and only with a custom
+  // callback) is applied by main.ts at dispatch
 
   const daemon = await startDaemon({
     scannerIndex: index,
@@ -275,6 +293,7 @@ export async function daemonMain(args: string[]): Promise<number> {
     pvMap: map,
     customCallback: values["custom-callback"] as string | undefined,
     hookTimeout,
+    hookMemory,
     tuning: {
       suspender: Object.fromEntries(
         Object.entries(suspender).filter(([, v]) => v !== undefined),

@@ -5,11 +5,18 @@
  * before the wire moves, the post callback with the outcome and the path of
  * the scan file once it is closed.
  *
- * The module never runs inside the daemon: every call happens in a fresh
- * Deno Worker with the least permissions that work — read the module (and,
- * for the post callback, the scan file), nothing else: no write, no net, no
- * run, no env, no sys, no ffi — and a timeout. A hook that throws, hangs or
- * tries something it may not do is stopped and reported; the daemon goes on.
+ * The module never runs inside the daemon: every call (and the probe at
+ * load) happens in a process of its own, this program started again
+ * (`hook_process.ts`, `hook_host.ts`) with a V8 heap limit (`--hook-memory`,
+ * default 256 MB) and an empty environment, and in there in a fresh Deno
+ * Worker with the least permissions that work — read the module (and, for
+ * the post callback, the scan file), nothing else: no write, no net, no run,
+ * no env, no sys, no ffi — and a timeout (`hook_sandbox.ts`). A hook that
+ * throws, hangs, exhausts its memory or tries something it may not do is
+ * stopped and reported; the daemon goes on. When this process may not start
+ * itself (`--allow-run` lacks `Deno.execPath()`), the Worker runs in the
+ * daemon's own process as before and {@link CustomCallbackHost.uncaged}
+ * says why: the daemon logs it as a warning.
  *
  * ```ts
  * // my_hooks.js
@@ -30,6 +37,19 @@
  */
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import {
+  callInWorker,
+  type HookAnswer,
+  type HookRequest,
+  MAX_HOOK_RESULT,
+} from "./hook_sandbox.ts";
+import {
+  callInProcess,
+  DEFAULT_HOOK_MEMORY_MB,
+  maySpawn,
+  type SelfCommand,
+  selfCommand,
+} from "./hook_process.ts";
 
 /** What the pre callback receives. */
 export interface PreHookInfo {
@@ -56,56 +76,14 @@ export interface HookResult {
   ok: boolean;
   /** What the hook returned (a string), or why it failed. */
   message: string;
+  /**
+   * What the hook printed (console.log/console.error, in its own process),
+   * cut to {@link MAX_HOOK_RESULT} characters; absent when nothing.
+   */
+  output?: string;
 }
 
-/** Seconds a hook module may take to load in its Worker. */
-const LOAD_TIMEOUT = 30;
-
-/** Characters of a hook's returned text kept (the rest cut, said so). */
-export const MAX_HOOK_RESULT = 4096;
-
-/**
- * The Worker's own code, run before the hook module is imported. It answers
- * on a MessagePort the host hands it, captured (with the original
- * `postMessage` and `Reflect.apply`) where the hook's code cannot reach
- * or patch: what the hook posts
- * with `self.postMessage` is ignored by the host, so it can neither reset
- * the timeout nor forge an answer. It also takes `Worker` away, so a hook
- * cannot start threads of its own.
- */
-const BOOTSTRAP = `
-const post = MessagePort.prototype.postMessage;
-const apply = Reflect.apply;
-delete globalThis.Worker;
-self.onmessage = async (event) => {
-  self.onmessage = null;
-  const { op, url, hook, info } = event.data;
-  const port = event.ports[0];
-  const send = (answer) => apply(post, port, [answer]);
-  try {
-    const mod = await import(url);
-    send({ loaded: true });
-    if (op === "probe") {
-      send({ ok: true, pre: typeof mod.getPreCallback === "function",
-        post: typeof mod.getPostCallback === "function" });
-      return;
-    }
-    const getter = hook === "pre" ? mod.getPreCallback : mod.getPostCallback;
-    if (typeof getter !== "function") { send({ ok: true, message: "" }); return; }
-    const fn = await getter();
-    if (typeof fn !== "function") {
-      send({ ok: false, message: "get" + (hook === "pre" ? "Pre" : "Post") +
-        "Callback() did not return a function" });
-      return;
-    }
-    const result = await fn(info);
-    send({ ok: true, message: typeof result === "string" ? result.slice(0, ${MAX_HOOK_RESULT} + 1) : "" });
-  } catch (error) {
-    send({ ok: false, message: String((error && error.name ? error.name + ": " : "") +
-      String(error && error.message !== undefined ? error.message : error)).slice(0, ${MAX_HOOK_RESULT} + 1) });
-  }
-};
-`;
+export { MAX_HOOK_RESULT } from "./hook_sandbox.ts";
 
 /** A hook's text, cut to {@link MAX_HOOK_RESULT} characters (and said so). */
 function bounded(text: unknown): string {
@@ -121,27 +99,59 @@ export class CustomCallbackHost {
   readonly path: string;
   /** Seconds a hook may run before it is stopped. */
   readonly timeout: number;
+  /** MB of V8 heap a hook may use (in its own process). */
+  readonly memory: number;
   /** Whether the module exports `getPreCallback`. */
   hasPre = false;
   /** Whether the module exports `getPostCallback`. */
   hasPost = false;
+  /**
+   * Why the hooks run in the daemon's own process (their memory unbounded),
+   * or `undefined` when each call has a process of its own.
+   */
+  uncaged?: string;
+  /** Largest resident size of the last call's process, MB (0: in-process). */
+  lastPeakMb = 0;
   readonly #url: string;
+  #command?: SelfCommand;
 
-  private constructor(path: string, timeout: number) {
+  private constructor(path: string, timeout: number, memory: number) {
     this.path = resolve(path);
     this.timeout = timeout;
+    this.memory = memory;
     this.#url = pathToFileURL(this.path).href;
+    const command = selfCommand(memory);
+    if (command && maySpawn(command.program)) {
+      this.#command = command;
+    } else {
+      this.uncaged = uncagedReason(command?.program);
+    }
   }
 
   /**
-   * Checks the module in a sandboxed Worker: it must load and export at
-   * least one of the two hooks. Throws an error naming the file otherwise.
+   * Checks the module in its sandbox: it must load and export at least one
+   * of the two hooks. Throws an error naming the file otherwise.
+   *
+   * @param options.timeout seconds a hook may run (default 10)
+   * @param options.memory MB of V8 heap a hook may use (default
+   *   {@link DEFAULT_HOOK_MEMORY_MB}; its process at most
+   *   `RSS_ALLOWANCE_MB` more resident, see `hook_process.ts`)
+   * @param options.inProcess run the hooks in the daemon's own process even
+   *   when it may start its own (for comparison; memory unbounded)
    */
   static async load(
     path: string,
-    options: { timeout?: number } = {},
+    options: { timeout?: number; memory?: number; inProcess?: boolean } = {},
   ): Promise<CustomCallbackHost> {
-    const host = new CustomCallbackHost(path, options.timeout ?? 10);
+    const host = new CustomCallbackHost(
+      path,
+      options.timeout ?? 10,
+      options.memory ?? DEFAULT_HOOK_MEMORY_MB,
+    );
+    if (options.inProcess && host.#command) {
+      host.#command = undefined;
+      host.uncaged = "asked to run in-process";
+    }
     try {
       Deno.statSync(host.path);
     } catch {
@@ -181,88 +191,47 @@ export class CustomCallbackHost {
     readable: string[],
   ): Promise<HookResult> {
     const answer = await this.#call({ op: "call", hook, info }, readable);
-    return { ok: answer.ok === true, message: bounded(answer.message) };
+    const result: HookResult = {
+      ok: answer.ok === true,
+      message: bounded(answer.message),
+    };
+    if (typeof answer.output === "string" && answer.output.trim() !== "") {
+      result.output = bounded(answer.output.trimEnd());
+    }
+    return result;
   }
 
-  #call(
-    message: Record<string, unknown>,
-    readable: string[],
-  ): Promise<Record<string, unknown>> {
-    const blobUrl = URL.createObjectURL(
-      new Blob([BOOTSTRAP], { type: "application/javascript" }),
-    );
-    let worker: Worker;
-    try {
-      worker = new Worker(blobUrl, {
-        type: "module",
-        deno: {
-          permissions: {
-            read: [this.path, ...readable],
-            write: false,
-            net: false,
-            env: false,
-            run: false,
-            sys: false,
-            ffi: false,
-            import: false,
-          },
-        },
-      } as WorkerOptions);
-    } catch (error) {
-      URL.revokeObjectURL(blobUrl);
-      const text = (error as Error).message;
-      return Promise.resolve({
-        ok: false,
-        message: /unstable/i.test(text)
-          ? 'sandboxed Workers need Deno\'s --unstable-worker-options (deno.json "unstable": ["worker-options"])'
-          : text,
+  async #call(request: HookRequest, readable: string[]): Promise<HookAnswer> {
+    const read = [this.path, ...readable];
+    if (!this.#command) {
+      this.lastPeakMb = 0;
+      return await callInWorker(request, {
+        url: this.#url,
+        read,
+        timeout: this.timeout,
       });
     }
-    return new Promise((resolveAnswer) => {
-      const held: { timer?: ReturnType<typeof setTimeout> } = {};
-      const channel = new MessageChannel();
-      let done = false;
-      const finish = (answer: Record<string, unknown>) => {
-        if (done) return;
-        done = true;
-        clearTimeout(held.timer);
-        worker.terminate();
-        channel.port1.close();
-        URL.revokeObjectURL(blobUrl);
-        resolveAnswer(answer);
-      };
-      const limit = (seconds: number, what: string) => {
-        clearTimeout(held.timer);
-        held.timer = setTimeout(
-          () =>
-            finish({
-              ok: false,
-              message: `stopped: ${what} within ${seconds} s (hung)`,
-            }),
-          seconds * 1000,
-        );
-      };
-      // loading the module has its own, generous limit; the hook's own
-      // timeout starts once the module is loaded (said once, on the port)
-      let loaded = false;
-      limit(Math.max(LOAD_TIMEOUT, this.timeout), "module not loaded");
-      channel.port1.onmessage = (e: MessageEvent) => {
-        if (e.data?.loaded === true) {
-          if (!loaded) limit(this.timeout, "no answer");
-          loaded = true;
-          return;
-        }
-        finish(e.data ?? {});
-      };
-      // what the hook itself posts is not the host's protocol: ignored
-      worker.onmessage = () => {};
-      worker.onerror = (e: ErrorEvent) => {
-        e.preventDefault();
-        finish({ ok: false, message: e.message || "uncaught error" });
-      };
-      worker.onmessageerror = () =>
-        finish({ ok: false, message: "unreadable answer" });
-      worker.postMessage({ ...message, url: this.#url }, [channel.port2]);
+    const answer = await callInProcess(request, {
+      command: this.#command,
+      url: this.#url,
+      read,
+      timeout: this.timeout,
+      memoryMb: this.memory,
     });
+    this.lastPeakMb = Number(answer.peakMb) || 0;
+    return answer;
   }
+}
+
+/** The start-up warning when hooks cannot have a process of their own. */
+function uncagedReason(program: string | undefined): string {
+  const what =
+    "custom callbacks run inside the daemon: their memory is not bounded and a hook that exhausts it ends the daemon, because";
+  if (program === undefined) {
+    return `${what} this program was not loaded from a file (main.ts has no file: URL to start again); run it from a file or the compiled binary`;
+  }
+  const how = Deno.build.standalone
+    ? `install the binary at the path compile.sh baked into --allow-run (FWS_INSTALL_PATH, default /usr/local/bin/fws) or rebuild with FWS_INSTALL_PATH=${program}`
+    : `under deno run grant --allow-run=${program} (the real path; a symlink such as --allow-run=deno is refused)`;
+  return `${what} this process may not start ${program}; ${how}`;
 }

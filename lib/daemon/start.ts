@@ -7,7 +7,7 @@
  */
 import { CAClient, type CAClientOptions } from "../ca/mod.ts";
 import { ScanFileWriter } from "../hdf5/mod.ts";
-import { closeLogging, setupLogging } from "../log.ts";
+import { closeLogging, log, setupLogging } from "../log.ts";
 import type { LogLevel } from "@logtape/logtape";
 import { PROGRAM, VERSION } from "../version.ts";
 import { type BridgeOptions, FWSScanBridgeDaemon } from "./bridge.ts";
@@ -40,6 +40,8 @@ export interface StartDaemonOptions {
   customCallback?: string;
   /** Seconds a custom hook may run; default 10. */
   hookTimeout?: number;
+  /** MB of V8 heap a custom hook's process may use; default 256. */
+  hookMemory?: number;
   /** Channel Access client options, e.g. `{ addrList: ["127.0.0.1:5064"], autoAddrList: false }`. */
   ca?: CAClientOptions;
   /** Use this client instead of making one (it is not closed by `stop`). */
@@ -98,8 +100,14 @@ export async function startDaemon(
   const customCallback = options.customCallback
     ? await CustomCallbackHost.load(options.customCallback, {
       timeout: options.hookTimeout,
+      memory: options.hookMemory,
     })
     : undefined;
+  if (customCallback?.uncaged) {
+    log("daemon", "custom").warn("{reason}", {
+      reason: customCallback.uncaged,
+    });
+  }
   const started = performance.now();
   const client = options.client ?? new CAClient(options.ca);
   const identity = ownerIdentity({

@@ -44,6 +44,11 @@ Deno.test("daemon cli: bad arguments are one clear UsageError", async () => {
       [["1", "--log-level", "loud"], /--log-level: expected trace, debug/],
       [["1", "--hook-timeout", "0"], /--hook-timeout/],
       [
+        ["1", "--hook-memory", "8"],
+        /--hook-memory: expected a whole number of MB from 16 to 65536, got '8'/,
+      ],
+      [["1", "--hook-memory", "lots"], /--hook-memory: expected a whole/],
+      [
         ["1", "--beam-threshold", "-1"],
         /--beam-threshold: expected a number from 0 to 1000000, got '-1'/,
       ],

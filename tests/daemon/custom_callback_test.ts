@@ -3,7 +3,10 @@ import type { LogicalName } from "../../lib/pvmap/mod.ts";
  * `--custom-callback`: hooks run in a sandboxed Worker. A hook that throws,
  * hangs or tries to write is stopped and reported on SCAN:MSG; the daemon
  * carries on. The daemon runs as a real process (worker permissions need
- * `--unstable-worker-options`).
+ * `--unstable-worker-options`). Under `-P=daemon` alone it may not start
+ * itself, so the Worker runs inside it (with a warning); granted
+ * `--allow-run=<this deno>`, each call has a process of its own and a hook
+ * that exhausts its heap ends only that process.
  */
 import { CAClient } from "../../lib/ca/mod.ts";
 import { CustomCallbackHost } from "../../lib/daemon/custom_callback.ts";
@@ -22,6 +25,7 @@ const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 async function scenario(
   hook: string,
   expectMsg: RegExp | null,
+  extra: { args?: string[]; flags?: string[] } = {},
 ): Promise<string> {
   const sim = await startSimulator({
     scannerIndex: 7,
@@ -43,7 +47,11 @@ async function scenario(
     FIXTURES + hook,
     "--hook-timeout",
     "1",
-  ], { addrList: sim.addrList, flags: ["--unstable-worker-options"] });
+    ...(extra.args ?? []),
+  ], {
+    addrList: sim.addrList,
+    flags: ["--unstable-worker-options", ...(extra.flags ?? [])],
+  });
   try {
     await waitHeartbeat(ca, pv("scan.heartbeat"), 45, daemon.stderr);
     for (
@@ -111,10 +119,42 @@ Deno.test("custom callback: good, throwing, hanging and writing hooks; the daemo
   ]);
   assertMatch(okLog, /custom post callback: post completed \d+/);
   assertMatch(okLog, /custom pre callback: pre 7 step/);
+  // -P=daemon may not start this deno: the hooks run in the daemon, said once
+  assertEquals(
+    okLog.match(
+      /custom callbacks run inside the daemon: their memory is not bounded/g,
+    )
+      ?.length,
+    1,
+    okLog,
+  );
+  assertMatch(okLog, /grant --allow-run=\//);
   assertMatch(throwLog, /boom from the hook/);
   assertMatch(hangLog, /no answer within 1 s/);
   assertMatch(writeLog, /Requires write access/);
   assertMatch(writeLog, /custom pre callback failed: .*(net|blocked|Requires)/);
+});
+
+Deno.test("custom callback: a hook that exhausts its heap, in its own process, ends only that call; the requests go on to DONE", async () => {
+  const log = await scenario(
+    "hooks_heap.js",
+    /custom pre callback failed: stopped: ran out of memory \(heap limit 128 MB\)/,
+    {
+      args: ["--hook-memory", "128"],
+      flags: [`--allow-run=${Deno.execPath()}`],
+    },
+  );
+  assertEquals(
+    log.match(
+      /failed on requestStarted: custom pre callback failed: stopped: ran out of memory/g,
+    )?.length,
+    2,
+    log,
+  );
+  assert(!/run inside the daemon/.test(log), "each call had its own process");
+  // what it printed is logged, without V8's report of its death
+  assertMatch(log, /custom pre callback printed: about to fill the heap/);
+  assert(!/Last few GCs|C stack trace/.test(log), log);
 });
 
 Deno.test("custom callback: a module without hooks or missing is refused at start-up", async () => {

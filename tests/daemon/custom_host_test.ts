@@ -1,10 +1,13 @@
 /**
  * CustomCallbackHost and CustomHookCallback in this process (deno.json turns
- * on worker permissions): hooks run in a Worker that may read the module and
- * the scan file, nothing else, and are stopped when they hang.
+ * on worker permissions; `-P=test` may start this deno, so each call has a
+ * process of its own): hooks run in a Worker that may read the module and
+ * the scan file, nothing else, and are stopped when they hang, exhaust their
+ * memory or go after the process they run in.
  */
 import {
   CustomCallbackHost,
+  type HookResult,
   MAX_HOOK_RESULT,
 } from "../../lib/daemon/custom_callback.ts";
 import { CustomHookCallback } from "../../lib/daemon/callbacks/custom.ts";
@@ -175,4 +178,186 @@ Deno.test("custom host: a hook cannot reset its timeout, forge an answer, start 
     `${big.message.length} characters`,
   );
   assertMatch(big.message, new RegExp(`cut at ${MAX_HOOK_RESULT} characters`));
+});
+
+const POST = {
+  ...PRE,
+  status: "completed" as const,
+  message: "",
+  endTime: "",
+  file: "",
+  fits: {},
+};
+
+/** MB this test process (standing in for the daemon) stays below. */
+const SELF_RSS_LIMIT_MB = 400;
+
+Deno.test("custom host: a hook that exhausts its heap, allocates 4 GiB, loops, exits, forges the protocol or floods ends that call only", async () => {
+  const timeout = 2;
+  const memory = await CustomCallbackHost.load(FIXTURES + "hooks_memory.js", {
+    timeout,
+    memory: 128,
+  });
+  assertEquals(memory.uncaged, undefined, "each call in a process of its own");
+  assertEquals(memory.memory, 128);
+  const process = await CustomCallbackHost.load(
+    FIXTURES + "hooks_process.js",
+    { timeout },
+  );
+  const good = await CustomCallbackHost.load(FIXTURES + "hooks_ok.js", {
+    timeout,
+  });
+  const post = (message: string) => process.post({ ...POST, message });
+  const cases: [string, () => Promise<HookResult>, RegExp][] = [
+    [
+      "heap hog",
+      () => memory.pre(PRE),
+      /^stopped: ran out of memory \(heap limit 128 MB\)$/,
+    ],
+    [
+      "4 GiB buffer",
+      () => memory.post(POST),
+      /^stopped: used more than 256 MB of memory$/,
+    ],
+    ["busy loop", () => process.pre(PRE), /^stopped: no answer within 2 s/],
+    ["Deno.exit(0)", () => post("exit"), /^stopped: no answer within 2 s/],
+    ["forged stdout", () => post("forge"), /^stopped: no answer within 2 s/],
+    ["stdout flood", () => post("print"), /^stopped: printed more than 1 MiB$/],
+    [
+      "postMessage flood",
+      () => post("flood"),
+      /^stopped: no answer within 2 s/,
+    ],
+  ];
+  for (const [name, call, expected] of cases) {
+    const t0 = performance.now();
+    const result = await call();
+    const took = performance.now() - t0;
+    assertEquals(result.ok, false, `${name}: ${result.message}`);
+    assertMatch(result.message, expected, name);
+    assert(
+      took < (timeout + 2) * 1000,
+      `${name}: ended after ${Math.round(took)} ms`,
+    );
+    const rss = Deno.memoryUsage().rss / 2 ** 20;
+    assert(
+      rss < SELF_RSS_LIMIT_MB,
+      `${name}: this process holds ${Math.round(rss)} MB`,
+    );
+    assertEquals(
+      await good.pre(PRE),
+      { ok: true, message: "pre 4 step" },
+      `the call after the ${name}`,
+    );
+  }
+  assert(
+    memory.lastPeakMb >= 256, // 256.3 MB reads 256
+    `the 4 GiB buffer's process was stopped at ${memory.lastPeakMb} MB`,
+  );
+  const printed = await post("print");
+  assert(
+    (printed.output?.length ?? 0) < MAX_HOOK_RESULT + 100,
+    `what the hook printed is cut: ${printed.output?.length} characters`,
+  );
+  assertEquals(
+    await post("stdin"),
+    { ok: true, message: "stdin gave nothing" },
+    "the secret on stdin is read before the hook runs",
+  );
+  assertEquals(
+    await post("partial"),
+    {
+      ok: true,
+      message: "after a partial line",
+      output: "a line the hook never ends",
+    },
+    "an unfinished line of the hook's does not swallow the answer",
+  );
+  assertEquals(await post("chatty"), {
+    ok: true,
+    message: "said something",
+    output: "hello from the hook\na warning from the hook",
+  });
+  assert(process.lastPeakMb > 0 && process.lastPeakMb < 256);
+});
+
+Deno.test("custom host: in-process on request, as when the daemon may not start itself, and says so", async () => {
+  const host = await CustomCallbackHost.load(FIXTURES + "hooks_ok.js", {
+    inProcess: true,
+  });
+  assertMatch(host.uncaged ?? "", /asked to run in-process/);
+  assertEquals(await host.pre(PRE), { ok: true, message: "pre 4 step" });
+  assertEquals(host.lastPeakMb, 0);
+});
+
+Deno.test("fws __hook-host: hidden from the help; without a request on stdin it exits 2 saying what it expected", async () => {
+  const { usage } = await import("../../main.ts");
+  assert(!usage().includes("__hook-host"), "not in fws --help");
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-config", "--no-prompt", main, "__hook-host"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("not json"));
+  await writer.close();
+  const out = await child.output();
+  assertEquals(out.code, 2);
+  assertEquals(new TextDecoder().decode(out.stdout), "");
+  assertMatch(
+    new TextDecoder().decode(out.stderr),
+    /__hook-host: expected one JSON request on stdin/,
+  );
+});
+
+Deno.test("custom host: the post hook gets NaN and ±Infinity of a failed fit as they are, in its own process as in-process", async () => {
+  const info = {
+    ...POST,
+    fits: {
+      scan_001: {
+        PDB: {
+          ok: false,
+          center: NaN,
+          sigma: Infinity,
+          sigmaErr: -Infinity,
+          centerErr: 0.5,
+        },
+      },
+    },
+  };
+  for (const inProcess of [false, true]) {
+    const host = await CustomCallbackHost.load(FIXTURES + "hooks_fits.js", {
+      inProcess,
+    });
+    assertEquals(host.uncaged === undefined, !inProcess);
+    assertEquals(await host.post(info), {
+      ok: true,
+      message: "false NaN Infinity -Infinity 0.5",
+    });
+  }
+});
+
+Deno.test("hook process: started as this deno on main.ts with read of the module and the file only, and an environment of three variables", async () => {
+  const { selfCommand } = await import("../../lib/daemon/hook_process.ts");
+  const command = selfCommand(64);
+  assert(command, "main.ts has a file: URL here");
+  assertEquals(command.program, Deno.execPath());
+  const args = command.args(["/m.js", "/scan.h5"]);
+  assertEquals(args.filter((a) => /^--allow-|^-A$|^-P/.test(a)), [
+    "--allow-read=/m.js,/scan.h5",
+  ]);
+  assertEquals(args.slice(-2), [
+    new URL("../../main.ts", import.meta.url).pathname,
+    "__hook-host",
+  ]);
+  assert(args.includes("--no-prompt") && args.includes("--no-config"));
+  assertEquals(command.env.DENO_V8_FLAGS, "--max-old-space-size=64");
+  for (const name of Object.keys(command.env)) {
+    assert(
+      ["DENO_V8_FLAGS", "NO_COLOR", "DENO_DIR"].includes(name),
+      `${name} is not passed to a hook's process`,
+    );
+  }
 });

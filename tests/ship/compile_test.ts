@@ -108,6 +108,7 @@ Deno.test("compile.sh runs the whole build with an ELF that is no runtime base, 
       FWS_SKIP_BUNDLE: "1",
       FWS_DATA_ROOT: "/srv/fws/data",
       FWS_LOG_ROOT: "/srv/fws/log",
+      FWS_INSTALL_PATH: "/srv/fws/bin/fws",
     }, 240_000);
     assertEquals(out.code, 3, out.stderr);
     const line = out.stdout.split("\n").find((l) =>
@@ -118,7 +119,8 @@ Deno.test("compile.sh runs the whole build with an ELF that is no runtime base, 
         "--allow-read",
         "--allow-write=/srv/fws/data,/srv/fws/log",
         "--allow-net",
-        "--allow-run=xdg-open,open",
+        // the openers, and the binary itself for custom-callback calls
+        "--allow-run=xdg-open,open,/srv/fws/bin/fws",
       ]
     ) {
       assert(line.split(" ").includes(flag), `${flag} in ${line}`);
@@ -152,6 +154,12 @@ Deno.test("compile.sh: bad arguments exit 2, --help exits 0, relative roots are 
   const relative = await compile([], { FWS_DATA_ROOT: "data" });
   assertEquals(relative.code, 2);
   assertMatch(lastLine(relative.stderr), /must be absolute paths; got 'data'/);
+  const install = await compile([], { FWS_INSTALL_PATH: "bin/fws" });
+  assertEquals(install.code, 2);
+  assertMatch(
+    lastLine(install.stderr),
+    /FWS_INSTALL_PATH must be absolute paths; got 'bin\/fws'/,
+  );
 });
 
 Deno.test("the fws set of deno.json is the union of the daemon, plot and sim sets", async () => {
@@ -195,6 +203,15 @@ Deno.test("gen_compile_args: union problems, narrowed write, no -A", () => {
       "--allow-run=xdg-open,open",
     ],
   );
+  assertEquals(
+    compileFlags(
+      { read: true, run: ["xdg-open", "open"] },
+      { data: "/d", log: "/l" },
+      "/opt/fws/bin/fws",
+    ),
+    ["--allow-read", "--allow-run=xdg-open,open,/opt/fws/bin/fws"],
+    "the install path joins the run list: the daemon may start itself",
+  );
   let message = "";
   try {
     compileFlags({ all: true }, { data: "/d", log: "/l" });
@@ -204,7 +221,7 @@ Deno.test("gen_compile_args: union problems, narrowed write, no -A", () => {
   assertMatch(message, /must not grant 'all' \(never -A\)/);
   assertMatch(
     entrySource({ data: "/d", log: "/l" }),
-    /Deno\.exit\(await main\(Deno\.args\)\);/,
+    /Deno\.exit\(await main\(Deno\.args, \{ restrict: true \}\)\);/,
   );
 });
 

@@ -4,6 +4,7 @@
  * process checks, while the subcommand runs, what it can still do.
  */
 import {
+  assert,
   assertEquals,
   assertMatch,
   assertNotEquals,
@@ -15,7 +16,7 @@ import { commandNames } from "../../main.ts";
 import { PERMISSION_PROFILES } from "../../lib/permissions.ts";
 
 type Probe = Record<
-  "read" | "write" | "run" | "connect" | "connectRemote" | "listen",
+  "read" | "write" | "run" | "runSelf" | "connect" | "connectRemote" | "listen",
   string
 >;
 
@@ -38,6 +39,8 @@ async function probeSubcommand(
     ready: RegExp;
     env?: Record<string, string>;
     tmp: string;
+    /** Further deno flags (e.g. `--allow-run=<this deno>`). */
+    flags?: string[];
     /** Called once ready, before the probe (e.g. to use the server). */
     onReady?: (output: string) => Promise<void>;
   },
@@ -51,6 +54,7 @@ async function probeSubcommand(
       "--no-prompt",
       "--unstable-worker-options",
       "--preload=tests/ship/probes/signal_probe.ts",
+      ...(options.flags ?? []),
       "main.ts",
       ...args,
     ],
@@ -166,6 +170,7 @@ for (const set of ["daemon", "fws"]) {
         },
       });
       assertEquals(probe.run, "NotCapable", `run\n${output}`);
+      assertEquals(probe.runSelf, "prompt", "not even itself");
       assertEquals(probe.read, "ok", "read");
       assertEquals(
         probe.write,
@@ -176,6 +181,34 @@ for (const set of ["daemon", "fws"]) {
     });
   });
 }
+
+Deno.test("fws daemon --custom-callback under -P=fws granted its own deno: it may start itself, and no other program", async () => {
+  await withTmp(async (tmp) => {
+    const { probe, output } = await probeSubcommand("fws", [
+      "1",
+      "--test-mode",
+      "--data-dir",
+      `${tmp}/data/fws-01`,
+      "--log-dir",
+      `${tmp}/log/fws-01`,
+      "--custom-callback",
+      `${ROOT}/tests/daemon/fixtures/hooks_ok.js`,
+    ], {
+      ready: /started/,
+      tmp,
+      flags: [`--allow-run=${Deno.execPath()}`],
+      env: {
+        FWS_DATA_ROOT: `${tmp}/data`,
+        FWS_LOG_ROOT: `${tmp}/log`,
+        EPICS_CA_ADDR_LIST: `127.0.0.1:${closedPort()}`,
+        EPICS_CA_AUTO_ADDR_LIST: "NO",
+      },
+    });
+    assertEquals(probe.run, "NotCapable", `xdg-open revoked\n${output}`);
+    assertEquals(probe.runSelf, "granted", `itself kept\n${output}`);
+    assert(!/run inside the daemon/.test(output), output);
+  });
+});
 
 Deno.test("fws daemon refuses data and log directories outside the write roots, through a symlink too, before writing anything", async () => {
   await withTmp(async (tmp) => {

@@ -12,7 +12,11 @@ import type {
   ScanCallback,
   ScanEvent,
 } from "../../scan/events.ts";
-import type { CustomCallbackHost, PreHookInfo } from "../custom_callback.ts";
+import type {
+  CustomCallbackHost,
+  HookResult,
+  PreHookInfo,
+} from "../custom_callback.ts";
 import { log } from "../../log.ts";
 import { FIT_PV_FIELDS } from "../../pvmap/mod.ts";
 
@@ -68,7 +72,13 @@ export class CustomHookCallback implements ScanCallback {
     }
   }
 
-  #report(hook: string, r: { ok: boolean; message: string }): void {
+  #report(hook: string, r: HookResult): void {
+    if (r.output) {
+      this.#log.info("custom {hook} callback printed: {output}", {
+        hook,
+        output: r.output,
+      });
+    }
     if (!r.ok) {
       throw new Error(`custom ${hook} callback failed: ${r.message}`);
     }

@@ -34,6 +34,10 @@ Deno.addSignalListener("SIGUSR2", async () => {
     run: await attempt(() =>
       new Deno.Command("xdg-open", { args: ["--version"] }).outputSync()
     ),
+    // the one program a daemon with a custom callback may start: itself
+    runSelf:
+      Deno.permissions.querySync({ name: "run", command: Deno.execPath() })
+        .state,
     connect: await attempt(async () =>
       (await Deno.connect({ hostname: "127.0.0.1", port })).close()
     ),
