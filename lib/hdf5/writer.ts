@@ -18,7 +18,11 @@ import {
   scanGroupName,
 } from "./layout.ts";
 
-import { type TitleInfo, writeRecord, writeRootHeader } from "./record_write.ts";
+import {
+  type TitleInfo,
+  writeRecord,
+  writeRootHeader,
+} from "./record_write.ts";
 /** Options of {@link ScanFileWriter.create}. */
 export interface CreateOptions {
   /** Replace an existing file (and `.partial`); default: refuse. */
