@@ -21,6 +21,8 @@ import { withTimeout } from "./server_support.ts";
 
 const FLOOD = 500;
 const FD_LIMIT = 128;
+/** The child server's resident memory bound during a flood [MB]. */
+const RSS_BOUND = 200;
 
 function hasPrlimit(): boolean {
   try {
@@ -42,6 +44,8 @@ interface Child {
   waitFor(pattern: RegExp, seconds?: number): Promise<void>;
   /** Resolves with the exit status; settles only when the child exits. */
   status: Promise<Deno.CommandStatus>;
+  /** The child's resident memory now [MB]. */
+  rssMb(): Promise<number>;
   stop(): Promise<Deno.CommandStatus>;
 }
 
@@ -93,6 +97,13 @@ async function startChild(env: Record<string, string> = {}): Promise<Child> {
   return {
     ...ports,
     log: () => log,
+    async rssMb() {
+      const out = await new Deno.Command("ps", {
+        args: ["-o", "rss=", "-p", String(process.pid)],
+        stdout: "piped",
+      }).output();
+      return Number(new TextDecoder().decode(out.stdout).trim()) / 1024;
+    },
     async waitFor(pattern, seconds = 10) {
       const seen = (async () => {
         while (!pattern.test(log)) {
@@ -195,6 +206,9 @@ Deno.test({
       fresh.close();
       await child.waitFor(/refusing circuits/);
       assertEquals(count(child.log(), /refusing circuits/), 1, child.log());
+      // the flood costs the server little: idle circuits hold 4 KiB each
+      const rss = await child.rssMb();
+      assert(rss < RSS_BOUND, `the server holds ${rss.toFixed(0)} MB`);
       for (const c of flood.splice(0)) c.close();
       await child.waitFor(/accepting circuits again/);
       await servedAgain(child);
@@ -220,6 +234,8 @@ Deno.test({
         flood.push(await idleCircuit(child.tcpPort));
       }
       await child.waitFor(/accepting a TCP circuit failed/);
+      const rss = await child.rssMb();
+      assert(rss < RSS_BOUND, `the server holds ${rss.toFixed(0)} MB`);
       for (const c of flood.splice(0)) c.close();
       await servedAgain(child);
       const lines = count(child.log(), /accepting a TCP circuit failed/);
