@@ -213,7 +213,14 @@ export function levenbergMarquardtN(
   data: FitData,
   p: Float64Array,
   h: Float64Array,
-  options: LmOptions,
+  options: LmOptions & {
+    /** Whether the converged `p` (with `JᵀWJ` `h`) is worth polishing. */
+    worthPolishing?: (
+      p: Float64Array,
+      h: Float64Array,
+      chi2: number,
+    ) => boolean;
+  },
 ): LmResult {
   const { ftol, xtol, gtol, maxEvaluations } = options;
   const n = p.length;
@@ -281,7 +288,12 @@ export function levenbergMarquardtN(
   };
   const done = (stop: LmStop): LmResult => {
     const converged = stop === "ftol" || stop === "xtol" || stop === "gtol";
-    if (converged && nEvaluations < maxEvaluations) polish();
+    // a solution the caller will refuse (a halo not there) is not worth
+    // polishing: in its flat valley that took up to MAX_POLISH evaluations
+    if (
+      converged && nEvaluations < maxEvaluations &&
+      (options.worthPolishing?.(p, hc, chi2) ?? true)
+    ) polish();
     if (hc !== h) h.set(hc);
     return { stop, chi2, iterations, nEvaluations };
   };

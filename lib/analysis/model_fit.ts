@@ -273,6 +273,9 @@ function fitGeneral(
     xtol: options.xtol ?? DEFAULT_TOL,
     gtol: options.gtol ?? 0,
     maxEvaluations: options.maxEvaluations ?? 200 * (np + 1),
+    worthPolishing: (q, hq, chi2) =>
+      typeof judged(name, Float64Array.from(q), hq, { chi2, x: data.x }) !==
+        "string",
   });
   const counts = {
     nPoints,
@@ -285,30 +288,9 @@ function fitGeneral(
   if (!["ftol", "xtol", "gtol", "exact"].includes(lm.stop)) {
     return failed(name, stopMessage, counts);
   }
-  const cov = new Float64Array(np * np);
-  if (!invertSymN(h, cov)) {
-    return failed(
-      name,
-      "the covariance is singular: the parameters are not determined by the data",
-      counts,
-    );
-  }
-  const scale = lm.chi2 / (nPoints - np);
-  for (let k = 0; k < cov.length; k++) cov[k] *= scale;
-  for (const w of WIDTHS[name]) {
-    if (p[w] < 0) {
-      p[w] = -p[w];
-      for (let k = 0; k < np; k++) {
-        cov[w * np + k] = -cov[w * np + k];
-        cov[k * np + w] = -cov[k * np + w];
-      }
-    }
-  }
-  if (name === "double_gauss" && p[2] > p[4]) swapCoreHalo(p, cov);
-  const params = Array.from(p);
-  const errors = params.map((_, k) => Math.sqrt(cov[k * np + k]));
-  const why = implausible(name, params, errors, data.x);
-  if (why) return failed(name, why, counts);
+  const j = judged(name, p, h, { chi2: lm.chi2, x: data.x });
+  if (typeof j === "string") return failed(name, j, counts);
+  const { params, errors, cov } = j;
   const halo = name === "double_gauss"
     ? haloFraction(params, cov)
     : { value: NaN, err: NaN };
@@ -329,6 +311,40 @@ function fitGeneral(
     return failed(name, "the fit gave a non-finite parameter or error", counts);
   }
   return result;
+}
+
+/**
+ * The fit at `p` (with `JᵀWJ` `h`, χ² over `x.length` points) as reported:
+ * the scaled covariance, widths made positive, a double Gaussian's core
+ * the narrower; or why it is no peak of this model. `p` is changed.
+ */
+function judged(
+  name: Exclude<ModelName, "gauss">,
+  p: Float64Array,
+  h: Float64Array,
+  fit: { chi2: number; x: Float64Array },
+): string | { params: number[]; errors: number[]; cov: Float64Array } {
+  const np = p.length;
+  const cov = new Float64Array(np * np);
+  if (!invertSymN(h, cov)) {
+    return "the covariance is singular: the parameters are not determined by the data";
+  }
+  const scale = fit.chi2 / (fit.x.length - np);
+  for (let k = 0; k < cov.length; k++) cov[k] *= scale;
+  for (const w of WIDTHS[name]) {
+    if (p[w] < 0) {
+      p[w] = -p[w];
+      for (let k = 0; k < np; k++) {
+        cov[w * np + k] = -cov[w * np + k];
+        cov[k * np + w] = -cov[k * np + w];
+      }
+    }
+  }
+  if (name === "double_gauss" && p[2] > p[4]) swapCoreHalo(p, cov);
+  const params = Array.from(p);
+  const errors = params.map((_, k) => Math.sqrt(cov[k * np + k]));
+  const why = implausible(name, params, errors, fit.x);
+  return why || { params, errors, cov };
 }
 
 /** Exchanges core and halo (indices 0, 2 with 3, 4) in `p` and `cov`. */
