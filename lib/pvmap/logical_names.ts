@@ -21,53 +21,14 @@ import type { FitPvField, FitSummaryPvField } from "./fit_pvs.ts";
 import type { StrokePvField } from "./stroke_specs.ts";
 import type { FIXED_DATA_PVS } from "./data_specs.ts";
 import type { LIVE_PVS } from "./live_specs.ts";
-import type {
-  AlarmSeverity,
-  IOC_PVS,
-  MotorField,
-  PvAlarmLimits,
-  PvDirection,
-  PvLimits,
-  PvRecordType,
-  PvWatchdog,
-  SCAN_PVS,
-  WaveformElement,
-} from "./specs.ts";
+import type { IOC_PVS, MotorField, PvSpecData, SCAN_PVS } from "./specs.ts";
 
 /** Description of one logical PV in the built-in map. */
-export interface PvSpec {
+export interface PvSpec extends Omit<PvSpecData, "logical" | "enumStrings"> {
   /** Logical name, e.g. `scan.start`. */
   logical: LogicalName;
-  /** Default PV name template with `{P}` for the prefix. */
-  template: string;
-  /** EPICS record type. */
-  record: PvRecordType;
-  /** Role: read by the daemon, written by it, the motor's or data. */
-  direction: PvDirection;
-  /** Unit, where it has one. */
-  units?: string;
   /** Enum labels for bo/mbbo/mbbi records. */
   enumStrings?: string[];
-  /** What the PV does, for the docs and the operator display. */
-  description: string;
-  /** The scan cannot run without it: `null` in a map file is rejected. */
-  required?: boolean;
-  /** Short human label for the operator display (a few words). */
-  label?: string;
-  /** Display precision (PREC) of a number. */
-  precision?: number;
-  /** Drive limits of a request (DRVL/DRVH). */
-  limits?: PvLimits;
-  /** Alarm severity of each enum state, in `enumStrings` order. */
-  severities?: readonly AlarmSeverity[];
-  /** Element count (NELM) of a waveform. */
-  length?: number;
-  /** Element type (FTVL) of a waveform; default `char` (text). */
-  elementType?: WaveformElement;
-  /** What a watchdog record watches (record `calc`). */
-  watchdog?: PvWatchdog;
-  /** Alarm limits of an analog output (HIGH MINOR, HIHI MAJOR). */
-  alarmLimits?: PvAlarmLimits;
 }
 
 /** A logical name that does not depend on the channels. */

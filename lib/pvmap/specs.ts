@@ -69,21 +69,37 @@ export interface PvWatchdog {
 
 /** The fields of a spec, as written in the spec data (read-only lists). */
 export interface PvSpecData {
+  /** Logical name, e.g. `scan.start`. */
   logical: string;
+  /** Default PV name template with `{P}` for the prefix. */
   template: string;
+  /** EPICS record type. */
   record: PvRecordType;
+  /** Role: read by the daemon, written by it, the motor's or data. */
   direction: PvDirection;
+  /** Unit, where it has one. */
   units?: string;
+  /** Enum labels for bo/mbbo/mbbi records. */
   enumStrings?: readonly string[];
+  /** What the PV does, for the docs and the operator display. */
   description: string;
+  /** The scan cannot run without it: `null` in a map file is rejected. */
   required?: boolean;
+  /** Short human label for the operator display (a few words). */
   label?: string;
+  /** Display precision (PREC) of a number. */
   precision?: number;
+  /** Drive limits of a request (DRVL/DRVH). */
   limits?: PvLimits;
+  /** Alarm severity of each enum state, in `enumStrings` order. */
   severities?: readonly AlarmSeverity[];
+  /** Element count (NELM) of a waveform. */
   length?: number;
+  /** Element type (FTVL) of a waveform; default `char` (text). */
   elementType?: WaveformElement;
+  /** What a watchdog record watches (record `calc`). */
   watchdog?: PvWatchdog;
+  /** Alarm limits of an analog output (HIGH MINOR, HIHI MAJOR). */
   alarmLimits?: PvAlarmLimits;
 }
 
