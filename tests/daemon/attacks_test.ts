@@ -5,12 +5,10 @@
  * the hook timeout plus 2 s of a harmless request's time, the daemon's
  * resident memory stays below a bound, and the next request succeeds.
  */
-import { CAClient } from "../../lib/ca/mod.ts";
-import type { LogicalName } from "../../lib/pvmap/mod.ts";
-import { startSimulator } from "../../lib/sim/mod.ts";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
-import { FAST_SIM, text } from "./rig.ts";
-import { nextFinalState, spawnDaemon, waitHeartbeat } from "./subprocess.ts";
+import { text } from "./rig.ts";
+import { nextFinalState } from "./subprocess.ts";
+import { startHookRig } from "./hook_rig.ts";
 
 const HOOKS = new URL("./fixtures/hooks_attack.js", import.meta.url).pathname;
 const TIMEOUT = 2;
@@ -48,49 +46,17 @@ async function rssMb(pid: number): Promise<number> {
 }
 
 Deno.test("attacks: hostile hooks end themselves only; heartbeat, time, memory and the next request hold", async () => {
-  const sim = await startSimulator({
-    scannerIndex: 7,
-    testMode: true,
-    seed: 5,
-    ...FAST_SIM,
+  const rig = await startHookRig(HOOKS, {
+    args: ["--hook-timeout", String(TIMEOUT), "--hook-memory", "128"],
+    flags: [`--allow-run=${Deno.execPath()}`],
   });
-  const dir = await Deno.makeTempDir({ prefix: "fws-attack-" });
-  const ca = new CAClient({ addrList: sim.addrList, autoAddrList: false });
-  const pv = (l: LogicalName) => sim.interface.requirePv(l);
-  const daemon = spawnDaemon([
-    "7",
-    "--test-mode",
-    "--log-dir",
-    `${dir}/log`,
-    "--data-dir",
-    `${dir}/data`,
-    "--custom-callback",
-    HOOKS,
-    "--hook-timeout",
-    String(TIMEOUT),
-    "--hook-memory",
-    "128",
-  ], {
-    addrList: sim.addrList,
-    flags: ["--unstable-worker-options", `--allow-run=${Deno.execPath()}`],
-  });
+  const { ca, daemon, pv } = rig;
   const beats: number[] = [];
   const sub = ca.monitor(
     pv("scan.heartbeat"),
     (v) => beats.push(Number(v.value)),
   );
   try {
-    await waitHeartbeat(ca, pv("scan.heartbeat"), 45, daemon.stderr);
-    for (
-      const [k, v] of Object.entries({
-        mode: 0,
-        startPos: -3,
-        endPos: 3,
-        nScans: 1,
-      })
-    ) {
-      await ca.put(pv(`scan.${k}` as LogicalName), v, { wait: true });
-    }
     const request = async (steps: number) => {
       await ca.put(pv("scan.nSteps"), steps, { wait: true });
       const final = nextFinalState(ca, pv("scan.state"), 60);
@@ -153,7 +119,7 @@ Deno.test("attacks: hostile hooks end themselves only; heartbeat, time, memory a
     const after = await request(11);
     assertEquals(after.state, "DONE");
     assert(!/failed/.test(after.msg), after.msg);
-    const log = await Deno.readTextFile(`${dir}/log/fws-daemon.log`);
+    const log = await rig.log();
     assert(!/run inside the daemon/.test(log), "each call had its own process");
     assertEquals(
       log.match(/failed on requestStarted: custom pre callback failed/g)
@@ -177,12 +143,6 @@ Deno.test("attacks: hostile hooks end themselves only; heartbeat, time, memory a
     assertEquals((await daemon.exited(8)).code, 0);
   } finally {
     sub.cancel();
-    try {
-      daemon.child.kill("SIGKILL");
-    } catch { /* gone */ }
-    await daemon.exited(5).catch(() => {});
-    await ca.close();
-    await sim.close();
-    await Deno.remove(dir, { recursive: true });
+    await rig.close();
   }
 });

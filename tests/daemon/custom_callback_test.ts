@@ -1,4 +1,3 @@
-import type { LogicalName } from "../../lib/pvmap/mod.ts";
 /**
  * `--custom-callback`: hooks run in a sandboxed Worker. A hook that throws,
  * hangs or tries to write is stopped and reported on SCAN:MSG; the daemon
@@ -8,17 +7,16 @@ import type { LogicalName } from "../../lib/pvmap/mod.ts";
  * `--allow-run=<this deno>`, each call has a process of its own and a hook
  * that exhausts its heap ends only that process.
  */
-import { CAClient } from "../../lib/ca/mod.ts";
 import { CustomCallbackHost } from "../../lib/daemon/custom_callback.ts";
-import { startSimulator } from "../../lib/sim/mod.ts";
 import {
   assert,
   assertEquals,
   assertMatch,
   assertRejects,
 } from "../support/assert.ts";
-import { FAST_SIM, text } from "./rig.ts";
-import { nextFinalState, spawnDaemon, waitHeartbeat } from "./subprocess.ts";
+import { text } from "./rig.ts";
+import { nextFinalState } from "./subprocess.ts";
+import { startHookRig } from "./hook_rig.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 
@@ -27,44 +25,12 @@ async function scenario(
   expectMsg: RegExp | null,
   extra: { args?: string[]; flags?: string[] } = {},
 ): Promise<string> {
-  const sim = await startSimulator({
-    scannerIndex: 7,
-    testMode: true,
-    seed: 5,
-    ...FAST_SIM,
+  const rig = await startHookRig(FIXTURES + hook, {
+    args: ["--hook-timeout", "1", ...(extra.args ?? [])],
+    flags: extra.flags,
   });
-  const dir = await Deno.makeTempDir({ prefix: "fws-hook-" });
-  const ca = new CAClient({ addrList: sim.addrList, autoAddrList: false });
-  const pv = (l: LogicalName) => sim.interface.requirePv(l);
-  const daemon = spawnDaemon([
-    "7",
-    "--test-mode",
-    "--log-dir",
-    `${dir}/log`,
-    "--data-dir",
-    `${dir}/data`,
-    "--custom-callback",
-    FIXTURES + hook,
-    "--hook-timeout",
-    "1",
-    ...(extra.args ?? []),
-  ], {
-    addrList: sim.addrList,
-    flags: ["--unstable-worker-options", ...(extra.flags ?? [])],
-  });
+  const { ca, daemon, dir, pv } = rig;
   try {
-    await waitHeartbeat(ca, pv("scan.heartbeat"), 45, daemon.stderr);
-    for (
-      const [k, v] of Object.entries({
-        mode: 0,
-        startPos: -3,
-        endPos: 3,
-        nSteps: 11,
-        nScans: 1,
-      })
-    ) {
-      await ca.put(pv(`scan.${k}` as LogicalName), v, { wait: true });
-    }
     for (let round = 0; round < 2; round++) {
       const final = nextFinalState(ca, pv("scan.state"), 40);
       await ca.put(pv("scan.start"), 1, { wait: true });
@@ -86,15 +52,9 @@ async function scenario(
     assert(!files.some((f) => f.endsWith(".evil")), "the hook could not write");
     daemon.child.kill("SIGTERM");
     assertEquals((await daemon.exited(8)).code, 0);
-    return await Deno.readTextFile(`${dir}/log/fws-daemon.log`);
+    return await rig.log();
   } finally {
-    try {
-      daemon.child.kill("SIGKILL");
-    } catch { /* gone */ }
-    await daemon.exited(5).catch(() => {});
-    await ca.close();
-    await sim.close();
-    await Deno.remove(dir, { recursive: true });
+    await rig.close();
   }
 }
 
