@@ -152,6 +152,15 @@ export async function callInProcess(
   ).join("");
   let child: Deno.ChildProcess;
   try {
+    if (!Deno.build.standalone) {
+      // deno's --allow-read list is split at commas, with no escape
+      const odd = options.read.find((p) => p.includes(","));
+      if (odd) {
+        throw new Error(
+          `deno run cannot grant read of a path with a comma (${odd}); the compiled fws can`,
+        );
+      }
+    }
     child = new Deno.Command(options.command.program, {
       args: options.command.args(options.read),
       clearEnv: true,
