@@ -88,7 +88,8 @@ function sortedPositions(x: ArrayLike<number>): Float64Array {
 
 /**
  * The error budget of `sigma ± sigmaErr` fitted to `profile` (the points
- * the fit used) of `scan`, measured with a wire of `diameter`.
+ * the fit used) of `scan`, measured with a wire of `diameter`; for a fork's
+ * wire, its points in beam coordinates and the wire's `scale`.
  *
  * @example
  * ```ts
@@ -98,9 +99,14 @@ function sortedPositions(x: ArrayLike<number>): Float64Array {
  */
 export function errorBudget(
   scan: Readonly<ScanRecord>,
-  profile: Readonly<Profile>,
+  profile: Readonly<Pick<Profile, "x">>,
   fit: { sigma: number; sigmaErr: number },
-  options: { iops: string; diameter?: number },
+  options: {
+    iops: string;
+    diameter?: number;
+    /** Beam per stage coordinate (a fork's wire); the readout is scaled. */
+    scale?: number;
+  },
 ): ErrorBudget {
   const wire = (options.diameter ?? 0) / 4;
   const names = Object.keys(scan.iops);
@@ -111,7 +117,8 @@ export function errorBudget(
     const perSample = differenceStd(own.data, scan.iops[other].data) /
       Math.SQRT2;
     const n = scan.mode === "step" ? rowsOf(own).cols : 1;
-    readout = perSample / Math.sqrt(Math.max(1, n));
+    readout = Math.abs(options.scale ?? 1) * perSample /
+      Math.sqrt(Math.max(1, n));
   }
   const xs = sortedPositions(profile.x);
   // the positive gaps between neighbours, in place of the positions

@@ -30,6 +30,7 @@ import {
   text,
   writeFit,
 } from "./fit_io.ts";
+import { readErrorBudget, writeErrorBudget } from "./quality_io.ts";
 import {
   ATTR,
   BEAM_SHAPE,
@@ -139,6 +140,7 @@ export function writeWireFits(
       UNITS.position,
     );
     if (w.stroke) writeStroke(g, w.stroke);
+    if (w.budget) writeErrorBudget(g, w.budget, UNITS.position);
   }
 }
 
@@ -190,6 +192,7 @@ export function readWireFits(
     if (!g) return [];
     const { iopsChannel: _, ...fit } = readFit(g);
     const stroke = readStroke(g);
+    const budget = readErrorBudget(g);
     return [{
       wire: name,
       angle: number(storedValue(g, WIRE.angle)),
@@ -202,6 +205,7 @@ export function readWireFits(
       sigmaBeam: number(storedValue(g, WIRE.sigmaBeam)),
       sigmaBeamErr: number(storedValue(g, WIRE.sigmaBeamErr)),
       ...stroke ? { stroke } : {},
+      ...budget ? { budget } : {},
     }];
   });
 }

@@ -27,6 +27,10 @@ export interface WireFitRow {
   amplitude: Num;
   nPoints: number;
   window: [Num, Num];
+  /** The σ floor of the fit with this wire's size (null: none recorded). */
+  sigmaFloor: Num;
+  /** The fit's σ is below that floor. */
+  belowFloor: boolean;
 }
 
 /** The beam ellipse of one scan. */
@@ -89,6 +93,8 @@ export function forkReport(run: ScanRun): ForkReport | undefined {
           amplitude: finite(w.fit.amplitude),
           nPoints: w.fit.nPoints,
           window: [finite(w.window[0]), finite(w.window[1])],
+          sigmaFloor: finite(w.budget?.floor ?? NaN),
+          belowFloor: w.budget?.belowFloor ?? false,
         });
         if (w.stroke) {
           (strokes[ch] ??= {})[w.wire] = {
@@ -168,6 +174,7 @@ export function formatFork(
       "center [mm]",
       "sigma fit [mm]",
       "sigma beam [mm]",
+      "sigma floor [mm]",
       "n",
     ]];
     const problems: string[] = [];
@@ -180,6 +187,9 @@ export function formatFork(
           draw.pm(r.center, r.centerErr),
           draw.pm(r.sigma, r.sigmaErr),
           draw.pm(r.sigmaBeam, r.sigmaBeamErr),
+          r.sigmaFloor === null
+            ? "-"
+            : `${draw.num(r.sigmaFloor)}${r.belowFloor ? " BELOW FLOOR" : ""}`,
           String(r.nPoints),
         ]);
         if (!r.ok) problems.push(`  ${r.scan} ${wire}: ${r.message}`);

@@ -132,6 +132,36 @@ function fitResultPvs(
   }));
 }
 
+/** The σ floor of a channel's (or a wire's) fit and its below-floor flag. */
+function budgetPvs(
+  at: { logical: string; template: string; of: string; labelPrefix?: string },
+): PvSpec[] {
+  const prefix = at.labelPrefix ?? "";
+  return [
+    {
+      logical: `${at.logical}.sigmaFloor` as LogicalName,
+      template: `${at.template}:SIGMA_FLOOR`,
+      record: "ao",
+      direction: "output",
+      units: "mm",
+      description:
+        `smallest σ of ${at.of} the last scan can tell: the fit's error, the wire's size, the position noise and the sampling in quadrature`,
+      label: `${prefix}σ floor`,
+      precision: 5,
+    },
+    {
+      logical: `${at.logical}.sigmaLow` as LogicalName,
+      template: `${at.template}:SIGMA_LOW`,
+      record: "bo",
+      direction: "output",
+      enumStrings: ["OK", "Below floor"],
+      severities: ["NO_ALARM", "MINOR"],
+      description: `${at.of}'s last σ is below its floor: not to be trusted`,
+      label: `${prefix}σ below floor`,
+    },
+  ];
+}
+
 /** The rejection count PVs: logical field, PV suffix, what they count. */
 export const REJECTION_PVS: readonly {
   field: RejectionPvField;
@@ -187,27 +217,7 @@ function fitPvs(struck: readonly string[]): PvSpec[] {
         `model of ${ch} the last scan's profile is best described by (FIT:MODEL AUTO), or the one asked for`,
       label: "Model",
     },
-    {
-      logical: `fit.${ch}.sigmaFloor`,
-      template: `{P}FIT:${ch}:SIGMA_FLOOR`,
-      record: "ao",
-      direction: "output",
-      units: "mm",
-      description:
-        `smallest σ of ${ch} the last scan can tell: the fit's error, the wire's size, the position noise and the sampling in quadrature`,
-      label: "σ floor",
-      precision: 5,
-    },
-    {
-      logical: `fit.${ch}.sigmaLow`,
-      template: `{P}FIT:${ch}:SIGMA_LOW`,
-      record: "bo",
-      direction: "output",
-      enumStrings: ["OK", "Below floor"],
-      severities: ["NO_ALARM", "MINOR"],
-      description: `${ch}'s last σ is below its floor: not to be trusted`,
-      label: "σ below floor",
-    },
+    ...budgetPvs({ logical: `fit.${ch}`, template: `{P}FIT:${ch}`, of: ch }),
     ...REJECTION_PVS.map(({ field, suffix, what }): PvSpec => ({
       logical: `fit.${ch}.${field}`,
       template: `{P}FIT:${ch}:${suffix}`,
@@ -305,6 +315,12 @@ function wirePvs(
         precision: f.precision,
         ...("alarmLimits" in f ? { alarmLimits: f.alarmLimits } : {}),
       })),
+      ...budgetPvs({
+        logical: `fit.${ch}.${w.name}`,
+        template: `{P}FIT:${ch}:${w.name}`,
+        of: `${ch}, wire ${w.name} (diameter ${w.diameter} mm)`,
+        labelPrefix: `${w.name} `,
+      }),
       ...WIRE_FIT_EXTRA.map(({ field, suffix, label }): PvSpec => ({
         logical: `fit.${ch}.${w.name}.${field}`,
         template: `{P}FIT:${ch}:${w.name}:${suffix}`,

@@ -122,6 +122,8 @@ export interface WireFit {
   sigmaBeamErr: number;
   /** The stroke check as of this repetition (bidirectional requests). */
   stroke?: WireStroke;
+  /** The error budget of `fit.sigma` with this wire's size (fit ok). */
+  budget?: ErrorBudget;
 }
 
 /**

@@ -32,6 +32,14 @@ Deno.test("error budget: the contributions, the floor, the flag", () => {
     1e-12,
   );
   assertEquals(b.belowFloor, false);
+  // a fork's wire at beam = −2 × stage: its readout noise in beam units
+  const wire = errorBudget(scan, profile, fit, {
+    iops: "ch1",
+    diameter: 0.1,
+    scale: -2,
+  });
+  assertAlmostEquals(wire.readout, 2 * b.readout, 1e-15);
+  assertEquals([wire.wire, wire.sampling], [b.wire, b.sampling]);
   // a σ narrower than the wire is flagged
   const narrow = errorBudget(scan, profile, { sigma: 0.02, sigmaErr: 0.001 }, {
     iops: "ch1",
@@ -76,7 +84,7 @@ Deno.test("error budget: the sampling term is the same from the bucketed sort as
     Float64Array.from({ length: 4000 }, () => Math.round(random() * 8) / 4),
   ];
   for (const x of cases) {
-    const b = errorBudget(scan, { x, y: x, points: "" }, {
+    const b = errorBudget(scan, { x }, {
       sigma: 1,
       sigmaErr: 0.01,
     }, { iops: "ch1" });

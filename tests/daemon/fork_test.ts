@@ -69,6 +69,21 @@ Deno.test("daemon: a fly stroke over an x-u-y fork gives per-wire fits and the b
       scan.wireFits!.PDT[2].fit.center,
     );
     assertEquals(await value("FIT:PDB:X:OK"), 1);
+    // each wire's σ floor counts its own size (d/4), in the file and on PVs
+    for (const w of perWire) {
+      const b = w.budget!;
+      assertEquals(b.wire, 0.03 / 4, w.wire);
+      assert(
+        b.floor > b.wire && b.floor < w.fit.sigma,
+        `${w.wire}: ${b.floor}`,
+      );
+      assertEquals(b.belowFloor, false);
+    }
+    assertEquals(
+      await value("FIT:PDB:U:SIGMA_FLOOR"),
+      perWire[1].budget!.floor,
+    );
+    assertEquals(await value("FIT:PDB:U:SIGMA_LOW"), 0);
     // the live view's fit curve is each wire's fit in its window
     const array = async (name: string) =>
       (await rig.ca.get(`${rig.sim.interface.prefix}${name}`, { timeout: 3 }))

@@ -5,7 +5,8 @@
  * @module
  */
 import { fitGaussian, fitProfile, profileOf } from "../../lib/analysis/mod.ts";
-import { fitWires } from "../../lib/analysis/wire_fit.ts";
+import { fittedRegions, fitWires } from "../../lib/analysis/wire_fit.ts";
+import { errorBudget } from "../../lib/analysis/error_budget.ts";
 import { beamShape } from "../../lib/analysis/beam_shape.ts";
 import { checkWires } from "../../lib/pvmap/wires.ts";
 import { forkSignal, simFork } from "../../lib/sim/fork.ts";
@@ -183,13 +184,29 @@ export function makeForkRun(): ScanRun {
       random: new SeededRandom(seed),
     });
   scan.iops.ch1 = { ...scan.iops.ch1, data: stage };
+  // the second readout of the same stage, ±1 µm apart
+  scan.iops.ch2 = {
+    ...scan.iops.ch1,
+    data: stage.map((v, i) => v + (i % 2 ? 1e-3 : -1e-3)),
+  };
   scan.struck.PDB = { ...scan.struck.PDB, data: signal(1, 1) };
   scan.struck.PDT = { ...scan.struck.PDT, data: signal(2, 0.6) };
   scan.wireFits = {};
   scan.beamShapes = {};
   for (const ch of ["PDB", "PDT"]) {
     scan.fits[ch] = { ...fitProfile(scan, ch, "ch1").fit, iopsChannel: "ch1" };
-    const perWire = fitWires(profileOf(scan, ch, "ch1"), wires);
+    const profile = profileOf(scan, ch, "ch1");
+    const fitted = fitWires(profile, wires);
+    // each wire's σ floor with its own size, as the daemon records it
+    const regions = fittedRegions(profile, wires, fitted);
+    const perWire = fitted.map((w, k) => ({
+      ...w,
+      budget: errorBudget(scan, regions[k], w.fit, {
+        iops: "ch1",
+        diameter: w.diameter,
+        scale: wires[k].scale,
+      }),
+    }));
     scan.wireFits[ch] = perWire;
     scan.beamShapes[ch] = beamShape(perWire.map((w) => ({
       angle: w.angle,

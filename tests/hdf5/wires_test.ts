@@ -114,11 +114,14 @@ Deno.test("fws inspect shows the fork: the wire table, each wire's fit and the b
     ]);
     const y = fork.fits.PDB.Y[0];
     assertEquals(y.sigmaBeam, run.scans[0].wireFits!.PDB[2].sigmaBeam);
+    assertEquals(y.sigmaFloor, run.scans[0].wireFits!.PDB[2].budget!.floor);
+    assertEquals(y.belowFloor, false);
     assertEquals(fork.shapes.PDB[0].tilt, run.scans[0].beamShapes!.PDB.tilt);
     const text = formatReport(report);
     for (
       const line of [
         "wire fits PDB (beam coordinates)",
+        "sigma floor [mm]",
         "beam shape PDT",
         "wires       X 0° [-22, -8] mm, d 0.05 mm",
       ]

@@ -21,7 +21,12 @@ import {
   type RejectionOptions,
   rejectPoints,
 } from "../../analysis/rejection.ts";
-import { fitWires, partialFit, type WireFit } from "../../analysis/wire_fit.ts";
+import {
+  fittedRegions,
+  fitWires,
+  partialFit,
+  type WireFit,
+} from "../../analysis/wire_fit.ts";
 import { DEFAULT_WIRES, type WireSpec } from "../../pvmap/wires.ts";
 import {
   BEAM_SHAPE_FIELDS,
@@ -319,9 +324,18 @@ export class GaussFitCallback implements ScanCallback {
       fit: partialFit(w.fit, record.status),
     }));
     const strokes = this.#checkStrokes(ch, record.direction, perWire);
-    perWire = perWire.map((w) => {
+    // each wire's σ floor, with its own size and the points its fit used
+    const regions = profile && fittedRegions(profile, this.#wires, perWire);
+    perWire = perWire.map((w, k) => {
       const stroke = strokes.get(w.wire);
-      return stroke ? { ...w, stroke } : w;
+      const budget = regions && w.fit.ok
+        ? errorBudget(record, regions[k], w.fit, {
+          iops: this.#iops,
+          diameter: w.diameter,
+          scale: this.#wires[k].scale,
+        })
+        : undefined;
+      return { ...w, ...stroke ? { stroke } : {}, ...budget ? { budget } : {} };
     });
     for (const w of perWire) {
       if (!w.fit.ok) {
@@ -337,6 +351,26 @@ export class GaussFitCallback implements ScanCallback {
       }
       for (const { field } of WIRE_FIT_EXTRA) {
         this.#status.put(`fit.${ch}.${w.wire}.${field}`, w[field]);
+      }
+      this.#status.put(
+        `fit.${ch}.${w.wire}.sigmaFloor`,
+        w.budget?.floor ?? NaN,
+      );
+      this.#status.put(
+        `fit.${ch}.${w.wire}.sigmaLow`,
+        w.budget?.belowFloor ? 1 : 0,
+      );
+      if (w.budget?.belowFloor) {
+        this.#log.warn(
+          "{scan} {channel} wire {wire}: σ {sigma} is below its floor {floor} (wire, position noise, sampling)",
+          {
+            scan: record.name,
+            channel: ch,
+            wire: w.wire,
+            sigma: w.fit.sigma,
+            floor: w.budget.floor,
+          },
+        );
       }
     }
     return perWire;
