@@ -103,6 +103,15 @@ function Wire(props: { wire: WirePanel; units: string }): JSX.Element {
             pm(w.sigmaBeam, w.sigmaBeamErr)
           } mm (d ${w.diameter} mm)`
           : `fit failed: ${w.message}`}
+        {w.ok && w.sigmaFloor !== null && (
+          <span
+            class={w.belowFloor ? "failed" : ""}
+            title="σ floor: the fit's error, this wire's size, the position noise and the sampling in quadrature"
+          >
+            , σ floor {num(w.sigmaFloor)} mm
+            {w.belowFloor && <span class="badge">σ BELOW FLOOR</span>}
+          </span>
+        )}
       </p>
     </div>
   );

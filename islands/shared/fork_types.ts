@@ -21,6 +21,9 @@ export interface WirePanel {
   sigma: number | null;
   sigmaBeam: number | null;
   sigmaBeamErr: number | null;
+  /** The σ floor with this wire's size [mm] (null: none), σ below it. */
+  sigmaFloor: number | null;
+  belowFloor: boolean;
   /** Beam coordinate [mm], signal and fitted curve, decimated. */
   x: number[];
   y: number[];

@@ -67,6 +67,8 @@ export const handler: RouteHandlers = {
         sigma: finite(f.fit.sigma),
         sigmaBeam: finite(f.sigmaBeam),
         sigmaBeamErr: finite(f.sigmaBeamErr),
+        sigmaFloor: finite(f.budget?.floor ?? NaN),
+        belowFloor: f.budget?.belowFloor ?? false,
         x,
         y: Array.from(keep, (i) => r.y[i]),
         fit: x.map((v) => f.fit.ok ? gaussian(f.fit, v) : null),

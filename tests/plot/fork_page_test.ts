@@ -61,7 +61,13 @@ Deno.test({
         const u = run.scans[0].wireFits!.PDB[1];
         assertMatch(
           wires[1].text,
-          /^centre .* mm, σ .* mm, σ beam .* mm \(d 0\.05 mm\)$/,
+          /^centre .* mm, σ .* mm, σ beam .* mm \(d 0\.05 mm\), σ floor .* mm$/,
+        );
+        assert(
+          wires[1].text.includes(
+            `σ floor ${Number(u.budget!.floor.toPrecision(4))} mm`,
+          ),
+          wires[1].text,
         );
         assert(
           wires[1].text.includes(String(Number(u.sigmaBeam.toPrecision(4)))),
