@@ -17,7 +17,7 @@ import { DirectFile, DirectUnsupported } from "./direct/mod.ts";
 import { h5Loaded, loadH5 } from "./h5_fs.ts";
 import { bool, number, text } from "./fit_io.ts";
 import { readWires } from "./fork_io.ts";
-import { ARG_PREFIX, ROOT, type SCAN, SCAN_GROUP_PATTERN } from "./layout.ts";
+import { ARG_PREFIX, ROOT, SCAN_GROUP_PATTERN } from "./layout.ts";
 
 import { type Depth, readRecord, status } from "./record_read.ts";
 /** {@link Depth}, or a summary by the direct reader (`auto`: where it can). */

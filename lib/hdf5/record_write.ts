@@ -12,7 +12,7 @@ import { gaussianCurve } from "../analysis/models.ts";
 import type { Readings, ScanRecord, ScanRun, Waveform } from "../scan/model.ts";
 import { INTEGER_SCAN_ARGS } from "../scan/config.ts";
 import { H5Error, type H5Group } from "./h5.ts";
-import { collection, type number, writeFit, writeModelFits } from "./fit_io.ts";
+import { collection, writeFit, writeModelFits } from "./fit_io.ts";
 import {
   writeBeamShapes,
   writeWireFits,
