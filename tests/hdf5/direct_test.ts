@@ -10,6 +10,12 @@ import { rejectPoints } from "../../lib/analysis/rejection.ts";
 import { errorBudget } from "../../lib/analysis/error_budget.ts";
 import { fitPoints } from "../../lib/analysis/profile.ts";
 import { DirectFile } from "../../lib/hdf5/direct/mod.ts";
+import {
+  ByteSource,
+  DirectUnsupported,
+  lookup3,
+} from "../../lib/hdf5/direct/bytes.ts";
+import { objectHeader } from "../../lib/hdf5/direct/format.ts";
 import { H5File } from "../../lib/hdf5/h5.ts";
 import type { DatasetReader, GroupReader } from "../../lib/hdf5/h5_read.ts";
 import {
@@ -19,7 +25,7 @@ import {
 } from "../../lib/hdf5/mod.ts";
 import { withoutData } from "../../lib/history/read_pool.ts";
 import type { ScanRun } from "../../lib/scan/model.ts";
-import { assert, assertEquals } from "../support/assert.ts";
+import { assert, assertEquals, assertThrows } from "../support/assert.ts";
 import { missingReference, SYSTEM_PYTHON } from "../support/refs.ts";
 import { makeForkRun, makeRun, rng, tempDir } from "./fixtures.ts";
 
@@ -265,3 +271,39 @@ async function outcomeOf(read: () => Promise<unknown>): Promise<unknown> {
     return { error: `${(error as Error).name}: ${(error as Error).message}` };
   }
 }
+
+Deno.test("a crafted object header whose continuation points back at itself is refused, not followed forever", () => {
+  const dir = tempDir();
+  try {
+    const u64 = (n: number) => {
+      const b = new Uint8Array(8);
+      new DataView(b.buffer).setBigUint64(0, BigInt(n), true);
+      return [...b];
+    };
+    const sum = (bytes: number[]) => {
+      const c = lookup3(Uint8Array.from(bytes));
+      return [c & 0xff, (c >> 8) & 0xff, (c >> 16) & 0xff, c >>> 24];
+    };
+    // a continuation message (type 0x10): the block at 64, 28 bytes long
+    const continuation = [0x10, 16, 0, 0, ...u64(64), ...u64(28)];
+    const header = [..."OHDR"].map((c) => c.charCodeAt(0));
+    const ohdr = [...header, 2, 0, continuation.length, ...continuation];
+    const ochk = [...[..."OCHK"].map((c) => c.charCodeAt(0)), ...continuation];
+    const file = new Uint8Array(128);
+    file.set([...ohdr, ...sum(ohdr)], 0);
+    file.set([...ochk, ...sum(ochk)], 64);
+    Deno.writeFileSync(`${dir}/loop.bin`, file);
+    const source = new ByteSource(`${dir}/loop.bin`);
+    try {
+      const e = assertThrows(
+        () => objectHeader(source, { offsets: 8, lengths: 8 }, 0),
+        /continuation loop/,
+      );
+      assert(e instanceof DirectUnsupported, String(e));
+    } finally {
+      source.close();
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -91,6 +91,7 @@ export function objectHeader(
   const whole = source.bytes(address, p.pos + chunk + 4);
   checkSum(whole, 0, p.pos + chunk);
   const out: Message[] = [];
+  const seen = new Set<number>([address]);
   const blocks: [Uint8Array, number, number][] = [[
     whole,
     p.pos,
@@ -111,6 +112,9 @@ export function objectHeader(
         const b = new Cursor(body, sizes);
         const at = b.address();
         const length = b.length();
+        // a crafted chain back to a block already read would never end
+        if (seen.has(at)) throw new DirectUnsupported("continuation loop");
+        seen.add(at);
         const block = source.bytes(at, length);
         new Cursor(block, sizes).signature("OCHK");
         checkSum(block, 0, length - 4);

@@ -46,7 +46,12 @@ function child(path: string, name: string): string {
   return path === "/" ? `/${name}` : `${path}/${name}`;
 }
 
-const latin1 = (b: Uint8Array) => String.fromCharCode(...b);
+/** Bytes as Latin-1 (h5wasm's reading of an ASCII vlen string). */
+function latin1(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += String.fromCharCode(b);
+  return out;
+}
 
 function upToNul(bytes: Uint8Array): Uint8Array {
   const end = bytes.indexOf(0);
