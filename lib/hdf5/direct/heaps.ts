@@ -223,6 +223,8 @@ export function btreeRecords(
   const rootCount = c.uint(2);
   c.length();
   checkSum(head, 0, c.pos);
+  // fws's groups need depth ≤ 2; a crafted depth would recurse that deep
+  if (depth > 8) throw new DirectUnsupported(`B-tree depth ${depth}`);
   // records per node at each depth, as H5B2__hdr_init computes them
   const maxRecords = [Math.floor((nodeSize - 10) / recordSize)];
   const cumulative = [maxRecords[0]];
