@@ -20,6 +20,7 @@ import {
   MAX_ARRAY_BYTES,
   SoftIoc,
 } from "../tests/support/epics.ts";
+import { median } from "./table.ts";
 
 const BIG = 1_000_000;
 const PAYLOAD_MB = (BIG * 8) / 1e6;
@@ -49,12 +50,6 @@ const PIPE_WARMUP = quick ? 100 : 300;
 const PIPE_BLOCKS = quick ? 3 : 15;
 const MON_N = quick ? 5000 : 20000;
 const MON_ROUNDS = quick ? 1 : 3;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 let cBin = "";
 let freshTouchMs = NaN;

@@ -28,6 +28,7 @@ import { DatabaseSync } from "node:sqlite";
 import { markReference } from "../lib/history/mod.ts";
 import { startHistoryServer } from "../history.ts";
 import { ensureBundle, launchChromium } from "../tests/plot/support.ts";
+import { median } from "./table.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -45,12 +46,6 @@ const ADDS = Number(values.adds);
 const CATALOG_SCANS = Number(values.catalog);
 const PAGES = Number(values.pages);
 const SCREENSHOT = new URL("../test_output/history_bench.png", import.meta.url);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 const HOUR = 3_600_000;
 const T0 = Date.parse("2027-01-01T00:00:00Z");
