@@ -63,7 +63,18 @@ export function fitWires(
   profile: Profile,
   wires: readonly WireSpec[],
 ): WireFit[] {
-  return wireRegions(profile, wires).map((r) => fitRegion(r, profile.points));
+  return fitWireRegions(profile, wires).map((w) => w.fit);
+}
+
+/** {@link fitWires}, each fit with the region (points) it was fitted to. */
+export function fitWireRegions(
+  profile: Profile,
+  wires: readonly WireSpec[],
+): { fit: WireFit; region: WireRegion }[] {
+  return wireRegions(profile, wires).map((region) => ({
+    fit: fitRegion(region, profile.points),
+    region,
+  }));
 }
 
 function fitRegion(region: WireRegion, points: string): WireFit {

@@ -104,12 +104,23 @@ export function selfCommand(memoryMb: number): SelfCommand | undefined {
       "--no-prompt",
       "--quiet",
       "--unstable-worker-options",
-      `--allow-read=${read.join(",")}`,
+      `--allow-read=${readList(read)}`,
       fileURLToPath(main),
       HOOK_HOST_COMMAND,
     ],
     env,
   };
+}
+
+/** deno's `--allow-read` list: split at commas, with no escape for one. */
+function readList(paths: readonly string[]): string {
+  const odd = paths.find((p) => p.includes(","));
+  if (odd) {
+    throw new Error(
+      `deno run cannot grant read of a path with a comma (${odd}); the compiled fws can`,
+    );
+  }
+  return paths.join(",");
 }
 
 /** Whether this process may start `program` (granted, not asked for). */
@@ -146,21 +157,9 @@ export async function callInProcess(
   request: { op: "probe" | "call"; hook?: "pre" | "post"; info?: unknown },
   options: ProcessCallOptions,
 ): Promise<HookAnswer> {
-  const secret = Array.from(
-    crypto.getRandomValues(new Uint8Array(16)),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
+  const secret = crypto.randomUUID();
   let child: Deno.ChildProcess;
   try {
-    if (!Deno.build.standalone) {
-      // deno's --allow-read list is split at commas, with no escape
-      const odd = options.read.find((p) => p.includes(","));
-      if (odd) {
-        throw new Error(
-          `deno run cannot grant read of a path with a comma (${odd}); the compiled fws can`,
-        );
-      }
-    }
     child = new Deno.Command(options.command.program, {
       args: options.command.args(options.read),
       clearEnv: true,

@@ -43,6 +43,11 @@ import {
   wireProfileGroupName,
 } from "./layout.ts";
 
+/** Writes a scalar in the position's units (mm). */
+function writeLength(g: H5Group, name: string, value: number): void {
+  g.writeScalar(name, value).setString(ATTR.units, UNITS.position);
+}
+
 /** Writes the wire table at the root (`/wires`), in table order. */
 export function writeWires(root: H5Group, wires: readonly WireSpec[]): void {
   const g = collection(root, GROUP.wires, NX.collection);
@@ -55,17 +60,11 @@ export function writeWires(root: H5Group, wires: readonly WireSpec[]): void {
       Array.isArray(w.window) ? "given" : w.window as string,
     );
     const [lo, hi] = Array.isArray(w.window) ? w.window : [NaN, NaN];
-    one.writeScalar(WIRE.windowLow, lo).setString(ATTR.units, UNITS.position);
-    one.writeScalar(WIRE.windowHigh, hi).setString(ATTR.units, UNITS.position);
+    writeLength(one, WIRE.windowLow, lo);
+    writeLength(one, WIRE.windowHigh, hi);
     one.writeScalar(WIRE.scale, w.scale);
-    one.writeScalar(WIRE.offset, w.offset).setString(
-      ATTR.units,
-      UNITS.position,
-    );
-    one.writeScalar(WIRE.diameter, w.diameter).setString(
-      ATTR.units,
-      UNITS.position,
-    );
+    writeLength(one, WIRE.offset, w.offset);
+    writeLength(one, WIRE.diameter, w.diameter);
   }
 }
 
@@ -119,26 +118,11 @@ export function writeWireFits(
       { x: UNITS.position, y: context.y },
     );
     g.writeScalar(WIRE.angle, w.angle).setString(ATTR.units, "deg");
-    g.writeScalar(WIRE.windowLow, w.window[0]).setString(
-      ATTR.units,
-      UNITS.position,
-    );
-    g.writeScalar(WIRE.windowHigh, w.window[1]).setString(
-      ATTR.units,
-      UNITS.position,
-    );
-    g.writeScalar(WIRE.diameter, w.diameter).setString(
-      ATTR.units,
-      UNITS.position,
-    );
-    g.writeScalar(WIRE.sigmaBeam, w.sigmaBeam).setString(
-      ATTR.units,
-      UNITS.position,
-    );
-    g.writeScalar(WIRE.sigmaBeamErr, w.sigmaBeamErr).setString(
-      ATTR.units,
-      UNITS.position,
-    );
+    writeLength(g, WIRE.windowLow, w.window[0]);
+    writeLength(g, WIRE.windowHigh, w.window[1]);
+    writeLength(g, WIRE.diameter, w.diameter);
+    writeLength(g, WIRE.sigmaBeam, w.sigmaBeam);
+    writeLength(g, WIRE.sigmaBeamErr, w.sigmaBeamErr);
     if (w.stroke) writeStroke(g, w.stroke);
     if (w.budget) writeErrorBudget(g, w.budget, UNITS.position);
   }
@@ -154,10 +138,7 @@ const STROKE_MM_FIELDS = [
 function writeStroke(wire: H5Group, stroke: WireStroke): void {
   const g = collection(wire, STROKE.group, NX.collection);
   for (const key of STROKE_MM_FIELDS) {
-    g.writeScalar(STROKE[key], stroke[key]).setString(
-      ATTR.units,
-      UNITS.position,
-    );
+    writeLength(g, STROKE[key], stroke[key]);
   }
   g.writeScalar(STROKE.lag, stroke.lag).setString(ATTR.units, "s");
   g.writeScalar(STROKE.lagErr, stroke.lagErr).setString(ATTR.units, "s");

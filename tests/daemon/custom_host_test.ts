@@ -28,6 +28,15 @@ const PRE = {
   startTime: "t0",
 };
 
+const POST = {
+  ...PRE,
+  status: "completed" as const,
+  message: "",
+  endTime: "",
+  file: "",
+  fits: {},
+};
+
 Deno.test("custom host: good hooks get their info; the post hook reads the scan file", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -38,14 +47,7 @@ Deno.test("custom host: good hooks get their info; the post hook reads the scan 
     });
     assert(host.hasPre && host.hasPost);
     assertEquals(await host.pre(PRE), { ok: true, message: "pre 4 step" });
-    const post = await host.post({
-      ...PRE,
-      status: "completed",
-      message: "",
-      endTime: "t1",
-      file,
-      fits: {},
-    });
+    const post = await host.post({ ...POST, file });
     assertEquals(post, { ok: true, message: "post completed 10" });
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -179,15 +181,6 @@ Deno.test("custom host: a hook cannot reset its timeout, forge an answer, start 
   );
   assertMatch(big.message, new RegExp(`cut at ${MAX_HOOK_RESULT} characters`));
 });
-
-const POST = {
-  ...PRE,
-  status: "completed" as const,
-  message: "",
-  endTime: "",
-  file: "",
-  fits: {},
-};
 
 /**
  * MB this test process (standing in for the daemon) may grow by while the
@@ -377,14 +370,7 @@ Deno.test("custom host: under deno run, a scan file whose path has a comma fails
     const host = await CustomCallbackHost.load(FIXTURES + "hooks_ok.js", {
       timeout: 5,
     });
-    const post = await host.post({
-      ...PRE,
-      status: "completed",
-      message: "",
-      endTime: "t1",
-      file,
-      fits: {},
-    });
+    const post = await host.post({ ...POST, file });
     assertEquals(post.ok, false);
     assertMatch(post.message, /cannot grant read of a path with a comma/);
     // the next call, without a comma, is fine

@@ -5,7 +5,7 @@
  * @module
  */
 import { fitGaussian, fitProfile, profileOf } from "../../lib/analysis/mod.ts";
-import { fittedRegions, fitWires } from "../../lib/analysis/wire_fit.ts";
+import { fitWireRegions } from "../../lib/analysis/wire_fit.ts";
 import { errorBudget } from "../../lib/analysis/error_budget.ts";
 import { beamShape } from "../../lib/analysis/beam_shape.ts";
 import { checkWires } from "../../lib/pvmap/wires.ts";
@@ -196,12 +196,13 @@ export function makeForkRun(): ScanRun {
   for (const ch of ["PDB", "PDT"]) {
     scan.fits[ch] = { ...fitProfile(scan, ch, "ch1").fit, iopsChannel: "ch1" };
     const profile = profileOf(scan, ch, "ch1");
-    const fitted = fitWires(profile, wires);
     // each wire's σ floor with its own size, as the daemon records it
-    const regions = fittedRegions(profile, wires, fitted);
-    const perWire = fitted.map((w, k) => ({
+    const perWire = fitWireRegions(profile, wires).map((
+      { fit: w, region },
+      k,
+    ) => ({
       ...w,
-      budget: errorBudget(scan, regions[k], w.fit, {
+      budget: errorBudget(scan, region, w.fit, {
         iops: "ch1",
         diameter: w.diameter,
         scale: wires[k].scale,

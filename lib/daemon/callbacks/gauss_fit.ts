@@ -22,11 +22,11 @@ import {
   rejectPoints,
 } from "../../analysis/rejection.ts";
 import {
-  fittedRegions,
-  fitWires,
+  fitWireRegions,
   partialFit,
   type WireFit,
 } from "../../analysis/wire_fit.ts";
+import type { WireRegion } from "../../analysis/wires.ts";
 import { DEFAULT_WIRES, type WireSpec } from "../../pvmap/wires.ts";
 import {
   BEAM_SHAPE_FIELDS,
@@ -304,9 +304,12 @@ export class GaussFitCallback implements ScanCallback {
     profile: Profile | undefined,
   ): WireFit[] {
     let perWire: WireFit[];
+    let regions: WireRegion[] | undefined;
     try {
       if (!profile) throw new Error(`no profile of ${ch} in ${record.name}`);
-      perWire = fitWires(profile, this.#wires);
+      const fitted = fitWireRegions(profile, this.#wires);
+      perWire = fitted.map((w) => w.fit);
+      regions = fitted.map((w) => w.region);
     } catch (error) {
       const fit = failedFit((error as Error).message);
       perWire = this.#wires.map((w) => ({
@@ -325,7 +328,6 @@ export class GaussFitCallback implements ScanCallback {
     }));
     const strokes = this.#checkStrokes(ch, record.direction, perWire);
     // each wire's σ floor, with its own size and the points its fit used
-    const regions = profile && fittedRegions(profile, this.#wires, perWire);
     perWire = perWire.map((w, k) => {
       const stroke = strokes.get(w.wire);
       const budget = regions && w.fit.ok
