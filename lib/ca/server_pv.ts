@@ -89,7 +89,8 @@ export class ServerPV {
   #count: number;
   #status: number;
   #severity: number;
-  #timestamp: Date;
+  /** Milliseconds since 1970 (a Date is made only when one is asked for). */
+  #timeMs: number;
   #version = 0;
   #subscribers = new Set<PVSubscriber>();
   #cache = new Map<number, Uint8Array>();
@@ -124,7 +125,7 @@ export class ServerPV {
     this.#count = maxCount === 1 ? 1 : 0;
     this.#status = definition.status ?? 0;
     this.#severity = definition.severity ?? 0;
-    this.#timestamp = new Date();
+    this.#timeMs = Date.now();
     if (definition.value !== undefined) {
       const { store, count } = this.#toNative(definition.value);
       this.#store = store;
@@ -162,7 +163,7 @@ export class ServerPV {
 
   /** Timestamp of the current value. */
   get timestamp(): Date {
-    return this.#timestamp;
+    return new Date(this.#timeMs);
   }
 
   /** Whether clients may write. */
@@ -212,7 +213,7 @@ export class ServerPV {
     }
     this.#status = status;
     this.#severity = severity;
-    this.#timestamp = options.timestamp ?? new Date();
+    this.#timeMs = options.timestamp?.getTime() ?? Date.now();
     this.#post(events);
   }
 
@@ -221,7 +222,7 @@ export class ServerPV {
     if (status === this.#status && severity === this.#severity) return;
     this.#status = status;
     this.#severity = severity;
-    this.#timestamp = new Date();
+    this.#timeMs = Date.now();
     this.#post(DBE_ALARM);
   }
 
@@ -293,7 +294,7 @@ export class ServerPV {
       count: n,
       status: this.#status,
       severity: this.#severity,
-      timestamp: this.#timestamp,
+      timestamp: info.form === "time" ? new Date(this.#timeMs) : undefined,
       units: d.units,
       precision: d.precision,
       enumStrings: d.enumStrings,

@@ -8,6 +8,7 @@
 import {
   type DbrArray,
   type DbrBaseType,
+  type DbrForm,
   dbrInfo,
   type DbrValue,
   encoder,
@@ -70,7 +71,9 @@ export function textLength(s: string): number {
 }
 
 /** The base type of a DBR code a client asked for; PVRequestError if invalid. */
-export function dbrTypeInfo(dataType: number): { type: DbrBaseType } {
+export function dbrTypeInfo(
+  dataType: number,
+): { type: DbrBaseType; form: DbrForm } {
   const info = dbrInfo(dataType);
   if (!info) {
     throw new PVRequestError(

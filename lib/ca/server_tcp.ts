@@ -98,7 +98,8 @@ function closedListener(error: unknown): boolean {
 
 /** What a {@link ConnTransport} tells its owner. */
 export interface ConnEvents {
-  /** Bytes from the client (a fresh array: the receiver may keep it). */
+  /** Bytes from the client, valid during the call only (the read buffer:
+   * the receiver copies what it keeps, as the frame reader does). */
   data(chunk: Uint8Array): void;
   /** Everything queued was written. */
   drained(): void;
@@ -224,7 +225,7 @@ export class ConnTransport implements CircuitTransport {
         }
         const n = await this.#conn.read(buf);
         if (n === null) break;
-        this.#events.data(buf.slice(0, n));
+        this.#events.data(buf.subarray(0, n));
         if (n === buf.length && buf.length < READ_SIZE) {
           buf = new Uint8Array(buf.length * 4);
         }

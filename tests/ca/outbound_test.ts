@@ -55,3 +55,41 @@ Deno.test("outbound: payloads survive the queue's buffer growing, for every size
     }
   }
 });
+
+Deno.test("outbound: with `consumed`, a written buffer is reused from its start; chunks not yet written are never overwritten", () => {
+  let written = false;
+  const out = new OutboundQueue({ consumed: () => written });
+  const header = (id: number) => ({
+    command: 1,
+    dataType: 6,
+    dataCount: 1,
+    param1: 1,
+    param2: id,
+  });
+  out.message(header(1), Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+  const [first] = out.take();
+  const kept = first.slice();
+  // the writer still holds `first`: the next message goes after it
+  out.message(header(2), Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9));
+  const [second] = out.take();
+  assertEquals(Array.from(first), Array.from(kept));
+  assertEquals(second.byteOffset, first.byteOffset + first.length);
+  // both written: the next message starts at the buffer's beginning again
+  written = true;
+  out.message(header(3), Uint8Array.of(7, 7, 7, 7, 7, 7, 7, 7));
+  const [third] = out.take();
+  assertEquals(third.buffer, first.buffer);
+  assertEquals(third.byteOffset, first.byteOffset);
+  const reader = new FrameReader();
+  const [m] = reader.push(third);
+  assertEquals([m.param2, Array.from(m.payload)], [3, [
+    7,
+    7,
+    7,
+    7,
+    7,
+    7,
+    7,
+    7,
+  ]]);
+});

@@ -17,6 +17,7 @@ import {
 } from "./constants.ts";
 import { align8, CAProtocolError } from "./header.ts";
 import { decodeCString, encodeCString, encoder } from "./text.ts";
+import { smallBytes } from "./small_bytes.ts";
 import {
   hasPrecision,
   LITTLE_ENDIAN_HOST,
@@ -376,7 +377,7 @@ export function encodeDbr(dataType: number, input: DbrInput): Uint8Array {
       ? (v as ArrayLike<number>)[0]
       : undefined;
     if (x !== undefined) {
-      const out = new Uint8Array(8);
+      const out = smallBytes(8);
       writeScalar(out, 0, type, x);
       return out;
     }

@@ -23,6 +23,13 @@ export interface OutboundOptions {
    */
   recycle?: boolean;
   /**
+   * Whether the writer is done with every chunk taken so far (written out,
+   * its memory free to reuse). When it is and nothing is queued, the next
+   * message starts at the buffer's beginning again, so a writer that keeps
+   * up never needs a new buffer (without it, a fresh one every 12 KiB).
+   */
+  consumed?: () => boolean;
+  /**
    * Called once in the microtask after messages were queued (outside
    * {@link OutboundQueue.batch}): messages of one tick go out in one write.
    */
@@ -48,13 +55,16 @@ export class OutboundQueue {
   #chunks: Uint8Array[] = [];
   #chunkBytes = 0;
   #recycle: boolean;
+  #consumed?: () => boolean;
   #ready?: () => void;
   #scheduled = false;
   #held = 0;
 
-  /** @param options `recycle` for a sequential writer, `ready` to flush */
+  /** @param options `recycle` for a sequential writer, `consumed` for one
+   * that tells when it is done, `ready` to flush */
   constructor(options: OutboundOptions = {}) {
     this.#recycle = options.recycle ?? false;
+    this.#consumed = options.consumed;
     this.#ready = options.ready;
     if (this.#recycle) this.#alt = new Uint8Array(INITIAL);
   }
@@ -196,6 +206,10 @@ export class OutboundQueue {
 
   /** Makes room for `n` bytes at the end; returns their offset (not yet counted). */
   #reserve(n: number): number {
+    if (
+      this.#end === this.#start && this.#end > 0 &&
+      this.#chunks.length === 0 && this.#consumed?.()
+    ) this.#start = this.#end = 0;
     if (this.#end + n > this.#buf.length) {
       // the run so far moves to a bigger buffer; taken chunks keep the old one
       const run = this.#buf.subarray(this.#start, this.#end);

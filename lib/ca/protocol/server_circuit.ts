@@ -1,8 +1,7 @@
 /**
- * One TCP virtual circuit of the CA server: bytes in (`receive`), replies out
- * through a {@link CircuitTransport}. Holds the client's channels and
- * subscriptions; a malformed message, or a client that does not read its
- * replies, closes this circuit only, with a logged reason. No sockets here.
+ * One CA server circuit, no sockets: bytes in (`receive`), replies out through
+ * a {@link CircuitTransport}; the client's channels and subscriptions. A bad
+ * message or a client not reading its replies closes it, with a logged reason.
  *
  * @module
  */
@@ -47,7 +46,10 @@ export class ServerCircuit {
   #dirty = new Set<Subscription>();
   #nextSid = 1;
   #eventsOn = true;
-  #out = new OutboundQueue({ ready: () => this.#flush() });
+  #out = new OutboundQueue({
+    ready: () => this.#flush(),
+    consumed: () => this.#transport.backlog === 0,
+  });
   #closed = false;
   #slow = false;
   #closeReason?: string;
@@ -103,7 +105,7 @@ export class ServerCircuit {
     return this.#reader.buffered;
   }
 
-  /** Feeds bytes received from the client. Never throws. */
+  /** Feeds bytes received from the client (copied). Never throws. */
   receive(chunk: Uint8Array): void {
     if (this.#closed) return;
     let messages: RawMessage[];

@@ -23,7 +23,10 @@ import {
 export interface CircuitTransport {
   /** Queues bytes for the client, in order. */
   send(chunks: Uint8Array[]): void;
-  /** Bytes queued and not yet handed to the kernel. */
+  /**
+   * Bytes queued and not yet handed to the kernel; 0 also promises that
+   * every chunk sent so far is done with (the circuit reuses its memory).
+   */
   readonly backlog: number;
   /** Closes the connection. */
   end(): void;
