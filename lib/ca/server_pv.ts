@@ -161,7 +161,7 @@ export class ServerPV {
     return this.#severity;
   }
 
-  /** Timestamp of the current value. */
+  /** Timestamp of the current value (a new Date each call). */
   get timestamp(): Date {
     return new Date(this.#timeMs);
   }
