@@ -406,9 +406,9 @@ async function libcaMonitor(
 /**
  * libca against our server and against softIoc (rsrv), alternated in the
  * same run: after an untimed warm-up of our server (the same V8 warm-up
- * the fws client gets), ROUNDS rounds of sequential gets, PIPE_BLOCKS of
- * pipelined gets and MON_ROUNDS of monitors, each a libca process against
- * softIoc then one against our server; medians of each.
+ * the fws client gets), ROUNDS rounds of 1e6 waveform and sequential gets,
+ * PIPE_BLOCKS of pipelined gets and MON_ROUNDS of monitors, each a libca
+ * process against softIoc then one against our server; medians of each.
  */
 async function serverRows(ioc: SoftIoc): Promise<Row[]> {
   const server = new CAServer({
@@ -471,14 +471,14 @@ async function serverRows(ioc: SoftIoc): Promise<Row[]> {
     await seq(true);
     await pipe(true, PIPE_WARMUP);
     await mon(true);
-    const times = { ioc: [] as number[], fws: [] as number[] };
+    const waveforms = { ioc: [] as number[], fws: [] as number[] };
     const seqs = { ioc: [] as number[], fws: [] as number[] };
     const pipes = { ioc: [] as number[], fws: [] as number[] };
     const mons = { ioc: [] as number[], fws: [] as number[] };
     const lost = { ioc: 0, fws: 0 };
     for (let r = 0; r < ROUNDS; r++) {
-      times.ioc.push(...await wf(false));
-      times.fws.push(...await wf(true));
+      waveforms.ioc.push(...await wf(false));
+      waveforms.fws.push(...await wf(true));
       seqs.ioc.push(await seq(false));
       seqs.fws.push(await seq(true));
     }
@@ -508,7 +508,7 @@ async function serverRows(ioc: SoftIoc): Promise<Row[]> {
       limit,
     });
     return [
-      row("libca: 1e6 DOUBLE waveform get", times, "ms", "time", 1.25),
+      row("libca: 1e6 DOUBLE waveform get", waveforms, "ms", "time", 1.25),
       row("libca: sequential scalar gets", seqs, "gets/s", "rate", 0.8),
       row(`libca: ${PIPE_N} pipelined gets`, pipes, "gets/s", "rate", 0.8),
       {

@@ -15,9 +15,8 @@
  * Jacobian, MINPACK tolerances; lmfit's Model built once, outside the
  * timing); runs are interleaved fws, curve_fit, lmfit after a warm-up (fws
  * first runs until V8 has optimised it, 30 calls at 1e4, its first call
- * reported apart); each
- * time is the median of the repeats. The load average is printed before and
- * after.
+ * reported apart); each time is the median of the repeats. The load
+ * average is printed before and after.
  *
  * Run: `deno run -P=test bench/models_bench.ts`
  *

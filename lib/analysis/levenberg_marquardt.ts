@@ -29,16 +29,33 @@ export interface LmOptions {
 const MAX_POLISH = 20;
 /** Polish until the next step is shorter than this many standard errors
  * (the parameters are then ~1e-7 standard errors from the minimum). */
-export const POLISH_TOL = 1e-7;
+const POLISH_TOL = 1e-7;
 /**
  * A polish step shorter than this many standard errors is taken without
  * evaluating the model there, and ends the polish: the quadratic model is
  * exact to far below that length (the next step measured 10⁻²–10⁻³ of it
  * on every model), so the evaluation would only confirm it. χ² becomes
- * the predicted one, and `JᵀWJ` stays that of the last evaluation (10⁻⁵
- * standard errors away: the covariance changes by less than 10⁻⁶).
+ * the predicted one, and `JᵀWJ` stays that of the last evaluation (10⁻⁶
+ * standard errors away: the covariance changes by far less than 10⁻⁶).
  */
-export const TRUSTED_STEP = 1e-6;
+const TRUSTED_STEP = 1e-6;
+
+/**
+ * What a polish does with its next Gauss–Newton step, whose predicted
+ * reduction of χ² is `size` (δᵀ·JᵀWJ·δ) with `dof` degrees of freedom:
+ * `"done"` below 10⁻⁷ standard errors, `"trust"` (take it unevaluated, χ²
+ * lowered by `size`, and stop) below 10⁻⁶, else `"evaluate"`. Both
+ * Levenberg–Marquardt solvers polish by this rule.
+ */
+export function polishStep(
+  size: number,
+  chi2: number,
+  dof: number,
+): "done" | "trust" | "evaluate" {
+  const length2 = size * dof / chi2; // the squared length in standard errors
+  if (!(length2 > POLISH_TOL * POLISH_TOL)) return "done";
+  return length2 < TRUSTED_STEP * TRUSTED_STEP ? "trust" : "evaluate";
+}
 
 /** Which rule stopped the iteration. */
 export type LmStop =
@@ -141,8 +158,8 @@ export function accumulate(
 
 /**
  * Minimizes `Σ w·(y − f(x; p))²` starting from `p` (updated in place).
- * On return `h` holds `JᵀWJ` at the returned `p` (or at most
- * {@linkcode TRUSTED_STEP} standard errors from it).
+ * On return `h` holds `JᵀWJ` at the returned `p` (or at most 10⁻⁶
+ * standard errors from it: {@linkcode polishStep}).
  *
  * Steps solve `(JᵀWJ + λ·D²)·δ = JᵀWr` with `D` the running maximum of the
  * Jacobian column norms (MINPACK's scaling); `λ` follows Nielsen's gain-ratio
@@ -158,8 +175,8 @@ export function accumulate(
  * increase (at most 20): the stopping rules bound the change of χ², which
  * on a slowly (linearly) converging, noisy profile leaves the parameters up
  * to ~10⁻⁵ of a standard error from the minimum — scipy's curve_fit has the
- * same limit. A step shorter than 10⁻⁵ standard errors is taken without an
- * evaluation ({@linkcode TRUSTED_STEP}); usually the polish costs none.
+ * same limit. A step shorter than 10⁻⁶ standard errors is taken without an
+ * evaluation ({@linkcode polishStep}); usually the polish costs none.
  */
 export function levenbergMarquardt(
   x: Float64Array,
@@ -200,13 +217,12 @@ export function levenbergMarquardt(
       }
       if (!cholesky4(m)) return;
       choleskySolve4(m, b, delta);
-      // δᵀ·H·δ / χ²_red: the squared step length in standard errors.
       let size = 0;
       for (let i = 0; i < 4; i++) size += delta[i] * b[i];
-      const length2 = size * dof / chi2;
-      if (!(length2 > POLISH_TOL * POLISH_TOL)) return;
+      const next = polishStep(size, chi2, dof);
+      if (next === "done") return;
       for (let i = 0; i < 4; i++) pt[i] = p[i] + delta[i] / dscale[i];
-      if (length2 < TRUSTED_STEP * TRUSTED_STEP) {
+      if (next === "trust") {
         p.set(pt);
         chi2 = Math.max(0, chi2 - size);
         iterations++;

@@ -14,9 +14,8 @@ import {
   type LmResult,
   type LmStop,
   nextDamping,
-  POLISH_TOL,
+  polishStep,
   stopAfterStep,
-  TRUSTED_STEP,
 } from "./levenberg_marquardt.ts";
 
 export type { LmOptions, LmResult, LmStop };
@@ -200,15 +199,15 @@ function sums6(
 
 /**
  * Minimizes `Σ w·(y − f(x; p))²` from `p` (updated in place); on return
- * `h` holds `JᵀWJ` at the returned `p` (or {@linkcode TRUSTED_STEP}
- * standard errors from it). The rules are those of
+ * `h` holds `JᵀWJ` at the returned `p` (or 10⁻⁶ standard errors from it).
+ * The rules are those of
  * `levenbergMarquardt` in `levenberg_marquardt.ts`: steps solve
  * `(JᵀWJ + λ·D²)·δ = JᵀWr` with `D` the running maximum of the column
  * norms; a step is accepted when the actual reduction is ≥ 10⁻⁴ of the
  * predicted one; stops on ftol, xtol, gtol, or the evaluation budget; a
  * converged solution is polished by damped steps while the Gauss–Newton
  * step is longer than 10⁻⁷ standard errors (at most 1000 evaluations), the
- * last one, once shorter than {@linkcode TRUSTED_STEP}, without evaluation.
+ * last one, once shorter than 10⁻⁶, without evaluation ({@linkcode polishStep}).
  */
 export function levenbergMarquardtN(
   model: BlockModel,
@@ -252,7 +251,7 @@ export function levenbergMarquardtN(
   /**
    * After convergence: damped steps while the Gauss–Newton step is longer
    * than 10⁻⁷ standard errors (the Gauss–Newton step itself, unevaluated,
-   * once shorter than TRUSTED_STEP), each kept only if χ² decreases (λ shrinking
+   * once shorter than 10⁻⁶: polishStep), each kept only if χ² decreases (λ shrinking
    * on success, growing on failure); a failure when the Gauss–Newton step
    * predicts a relative reduction of χ² below 10⁻¹⁴ (χ²'s rounding), or the
    * 8th failure in a row, ends it (at most MAX_POLISH evaluations). Where these models'
@@ -269,9 +268,9 @@ export function levenbergMarquardtN(
       choleskySolveN(m, b, delta);
       let size = 0;
       for (let i = 0; i < n; i++) size += delta[i] * b[i];
-      const length2 = size * dof / chi2;
-      if (!(length2 > POLISH_TOL * POLISH_TOL)) return;
-      if (length2 < TRUSTED_STEP * TRUSTED_STEP) {
+      const next = polishStep(size, chi2, dof);
+      if (next === "done") return;
+      if (next === "trust") {
         for (let i = 0; i < n; i++) p[i] += delta[i] / dscale[i];
         chi2 = Math.max(0, chi2 - size);
         iterations++;

@@ -46,12 +46,12 @@ export function swapInPlace(
   ) return;
   if (size === 8 && byteOffset % 8 === 0) {
     swap64(
-      new DataView(buffer, byteOffset, count * 8),
+      new DataView(buffer, byteOffset, bytes),
       new Float64Array(buffer, byteOffset, count),
     );
     return;
   }
-  new Uint8Array(buffer, byteOffset, count * size).reverse();
+  new Uint8Array(buffer, byteOffset, bytes).reverse();
   if (size === 2) new Uint16Array(buffer, byteOffset, count).reverse();
   else if (size === 4) new Uint32Array(buffer, byteOffset, count).reverse();
   else new BigUint64Array(buffer, byteOffset, count).reverse();

@@ -34,4 +34,3 @@ export * from "./messages.ts";
 export * from "./dbr.ts";
 export * from "./convert.ts";
 export { decodeCString, encoder } from "./text.ts";
-export { smallBytes } from "./small_bytes.ts";
