@@ -141,15 +141,25 @@ function runningMeanInto(
   out: Float64Array,
 ): Float64Array {
   const n = y.length;
+  // the window [i − h, i + h] clipped to the data: it grows over the first
+  // points, slides (one add, one subtract) in the middle, shrinks at the end
   let sum = 0;
-  let lo = 0;
   let hi = -1;
-  for (let i = 0; i < n; i++) {
-    const a = Math.max(0, i - h);
-    const b = Math.min(n - 1, i + h);
-    while (hi < b) sum += y[++hi];
-    while (lo < a) sum -= y[lo++];
-    out[i] = sum / (hi - lo + 1);
+  const head = Math.min(h, n - 1);
+  for (let i = 0; i <= head; i++) {
+    while (hi < Math.min(n - 1, i + h)) sum += y[++hi];
+    out[i] = sum / (hi + 1);
+  }
+  const width = 2 * h + 1;
+  let i = head + 1;
+  for (; i + h < n; i++) {
+    sum += y[i + h];
+    sum -= y[i - h - 1];
+    out[i] = sum / width;
+  }
+  for (; i < n; i++) {
+    sum -= y[i - h - 1];
+    out[i] = sum / (n - i + h);
   }
   return out;
 }

@@ -4,13 +4,13 @@
  * Cholesky factorization, and MINPACK's stopping rules (ftol, xtol, gtol,
  * maximum number of function evaluations).
  *
- * Each evaluation is one fused pass over the data computing the residuals,
- * `JᵀWJ` and `JᵀWr` (one `exp` per point — {@linkcode gaussExp}, twice as
- * fast as `Math.exp` — and no allocation).
+ * Each evaluation is one call of the fit kernels (`kernels/mod.ts`:
+ * residuals, `JᵀWJ` and `JᵀWr` in one pass of WebAssembly SIMD over the
+ * data, copied there once per fit).
  *
  * @module
  */
-import { gaussExp } from "./fast_exp.ts";
+import { loadFitData } from "./kernels/mod.ts";
 import { cholesky4, choleskySolve4 } from "./sym4.ts";
 
 /** Stopping tolerances, as in MINPACK `lmder` / scipy `leastsq`. */
@@ -79,84 +79,6 @@ export interface LmResult {
 }
 
 /**
- * One pass over the data at parameters `p = [A, μ, σ, c]`: returns
- * `Σ w·r²` with `r = y − f(x)` and writes `JᵀWJ` (row-major 4×4) into `h`
- * and `JᵀWr` into `g`, `J = ∂f/∂p`. `w` undefined means all weights 1.
- */
-export function accumulate(
-  x: Float64Array,
-  y: Float64Array,
-  w: Float64Array | undefined,
-  p: Float64Array,
-  h: Float64Array,
-  g: Float64Array,
-): number {
-  const a = p[0], mu = p[1], s = p[2], c = p[3];
-  const inv = 1 / (s * s);
-  const halfInv = -0.5 * inv;
-  const ainv = a * inv;
-  const invS = 1 / s;
-  const n = x.length;
-  let h00 = 0, h01 = 0, h02 = 0, h03 = 0, h11 = 0, h12 = 0, h13 = 0;
-  let h22 = 0, h23 = 0, h33 = 0, g0 = 0, g1 = 0, g2 = 0, g3 = 0, chi2 = 0;
-  if (w === undefined) {
-    for (let i = 0; i < n; i++) {
-      const d = x[i] - mu;
-      const e = gaussExp(halfInv * d * d);
-      const r = y[i] - (a * e + c);
-      const jm = ainv * e * d;
-      const js = jm * d * invS;
-      chi2 += r * r;
-      h00 += e * e;
-      h01 += e * jm;
-      h02 += e * js;
-      h03 += e;
-      h11 += jm * jm;
-      h12 += jm * js;
-      h13 += jm;
-      h22 += js * js;
-      h23 += js;
-      g0 += e * r;
-      g1 += jm * r;
-      g2 += js * r;
-      g3 += r;
-    }
-    h33 = n;
-  } else {
-    for (let i = 0; i < n; i++) {
-      const wi = w[i];
-      const d = x[i] - mu;
-      const e = gaussExp(halfInv * d * d);
-      const r = y[i] - (a * e + c);
-      const jm = ainv * e * d;
-      const js = jm * d * invS;
-      const we = wi * e, wm = wi * jm, ws = wi * js, wr = wi * r;
-      chi2 += wr * r;
-      h00 += we * e;
-      h01 += we * jm;
-      h02 += we * js;
-      h03 += we;
-      h11 += wm * jm;
-      h12 += wm * js;
-      h13 += wm;
-      h22 += ws * js;
-      h23 += ws;
-      h33 += wi;
-      g0 += we * r;
-      g1 += wm * r;
-      g2 += ws * r;
-      g3 += wr;
-    }
-  }
-  h[0] = h00, h[1] = h01, h[2] = h02, h[3] = h03;
-  h[4] = h01, h[5] = h11, h[6] = h12, h[7] = h13;
-  h[8] = h02, h[9] = h12, h[10] = h22, h[11] = h23;
-  h[12] = h03, h[13] = h13, h[14] = h23, h[15] = h33;
-  g[0] = g0, g[1] = g1, g[2] = g2, g[3] = g3;
-  return chi2;
-}
-
-/**
  * Minimizes `Σ w·(y − f(x; p))²` starting from `p` (updated in place).
  * On return `h` holds `JᵀWJ` at the returned `p` (or at most 10⁻⁶
  * standard errors from it: {@linkcode polishStep}).
@@ -187,6 +109,12 @@ export function levenbergMarquardt(
   options: LmOptions,
 ): LmResult {
   const { ftol, xtol, gtol, maxEvaluations } = options;
+  const data = loadFitData({ x, y, w });
+  const accumulate = (
+    q: Float64Array,
+    hq: Float64Array,
+    gq: Float64Array,
+  ): number => data.evaluate("gauss", q, hq, gq);
   const g = new Float64Array(4);
   let ht: Float64Array = new Float64Array(16);
   let gt: Float64Array = new Float64Array(4);
@@ -228,7 +156,7 @@ export function levenbergMarquardt(
         iterations++;
         return;
       }
-      const chi2t = accumulate(x, y, w, pt, ht, gt);
+      const chi2t = accumulate(pt, ht, gt);
       nEvaluations++;
       if (!(chi2t <= chi2)) return;
       p.set(pt);
@@ -244,7 +172,7 @@ export function levenbergMarquardt(
     return { stop, chi2, iterations, nEvaluations };
   };
 
-  let chi2 = accumulate(x, y, w, p, hc, gc);
+  let chi2 = accumulate(p, hc, gc);
   let nEvaluations = 1;
   let iterations = 0;
   if (!Number.isFinite(chi2)) return done("nonFinite");
@@ -290,7 +218,7 @@ export function levenbergMarquardt(
       }
       pnorm = Math.sqrt(pnorm);
       xnorm = Math.sqrt(xnorm);
-      const chi2t = accumulate(x, y, w, pt, ht, gt);
+      const chi2t = accumulate(pt, ht, gt);
       nEvaluations++;
       const actred = Number.isFinite(chi2t) ? 1 - chi2t / chi2 : -1;
       const prered = pred / chi2;

@@ -1,13 +1,15 @@
 /**
- * Levenberg–Marquardt for a model of n ≤ 8 parameters given point by point
- * with its analytic Jacobian: the algorithm of `levenberg_marquardt.ts`
+ * Levenberg–Marquardt for any model of the fit kernels (`kernels/mod.ts`,
+ * analytic Jacobians): the algorithm of `levenberg_marquardt.ts`
  * (MINPACK's column scaling and stopping rules, Nielsen's λ update, the
- * Gauss–Newton polish) for any {@linkcode PointModel}. Each evaluation is one
- * pass over the data building `Σw·r²`, `JᵀWJ` and `JᵀWr`; no n×N Jacobian
- * is kept.
+ * Gauss–Newton polish) on n×n normal equations. Each evaluation is one
+ * kernel call building `Σw·r²`, `JᵀWJ` and `JᵀWr`; no n×N Jacobian is
+ * kept.
  *
  * @module
  */
+import { type FitData, loadFitData } from "./kernels/mod.ts";
+import type { ModelName } from "./models.ts";
 import { choleskyN, choleskySolveN } from "./symn.ts";
 import {
   type LmOptions,
@@ -18,23 +20,7 @@ import {
   stopAfterStep,
 } from "./levenberg_marquardt.ts";
 
-export type { LmOptions, LmResult, LmStop };
-
-/**
- * A model over the block `x[start … start + m)`: writes `f` into `f[i]` and
- * the Jacobian into `j[k·BLOCK + i]`, `i < m ≤ BLOCK`.
- */
-export type BlockModel = (
-  x: Float64Array,
-  start: number,
-  m: number,
-  p: Float64Array,
-  f: Float64Array,
-  j: Float64Array,
-) => void;
-
-/** Points per block (the Jacobian kept is n × BLOCK, never n × N). */
-export const BLOCK = 512;
+export type { FitData, LmOptions, LmResult, LmStop };
 
 /** Maximum number of evaluations of the polish after convergence. */
 const MAX_POLISH = 1000;
@@ -43,159 +29,6 @@ const MAX_POLISH = 1000;
 const ROUNDING = 1e-14;
 /** Consecutive failed polish steps that end it. */
 const MAX_FAILURES = 8;
-
-/** The data of a fit: positions, signal, weights (undefined: all 1). */
-export interface FitData {
-  x: Float64Array;
-  y: Float64Array;
-  w: Float64Array | undefined;
-}
-
-/** Reused block buffers: model values and the Jacobian's columns. */
-const F_BLOCK = new Float64Array(BLOCK);
-let jBlock = new Float64Array(6 * BLOCK);
-
-/**
- * One pass at `p`: returns `Σ w·r²`, `r = y − f(x)`, and writes `JᵀWJ`
- * (row-major n×n) into `h`, `JᵀWr` into `g`. The model fills a block of
- * BLOCK points at a time; five and six parameters (every model here) are
- * summed in unrolled scalar accumulators, others by loops.
- */
-export function accumulateN(
-  model: BlockModel,
-  data: FitData,
-  p: Float64Array,
-  h: Float64Array,
-  g: Float64Array,
-): number {
-  const n = p.length;
-  if (jBlock.length < n * BLOCK) jBlock = new Float64Array(n * BLOCK);
-  h.fill(0);
-  g.fill(0);
-  const { x } = data;
-  let chi2 = 0;
-  for (let start = 0; start < x.length; start += BLOCK) {
-    const m = Math.min(BLOCK, x.length - start);
-    model(x, start, m, p, F_BLOCK, jBlock);
-    chi2 += n === 5
-      ? sums5(data, start, m, h, g)
-      : n === 6
-      ? sums6(data, start, m, h, g)
-      : sumsAny(data, start, m, n, h, g);
-  }
-  for (let a = 0; a < n; a++) {
-    for (let b = 0; b < a; b++) h[b * n + a] = h[a * n + b];
-  }
-  return chi2;
-}
-
-/** Any n: adds one block to the lower triangle of `h` and to `g`. */
-function sumsAny(
-  data: FitData,
-  start: number,
-  m: number,
-  n: number,
-  h: Float64Array,
-  g: Float64Array,
-): number {
-  const { y, w } = data;
-  const f = F_BLOCK, j = jBlock;
-  let chi2 = 0;
-  for (let i = 0; i < m; i++) {
-    const wi = w === undefined ? 1 : w[start + i];
-    const r = y[start + i] - f[i];
-    chi2 += wi * r * r;
-    for (let a = 0; a < n; a++) {
-      const wja = wi * j[a * BLOCK + i];
-      g[a] += wja * r;
-      for (let b = 0; b <= a; b++) h[a * n + b] += wja * j[b * BLOCK + i];
-    }
-  }
-  return chi2;
-}
-
-/** n = 5: one block in 15 + 5 scalar sums. */
-function sums5(
-  data: FitData,
-  start: number,
-  m: number,
-  h: Float64Array,
-  g: Float64Array,
-): number {
-  const { y, w } = data;
-  const f = F_BLOCK, j = jBlock;
-  let h00 = 0, h10 = 0, h11 = 0, h20 = 0, h21 = 0, h22 = 0, h30 = 0;
-  let h31 = 0, h32 = 0, h33 = 0, h40 = 0, h41 = 0, h42 = 0, h43 = 0;
-  let h44 = 0, g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, chi2 = 0;
-  for (let i = 0; i < m; i++) {
-    const wi = w === undefined ? 1 : w[start + i];
-    const r = y[start + i] - f[i];
-    const j0 = j[i], j1 = j[BLOCK + i], j2 = j[2 * BLOCK + i];
-    const j3 = j[3 * BLOCK + i], j4 = j[4 * BLOCK + i];
-    const a0 = wi * j0, a1 = wi * j1, a2 = wi * j2, a3 = wi * j3;
-    const a4 = wi * j4;
-    chi2 += wi * r * r;
-    g0 += a0 * r, g1 += a1 * r, g2 += a2 * r, g3 += a3 * r, g4 += a4 * r;
-    h00 += a0 * j0;
-    h10 += a1 * j0, h11 += a1 * j1;
-    h20 += a2 * j0, h21 += a2 * j1, h22 += a2 * j2;
-    h30 += a3 * j0, h31 += a3 * j1, h32 += a3 * j2, h33 += a3 * j3;
-    h40 += a4 * j0, h41 += a4 * j1, h42 += a4 * j2, h43 += a4 * j3;
-    h44 += a4 * j4;
-  }
-  h[0] += h00;
-  h[5] += h10, h[6] += h11;
-  h[10] += h20, h[11] += h21, h[12] += h22;
-  h[15] += h30, h[16] += h31, h[17] += h32, h[18] += h33;
-  h[20] += h40, h[21] += h41, h[22] += h42, h[23] += h43, h[24] += h44;
-  g[0] += g0, g[1] += g1, g[2] += g2, g[3] += g3, g[4] += g4;
-  return chi2;
-}
-
-/** n = 6: one block in 21 + 6 scalar sums. */
-function sums6(
-  data: FitData,
-  start: number,
-  m: number,
-  h: Float64Array,
-  g: Float64Array,
-): number {
-  const { y, w } = data;
-  const f = F_BLOCK, j = jBlock;
-  let h00 = 0, h10 = 0, h11 = 0, h20 = 0, h21 = 0, h22 = 0, h30 = 0;
-  let h31 = 0, h32 = 0, h33 = 0, h40 = 0, h41 = 0, h42 = 0, h43 = 0;
-  let h44 = 0, h50 = 0, h51 = 0, h52 = 0, h53 = 0, h54 = 0, h55 = 0;
-  let g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, chi2 = 0;
-  for (let i = 0; i < m; i++) {
-    const wi = w === undefined ? 1 : w[start + i];
-    const r = y[start + i] - f[i];
-    const j0 = j[i], j1 = j[BLOCK + i], j2 = j[2 * BLOCK + i];
-    const j3 = j[3 * BLOCK + i], j4 = j[4 * BLOCK + i];
-    const j5 = j[5 * BLOCK + i];
-    const a0 = wi * j0, a1 = wi * j1, a2 = wi * j2, a3 = wi * j3;
-    const a4 = wi * j4, a5 = wi * j5;
-    chi2 += wi * r * r;
-    g0 += a0 * r, g1 += a1 * r, g2 += a2 * r, g3 += a3 * r, g4 += a4 * r;
-    g5 += a5 * r;
-    h00 += a0 * j0;
-    h10 += a1 * j0, h11 += a1 * j1;
-    h20 += a2 * j0, h21 += a2 * j1, h22 += a2 * j2;
-    h30 += a3 * j0, h31 += a3 * j1, h32 += a3 * j2, h33 += a3 * j3;
-    h40 += a4 * j0, h41 += a4 * j1, h42 += a4 * j2, h43 += a4 * j3;
-    h44 += a4 * j4;
-    h50 += a5 * j0, h51 += a5 * j1, h52 += a5 * j2, h53 += a5 * j3;
-    h54 += a5 * j4, h55 += a5 * j5;
-  }
-  h[0] += h00;
-  h[6] += h10, h[7] += h11;
-  h[12] += h20, h[13] += h21, h[14] += h22;
-  h[18] += h30, h[19] += h31, h[20] += h32, h[21] += h33;
-  h[24] += h40, h[25] += h41, h[26] += h42, h[27] += h43, h[28] += h44;
-  h[30] += h50, h[31] += h51, h[32] += h52, h[33] += h53, h[34] += h54;
-  h[35] += h55;
-  g[0] += g0, g[1] += g1, g[2] += g2, g[3] += g3, g[4] += g4, g[5] += g5;
-  return chi2;
-}
 
 /**
  * Minimizes `Σ w·(y − f(x; p))²` from `p` (updated in place); on return
@@ -210,7 +43,7 @@ function sums6(
  * last one, once shorter than 10⁻⁶, without evaluation ({@linkcode polishStep}).
  */
 export function levenbergMarquardtN(
-  model: BlockModel,
+  model: ModelName,
   data: FitData,
   p: Float64Array,
   h: Float64Array,
@@ -225,6 +58,12 @@ export function levenbergMarquardtN(
 ): LmResult {
   const { ftol, xtol, gtol, maxEvaluations } = options;
   const n = p.length;
+  const kernel = loadFitData(data);
+  const accumulate = (
+    q: Float64Array,
+    hq: Float64Array,
+    gq: Float64Array,
+  ): number => kernel.evaluate(model, q, hq, gq);
   let hc: Float64Array = h, gc: Float64Array = new Float64Array(n);
   let ht: Float64Array = new Float64Array(n * n);
   let gt: Float64Array = new Float64Array(n);
@@ -280,7 +119,7 @@ export function levenbergMarquardtN(
       if (!choleskyN(m, n)) return;
       choleskySolveN(m, b, delta);
       for (let i = 0; i < n; i++) pt[i] = p[i] + delta[i] / dscale[i];
-      const chi2t = accumulateN(model, data, pt, ht, gt);
+      const chi2t = accumulate(pt, ht, gt);
       nEvaluations++;
       if (chi2t < chi2) {
         p.set(pt);
@@ -307,7 +146,7 @@ export function levenbergMarquardtN(
     return { stop, chi2, iterations, nEvaluations };
   };
 
-  let chi2 = accumulateN(model, data, p, hc, gc);
+  let chi2 = accumulate(p, hc, gc);
   let nEvaluations = 1;
   let iterations = 0;
   if (!Number.isFinite(chi2)) return done("nonFinite");
@@ -345,7 +184,7 @@ export function levenbergMarquardtN(
       }
       pnorm = Math.sqrt(pnorm);
       xnorm = Math.sqrt(xnorm);
-      const chi2t = accumulateN(model, data, pt, ht, gt);
+      const chi2t = accumulate(pt, ht, gt);
       nEvaluations++;
       const actred = Number.isFinite(chi2t) ? 1 - chi2t / chi2 : -1;
       const prered = pred / chi2;

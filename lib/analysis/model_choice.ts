@@ -7,7 +7,7 @@
  * @module
  */
 import { checkInputs, usable } from "./gauss_fit.ts";
-import type { FitData } from "./lm_general.ts";
+import type { FitData } from "./kernels/mod.ts";
 import { type InitialGuess, initialGuess } from "./initial_guess.ts";
 import { MODEL_NAMES, type ModelName } from "./model_fields.ts";
 import {

@@ -26,7 +26,6 @@ import {
 } from "./initial_guess.ts";
 import { levenbergMarquardtN } from "./lm_general.ts";
 import { modelSpec } from "./model_fields.ts";
-import { BLOCK_MODELS } from "./model_jacobians.ts";
 import { MODEL_PARAMETER_COUNTS, modelFwhm, type ModelName } from "./models.ts";
 import type { ModelFitResult } from "../scan/model.ts";
 import { invertSymN } from "./symn.ts";
@@ -268,7 +267,7 @@ function fitGeneral(
   }
   const p = Float64Array.from(start);
   const h = new Float64Array(np * np);
-  const lm = levenbergMarquardtN(BLOCK_MODELS[name], data, p, h, {
+  const lm = levenbergMarquardtN(name, data, p, h, {
     ftol: options.ftol ?? DEFAULT_TOL,
     xtol: options.xtol ?? DEFAULT_TOL,
     gtol: options.gtol ?? 0,

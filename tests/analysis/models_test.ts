@@ -1,21 +1,22 @@
 /**
- * The model functions of models.ts, the block models with their analytic
- * Jacobians, the registry, and the double Gaussian's halo fraction.
+ * The model functions of models.ts, the fit kernels' models with their
+ * analytic Jacobians, the registry, and the double Gaussian's halo fraction.
  */
 import { MODEL_NAMES, MODELS } from "../../lib/analysis/model_fields.ts";
-import { BLOCK } from "../../lib/analysis/lm_general.ts";
-import { BLOCK_MODELS } from "../../lib/analysis/model_jacobians.ts";
+import { loadFitData, modelBlock } from "../../lib/analysis/kernels/mod.ts";
 import { fitModel, namedValues } from "../../lib/analysis/model_fit.ts";
 import {
   MODEL_FUNCTIONS,
   MODEL_PARAMETER_COUNTS,
   modelCurve,
+  type ModelName,
   qExp,
 } from "../../lib/analysis/models.ts";
 import { assert, assertEquals } from "../support/assert.ts";
 import { makeCase, modelSpecs } from "./fit_cases.ts";
 
-const SAMPLE: Record<string, number[][]> = {
+const SAMPLE: Record<ModelName, number[][]> = {
+  gauss: [[2, 0.3, 1.1, 0.5], [1, -1, 0.4, -2]],
   gauss_linear: [[2, 0.3, 1.1, 0.5, 0.07], [1, -1, 0.4, -2, -0.3]],
   super_gauss: [[2, 0.3, 1.1, 4, 0.5], [1, -1, 0.4, 1.4, -2]],
   split_gauss: [[2, 0.3, 0.7, 1.6, 0.5], [1, -1, 1.4, 0.5, -2]],
@@ -29,19 +30,28 @@ const SAMPLE: Record<string, number[][]> = {
   ]],
 };
 
-Deno.test("block models equal models.ts and their Jacobians equal central differences", () => {
-  const xs = Float64Array.from([-3.1, -0.9, -0.2, 0.05, 0.31, 1.7, 4.4, -1]);
-  for (const [name, list] of Object.entries(SAMPLE)) {
-    const model = BLOCK_MODELS[name as keyof typeof BLOCK_MODELS];
-    const f = MODEL_FUNCTIONS[name as keyof typeof MODEL_FUNCTIONS];
+Deno.test("the kernels' models equal models.ts and their Jacobians equal central differences", () => {
+  // odd length: the kernels pad to an even count
+  const xs = Float64Array.from([
+    -3.1,
+    -0.9,
+    -0.2,
+    0.05,
+    0.31,
+    1.7,
+    4.4,
+    -1,
+    0.3,
+  ]);
+  for (
+    const [name, list] of Object.entries(SAMPLE) as [ModelName, number[][]][]
+  ) {
+    const f = MODEL_FUNCTIONS[name];
     for (const params of list) {
       const p = Float64Array.from(params);
-      const j = new Float64Array(p.length * BLOCK);
-      const v = new Float64Array(BLOCK);
-      // the block from index 1 on: x[1 + i] at row i
-      model(xs, 1, xs.length - 1, p, v, j);
-      for (let i = 0; i < xs.length - 1; i++) {
-        const x = xs[1 + i];
+      const { f: v, j } = modelBlock(name, xs, p);
+      for (let i = 0; i < xs.length; i++) {
+        const x = xs[i];
         assert(
           Math.abs(v[i] - f(params, x)) <= 1e-14 * (1 + Math.abs(v[i])),
           `${name} at ${x}: ${v[i]} vs ${f(params, x)}`,
@@ -52,10 +62,75 @@ Deno.test("block models equal models.ts and their Jacobians equal central differ
           up[k] += h;
           down[k] -= h;
           const fd = (f(up, x) - f(down, x)) / (2 * h);
-          const jk = j[k * BLOCK + i];
+          const jk = j[k * xs.length + i];
           assert(
             Math.abs(fd - jk) <= 1e-6 * (1 + Math.abs(jk)),
             `${name} ∂/∂p${k} at x=${x}: analytic ${jk} vs ${fd}`,
+          );
+        }
+      }
+    }
+  }
+});
+
+Deno.test("a kernel evaluation is Σw·r², JᵀWJ and JᵀWr of models.ts over every point, padding and blocks included", () => {
+  // 1001 points: odd (padded) and across four blocks of 256
+  const n = 1001;
+  const x = Float64Array.from({ length: n }, (_, i) => -6 + 12 * i / (n - 1));
+  const y = x.map((v) =>
+    1.7 * Math.exp(-0.5 * (v / 1.2) ** 2) + 0.2 + 0.1 * Math.sin(9 * v)
+  );
+  const w = x.map((_, i) => i % 7 === 0 ? 0 : 1 + (i % 3));
+  for (const weights of [undefined, w]) {
+    const data = loadFitData({ x, y, w: weights });
+    for (
+      const [name, list] of Object.entries(SAMPLE) as [ModelName, number[][]][]
+    ) {
+      const params = list[0];
+      const np = params.length;
+      const h = new Float64Array(np * np), g = new Float64Array(np);
+      const chi2 = data.evaluate(name, Float64Array.from(params), h, g);
+      const { f: fv, j } = {
+        f: new Float64Array(n),
+        j: new Float64Array(np * n),
+      };
+      for (let s = 0; s < n; s += 200) {
+        const part = modelBlock(
+          name,
+          x.subarray(s, Math.min(n, s + 200)),
+          Float64Array.from(params),
+        );
+        const m = part.f.length;
+        fv.set(part.f, s);
+        for (let k = 0; k < np; k++) {
+          j.set(part.j.subarray(k * m, (k + 1) * m), k * n + s);
+        }
+      }
+      let c = 0;
+      const hr = new Float64Array(np * np), gr = new Float64Array(np);
+      for (let i = 0; i < n; i++) {
+        const wi = weights ? weights[i] : 1;
+        const r = y[i] - fv[i];
+        c += wi * r * r;
+        for (let a = 0; a < np; a++) {
+          gr[a] += wi * j[a * n + i] * r;
+          for (let b = 0; b < np; b++) {
+            hr[a * np + b] += wi * j[a * n + i] * j[b * n + i];
+          }
+        }
+      }
+      assert(Math.abs(chi2 - c) <= 1e-12 * c, `${name}: χ² ${chi2} vs ${c}`);
+      for (let a = 0; a < np; a++) {
+        const scale = Math.sqrt(hr[a * np + a]);
+        assert(
+          Math.abs(g[a] - gr[a]) <= 1e-12 * scale * Math.sqrt(c),
+          `${name}: g${a} ${g[a]} vs ${gr[a]}`,
+        );
+        for (let b = 0; b < np; b++) {
+          assert(
+            Math.abs(h[a * np + b] - hr[a * np + b]) <=
+              1e-12 * scale * Math.sqrt(hr[b * np + b]),
+            `${name}: h${a}${b} ${h[a * np + b]} vs ${hr[a * np + b]}`,
           );
         }
       }

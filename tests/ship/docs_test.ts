@@ -6,6 +6,12 @@ import {
   replaceBlock,
   updateDoc,
 } from "../../tools/gen_pv_table.ts";
+import {
+  compileKernels,
+  KERNELS_MODULE,
+  KERNELS_SOURCE,
+  kernelsModuleText,
+} from "../../tools/build_kernels.ts";
 import { defaultPvSpecs } from "../../lib/pvmap/mod.ts";
 import { PERMISSION_PROFILES } from "../../lib/permissions.ts";
 import { ROOT, runCommand } from "./support.ts";
@@ -127,4 +133,13 @@ Deno.test("the air-gapped message in docs/operations.md is the one compile.sh pr
   } finally {
     await Deno.remove(denoDir, { recursive: true });
   }
+});
+
+Deno.test("the embedded fit kernels are what kernels.c compiles to (Debian's clang)", async () => {
+  const bytes = await compileKernels(`${ROOT}/${KERNELS_SOURCE}`);
+  assertEquals(
+    await read(KERNELS_MODULE),
+    kernelsModuleText(bytes),
+    "regenerate: deno run -R -W=lib/analysis/kernels --allow-run tools/build_kernels.ts",
+  );
 });

@@ -1,0 +1,342 @@
+// The fit kernels of fws: every profile model with its analytic Jacobian,
+// and the sums one Levenberg–Marquardt evaluation needs (Σw·r², JᵀWJ,
+// JᵀWr), two points per instruction in WebAssembly SIMD (f64x2).
+// tools/build_kernels.ts compiles this file into kernels_wasm.ts; mod.ts
+// loads it. The formulas are those of models.ts (the tests compare them).
+//
+// Memory: the caller writes x, y, w (n points, padded to an even count
+// with a point of weight 0) at data(); parameters at params().
+#include <wasm_simd128.h>
+
+typedef v128_t v;
+
+#define BLOCK 256
+#define MAX_PARAMS 6
+
+// Constants are read from memory: V8 rebuilds a v128.const at every use
+// inside a loop (four instructions); a splat of a load is hoisted.
+double K[] = {
+    1.4426950408889634,         // 0: 1/ln2
+    6755399441055744.0,         // 1: 2^52 + 2^51: adding it rounds to an integer
+    -708.0,                     // 2: exp below this is 0
+    6.93147180369123816490e-01, // 3: ln2, high part (k·hi is exact)
+    1.90821492927058770002e-10, // 4: ln2, low part
+    1.0,                        // 5
+    1.0 / 2,                    // 6
+    1.0 / 6,                    // 7
+    1.0 / 24,                   // 8
+    1.0 / 120,                  // 9
+    1.0 / 720,                  // 10
+    1.0 / 5040,                 // 11
+    1.0 / 40320,                // 12
+    1.0 / 362880,               // 13
+    1.0 / 3628800,              // 14
+    1.0 / 39916800,             // 15
+    1.0 / 479001600,            // 16: 1/12!
+    709.0,                      // 17: exp above this overflows
+    1.4142135623730951,         // 18: √2
+    4503599627370496.0,         // 19: 2^52
+    0.0,                        // 20
+    2.0 / 3,                    // 21: log series, 2/(2k+1)
+    2.0 / 5,                    // 22
+    2.0 / 7,                    // 23
+    2.0 / 9,                    // 24
+    2.0 / 11,                   // 25
+    2.0 / 13,                   // 26
+    2.0 / 15,                   // 27
+    2.0 / 17,                   // 28
+    2.0 / 19,                   // 29
+    2.0 / 21,                   // 30
+    2.0,                        // 31
+    1e-3,                       // 32: |z| of the q-exponential's series
+    1.0 / 3,                    // 33
+    1.0 / 4,                    // 34
+    1.0 / 5,                    // 35
+    2.0 / 3,                    // 36
+    3.0 / 4,                    // 37
+    4.0 / 5,                    // 38
+    -1.0,                       // 39
+    -0.5,                       // 40
+};
+#define C(i) wasm_v128_load64_splat(&K[i])
+#define ADD wasm_f64x2_add
+#define SUB wasm_f64x2_sub
+#define MUL wasm_f64x2_mul
+#define DIV wasm_f64x2_div
+#define MA(a, b, c) ADD(MUL(a, b), c)
+#define SEL(a, b, mask) wasm_v128_bitselect(a, b, mask) // mask ? a : b
+#define SPLAT wasm_f64x2_splat
+#define LOAD(p) wasm_v128_load(p)
+#define STORE(p, a) wasm_v128_store(p, a)
+
+// exp(z): z = k·ln2 + r, |r| ≤ ln2/2, exp(r) by its Taylor polynomial of
+// degree 12 (truncation < 2e-16) in Estrin's scheme, 2^k added to the
+// exponent bits. NaN stays NaN, z < −708 gives 0, z > 709 gives 2^1023·e.
+static inline v vexp(v z) {
+  v round = C(1);
+  v zc = wasm_f64x2_pmin(wasm_f64x2_pmax(z, C(2)), C(17));
+  v kr = MA(zc, C(0), round);
+  v kf = SUB(kr, round);
+  v r = SUB(SUB(zc, MUL(kf, C(3))), MUL(kf, C(4)));
+  v r2 = MUL(r, r), r4 = MUL(r2, r2), r8 = MUL(r4, r4);
+  v one = C(5);
+  v q0 = MA(r, one, one), q1 = MA(r, C(7), C(6)), q2 = MA(r, C(9), C(8));
+  v q3 = MA(r, C(11), C(10)), q4 = MA(r, C(13), C(12));
+  v q5 = MA(r, C(15), C(14));
+  v s0 = MA(q1, r2, q0), s1 = MA(q3, r2, q2), s2 = MA(q5, r2, q4);
+  v t0 = MA(s1, r4, s0), t1 = MA(C(16), r4, s2);
+  v p = MA(t1, r8, t0);
+  v e = wasm_i64x2_add(p, wasm_i64x2_shl(kr, 52));
+  return wasm_v128_andnot(e, wasm_f64x2_lt(z, C(2)));
+}
+
+// log(u) for finite u > 0 (normal numbers): u = 2^k·m, √½ ≤ m < √2,
+// log m = 2·atanh(f), f = (m−1)/(m+1), |f| ≤ 0.172, by its series to f²¹.
+static inline v vlog(v u) {
+  v bits = wasm_u64x2_shr(u, 52);                   // biased exponent
+  v m = wasm_v128_or(wasm_v128_and(u, wasm_i64x2_splat(0x000fffffffffffffLL)),
+                     C(5));                        // mantissa in [1, 2)
+  v big = wasm_f64x2_gt(m, C(18));
+  m = SEL(MUL(m, C(6)), m, big);
+  v kf = SUB(wasm_v128_or(bits, C(19)), C(19));      // exponent as a double
+  kf = ADD(SUB(kf, SPLAT(1023.0)), wasm_v128_and(big, C(5)));
+  v f = DIV(SUB(m, C(5)), ADD(m, C(5)));
+  v s = MUL(f, f), s2 = MUL(s, s), s4 = MUL(s2, s2), s8 = MUL(s4, s4);
+  v a0 = MA(s, C(21), C(31)), a1 = MA(s, C(23), C(22));
+  v a2 = MA(s, C(25), C(24)), a3 = MA(s, C(27), C(26));
+  v a4 = MA(s, C(29), C(28));
+  v b0 = MA(a1, s2, a0), b1 = MA(a3, s2, a2), b2 = MA(C(30), s2, a4);
+  v c0 = MA(b1, s4, b0);
+  v series = MA(b2, s8, c0);
+  return ADD(MUL(kf, C(3)), ADD(MUL(f, series), MUL(kf, C(4))));
+}
+
+static inline double hsum(v a) {
+  return wasm_f64x2_extract_lane(a, 0) + wasm_f64x2_extract_lane(a, 1);
+}
+
+static double F[BLOCK];
+static double J[MAX_PARAMS * BLOCK];
+static double P[MAX_PARAMS];
+static double R[BLOCK]; // the block's residuals
+// JᵀWJ (n×n, row-major) and JᵀWr of the last evaluation.
+static double OUT[MAX_PARAMS * MAX_PARAMS + MAX_PARAMS];
+
+// The model of index `model` over the block x[0 … m), m even: F and the
+// Jacobian's column k at J + k·BLOCK. Parameters in P.
+
+static void gauss(const double *x, int m) {
+  v a = SPLAT(P[0]), mu = SPLAT(P[1]), c = SPLAT(P[3]);
+  double inv = 1 / (P[2] * P[2]);
+  v half = SPLAT(-0.5 * inv), ainv = SPLAT(P[0] * inv), invs = SPLAT(1 / P[2]);
+  for (int i = 0; i < m; i += 2) {
+    v d = SUB(LOAD(x + i), mu);
+    v e = vexp(MUL(MUL(half, d), d));
+    v jm = MUL(MUL(ainv, e), d);
+    STORE(J + i, e);
+    STORE(J + BLOCK + i, jm);
+    STORE(J + 2 * BLOCK + i, MUL(MUL(jm, d), invs));
+    STORE(J + 3 * BLOCK + i, C(5));
+    STORE(F + i, MA(a, e, c));
+  }
+}
+
+static void gauss_linear(const double *x, int m) {
+  v a = SPLAT(P[0]), mu = SPLAT(P[1]), c = SPLAT(P[3]), b = SPLAT(P[4]);
+  double inv = 1 / (P[2] * P[2]);
+  v half = SPLAT(-0.5 * inv), ainv = SPLAT(P[0] * inv), invs = SPLAT(1 / P[2]);
+  for (int i = 0; i < m; i += 2) {
+    v d = SUB(LOAD(x + i), mu);
+    v e = vexp(MUL(MUL(half, d), d));
+    v jm = MUL(MUL(ainv, e), d);
+    STORE(J + i, e);
+    STORE(J + BLOCK + i, SUB(jm, b));
+    STORE(J + 2 * BLOCK + i, MUL(MUL(jm, d), invs));
+    STORE(J + 3 * BLOCK + i, C(5));
+    STORE(J + 4 * BLOCK + i, d);
+    STORE(F + i, ADD(MA(a, e, c), MUL(b, d)));
+  }
+}
+
+// [A, μ, σ, P, c]: A·exp(−(|x−μ|/(√2σ))^P) + c; at x = μ the Jacobian is
+// that of the limit (only A and c).
+static void super_gauss(const double *x, int m) {
+  v a = SPLAT(P[0]), mu = SPLAT(P[1]), order = SPLAT(P[3]), c = SPLAT(P[4]);
+  v inv = SPLAT(1 / (K[18] * P[2])), ps = SPLAT(P[3] / P[2]);
+  for (int i = 0; i < m; i += 2) {
+    v d = SUB(LOAD(x + i), mu);
+    v u = MUL(wasm_f64x2_abs(d), inv);
+    v zero = wasm_f64x2_eq(u, C(20));
+    v lnu = vlog(SEL(C(5), u, zero)); // 0 at the centre
+    v t = vexp(MUL(order, lnu));
+    v e = SEL(C(5), vexp(SUB(C(20), t)), zero);
+    v aet = wasm_v128_andnot(MUL(MUL(a, e), t), zero);
+    STORE(J + i, e);
+    STORE(J + BLOCK + i, DIV(MUL(aet, order), SEL(C(5), d, zero)));
+    STORE(J + 2 * BLOCK + i, MUL(aet, ps));
+    STORE(J + 3 * BLOCK + i, SUB(C(20), MUL(aet, lnu)));
+    STORE(J + 4 * BLOCK + i, C(5));
+    STORE(F + i, MA(a, e, c));
+  }
+}
+
+// [A, μ, σL, σR, c]: σL for x < μ, σR for x ≥ μ.
+static void split_gauss(const double *x, int m) {
+  v a = SPLAT(P[0]), mu = SPLAT(P[1]), c = SPLAT(P[4]);
+  v invl = SPLAT(1 / (P[2] * P[2])), invr = SPLAT(1 / (P[3] * P[3]));
+  v isl = SPLAT(1 / P[2]), isr = SPLAT(1 / P[3]);
+  for (int i = 0; i < m; i += 2) {
+    v d = SUB(LOAD(x + i), mu);
+    v left = wasm_f64x2_lt(d, C(20));
+    v inv = SEL(invl, invr, left);
+    v e = vexp(MUL(MUL(C(40), MUL(d, d)), inv));
+    v jm = MUL(MUL(MUL(a, e), d), inv);
+    v js = MUL(MUL(jm, d), SEL(isl, isr, left));
+    STORE(J + i, e);
+    STORE(J + BLOCK + i, jm);
+    STORE(J + 2 * BLOCK + i, wasm_v128_and(js, left));
+    STORE(J + 3 * BLOCK + i, wasm_v128_andnot(js, left));
+    STORE(J + 4 * BLOCK + i, C(5));
+    STORE(F + i, MA(a, e, c));
+  }
+}
+
+// [A, μ, σ, Aₕ, σₕ, c]: core and halo on one centre.
+static void double_gauss(const double *x, int m) {
+  v a = SPLAT(P[0]), mu = SPLAT(P[1]), ah = SPLAT(P[3]), c = SPLAT(P[5]);
+  double inv = 1 / (P[2] * P[2]), invh = 1 / (P[4] * P[4]);
+  v half = SPLAT(-0.5 * inv), halfh = SPLAT(-0.5 * invh);
+  v ainv = SPLAT(P[0] * inv), ahinv = SPLAT(P[3] * invh);
+  v invs = SPLAT(1 / P[2]), invsh = SPLAT(1 / P[4]);
+  for (int i = 0; i < m; i += 2) {
+    v d = SUB(LOAD(x + i), mu);
+    v d2 = MUL(d, d);
+    v e = vexp(MUL(half, d2)), eh = vexp(MUL(halfh, d2));
+    v jm = MUL(MUL(ainv, e), d), jmh = MUL(MUL(ahinv, eh), d);
+    STORE(J + i, e);
+    STORE(J + BLOCK + i, ADD(jm, jmh));
+    STORE(J + 2 * BLOCK + i, MUL(MUL(jm, d), invs));
+    STORE(J + 3 * BLOCK + i, eh);
+    STORE(J + 4 * BLOCK + i, MUL(MUL(jmh, d), invsh));
+    STORE(J + 5 * BLOCK + i, C(5));
+    STORE(F + i, ADD(MA(a, e, c), MUL(ah, eh)));
+  }
+}
+
+// [A, μ, σ, q, c]: A·[1 + (q−1)·s]^(−1/(q−1)) + c, s = (x−μ)²/(2σ²); 0
+// where the bracket is ≤ 0; the series in z = (q−1)·s where |z| < 10⁻³.
+static void q_gauss(const double *x, int m) {
+  v a = SPLAT(P[0]), mu = SPLAT(P[1]), c = SPLAT(P[4]);
+  double eps = P[3] - 1;
+  v veps = SPLAT(eps), inveps = SPLAT(1 / eps);
+  v halfinv = SPLAT(0.5 / (P[2] * P[2])), inv2 = SPLAT(1 / (P[2] * P[2]));
+  v invs = SPLAT(2 / P[2]);
+  v one = C(5);
+  for (int i = 0; i < m; i += 2) {
+    v d = SUB(LOAD(x + i), mu);
+    v s = MUL(MUL(halfinv, d), d);
+    v z = MUL(veps, s);
+    v outside = wasm_f64x2_le(z, C(39));
+    v series = wasm_f64x2_lt(wasm_f64x2_abs(z), C(32));
+    // series: e = exp(−s·(1 − z/2 + z²/3 − z³/4 + z⁴/5))
+    v es = MUL(s, SUB(one, MUL(z, SUB(C(6), MUL(z, SUB(C(33),
+                                  MUL(z, SUB(C(34), MUL(z, C(35))))))))));
+    v dqs = MUL(MUL(s, s), SUB(C(6), MUL(z, SUB(C(36), MUL(z, SUB(C(37),
+                                  MUL(z, C(38))))))));
+    // otherwise log1p(z) = log(1+z) − ((1+z)−1−z)/(1+z)
+    v w = ADD(one, z);
+    v wsafe = SEL(one, w, wasm_v128_or(outside, series));
+    v l = SUB(vlog(wsafe), DIV(SUB(SUB(wsafe, one), z), wsafe));
+    v li = MUL(l, inveps);
+    v dqf = MUL(SUB(li, DIV(s, wsafe)), inveps);
+    v e = vexp(SUB(C(20), SEL(es, li, series)));
+    v dq = SEL(dqs, dqf, series);
+    e = wasm_v128_andnot(e, outside);
+    v ae = MUL(a, e);
+    v aeb = wasm_v128_andnot(DIV(ae, SEL(one, w, outside)), outside);
+    STORE(J + i, e);
+    STORE(J + BLOCK + i, MUL(MUL(aeb, d), inv2));
+    STORE(J + 2 * BLOCK + i, MUL(MUL(aeb, s), invs));
+    STORE(J + 3 * BLOCK + i, wasm_v128_andnot(MUL(ae, dq), outside));
+    STORE(J + 4 * BLOCK + i, one);
+    STORE(F + i, ADD(ae, c));
+  }
+}
+
+typedef void model_fn(const double *x, int m);
+static model_fn *const MODELS[] = {
+    gauss, gauss_linear, super_gauss, split_gauss, double_gauss, q_gauss,
+};
+static const int PARAMS[] = {4, 5, 5, 5, 6, 5};
+
+// Rows a and a + 1 of JᵀWJ (columns 0 … a + 1) and of JᵀWr over one block
+// in one pass, at most 13 accumulators; `pair` 0 does row a alone.
+#define ROWS(name, a, pair)                                                          \
+  static inline void name(const double *wb, int m, double *h, double *g,    \
+                             int n) {                                          \
+    enum { B = pair ? a + 2 : a + 1 };                                         \
+    v acc0[B], acc1[B], g0 = SPLAT(0), g1 = SPLAT(0);                          \
+    for (int b = 0; b < B; b++) acc0[b] = acc1[b] = SPLAT(0);                  \
+    for (int i = 0; i < m; i += 2) {                                           \
+      v wi = LOAD(wb + i), r = LOAD(R + i);                                    \
+      v w0 = MUL(wi, LOAD(J + a * BLOCK + i));                                 \
+      g0 = MA(w0, r, g0);                                                      \
+      for (int b = 0; b <= a; b++)                                             \
+        acc0[b] = MA(w0, LOAD(J + b * BLOCK + i), acc0[b]);                    \
+      if (pair) {                                                              \
+        v w1 = MUL(wi, LOAD(J + (a + 1) * BLOCK + i));                         \
+        g1 = MA(w1, r, g1);                                                    \
+        for (int b = 0; b < B; b++)                                            \
+          acc1[b] = MA(w1, LOAD(J + b * BLOCK + i), acc1[b]);                  \
+      }                                                                        \
+    }                                                                          \
+    for (int b = 0; b <= a; b++) h[a * n + b] += hsum(acc0[b]);                \
+    g[a] += hsum(g0);                                                          \
+    if (pair) {                                                                \
+      for (int b = 0; b < B; b++) h[(a + 1) * n + b] += hsum(acc1[b]);         \
+      g[a + 1] += hsum(g1);                                                    \
+    }                                                                          \
+  }
+ROWS(rows01, 0, 1) ROWS(rows23, 2, 1) ROWS(rows45, 4, 1) ROWS(row4, 4, 0)
+
+// Σw·r², JᵀWJ and JᵀWr of model `model` at P over the n points at x, y, w
+// (n even, padded with weight 0), into OUT: h (n×n, both triangles), then g.
+__attribute__((export_name("evaluate")))
+double evaluate(int model, const double *x, const double *y, const double *w,
+                int n) {
+  int np = PARAMS[model];
+  model_fn *f = MODELS[model];
+  double *h = OUT, *g = OUT + np * np;
+  for (int k = 0; k < np * np + np; k++) OUT[k] = 0;
+  v chi = SPLAT(0);
+  for (int start = 0; start < n; start += BLOCK) {
+    int m = n - start < BLOCK ? n - start : BLOCK;
+    const double *xb = x + start, *yb = y + start, *wb = w + start;
+    f(xb, m);
+    for (int i = 0; i < m; i += 2) {
+      v r = SUB(LOAD(yb + i), LOAD(F + i));
+      STORE(R + i, r);
+      chi = MA(MUL(LOAD(wb + i), r), r, chi);
+    }
+    rows01(wb, m, h, g, np), rows23(wb, m, h, g, np);
+    if (np == 5) row4(wb, m, h, g, np);
+    if (np == 6) rows45(wb, m, h, g, np);
+  }
+  for (int a = 0; a < np; a++)
+    for (int b = 0; b < a; b++) h[b * np + a] = h[a * np + b];
+  return wasm_f64x2_extract_lane(chi, 0) + wasm_f64x2_extract_lane(chi, 1);
+}
+
+// The model's values and Jacobian over x[0 … m), m ≤ BLOCK even, at P
+// (what the tests compare with models.ts): F at values(), J at jacobian().
+__attribute__((export_name("block")))
+void block(int model, const double *x, int m) { MODELS[model](x, m); }
+
+__attribute__((export_name("params"))) double *params(void) { return P; }
+__attribute__((export_name("out"))) double *out(void) { return OUT; }
+__attribute__((export_name("values"))) double *values(void) { return F; }
+__attribute__((export_name("jacobian"))) double *jacobian(void) { return J; }
+
+extern unsigned char __heap_base;
+// Where the caller's data may start (after the stack and the statics).
+__attribute__((export_name("data"))) void *data(void) { return &__heap_base; }
