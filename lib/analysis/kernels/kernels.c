@@ -290,35 +290,44 @@ static model_fn *const MODELS[] = {
 };
 static const int PARAMS[] = {4, 5, 5, 5, 6, 5};
 
-// Rows a and a + 1 of JᵀWJ (columns 0 … a + 1) and of JᵀWr over one block
-// in one pass, at most 13 accumulators; `pair` 0 does row a alone.
-#define ROWS(name, a, pair)                                                          \
-  static inline void name(const double *wb, int m, double *h, double *g,    \
-                             int n) {                                          \
-    enum { B = pair ? a + 2 : a + 1 };                                         \
-    v acc0[B], acc1[B], g0 = SPLAT(0), g1 = SPLAT(0);                          \
-    for (int b = 0; b < B; b++) acc0[b] = acc1[b] = SPLAT(0);                  \
+// Rows first … first + count − 1 of JᵀWJ (columns up to the row's index)
+// and of JᵀWr over one block in one pass. The groups below keep at most 11
+// accumulators, which V8 holds in registers with the values they need (13
+// were spilled). The first group also forms the residuals R and Σw·r².
+#define ROWS(name, first, count)                                               \
+  static inline double name(const double *yb, const double *wb, int m,        \
+                            double *h, double *g, int n) {                    \
+    enum { LAST = first + count - 1 };                                         \
+    v acc[count][LAST + 1], ga[count], chi = SPLAT(0);                         \
+    for (int a = 0; a < count; a++) {                                          \
+      ga[a] = SPLAT(0);                                                        \
+      for (int b = 0; b <= LAST; b++) acc[a][b] = SPLAT(0);                    \
+    }                                                                          \
     for (int i = 0; i < m; i += 2) {                                           \
-      v wi = LOAD(wb + i), r = LOAD(R + i);                                    \
-      v w0 = MUL(wi, LOAD(J + a * BLOCK + i));                                 \
-      g0 = MA(w0, r, g0);                                                      \
-      for (int b = 0; b <= a; b++)                                             \
-        acc0[b] = MA(w0, LOAD(J + b * BLOCK + i), acc0[b]);                    \
-      if (pair) {                                                              \
-        v w1 = MUL(wi, LOAD(J + (a + 1) * BLOCK + i));                         \
-        g1 = MA(w1, r, g1);                                                    \
-        for (int b = 0; b < B; b++)                                            \
-          acc1[b] = MA(w1, LOAD(J + b * BLOCK + i), acc1[b]);                  \
+      v wi = LOAD(wb + i), r;                                                  \
+      if (first == 0) {                                                        \
+        r = SUB(LOAD(yb + i), LOAD(F + i));                                    \
+        STORE(R + i, r);                                                       \
+        chi = MA(MUL(wi, r), r, chi);                                          \
+      } else {                                                                 \
+        r = LOAD(R + i);                                                       \
+      }                                                                        \
+      for (int a = 0; a < count; a++) {                                        \
+        v wj = MUL(wi, LOAD(J + (first + a) * BLOCK + i));                     \
+        ga[a] = MA(wj, r, ga[a]);                                              \
+        for (int b = 0; b <= first + a; b++)                                   \
+          acc[a][b] = MA(wj, LOAD(J + b * BLOCK + i), acc[a][b]);              \
       }                                                                        \
     }                                                                          \
-    for (int b = 0; b <= a; b++) h[a * n + b] += hsum(acc0[b]);                \
-    g[a] += hsum(g0);                                                          \
-    if (pair) {                                                                \
-      for (int b = 0; b < B; b++) h[(a + 1) * n + b] += hsum(acc1[b]);         \
-      g[a + 1] += hsum(g1);                                                    \
+    for (int a = 0; a < count; a++) {                                          \
+      for (int b = 0; b <= first + a; b++)                                     \
+        h[(first + a) * n + b] += hsum(acc[a][b]);                             \
+      g[first + a] += hsum(ga[a]);                                             \
     }                                                                          \
+    return hsum(chi);                                                          \
   }
-ROWS(rows01, 0, 1) ROWS(rows23, 2, 1) ROWS(rows45, 4, 1) ROWS(row4, 4, 0)
+// rows 0–2 (9 accumulators with χ²'s), 3 alone (5), 3–4 (11), 5 alone (7)
+ROWS(rows012, 0, 3) ROWS(row3, 3, 1) ROWS(rows34, 3, 2) ROWS(row5, 5, 1)
 
 // Σw·r², JᵀWJ and JᵀWr of model `model` at P over the n points at x, y, w
 // (n even, padded with weight 0), into OUT: h (n×n, both triangles), then g.
@@ -329,23 +338,19 @@ double evaluate(int model, const double *x, const double *y, const double *w,
   model_fn *f = MODELS[model];
   double *h = OUT, *g = OUT + np * np;
   for (int k = 0; k < np * np + np; k++) OUT[k] = 0;
-  v chi = SPLAT(0);
+  double chi2 = 0;
   for (int start = 0; start < n; start += BLOCK) {
     int m = n - start < BLOCK ? n - start : BLOCK;
-    const double *xb = x + start, *yb = y + start, *wb = w + start;
-    f(xb, m);
-    for (int i = 0; i < m; i += 2) {
-      v r = SUB(LOAD(yb + i), LOAD(F + i));
-      STORE(R + i, r);
-      chi = MA(MUL(LOAD(wb + i), r), r, chi);
-    }
-    rows01(wb, m, h, g, np), rows23(wb, m, h, g, np);
-    if (np == 5) row4(wb, m, h, g, np);
-    if (np == 6) rows45(wb, m, h, g, np);
+    const double *yb = y + start, *wb = w + start;
+    f(x + start, m);
+    chi2 += rows012(yb, wb, m, h, g, np);
+    if (np == 4) row3(yb, wb, m, h, g, np);
+    if (np >= 5) rows34(yb, wb, m, h, g, np);
+    if (np == 6) row5(yb, wb, m, h, g, np);
   }
   for (int a = 0; a < np; a++)
     for (int b = 0; b < a; b++) h[b * np + a] = h[a * np + b];
-  return wasm_f64x2_extract_lane(chi, 0) + wasm_f64x2_extract_lane(chi, 1);
+  return chi2;
 }
 
 // The model's values and Jacobian over x[0 … m), m ≤ BLOCK even, at P
