@@ -164,6 +164,8 @@ export interface SoftIocOptions {
 }
 
 const READY = "iocRun: All initialization complete";
+/** What softIoc prints when it could not bind its CA server port. */
+const PORT_TAKEN = "CAS: No TCP server started";
 const OUTPUT_LIMIT = 1 << 20;
 
 /** A real softIoc process on 127.0.0.1 serving a database over CA. */
@@ -188,9 +190,19 @@ export class SoftIoc {
 
   /** Starts softIoc and resolves once it has finished iocInit. */
   static async start(options: SoftIocOptions = {}): Promise<SoftIoc> {
-    const ioc = new SoftIoc(options.port ?? await freePort(), options);
-    await ioc.#spawn();
-    return ioc;
+    // a free port can be taken before softIoc binds it (another test's
+    // client, an ephemeral port): then softIoc cannot serve, and a chosen
+    // port is tried again with another
+    for (let attempt = 1;; attempt++) {
+      const ioc = new SoftIoc(options.port ?? await freePort(), options);
+      try {
+        await ioc.#spawn();
+        return ioc;
+      } catch (error) {
+        const taken = ioc.#output.includes(PORT_TAKEN);
+        if (!taken || options.port !== undefined || attempt === 3) throw error;
+      }
+    }
   }
 
   /** The full PV name for a record of the test database, e.g. `pv("AI")`. */
@@ -269,6 +281,13 @@ export class SoftIoc {
         );
         onOutput = () => {
           if (this.#output.includes(READY)) resolve();
+          if (this.#output.includes(PORT_TAKEN)) {
+            reject(
+              new Error(
+                `softIoc on port ${this.port}: the port was taken (${PORT_TAKEN}); output:\n${this.#output}`,
+              ),
+            );
+          }
         };
         this.#outputListeners.add(onOutput);
         onOutput();

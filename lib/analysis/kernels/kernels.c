@@ -4,8 +4,9 @@
 // tools/build_kernels.ts compiles this file into kernels_wasm.ts; mod.ts
 // loads it. The formulas are those of models.ts (the tests compare them).
 //
-// Memory: the caller writes x, y, w (n points, padded to an even count
-// with a point of weight 0) at data(); parameters at params().
+// Memory: the caller writes x, y and, when weighted or n is odd, w at
+// data() (n points, padded to an even count with a point of weight 0), the
+// parameters at params().
 #include <wasm_simd128.h>
 
 typedef v128_t v;
@@ -139,7 +140,6 @@ static void gauss(const double *x, int m) {
     STORE(J + i, e);
     STORE(J + BLOCK + i, jm);
     STORE(J + 2 * BLOCK + i, MUL(MUL(jm, d), invs));
-    STORE(J + 3 * BLOCK + i, C(5));
     STORE(F + i, MA(a, e, c));
   }
 }
@@ -155,7 +155,6 @@ static void gauss_linear(const double *x, int m) {
     STORE(J + i, e);
     STORE(J + BLOCK + i, SUB(jm, b));
     STORE(J + 2 * BLOCK + i, MUL(MUL(jm, d), invs));
-    STORE(J + 3 * BLOCK + i, C(5));
     STORE(J + 4 * BLOCK + i, d);
     STORE(F + i, ADD(MA(a, e, c), MUL(b, d)));
   }
@@ -186,7 +185,6 @@ static void super_gauss(const double *x, int m) {
     STORE(J + BLOCK + i, DIV(MUL(aet, order), SEL(C(5), d, zero)));
     STORE(J + 2 * BLOCK + i, MUL(aet, ps));
     STORE(J + 3 * BLOCK + i, SUB(C(20), MUL(aet, lnu)));
-    STORE(J + 4 * BLOCK + i, C(5));
     STORE(F + i, MA(a, e, c));
   }
 }
@@ -207,7 +205,6 @@ static void split_gauss(const double *x, int m) {
     STORE(J + BLOCK + i, jm);
     STORE(J + 2 * BLOCK + i, wasm_v128_and(js, left));
     STORE(J + 3 * BLOCK + i, wasm_v128_andnot(js, left));
-    STORE(J + 4 * BLOCK + i, C(5));
     STORE(F + i, MA(a, e, c));
   }
 }
@@ -229,7 +226,6 @@ static void double_gauss(const double *x, int m) {
     STORE(J + 2 * BLOCK + i, MUL(MUL(jm, d), invs));
     STORE(J + 3 * BLOCK + i, eh);
     STORE(J + 4 * BLOCK + i, MUL(MUL(jmh, d), invsh));
-    STORE(J + 5 * BLOCK + i, C(5));
     STORE(F + i, ADD(MA(a, e, c), MUL(ah, eh)));
   }
 }
@@ -279,7 +275,6 @@ static void q_gauss(const double *x, int m) {
     STORE(J + BLOCK + i, MUL(MUL(aeb, d), inv2));
     STORE(J + 2 * BLOCK + i, MUL(MUL(aeb, s), invs));
     STORE(J + 3 * BLOCK + i, wasm_v128_andnot(MUL(ae, dq), outside));
-    STORE(J + 4 * BLOCK + i, one);
     STORE(F + i, ADD(ae, c));
   }
 }
@@ -288,66 +283,99 @@ typedef void model_fn(const double *x, int m);
 static model_fn *const MODELS[] = {
     gauss, gauss_linear, super_gauss, split_gauss, double_gauss, q_gauss,
 };
-static const int PARAMS[] = {4, 5, 5, 5, 6, 5};
 
-// Rows first … first + count − 1 of JᵀWJ (columns up to the row's index)
-// and of JᵀWr over one block in one pass. The groups below keep at most 11
-// accumulators, which V8 holds in registers with the values they need (13
-// were spilled). The first group also forms the residuals R and Σw·r².
-#define ROWS(name, first, count)                                               \
+// Rows FIRST … FIRST + COUNT − 1 of JᵀWJ (columns up to the row's index)
+// and of JᵀWr over one block in one pass. Column ONE is the constant
+// background's, all ones: it is neither stored nor loaded. The groups keep
+// at most 11 accumulators, which V8 holds in registers with the values they
+// need (13 were spilled). The first group also forms the residuals R and
+// Σw·r². W: weighted (else every weight is 1 and w is not read).
+#define ROWS(name, FIRST, COUNT, ONE, W)                                       \
   static inline double name(const double *yb, const double *wb, int m,        \
                             double *h, double *g, int n) {                    \
-    enum { LAST = first + count - 1 };                                         \
-    v acc[count][LAST + 1], ga[count], chi = SPLAT(0);                         \
-    for (int a = 0; a < count; a++) {                                          \
+    enum { LAST = FIRST + COUNT - 1 };                                         \
+    v acc[COUNT][LAST + 1], ga[COUNT], chi = SPLAT(0);                         \
+    for (int a = 0; a < COUNT; a++) {                                          \
       ga[a] = SPLAT(0);                                                        \
       for (int b = 0; b <= LAST; b++) acc[a][b] = SPLAT(0);                    \
     }                                                                          \
     for (int i = 0; i < m; i += 2) {                                           \
-      v wi = LOAD(wb + i), r;                                                  \
-      if (first == 0) {                                                        \
+      v wi = W ? LOAD(wb + i) : C(5), r;                                       \
+      if (FIRST == 0) {                                                        \
         r = SUB(LOAD(yb + i), LOAD(F + i));                                    \
         STORE(R + i, r);                                                       \
-        chi = MA(MUL(wi, r), r, chi);                                          \
+        chi = MA(W ? MUL(wi, r) : r, r, chi);                                  \
       } else {                                                                 \
         r = LOAD(R + i);                                                       \
       }                                                                        \
-      for (int a = 0; a < count; a++) {                                        \
-        v wj = MUL(wi, LOAD(J + (first + a) * BLOCK + i));                     \
+      for (int a = 0; a < COUNT; a++) {                                        \
+        v ja = FIRST + a == ONE ? C(5) : LOAD(J + (FIRST + a) * BLOCK + i);    \
+        v wj = FIRST + a == ONE ? wi : W ? MUL(wi, ja) : ja;                   \
         ga[a] = MA(wj, r, ga[a]);                                              \
-        for (int b = 0; b <= first + a; b++)                                   \
-          acc[a][b] = MA(wj, LOAD(J + b * BLOCK + i), acc[a][b]);              \
+        for (int b = 0; b <= FIRST + a; b++)                                   \
+          acc[a][b] = b == ONE ? ADD(wj, acc[a][b])                            \
+                               : MA(wj, LOAD(J + b * BLOCK + i), acc[a][b]);   \
       }                                                                        \
     }                                                                          \
-    for (int a = 0; a < count; a++) {                                          \
-      for (int b = 0; b <= first + a; b++)                                     \
-        h[(first + a) * n + b] += hsum(acc[a][b]);                             \
-      g[first + a] += hsum(ga[a]);                                             \
+    for (int a = 0; a < COUNT; a++) {                                          \
+      for (int b = 0; b <= FIRST + a; b++)                                     \
+        h[(FIRST + a) * n + b] += hsum(acc[a][b]);                             \
+      g[FIRST + a] += hsum(ga[a]);                                             \
     }                                                                          \
     return hsum(chi);                                                          \
   }
-// rows 0–2 (9 accumulators with χ²'s), 3 alone (5), 3–4 (11), 5 alone (7)
-ROWS(rows012, 0, 3) ROWS(row3, 3, 1) ROWS(rows34, 3, 2) ROWS(row5, 5, 1)
 
-// Σw·r², JᵀWJ and JᵀWr of model `model` at P over the n points at x, y, w
-// (n even, padded with weight 0), into OUT: h (n×n, both triangles), then g.
+// One evaluation of model FN (NP parameters, column ONE all ones): rows
+// 0–2 (9 accumulators with χ²'s), then 3 (5) or 3–4 (11), then 5 (7).
+#define EVALUATE(name, FN, NP, ONE, W)                                         \
+  ROWS(name##_012, 0, 3, ONE, W)                                               \
+  ROWS(name##_3, 3, (NP == 4 ? 1 : 2), ONE, W)                                   \
+  ROWS(name##_5, 5, 1, ONE, W)                                                 \
+  static double name(const double *x, const double *y, const double *w,       \
+                     int n, double *h, double *g) {                           \
+    double chi2 = 0;                                                           \
+    for (int start = 0; start < n; start += BLOCK) {                           \
+      int m = n - start < BLOCK ? n - start : BLOCK;                           \
+      const double *yb = y + start, *wb = w + start;                           \
+      FN(x + start, m);                                                        \
+      chi2 += name##_012(yb, wb, m, h, g, NP);                                 \
+      name##_3(yb, wb, m, h, g, NP);                                           \
+      if (NP == 6) name##_5(yb, wb, m, h, g, NP);                              \
+    }                                                                          \
+    return chi2;                                                               \
+  }
+#define MODEL(FN, NP, ONE)                                                     \
+  EVALUATE(FN##_weighted, FN, NP, ONE, 1)                                      \
+  EVALUATE(FN##_unweighted, FN, NP, ONE, 0)
+MODEL(gauss, 4, 3)
+MODEL(gauss_linear, 5, 3)
+MODEL(super_gauss, 5, 4)
+MODEL(split_gauss, 5, 4)
+MODEL(double_gauss, 6, 5)
+MODEL(q_gauss, 5, 4)
+
+typedef double evaluate_fn(const double *x, const double *y, const double *w,
+                           int n, double *h, double *g);
+static evaluate_fn *const WEIGHTED[] = {
+    gauss_weighted,        gauss_linear_weighted, super_gauss_weighted,
+    split_gauss_weighted,  double_gauss_weighted, q_gauss_weighted,
+};
+static evaluate_fn *const UNWEIGHTED[] = {
+    gauss_unweighted,       gauss_linear_unweighted, super_gauss_unweighted,
+    split_gauss_unweighted, double_gauss_unweighted, q_gauss_unweighted,
+};
+static const int PARAMS[] = {4, 5, 5, 5, 6, 5};
+
+// Σw·r², JᵀWJ and JᵀWr of model `model` at P over the n points at x, y
+// (n even) with weights w (padded with weight 0), or none (w = 0: all 1, n
+// not padded), into OUT: h (np×np, both triangles), then g.
 __attribute__((export_name("evaluate")))
 double evaluate(int model, const double *x, const double *y, const double *w,
                 int n) {
   int np = PARAMS[model];
-  model_fn *f = MODELS[model];
   double *h = OUT, *g = OUT + np * np;
   for (int k = 0; k < np * np + np; k++) OUT[k] = 0;
-  double chi2 = 0;
-  for (int start = 0; start < n; start += BLOCK) {
-    int m = n - start < BLOCK ? n - start : BLOCK;
-    const double *yb = y + start, *wb = w + start;
-    f(x + start, m);
-    chi2 += rows012(yb, wb, m, h, g, np);
-    if (np == 4) row3(yb, wb, m, h, g, np);
-    if (np >= 5) rows34(yb, wb, m, h, g, np);
-    if (np == 6) row5(yb, wb, m, h, g, np);
-  }
+  double chi2 = (w ? WEIGHTED : UNWEIGHTED)[model](x, y, w, n, h, g);
   for (int a = 0; a < np; a++)
     for (int b = 0; b < a; b++) h[b * np + a] = h[a * np + b];
   return chi2;

@@ -40,14 +40,17 @@ export interface KernelData {
 /** Points per block of `kernels.c` (the most {@linkcode modelBlock} takes). */
 export const BLOCK = 256;
 
-/** Index of each model in kernels.c's `MODELS`, and its parameter count. */
-const MODEL_INDEX: Readonly<Record<ModelName, [number, number]>> = {
-  gauss: [0, 4],
-  gauss_linear: [1, 5],
-  super_gauss: [2, 5],
-  split_gauss: [3, 5],
-  double_gauss: [4, 6],
-  q_gauss: [5, 5],
+/**
+ * Index of each model in kernels.c's `MODELS`, its parameter count, and
+ * the column of its constant background (all ones, never stored there).
+ */
+const MODEL_INDEX: Readonly<Record<ModelName, [number, number, number]>> = {
+  gauss: [0, 4, 3],
+  gauss_linear: [1, 5, 3],
+  super_gauss: [2, 5, 4],
+  split_gauss: [3, 5, 4],
+  double_gauss: [4, 6, 5],
+  q_gauss: [5, 5, 4],
 };
 
 interface Exports {
@@ -99,24 +102,34 @@ function reserve(k: Exports, bytes: number): void {
   if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
 }
 
-/** Copies x, y and w (ones when undefined) to the data area, padded to even. */
-function copyIn(k: Exports, data: FitData): { at: number; n: number } {
+/**
+ * Copies x, y and w to the data area, padded to an even count with a point
+ * of weight 0; without weights and of even length, no w (`weighted` false:
+ * the kernels' unweighted sums).
+ */
+function copyIn(
+  k: Exports,
+  data: FitData,
+): { at: number; n: number; weighted: boolean } {
   const { x, y, w } = data;
   const n = x.length + (x.length & 1);
+  const weighted = w !== undefined || n > x.length;
   const at = k.data();
-  reserve(k, at + 24 * n);
+  reserve(k, at + (weighted ? 24 : 16) * n);
   const mx = doubles(k, at, n), my = doubles(k, at + 8 * n, n);
-  const mw = doubles(k, at + 16 * n, n);
   mx.set(x);
   my.set(y);
-  if (w) mw.set(w);
-  else mw.fill(1);
-  if (n > x.length) {
-    mx[n - 1] = x[n - 2];
-    my[n - 1] = y[n - 2];
-    mw[n - 1] = 0;
+  if (weighted) {
+    const mw = doubles(k, at + 16 * n, n);
+    if (w) mw.set(w);
+    else mw.fill(1);
+    if (n > x.length) {
+      mx[n - 1] = x[n - 2];
+      my[n - 1] = y[n - 2];
+      mw[n - 1] = 0;
+    }
   }
-  return { at, n };
+  return { at, n, weighted };
 }
 
 /**
@@ -127,16 +140,20 @@ function copyIn(k: Exports, data: FitData): { at: number; n: number } {
 export function loadFitData(data: FitData): KernelData {
   const k = instance();
   const id = ++loaded;
-  let { at, n } = copyIn(k, data);
+  let { at, n, weighted } = copyIn(k, data);
   return {
     evaluate(model, p, h, g): number {
-      if (loaded !== id) ({ at, n } = copyIn(k, data)), (loaded = id);
+      if (loaded !== id) {
+        ({ at, n, weighted } = copyIn(k, data));
+        loaded = id;
+      }
       const [index, np] = MODEL_INDEX[model];
       if (p.length !== np) {
         throw new Error(`${model} has ${np} parameters, got ${p.length}`);
       }
       doubles(k, k.params(), np).set(p);
-      const chi2 = k.evaluate(index, at, at + 8 * n, at + 16 * n, n);
+      const w = weighted ? at + 16 * n : 0;
+      const chi2 = k.evaluate(index, at, at + 8 * n, w, n);
       const out = doubles(k, k.out(), np * np + np);
       h.set(out.subarray(0, np * np));
       g.set(out.subarray(np * np));
@@ -147,7 +164,8 @@ export function loadFitData(data: FitData): KernelData {
 
 /**
  * The model's values and Jacobian at `p` over `x` (at most
- * {@linkcode BLOCK} points): `f[i]`, and `∂f/∂pₖ` at `j[k·x.length + i]`.
+ * {@linkcode BLOCK} points): `f[i]`, and `∂f/∂pₖ` at `j[k·x.length + i]`
+ * (the background's column, all ones, is the one the kernels' sums assume).
  * What the tests compare with `models.ts` and with central differences.
  */
 export function modelBlock(
@@ -159,7 +177,7 @@ export function modelBlock(
     throw new Error(`at most ${BLOCK} points, got ${x.length}`);
   }
   const k = instance();
-  const [index, np] = MODEL_INDEX[model];
+  const [index, np, ones] = MODEL_INDEX[model];
   const m = x.length + (x.length & 1);
   loaded = 0; // the data area is overwritten
   const at = k.data();
@@ -172,7 +190,8 @@ export function modelBlock(
   const jm = doubles(k, k.jacobian(), np * BLOCK);
   const j = new Float64Array(np * x.length);
   for (let c = 0; c < np; c++) {
-    j.set(jm.subarray(c * BLOCK, c * BLOCK + x.length), c * x.length);
+    if (c === ones) j.fill(1, c * x.length, (c + 1) * x.length);
+    else j.set(jm.subarray(c * BLOCK, c * BLOCK + x.length), c * x.length);
   }
   return { f, j };
 }
