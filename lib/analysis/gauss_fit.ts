@@ -39,6 +39,9 @@ export interface FitOptions {
   gtol?: number;
   /** Maximum number of model evaluations (default 1000). */
   maxEvaluations?: number;
+  /** Polish the converged fit until its next step is shorter than this
+   * many standard errors (default 10⁻⁷: curve_fit's minimum to 10⁻⁶). */
+  polishTolerance?: number;
   /** Starting parameters instead of {@linkcode initialGuess}. */
   initial?: GaussParams;
 }
@@ -235,6 +238,7 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
     xtol: options.xtol ?? DEFAULT_TOL,
     gtol: options.gtol ?? 0,
     maxEvaluations: options.maxEvaluations ?? 1000,
+    polishTolerance: options.polishTolerance,
   });
   const counts = {
     nPoints: n,

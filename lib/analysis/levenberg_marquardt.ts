@@ -23,6 +23,11 @@ export interface LmOptions {
   gtol: number;
   /** Maximum number of model evaluations. */
   maxEvaluations: number;
+  /**
+   * The polish after convergence stops once the next Gauss–Newton step is
+   * shorter than this many standard errors (default 10⁻⁷).
+   */
+  polishTolerance?: number;
 }
 
 /** Maximum number of Gauss–Newton polish steps after convergence. */
@@ -43,17 +48,19 @@ const TRUSTED_STEP = 1e-6;
 /**
  * What a polish does with its next Gauss–Newton step, whose predicted
  * reduction of χ² is `size` (δᵀ·JᵀWJ·δ) with `dof` degrees of freedom:
- * `"done"` below 10⁻⁷ standard errors, `"trust"` (take it unevaluated, χ²
- * lowered by `size`, and stop) below 10⁻⁶, else `"evaluate"`. Both
- * Levenberg–Marquardt solvers polish by this rule.
+ * `"done"` below `tolerance` standard errors (default 10⁻⁷), `"trust"`
+ * (take it unevaluated, χ² lowered by `size`, and stop) below 10⁻⁶, else
+ * `"evaluate"`. Both Levenberg–Marquardt solvers polish by this rule.
  */
 export function polishStep(
   size: number,
   chi2: number,
-  dof: number,
+  options: { dof: number; tolerance?: number },
 ): "done" | "trust" | "evaluate" {
-  const length2 = size * dof / chi2; // the squared length in standard errors
-  if (!(length2 > POLISH_TOL * POLISH_TOL)) return "done";
+  const tolerance = options.tolerance ?? POLISH_TOL;
+  // the squared length in standard errors
+  const length2 = size * options.dof / chi2;
+  if (!(length2 > tolerance * tolerance)) return "done";
   return length2 < TRUSTED_STEP * TRUSTED_STEP ? "trust" : "evaluate";
 }
 
@@ -147,7 +154,10 @@ export function levenbergMarquardt(
       choleskySolve4(m, b, delta);
       let size = 0;
       for (let i = 0; i < 4; i++) size += delta[i] * b[i];
-      const next = polishStep(size, chi2, dof);
+      const next = polishStep(size, chi2, {
+        dof,
+        tolerance: options.polishTolerance,
+      });
       if (next === "done") return;
       for (let i = 0; i < 4; i++) pt[i] = p[i] + delta[i] / dscale[i];
       if (next === "trust") {

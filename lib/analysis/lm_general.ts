@@ -107,7 +107,10 @@ export function levenbergMarquardtN(
       choleskySolveN(m, b, delta);
       let size = 0;
       for (let i = 0; i < n; i++) size += delta[i] * b[i];
-      const next = polishStep(size, chi2, dof);
+      const next = polishStep(size, chi2, {
+        dof,
+        tolerance: options.polishTolerance,
+      });
       if (next === "done") return;
       if (next === "trust") {
         for (let i = 0; i < n; i++) p[i] += delta[i] / dscale[i];

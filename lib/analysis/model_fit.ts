@@ -44,6 +44,9 @@ export interface ModelFitOptions {
   gtol?: number;
   /** Maximum number of model evaluations (default 200·(n + 1), MINPACK's). */
   maxEvaluations?: number;
+  /** Polish the converged fit until its next step is shorter than this
+   * many standard errors (default 10⁻⁷: curve_fit's minimum to 10⁻⁶). */
+  polishTolerance?: number;
   /** Starting parameter vector instead of {@linkcode modelStart}'s. */
   initial?: readonly number[];
   /** The moments-based guess, when the caller has it already (auto). */
@@ -208,6 +211,7 @@ function fromGaussian(
     xtol: options.xtol,
     gtol: options.gtol,
     maxEvaluations: options.maxEvaluations,
+    polishTolerance: options.polishTolerance,
     initial,
   });
   const counts = {
@@ -272,6 +276,7 @@ function fitGeneral(
     xtol: options.xtol ?? DEFAULT_TOL,
     gtol: options.gtol ?? 0,
     maxEvaluations: options.maxEvaluations ?? 200 * (np + 1),
+    polishTolerance: options.polishTolerance,
     worthPolishing: (q, hq, chi2) =>
       typeof judged(name, Float64Array.from(q), hq, { chi2, x: data.x }) !==
         "string",

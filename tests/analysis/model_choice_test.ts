@@ -88,3 +88,36 @@ Deno.test("from 50 000 points fitAuto starts from a subsample, and reaches the s
     }
   }
 });
+
+Deno.test("fitAuto's chosen fit is a single fit's to 10⁻⁶ standard errors, every other within 10⁻³", () => {
+  for (const spec of choiceSpecs(40, 41)) {
+    const data = makeCase(spec);
+    const auto = fitAuto(data.x, data.y);
+    assert(auto.ok, `${spec.name}: ${auto.message}`);
+    // the others start from the fitted Gaussian, as in fitAuto
+    const g = fitModel(data.x, data.y, { model: "gauss" });
+    const start = {
+      ok: true as const,
+      amplitude: g.params[0],
+      center: g.params[1],
+      sigma: g.params[2],
+      offset: g.params[3],
+    };
+    for (const name of auto.ranking) {
+      const alone = fitModel(data.x, data.y, {
+        model: name,
+        guess: name === "gauss" || !g.ok ? undefined : start,
+      });
+      if (!alone.ok) continue;
+      const limit = name === auto.chosen ? 1e-6 : 1e-3;
+      for (let k = 0; k < alone.params.length; k++) {
+        const d = Math.abs(auto.fits[name].params[k] - alone.params[k]) /
+          alone.errors[k];
+        assert(
+          d < limit,
+          `${spec.name} ${name} p${k}: ${d} standard errors apart (limit ${limit})`,
+        );
+      }
+    }
+  }
+});
