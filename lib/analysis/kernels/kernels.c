@@ -126,11 +126,15 @@ static double R[BLOCK]; // the block's residuals
 // JᵀWJ (n×n, row-major) and JᵀWr of the last evaluation.
 static double OUT[MAX_PARAMS * MAX_PARAMS + MAX_PARAMS];
 
-// The model of index `model` over the block x[0 … m), m even: F and the
-// Jacobian's column k at J + k·BLOCK. Parameters in P.
+// The models, each over the block x[0 … m), m even, at the parameters in
+// P: F and the Jacobian's column k at J + k·BLOCK (but the background's,
+// all ones, see ROWS).
 
-static void gauss(const double *x, int m) {
+// [A, μ, σ, c], and with `linear` [A, μ, σ, c, b] on the background
+// c + b·(x − μ).
+static inline void gaussian(const double *x, int m, int linear) {
   v a = SPLAT(P[0]), mu = SPLAT(P[1]), c = SPLAT(P[3]);
+  v b = SPLAT(linear ? P[4] : 0);
   double inv = 1 / (P[2] * P[2]);
   v half = SPLAT(-0.5 * inv), ainv = SPLAT(P[0] * inv), invs = SPLAT(1 / P[2]);
   for (int i = 0; i < m; i += 2) {
@@ -138,27 +142,14 @@ static void gauss(const double *x, int m) {
     v e = vexp(MUL(MUL(half, d), d));
     v jm = MUL(MUL(ainv, e), d);
     STORE(J + i, e);
-    STORE(J + BLOCK + i, jm);
+    STORE(J + BLOCK + i, linear ? SUB(jm, b) : jm);
     STORE(J + 2 * BLOCK + i, MUL(MUL(jm, d), invs));
-    STORE(F + i, MA(a, e, c));
+    if (linear) STORE(J + 4 * BLOCK + i, d);
+    STORE(F + i, linear ? ADD(MA(a, e, c), MUL(b, d)) : MA(a, e, c));
   }
 }
-
-static void gauss_linear(const double *x, int m) {
-  v a = SPLAT(P[0]), mu = SPLAT(P[1]), c = SPLAT(P[3]), b = SPLAT(P[4]);
-  double inv = 1 / (P[2] * P[2]);
-  v half = SPLAT(-0.5 * inv), ainv = SPLAT(P[0] * inv), invs = SPLAT(1 / P[2]);
-  for (int i = 0; i < m; i += 2) {
-    v d = SUB(LOAD(x + i), mu);
-    v e = vexp(MUL(MUL(half, d), d));
-    v jm = MUL(MUL(ainv, e), d);
-    STORE(J + i, e);
-    STORE(J + BLOCK + i, SUB(jm, b));
-    STORE(J + 2 * BLOCK + i, MUL(MUL(jm, d), invs));
-    STORE(J + 4 * BLOCK + i, d);
-    STORE(F + i, ADD(MA(a, e, c), MUL(b, d)));
-  }
-}
+static void gauss(const double *x, int m) { gaussian(x, m, 0); }
+static void gauss_linear(const double *x, int m) { gaussian(x, m, 1); }
 
 // [A, μ, σ, P, c]: A·exp(−(|x−μ|/(√2σ))^P) + c; at x = μ the Jacobian is
 // that of the limit (only A and c).
