@@ -74,9 +74,9 @@ Deno.test("the kernels' models equal models.ts and their Jacobians equal central
 });
 
 Deno.test("a kernel evaluation is Σw·r², JᵀWJ and JᵀWr of models.ts over every point, padding and blocks included", () => {
-  // across four blocks of 256; 1001 points are padded to an even count,
-  // 1000 without weights take the unweighted sums
-  for (const n of [1001, 1000]) {
+  // across blocks of 256; 1001 points are padded to an even count, 1000
+  // without weights take the unweighted sums, 50 001 are copied in chunks
+  for (const n of [1001, 1000, 50_001]) {
     const x = Float64Array.from({ length: n }, (_, i) => -6 + 12 * i / (n - 1));
     const y = x.map((v) =>
       1.7 * Math.exp(-0.5 * (v / 1.2) ** 2) + 0.2 + 0.1 * Math.sin(9 * v)

@@ -73,6 +73,14 @@ interface Exports {
 let kernels: Exports | undefined;
 /** Which {@linkcode loadFitData} call the memory holds the data of. */
 let loaded = 0;
+/**
+ * Fits of more points are copied in chunks of this many at every
+ * evaluation (0.5 ms per 1e6 points, ~5 % of an evaluation): the module's
+ * memory then stays under 400 KB of data, which the L2 cache holds, and a
+ * daemon that fitted a fly scan of 1e6 samples does not keep 16–24 MB for
+ * the rest of its life (memory never shrinks; its peak RSS rose by that).
+ */
+const CHUNK = 16384;
 
 function instance(): Exports {
   if (!kernels) {
@@ -135,28 +143,60 @@ function copyIn(
 /**
  * Copies a fit's data into the kernels' memory and returns its evaluator.
  * A later call replaces the data; an evaluator whose data was replaced
- * copies its own back first.
+ * copies its own back first. Above 16 384 points the data is copied in
+ * chunks at each evaluation instead, the sums added up here.
  */
 export function loadFitData(data: FitData): KernelData {
   const k = instance();
+  const resident = data.x.length <= CHUNK;
   const id = ++loaded;
-  let { at, n, weighted } = copyIn(k, data);
+  let place = resident ? copyIn(k, data) : undefined;
+  /** One kernel call over the data in place: χ², h and g in `out`. */
+  const call = (
+    index: number,
+    at: { at: number; n: number; weighted: boolean },
+  ): number =>
+    k.evaluate(
+      index,
+      at.at,
+      at.at + 8 * at.n,
+      at.weighted ? at.at + 16 * at.n : 0,
+      at.n,
+    );
   return {
     evaluate(model, p, h, g): number {
-      if (loaded !== id) {
-        ({ at, n, weighted } = copyIn(k, data));
-        loaded = id;
-      }
       const [index, np] = MODEL_INDEX[model];
       if (p.length !== np) {
         throw new Error(`${model} has ${np} parameters, got ${p.length}`);
       }
       doubles(k, k.params(), np).set(p);
-      const w = weighted ? at + 16 * n : 0;
-      const chi2 = k.evaluate(index, at, at + 8 * n, w, n);
-      const out = doubles(k, k.out(), np * np + np);
-      h.set(out.subarray(0, np * np));
-      g.set(out.subarray(np * np));
+      if (place) {
+        if (loaded !== id) (place = copyIn(k, data)), (loaded = id);
+        const chi2 = call(index, place);
+        const out = doubles(k, k.out(), np * np + np);
+        h.set(out.subarray(0, np * np));
+        g.set(out.subarray(np * np));
+        return chi2;
+      }
+      loaded = 0; // the chunks overwrite the data area
+      h.fill(0);
+      g.fill(0);
+      let chi2 = 0;
+      const { x, y, w } = data;
+      for (let s = 0; s < x.length; s += CHUNK) {
+        const e = Math.min(x.length, s + CHUNK);
+        chi2 += call(
+          index,
+          copyIn(k, {
+            x: x.subarray(s, e),
+            y: y.subarray(s, e),
+            w: w?.subarray(s, e),
+          }),
+        );
+        const out = doubles(k, k.out(), np * np + np);
+        for (let i = 0; i < np * np; i++) h[i] += out[i];
+        for (let i = 0; i < np; i++) g[i] += out[np * np + i];
+      }
       return chi2;
     },
   };
