@@ -247,3 +247,21 @@ Deno.test("a double Gaussian on a plain Gaussian beam fails for want of a halo w
   const gauss = fitModel(d.x, d.y, { model: "gauss" });
   assert(gauss.ok && Math.abs(gauss.params[2] - 1.3) < 0.05, gauss.message);
 });
+
+Deno.test("the kernels give a non-finite χ² where the model is not finite, never a silent number", () => {
+  const x = Float64Array.from({ length: 64 }, (_, i) => -3 + i / 10);
+  const y = x.map((v) => Math.exp(-0.5 * v * v));
+  const data = loadFitData({ x, y, w: undefined });
+  for (
+    const [name, list] of Object.entries(SAMPLE) as [ModelName, number[][]][]
+  ) {
+    const np = list[0].length;
+    for (const k of [0, 1, 2]) {
+      const p = Float64Array.from(list[0]);
+      p[k] = NaN;
+      const h = new Float64Array(np * np), g = new Float64Array(np);
+      const chi2 = data.evaluate(name, p, h, g);
+      assert(Number.isNaN(chi2), `${name} with p${k} = NaN: χ² ${chi2}`);
+    }
+  }
+});

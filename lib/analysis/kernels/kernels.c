@@ -59,6 +59,7 @@ double K[] = {
     -1.0,                       // 39
     -0.5,                       // 40
     -1023.0,                    // 41: the exponent's bias
+    __builtin_inf(),            // 42
 };
 // The mantissa's bits.
 long long MANTISSA = 0x000fffffffffffffLL;
@@ -94,8 +95,9 @@ static inline v vexp(v z) {
   return wasm_v128_andnot(e, wasm_f64x2_lt(z, C(2)));
 }
 
-// log(u) for finite u > 0 (normal numbers): u = 2^k·m, √½ ≤ m < √2,
-// log m = 2·atanh(f), f = (m−1)/(m+1), |f| ≤ 0.172, by its series to f²¹.
+// log(u) for u > 0 (normal numbers; +∞ and NaN give themselves): u = 2^k·m,
+// √½ ≤ m < √2, log m = 2·atanh(f), f = (m−1)/(m+1), |f| ≤ 0.172, by its
+// series to f²¹.
 static inline v vlog(v u) {
   v bits = wasm_u64x2_shr(u, 52);                   // biased exponent
   v m = wasm_v128_or(wasm_v128_and(u, wasm_v128_load64_splat(&MANTISSA)),
@@ -112,7 +114,8 @@ static inline v vlog(v u) {
   v b0 = MA(a1, s2, a0), b1 = MA(a3, s2, a2), b2 = MA(C(30), s2, a4);
   v c0 = MA(b1, s4, b0);
   v series = MA(b2, s8, c0);
-  return ADD(MUL(kf, C(3)), ADD(MUL(f, series), MUL(kf, C(4))));
+  v log = ADD(MUL(kf, C(3)), ADD(MUL(f, series), MUL(kf, C(4))));
+  return SEL(log, u, wasm_f64x2_lt(u, C(42))); // +∞ and NaN are their own
 }
 
 static inline double hsum(v a) {
