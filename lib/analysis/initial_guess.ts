@@ -141,25 +141,19 @@ function runningMeanInto(
   out: Float64Array,
 ): Float64Array {
   const n = y.length;
-  // the window [i − h, i + h] clipped to the data: it grows over the first
-  // points, slides (one add, one subtract) in the middle, shrinks at the end
+  // the window [i − h, i + h] clipped to the data, slid by one add and one
+  // subtract; one loop (with the two ifs) rather than grow, slide and
+  // shrink loops: V8 reused an on-stack-replacement compilation of the
+  // middle one made before the last had run, and bailed out of it at most
+  // calls (69 times in one models bench; once now)
   let sum = 0;
-  let hi = -1;
-  const head = Math.min(h, n - 1);
-  for (let i = 0; i <= head; i++) {
-    while (hi < Math.min(n - 1, i + h)) sum += y[++hi];
-    out[i] = sum / (hi + 1);
-  }
-  const width = 2 * h + 1;
-  let i = head + 1;
-  for (; i + h < n; i++) {
-    sum += y[i + h];
-    sum -= y[i - h - 1];
-    out[i] = sum / width;
-  }
-  for (; i < n; i++) {
-    sum -= y[i - h - 1];
-    out[i] = sum / (n - i + h);
+  for (let k = 0; k < Math.min(h, n); k++) sum += y[k];
+  for (let i = 0; i < n; i++) {
+    if (i + h < n) sum += y[i + h];
+    if (i > h) sum -= y[i - h - 1];
+    const lo = i > h ? i - h : 0;
+    const hi = i + h < n ? i + h : n - 1;
+    out[i] = sum / (hi - lo + 1);
   }
   return out;
 }

@@ -237,22 +237,23 @@ function polishedFit(
   };
 }
 
-/** AICc of the constant alone: `Σw(y − ȳ_w)²` with one parameter. */
+/**
+ * AICc of the constant alone: `Σw(y − ȳ_w)²` with one parameter, in one
+ * pass of sums shifted by the first value (for precision on large
+ * offsets).
+ */
 function flatCriterion(data: FitData): number {
   const { y, w } = data;
-  let sw = 0, s1 = 0;
+  const y0 = y[0];
+  let sw = 0, s1 = 0, s2 = 0;
   for (let i = 0; i < y.length; i++) {
     const wi = w === undefined ? 1 : w[i];
+    const d = y[i] - y0;
     sw += wi;
-    s1 += wi * y[i];
+    s1 += wi * d;
+    s2 += wi * d * d;
   }
-  // shifted by the weighted mean for precision on large offsets
-  const mean = s1 / sw;
-  let ss = 0;
-  for (let i = 0; i < y.length; i++) {
-    const d = y[i] - mean;
-    ss += (w === undefined ? 1 : w[i]) * d * d;
-  }
+  const ss = s2 - s1 * s1 / sw;
   return informationCriteria({ chi2: ss, nPoints: y.length, nParams: 1 })
     .aicc;
 }

@@ -271,6 +271,7 @@ function fitGeneral(
   }
   const p = Float64Array.from(start);
   const h = new Float64Array(np * np);
+  const range = xRangeOf(data.x);
   const lm = levenbergMarquardtN(name, data, p, h, {
     ftol: options.ftol ?? DEFAULT_TOL,
     xtol: options.xtol ?? DEFAULT_TOL,
@@ -278,7 +279,7 @@ function fitGeneral(
     maxEvaluations: options.maxEvaluations ?? 200 * (np + 1),
     polishTolerance: options.polishTolerance,
     worthPolishing: (q, hq, chi2) =>
-      typeof judged(name, Float64Array.from(q), hq, { chi2, x: data.x }) !==
+      typeof judged(name, Float64Array.from(q), hq, { chi2, range }) !==
         "string",
   });
   const counts = {
@@ -292,7 +293,7 @@ function fitGeneral(
   if (!["ftol", "xtol", "gtol", "exact"].includes(lm.stop)) {
     return failed(name, stopMessage, counts);
   }
-  const j = judged(name, p, h, { chi2: lm.chi2, x: data.x });
+  const j = judged(name, p, h, { chi2: lm.chi2, range });
   if (typeof j === "string") return failed(name, j, counts);
   const { params, errors, cov } = j;
   const halo = name === "double_gauss"
@@ -326,14 +327,14 @@ function judged(
   name: Exclude<ModelName, "gauss">,
   p: Float64Array,
   h: Float64Array,
-  fit: { chi2: number; x: Float64Array },
+  fit: { chi2: number; range: XRange },
 ): string | { params: number[]; errors: number[]; cov: Float64Array } {
   const np = p.length;
   const cov = new Float64Array(np * np);
   if (!invertSymN(h, cov)) {
     return "the covariance is singular: the parameters are not determined by the data";
   }
-  const scale = fit.chi2 / (fit.x.length - np);
+  const scale = fit.chi2 / (fit.range.n - np);
   for (let k = 0; k < cov.length; k++) cov[k] *= scale;
   for (const w of WIDTHS[name]) {
     if (p[w] < 0) {
@@ -347,7 +348,7 @@ function judged(
   if (name === "double_gauss" && p[2] > p[4]) swapCoreHalo(p, cov);
   const params = Array.from(p);
   const errors = params.map((_, k) => Math.sqrt(cov[k * np + k]));
-  const why = implausible(name, params, errors, fit.x);
+  const why = implausible(name, params, errors, fit.range);
   return why || { params, errors, cov };
 }
 
@@ -364,12 +365,29 @@ function swapCoreHalo(p: Float64Array, cov: Float64Array): void {
   cov.set(c2);
 }
 
+/** The x range of a fit's points, and their number. */
+interface XRange {
+  xmin: number;
+  xmax: number;
+  n: number;
+}
+
+/** The x range of `x` (computed once per fit, before the fit). */
+function xRangeOf(x: Float64Array): XRange {
+  let xmin = Infinity, xmax = -Infinity;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] < xmin) xmin = x[i];
+    if (x[i] > xmax) xmax = x[i];
+  }
+  return { xmin, xmax, n: x.length };
+}
+
 /** Why fitted parameters are not a peak of this model, or "". */
 function implausible(
   name: ModelName,
   p: number[],
   err: number[],
-  x: Float64Array,
+  range: XRange,
 ): string {
   if (!(p[0] > 0)) {
     return `no peak: the fitted amplitude ${
@@ -383,11 +401,7 @@ function implausible(
       err[0].toPrecision(2)
     } is below ${MIN_SIGNIFICANCE} standard errors`;
   }
-  let xmin = Infinity, xmax = -Infinity;
-  for (let i = 0; i < x.length; i++) {
-    if (x[i] < xmin) xmin = x[i];
-    if (x[i] > xmax) xmax = x[i];
-  }
+  const { xmin, xmax } = range;
   if (p[1] < xmin || p[1] > xmax) {
     return `no peak in the scanned range: fitted centre ${
       p[1].toPrecision(6)
