@@ -18,9 +18,21 @@ export interface GaussParams {
   offset: number;
 }
 
+/**
+ * Widths of the smoothed profile between its crossings either side of the
+ * maximum (NaN where a side has none): the shape models start from their
+ * ratio.
+ */
+export interface ProfileWidths {
+  /** Full width at half maximum. */
+  fwhm: number;
+  /** Full width at a quarter of the maximum. */
+  fwqm: number;
+}
+
 /** Outcome of {@linkcode initialGuess}: parameters, or why there are none. */
 export type InitialGuess =
-  | ({ ok: true } & GaussParams)
+  | ({ ok: true } & GaussParams & ProfileWidths)
   | { ok: false; message: string };
 
 /** FWHM / σ of a Gaussian: 2·√(2 ln 2). */
@@ -175,7 +187,9 @@ function runningMeanInto(
  * 3. the half-maximum crossings either side of the maximum give the FWHM
  *    and the centre (from 20 points on, a crossing needs two points in a
  *    row below half maximum; one crossing on a truncated peak: twice its distance;
- *    none: the whole span); the smoothing width is deconvolved;
+ *    none: the whole span); the smoothing width is deconvolved; the
+ *    widths between the crossings at half and at a quarter of the maximum
+ *    are returned for the shape models' starts;
  * 4. centre and σ are refined by the background-subtracted first and second
  *    moments within ±3σ₀ (corrected for the truncation of the window) when
  *    they agree with step 3 to within a factor of 3 and the window lies
@@ -236,22 +250,8 @@ export function initialGuess(x: Float64Array, y: Float64Array): InitialGuess {
     };
   }
 
-  const half = c0 + a0 / 2;
-  let xl = NaN, xr = NaN;
-  // A crossing needs two points in a row below half maximum (one is noise).
-  const two = n >= 20;
-  for (let i = imax; i > 0; i--) {
-    if (s[i - 1] <= half && (!two || i < 2 || s[i - 2] <= half)) {
-      xl = x[i - 1] + (half - s[i - 1]) / (s[i] - s[i - 1]) * (x[i] - x[i - 1]);
-      break;
-    }
-  }
-  for (let i = imax; i < n - 1; i++) {
-    if (s[i + 1] <= half && (!two || i + 2 > n - 1 || s[i + 2] <= half)) {
-      xr = x[i + 1] + (half - s[i + 1]) / (s[i] - s[i + 1]) * (x[i] - x[i + 1]);
-      break;
-    }
-  }
+  const [xl, xr] = crossings(x, s, imax, c0 + a0 / 2);
+  const [ql, qr] = crossings(x, s, imax, c0 + a0 / 4);
   let center = x[imax];
   let fwhm: number;
   if (Number.isFinite(xl) && Number.isFinite(xr)) {
@@ -292,5 +292,45 @@ export function initialGuess(x: Float64Array, y: Float64Array): InitialGuess {
       sigma = sigma1;
     }
   }
-  return { ok: true, amplitude: a0, center, sigma, offset: c0 };
+  return {
+    ok: true,
+    amplitude: a0,
+    center,
+    sigma,
+    offset: c0,
+    fwhm: xr - xl,
+    fwqm: qr - ql,
+  };
+}
+
+/**
+ * Where the smoothed profile `s` falls to `level` either side of its
+ * maximum at `imax`, interpolated (NaN on a side where it does not). From
+ * 20 points on, a crossing needs two points in a row at or below the level
+ * (one is noise).
+ */
+function crossings(
+  x: Float64Array,
+  s: Float64Array,
+  imax: number,
+  level: number,
+): [number, number] {
+  const n = x.length;
+  const two = n >= 20;
+  let xl = NaN, xr = NaN;
+  for (let i = imax; i > 0; i--) {
+    if (s[i - 1] <= level && (!two || i < 2 || s[i - 2] <= level)) {
+      xl = x[i - 1] +
+        (level - s[i - 1]) / (s[i] - s[i - 1]) * (x[i] - x[i - 1]);
+      break;
+    }
+  }
+  for (let i = imax; i < n - 1; i++) {
+    if (s[i + 1] <= level && (!two || i + 2 > n - 1 || s[i + 2] <= level)) {
+      xr = x[i + 1] +
+        (level - s[i + 1]) / (s[i] - s[i + 1]) * (x[i] - x[i + 1]);
+      break;
+    }
+  }
+  return [xl, xr];
 }

@@ -25,6 +25,7 @@ export {
   type GaussParams,
   type InitialGuess,
   initialGuess,
+  type ProfileWidths,
 } from "./initial_guess.ts";
 export {
   fitProfile,

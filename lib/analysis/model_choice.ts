@@ -142,8 +142,8 @@ export function fitAuto(
     });
   };
   fits.gauss = fitOne("gauss", guess);
-  // the others start from the fitted Gaussian (each contains it), else
-  // from the same moments-based guess
+  // the others start from the fitted Gaussian (each contains it) and the
+  // guess's widths, else from the same moments-based guess
   const g = fits.gauss;
   const start: InitialGuess | undefined = g.ok
     ? {
@@ -152,6 +152,8 @@ export function fitAuto(
       center: g.params[1],
       sigma: g.params[2],
       offset: g.params[3],
+      fwhm: guess?.ok ? guess.fwhm : NaN,
+      fwqm: guess?.ok ? guess.fwqm : NaN,
     }
     : guess;
   for (const name of MODEL_NAMES) {

@@ -23,6 +23,7 @@ import {
   type GaussParams,
   type InitialGuess,
   initialGuess,
+  type ProfileWidths,
 } from "./initial_guess.ts";
 import { levenbergMarquardtN } from "./lm_general.ts";
 import { modelSpec } from "./model_fields.ts";
@@ -96,25 +97,44 @@ export function namedValues(fit: ModelFit): Record<string, number> {
 
 /**
  * A model's starting vector from the moments-based Gaussian guess: the
- * same peak with a flat line (`gauss_linear`), order 2 (`super_gauss`),
- * σL = σR (`split_gauss`), q = 1 (`q_gauss`); for `double_gauss` a core of
- * 0.8·A and 0.8·σ under a halo of 0.2·A and 2.5·σ.
+ * same peak with a flat line (`gauss_linear`), σL = σR (`split_gauss`);
+ * for `double_gauss` a core of 0.8·A and 0.8·σ under a halo of 0.2·A and
+ * 2.5·σ. The super-Gaussian's order and the q-Gaussian's q (with the σ
+ * that gives the same FWHM) come from the ratio r of the profile's full
+ * widths at a quarter and at half maximum, which each model ties to its
+ * shape in closed form: r = 2^(1/P), r² = 2^(q−1) + 1 (√2 for a
+ * Gaussian); without both widths, order 2 and q = 1.
  */
-export function modelStart(name: ModelName, g: GaussParams): number[] {
+export function modelStart(
+  name: ModelName,
+  g: GaussParams & Partial<ProfileWidths>,
+): number[] {
   const { amplitude: a, center: mu, sigma: s, offset: c } = g;
+  const r = (g.fwqm ?? NaN) / (g.fwhm ?? NaN);
+  const widths = r > 1 && r < Infinity;
   switch (name) {
     case "gauss":
       return [a, mu, s, c];
     case "gauss_linear":
       return [a, mu, s, c, 0];
-    case "super_gauss":
-      return [a, mu, s, 2, c];
+    case "super_gauss": {
+      if (!widths) return [a, mu, s, 2, c];
+      const order = Math.min(10, Math.max(1.1, Math.LN2 / Math.log(r)));
+      // FWHM = 2√2·σ·(ln 2)^(1/P)
+      const sigma = g.fwhm! / (2 * Math.SQRT2 * Math.LN2 ** (1 / order));
+      return [a, mu, sigma, order, c];
+    }
     case "split_gauss":
       return [a, mu, s, s, c];
     case "double_gauss":
       return [0.8 * a, mu, 0.8 * s, 0.2 * a, 2.5 * s, c];
-    case "q_gauss":
-      return [a, mu, s, 1, c];
+    case "q_gauss": {
+      if (!widths) return [a, mu, s, 1, c];
+      const e = Math.min(1.5, Math.max(-0.5, Math.log2(r * r - 1)));
+      // FWHM² = 8σ²·(2^(q−1) − 1)/(q−1)
+      const half = Math.abs(e) < 1e-9 ? Math.LN2 : (2 ** e - 1) / e;
+      return [a, mu, g.fwhm! / Math.sqrt(8 * half), 1 + e, c];
+    }
   }
 }
 

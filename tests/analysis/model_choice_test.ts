@@ -4,6 +4,7 @@
  * reason instead of crashing.
  */
 import { fitAuto } from "../../lib/analysis/model_choice.ts";
+import { initialGuess } from "../../lib/analysis/initial_guess.ts";
 import { MODEL_NAMES } from "../../lib/analysis/model_fields.ts";
 import { fitModel } from "../../lib/analysis/model_fit.ts";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
@@ -94,14 +95,19 @@ Deno.test("fitAuto's chosen fit is a single fit's to 10⁻⁶ standard errors, e
     const data = makeCase(spec);
     const auto = fitAuto(data.x, data.y);
     assert(auto.ok, `${spec.name}: ${auto.message}`);
-    // the others start from the fitted Gaussian, as in fitAuto
+    // the others start from the fitted Gaussian and the guess's widths, as
+    // in fitAuto
     const g = fitModel(data.x, data.y, { model: "gauss" });
+    const guess = initialGuess(data.x, data.y);
+    assert(guess.ok, `${spec.name}: ${guess.ok || guess.message}`);
     const start = {
       ok: true as const,
       amplitude: g.params[0],
       center: g.params[1],
       sigma: g.params[2],
       offset: g.params[3],
+      fwhm: guess.fwhm,
+      fwqm: guess.fwqm,
     };
     for (const name of auto.ranking) {
       const alone = fitModel(data.x, data.y, {

@@ -4,7 +4,12 @@
  */
 import { MODEL_NAMES, MODELS } from "../../lib/analysis/model_fields.ts";
 import { loadFitData, modelBlock } from "../../lib/analysis/kernels/mod.ts";
-import { fitModel, namedValues } from "../../lib/analysis/model_fit.ts";
+import { initialGuess } from "../../lib/analysis/initial_guess.ts";
+import {
+  fitModel,
+  modelStart,
+  namedValues,
+} from "../../lib/analysis/model_fit.ts";
 import {
   MODEL_FUNCTIONS,
   MODEL_PARAMETER_COUNTS,
@@ -174,6 +179,45 @@ Deno.test("the registry names every model once with its parameter count", () => 
     params: [1, 0, 1, 0.5, 3, 0.1],
   }, [0, 1]);
   assert(Math.abs(y[0] - 1.6) < 1e-15, `${y[0]}`);
+});
+
+Deno.test("the super- and q-Gaussian start from the order and q their quarter/half width ratio gives, and from 2 and 1 without it", () => {
+  for (
+    const [model, truth] of [
+      ["super_gauss", 1.5],
+      ["super_gauss", 4],
+      ["super_gauss", 8],
+      ["q_gauss", 1.3],
+      ["q_gauss", 2],
+      ["q_gauss", 0.8],
+    ] as const
+  ) {
+    const params = [3, 0.4, 1.1, truth, 0.5];
+    const data = makeCase({
+      name: `${model}_${truth}`,
+      n: 4000,
+      truth: { amplitude: 3, center: 0.4, sigma: 1.1, offset: 0.5 },
+      xStart: -10,
+      xEnd: 10,
+      snr: 300,
+      seed: 5,
+      model,
+      params,
+    });
+    const g = initialGuess(data.x, data.y);
+    assert(g.ok && g.fwqm > g.fwhm, `${model} ${truth}: widths of the guess`);
+    const start = modelStart(model, g);
+    const shape = start[3];
+    assert(
+      Math.abs(shape - truth) < 0.08 * truth,
+      `${model} ${truth}: started at ${shape}`,
+    );
+    // the σ that gives the same FWHM (within the smoothing's widening)
+    assert(Math.abs(start[2] / 1.1 - 1) < 0.05, `${model} σ ${start[2]}`);
+    const without = modelStart(model, { ...g, fwqm: NaN });
+    assertEquals(without[3], model === "super_gauss" ? 2 : 1);
+    assertEquals(without[2], g.sigma);
+  }
 });
 
 Deno.test("the halo fraction is recovered within its propagated error", () => {
