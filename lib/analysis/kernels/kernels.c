@@ -344,19 +344,23 @@ static model_fn *const MODELS[] = {
 
 // The Gaussian's evaluation from the structure of its Jacobian: with
 // d = x − μ and e = exp(−d²/(2σ²)) its columns are e, k₁·e·d, k₂·e·d² and
-// 1 (k₁ = A/σ², k₂ = k₁/σ), so JᵀWJ and JᵀWr are the moments Σw·e²·dᵏ
-// (k ≤ 4), Σw·e·dᵏ, Σw·r·e·dᵏ (k ≤ 2), Σw·r and Σw, times powers of k₁
-// and k₂. No Jacobian is stored or loaded. Three loops per block: e, then
-// the eight moments of e, then the six of r (at most 8 accumulators each).
+// 1 (k₁ = A/σ², k₂ = k₁/σ), and with `linear` (background c + b·d) the
+// second is k₁·e·d − b and a fifth is d. So JᵀWJ and JᵀWr are the moments
+// Σw·e²·dᵏ (k ≤ 4), Σw·e·dᵏ (k ≤ 3), Σw·dᵏ, Σw·r·e·dᵏ (k ≤ 2), Σw·r and
+// Σw·r·d, combined with k₁, k₂ and b. No Jacobian is stored or loaded.
+// Three loops per block: e, the moments of e, those of r and d (at most 9
+// accumulators each).
 static inline double gauss_moments(const double *x, const double *y,
                                    const double *w, int n, double *h,
-                                   double *g, int weighted) {
+                                   double *g, int weighted, int linear) {
   v a = SPLAT(P[0]), mu = SPLAT(P[1]), c = SPLAT(P[3]);
+  v b = SPLAT(linear ? P[4] : 0);
   double k1 = P[0] / (P[2] * P[2]), k2 = k1 / P[2];
   v half = SPLAT(-0.5 / (P[2] * P[2]));
   v e0 = SPLAT(0), e1 = e0, e2 = e0, e3 = e0, e4 = e0; // Σw·e²·dᵏ
-  v f0 = e0, f1 = e0, f2 = e0;                          // Σw·e·dᵏ
-  v r0 = e0, r1 = e0, r2 = e0, rs = e0, ws = e0, chi = e0;
+  v f0 = e0, f1 = e0, f2 = e0, f3 = e0;                 // Σw·e·dᵏ
+  v r0 = e0, r1 = e0, r2 = e0, rs = e0, rd = e0, chi = e0;
+  v ws = e0, d1 = e0, d2 = e0;                          // Σw·dᵏ
   for (int start = 0; start < n; start += BLOCK) {
     int m = n - start < BLOCK ? n - start : BLOCK;
     const double *xb = x + start, *yb = y + start, *wb = w + start;
@@ -379,17 +383,18 @@ static inline double gauss_moments(const double *x, const double *y,
       f0 = ADD(f0, we);
       t = MUL(we, d);
       f1 = ADD(f1, t);
-      f2 = MA(t, d, f2);
+      t = MUL(t, d);
+      f2 = ADD(f2, t);
+      if (linear) f3 = MA(t, d, f3);
     }
     for (int i = 0; i < m; i += 2) {
       v d = SUB(LOAD(xb + i), mu), e = LOAD(F + i);
-      v r = SUB(LOAD(yb + i), MA(a, e, c));
-      v wr = r;
-      if (weighted) {
-        v wi = LOAD(wb + i);
-        wr = MUL(wi, r);
-        ws = ADD(ws, wi);
-      }
+      v model = MA(a, e, c);
+      if (linear) model = MA(b, d, model);
+      v r = SUB(LOAD(yb + i), model);
+      v wi = weighted ? LOAD(wb + i) : C(5);
+      v wr = weighted ? MUL(wi, r) : r;
+      if (weighted) ws = ADD(ws, wi);
       chi = MA(wr, r, chi);
       rs = ADD(rs, wr);
       v t = MUL(wr, e);
@@ -397,33 +402,53 @@ static inline double gauss_moments(const double *x, const double *y,
       t = MUL(t, d);
       r1 = ADD(r1, t);
       r2 = MA(t, d, r2);
+      if (linear) {
+        rd = MA(wr, d, rd);
+        v wd = MUL(wi, d);
+        d1 = ADD(d1, wd);
+        d2 = MA(wd, d, d2);
+      }
     }
   }
-  h[0] += hsum(e0);
-  h[4] += k1 * hsum(e1);
-  h[5] += k1 * k1 * hsum(e2);
-  h[8] += k2 * hsum(e2);
-  h[9] += k1 * k2 * hsum(e3);
-  h[10] += k2 * k2 * hsum(e4);
-  h[12] += hsum(f0);
-  h[13] += k1 * hsum(f1);
-  h[14] += k2 * hsum(f2);
-  h[15] += weighted ? hsum(ws) : n;
+  int np = linear ? 5 : 4;
+#define H(i, j) h[(i) * np + (j)]
+  double s0 = weighted ? hsum(ws) : n, bb = linear ? P[4] : 0;
+  double sf0 = hsum(f0), sf1 = hsum(f1), sf2 = hsum(f2), srs = hsum(rs);
+  H(0, 0) += hsum(e0);
+  H(1, 0) += k1 * hsum(e1) - bb * sf0;
+  H(1, 1) += k1 * k1 * hsum(e2) - 2 * k1 * bb * sf1 + bb * bb * s0;
+  H(2, 0) += k2 * hsum(e2);
+  H(2, 1) += k1 * k2 * hsum(e3) - bb * k2 * sf2;
+  H(2, 2) += k2 * k2 * hsum(e4);
+  H(3, 0) += sf0;
+  H(3, 1) += k1 * sf1 - bb * s0;
+  H(3, 2) += k2 * sf2;
+  H(3, 3) += s0;
   g[0] += hsum(r0);
-  g[1] += k1 * hsum(r1);
+  g[1] += k1 * hsum(r1) - bb * srs;
   g[2] += k2 * hsum(r2);
-  g[3] += hsum(rs);
+  g[3] += srs;
+  if (linear) {
+    double sd1 = hsum(d1);
+    H(4, 0) += sf1;
+    H(4, 1) += k1 * sf2 - bb * sd1;
+    H(4, 2) += k2 * hsum(f3);
+    H(4, 3) += sd1;
+    H(4, 4) += hsum(d2);
+    g[4] += hsum(rd);
+  }
+#undef H
   return hsum(chi);
 }
-static double gauss_weighted(const double *x, const double *y,
-                             const double *w, int n, double *h, double *g) {
-  return gauss_moments(x, y, w, n, h, g, 1);
-}
-static double gauss_unweighted(const double *x, const double *y,
-                               const double *w, int n, double *h, double *g) {
-  return gauss_moments(x, y, w, n, h, g, 0);
-}
-MODEL(gauss_linear, 5, 3)
+#define GAUSS_MOMENTS(name, WEIGHTED, LINEAR)                                  \
+  static double name(const double *x, const double *y, const double *w,       \
+                     int n, double *h, double *g) {                           \
+    return gauss_moments(x, y, w, n, h, g, WEIGHTED, LINEAR);                  \
+  }
+GAUSS_MOMENTS(gauss_weighted, 1, 0)
+GAUSS_MOMENTS(gauss_unweighted, 0, 0)
+GAUSS_MOMENTS(gauss_linear_weighted, 1, 1)
+GAUSS_MOMENTS(gauss_linear_unweighted, 0, 1)
 MODEL(super_gauss, 5, 4)
 MODEL(split_gauss, 5, 4)
 MODEL(double_gauss, 6, 5)
