@@ -1,6 +1,6 @@
 /**
  * Compiles the fit kernels (`lib/analysis/kernels/kernels.c`) to
- * WebAssembly with Debian's clang and lld, and writes the module as base64
+ * WebAssembly with Debian's clang 16 and lld 16, and writes the module as base64
  * into `lib/analysis/kernels/kernels_wasm.ts`, so that fws (and its
  * compiled binary) needs neither a compiler nor a file at run time:
  *
@@ -9,8 +9,10 @@
  * deno run -R --allow-run tools/build_kernels.ts --check                         # exit 1 if stale
  * ```
  *
- * clang 14 of Debian 12 builds the same bytes on every machine (names and
- * the producers section are stripped); the tests run `--check`.
+ * clang 16 of Debian 12 (`clang-16`, `lld-16`: the first to emit relaxed
+ * SIMD's final opcodes, which V8 runs) builds the same bytes on every
+ * machine (names and the producers section are stripped); the tests run
+ * `--check`.
  *
  * @module
  */
@@ -20,11 +22,18 @@ export const KERNELS_SOURCE = "lib/analysis/kernels/kernels.c";
 /** The generated module holding the compiled bytes. */
 export const KERNELS_MODULE = "lib/analysis/kernels/kernels_wasm.ts";
 
-/** clang's arguments: wasm32 with SIMD and bulk memory, no libc, no start. */
+/** The compiler (Debian's package of that name, with `lld-16`). */
+export const CLANG = "clang-16";
+
+/**
+ * clang's arguments: wasm32 with SIMD, relaxed SIMD (fused multiply-add)
+ * and bulk memory, no libc, no start.
+ */
 const CLANG_ARGS = [
   "--target=wasm32",
   "-O3",
   "-msimd128",
+  "-mrelaxed-simd",
   "-mbulk-memory",
   "-nostdlib",
   "-Wall",
@@ -37,21 +46,23 @@ const CLANG_ARGS = [
 export async function compileKernels(source: string): Promise<Uint8Array> {
   let result: Deno.CommandOutput;
   try {
-    result = await new Deno.Command("clang", {
+    result = await new Deno.Command(CLANG, {
       args: [...CLANG_ARGS, "-o", "/dev/stdout", source],
       stdout: "piped",
       stderr: "piped",
     }).output();
   } catch (error) {
     throw new Error(
-      `clang did not start (${
+      `${CLANG} did not start (${
         (error as Error).message
-      }): install Debian's clang and lld (apt-get install clang lld)`,
+      }): install Debian's clang-16 and lld-16 (apt-get install clang-16 lld-16)`,
     );
   }
   if (!result.success) {
     throw new Error(
-      `clang failed on ${source}:\n${new TextDecoder().decode(result.stderr)}`,
+      `${CLANG} failed on ${source}:\n${
+        new TextDecoder().decode(result.stderr)
+      }`,
     );
   }
   return result.stdout;

@@ -138,7 +138,7 @@ Deno.test("the air-gapped message in docs/operations.md is the one compile.sh pr
 
 Deno.test({
   name:
-    "the embedded fit kernels are what kernels.c compiles to (Debian's clang)",
+    "the embedded fit kernels are what kernels.c compiles to (Debian's clang-16)",
   ignore: missingReference("clang"),
 }, async () => {
   const bytes = await compileKernels(`${ROOT}/${KERNELS_SOURCE}`);

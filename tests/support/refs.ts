@@ -1,6 +1,6 @@
 /**
  * Independent reference tools (EPICS base, h5py, scipy, lmfit, chromium) used by the
- * tests, and the compiler of the fit kernels (clang). On a developer machine a missing reference makes its tests ignored
+ * tests, and the compiler of the fit kernels (clang-16). On a developer machine a missing reference makes its tests ignored
  * with a loud line; in CI (`CI=true` or `FWS_REQUIRE_REFS=1`) a missing
  * reference is a failure, so nothing is silently skipped where it counts.
  *
@@ -52,8 +52,9 @@ const checks: Record<string, () => boolean> = {
   lmfit: () => pythonHas("lmfit"),
   silx: () => pythonHas("silx.io.nxdata"),
   chromium: () => exists("/usr/bin/chromium"),
-  // the fit kernels' compiler: Debian's clang 14 and its wasm-ld
-  clang: () => exists("/usr/bin/clang") && exists("/usr/bin/wasm-ld"),
+  // the fit kernels' compiler: Debian's clang 16 and its wasm-ld
+  clang: () =>
+    exists("/usr/bin/clang-16") && exists("/usr/lib/llvm-16/bin/wasm-ld"),
 };
 
 const cache = new Map<string, boolean>();

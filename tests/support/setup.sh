@@ -6,7 +6,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 packages=(chromium python3-h5py python3-scipy python3-lmfit hdf5-tools python3-silx libca-dev
-  libxml2-utils systemd dpkg-dev libreadline-dev perl make g++ clang lld)
+  libxml2-utils systemd dpkg-dev libreadline-dev perl make g++ clang-16 lld-16)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,6 +1,7 @@
 // The fit kernels of fws: every profile model with its analytic Jacobian,
 // and the sums one Levenberg–Marquardt evaluation needs (Σw·r², JᵀWJ,
-// JᵀWr), two points per instruction in WebAssembly SIMD (f64x2).
+// JᵀWr), two points per instruction in WebAssembly SIMD (f64x2) with
+// relaxed SIMD's fused multiply-add.
 // tools/build_kernels.ts compiles this file into kernels_wasm.ts; mod.ts
 // loads it. The formulas are those of models.ts (the tests compare them).
 //
@@ -68,7 +69,11 @@ long long MANTISSA = 0x000fffffffffffffLL;
 #define SUB wasm_f64x2_sub
 #define MUL wasm_f64x2_mul
 #define DIV wasm_f64x2_div
-#define MA(a, b, c) ADD(MUL(a, b), c)
+// a·b + c, fused where the machine has FMA (relaxed SIMD: both roundings are
+// within the kernels' accuracy; 5–20 % faster evaluations than mul, add)
+#define MA(a, b, c)                                                            \
+  ((v)__builtin_wasm_relaxed_madd_f64x2((__f64x2)(a), (__f64x2)(b),            \
+                                        (__f64x2)(c)))
 #define SEL(a, b, mask) wasm_v128_bitselect(a, b, mask) // mask ? a : b
 #define SPLAT wasm_f64x2_splat
 #define LOAD(p) wasm_v128_load(p)

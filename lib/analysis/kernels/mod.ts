@@ -124,7 +124,7 @@ function instance(): Exports {
         .exports as unknown as Exports;
     } catch (error) {
       throw new Error(
-        `the fit kernels need WebAssembly with SIMD, which this runtime refused: ${
+        `the fit kernels need WebAssembly with SIMD and relaxed SIMD, which this runtime refused: ${
           (error as Error).message
         }`,
       );
