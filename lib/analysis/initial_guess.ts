@@ -250,8 +250,8 @@ export function initialGuess(x: Float64Array, y: Float64Array): InitialGuess {
     };
   }
 
-  const [xl, xr] = crossings(x, s, imax, c0 + a0 / 2);
-  const [ql, qr] = crossings(x, s, imax, c0 + a0 / 4);
+  const [xl, xr, il, ir] = crossings(x, s, [imax, imax], c0 + a0 / 2);
+  const [ql, qr] = crossings(x, s, [il, ir], c0 + a0 / 4);
   let center = x[imax];
   let fwhm: number;
   if (Number.isFinite(xl) && Number.isFinite(xr)) {
@@ -305,32 +305,36 @@ export function initialGuess(x: Float64Array, y: Float64Array): InitialGuess {
 
 /**
  * Where the smoothed profile `s` falls to `level` either side of its
- * maximum at `imax`, interpolated (NaN on a side where it does not). From
- * 20 points on, a crossing needs two points in a row at or below the level
- * (one is noise).
+ * maximum, interpolated (NaN on a side where it does not), searching
+ * outwards from the indices `from` (the maximum's, or a higher level's
+ * crossings: a lower level cannot be crossed before them). From 20 points
+ * on, a crossing needs two points in a row at or below the level (one is
+ * noise). Returns the two positions and the indices where each was found.
  */
 function crossings(
   x: Float64Array,
   s: Float64Array,
-  imax: number,
+  from: [number, number],
   level: number,
-): [number, number] {
+): [number, number, number, number] {
   const n = x.length;
   const two = n >= 20;
-  let xl = NaN, xr = NaN;
-  for (let i = imax; i > 0; i--) {
+  let xl = NaN, xr = NaN, il = from[0], ir = from[1];
+  for (let i = from[0]; i > 0; i--) {
     if (s[i - 1] <= level && (!two || i < 2 || s[i - 2] <= level)) {
       xl = x[i - 1] +
         (level - s[i - 1]) / (s[i] - s[i - 1]) * (x[i] - x[i - 1]);
+      il = i;
       break;
     }
   }
-  for (let i = imax; i < n - 1; i++) {
+  for (let i = from[1]; i < n - 1; i++) {
     if (s[i + 1] <= level && (!two || i + 2 > n - 1 || s[i + 2] <= level)) {
       xr = x[i + 1] +
         (level - s[i + 1]) / (s[i] - s[i + 1]) * (x[i] - x[i + 1]);
+      ir = i;
       break;
     }
   }
-  return [xl, xr];
+  return [xl, xr, il, ir];
 }
