@@ -455,7 +455,123 @@ GAUSS_MOMENTS(gauss_unweighted, 0, 0)
 GAUSS_MOMENTS(gauss_linear_weighted, 1, 1)
 GAUSS_MOMENTS(gauss_linear_unweighted, 0, 1)
 MODEL(super_gauss, 5, 4)
-MODEL(split_gauss, 5, 4)
+
+// The split Gaussian's evaluation from the structure of its Jacobian, as
+// the Gaussian's: on each side (σL for d < 0, σR for d ≥ 0) its columns are
+// e, k₁·e·d, k₂·e·d² (into σL's column on the left, σR's on the right) and
+// 1, with k₁ = A/σ², k₂ = k₁/σ of that side; the moments are kept per
+// side. Three loops per block: e, the moments of e, those of r.
+static inline __attribute__((always_inline)) double
+split_moments(const double *x, const double *y, const double *w, int n,
+              double *h, double *g, int weighted) {
+  v a = SPLAT(P[0]), mu = SPLAT(P[1]), c = SPLAT(P[4]);
+  v halfl = SPLAT(-0.5 / (P[2] * P[2])), halfr = SPLAT(-0.5 / (P[3] * P[3]));
+  double k1l = P[0] / (P[2] * P[2]), k2l = k1l / P[2];
+  double k1r = P[0] / (P[3] * P[3]), k2r = k1r / P[3];
+  v zero = C(20);
+  // Σw·e²·dᵏ (k ≤ 4) and Σw·e·dᵏ (k ≤ 2) left and right, Σw·r·e·dᵏ likewise
+  v el0 = zero, el1 = zero, el2 = zero, el3 = zero, el4 = zero;
+  v er0 = zero, er1 = zero, er2 = zero, er3 = zero, er4 = zero;
+  v fl0 = zero, fl1 = zero, fl2 = zero, fr0 = zero, fr1 = zero, fr2 = zero;
+  v rl0 = zero, rl1 = zero, rl2 = zero, rr0 = zero, rr1 = zero, rr2 = zero;
+  v rs = zero, ws = zero, chi = zero;
+  for (int start = 0; start < n; start += BLOCK) {
+    int m = n - start < BLOCK ? n - start : BLOCK;
+    const double *xb = x + start, *yb = y + start, *wb = w + start;
+    for (int i = 0; i < m; i += 2) {
+      v d = SUB(LOAD(xb + i), mu);
+      v half = SEL(halfl, halfr, wasm_f64x2_lt(d, zero));
+      STORE(F + i, vexp(MUL(MUL(half, d), d)));
+    }
+    for (int i = 0; i < m; i += 2) {
+      v d = SUB(LOAD(xb + i), mu), e = LOAD(F + i);
+      v left = wasm_f64x2_lt(d, zero);
+      v we = weighted ? MUL(LOAD(wb + i), e) : e;
+      v t = MUL(we, e);
+      el0 = ADD(el0, wasm_v128_and(t, left));
+      er0 = ADD(er0, wasm_v128_andnot(t, left));
+      t = MUL(t, d);
+      el1 = ADD(el1, wasm_v128_and(t, left));
+      er1 = ADD(er1, wasm_v128_andnot(t, left));
+      t = MUL(t, d);
+      el2 = ADD(el2, wasm_v128_and(t, left));
+      er2 = ADD(er2, wasm_v128_andnot(t, left));
+      t = MUL(t, d);
+      el3 = ADD(el3, wasm_v128_and(t, left));
+      er3 = ADD(er3, wasm_v128_andnot(t, left));
+      t = MUL(t, d);
+      el4 = ADD(el4, wasm_v128_and(t, left));
+      er4 = ADD(er4, wasm_v128_andnot(t, left));
+    }
+    for (int i = 0; i < m; i += 2) {
+      v d = SUB(LOAD(xb + i), mu), e = LOAD(F + i);
+      v left = wasm_f64x2_lt(d, zero);
+      v we = weighted ? MUL(LOAD(wb + i), e) : e;
+      fl0 = ADD(fl0, wasm_v128_and(we, left));
+      fr0 = ADD(fr0, wasm_v128_andnot(we, left));
+      v t = MUL(we, d);
+      fl1 = ADD(fl1, wasm_v128_and(t, left));
+      fr1 = ADD(fr1, wasm_v128_andnot(t, left));
+      t = MUL(t, d);
+      fl2 = ADD(fl2, wasm_v128_and(t, left));
+      fr2 = ADD(fr2, wasm_v128_andnot(t, left));
+    }
+    for (int i = 0; i < m; i += 2) {
+      v d = SUB(LOAD(xb + i), mu), e = LOAD(F + i);
+      v left = wasm_f64x2_lt(d, zero);
+      v r = SUB(LOAD(yb + i), MA(a, e, c));
+      v wr = r;
+      if (weighted) {
+        v wi = LOAD(wb + i);
+        wr = MUL(wi, r);
+        ws = ADD(ws, wi);
+      }
+      chi = MA(wr, r, chi);
+      rs = ADD(rs, wr);
+      v t = MUL(wr, e);
+      rl0 = ADD(rl0, wasm_v128_and(t, left));
+      rr0 = ADD(rr0, wasm_v128_andnot(t, left));
+      t = MUL(t, d);
+      rl1 = ADD(rl1, wasm_v128_and(t, left));
+      rr1 = ADD(rr1, wasm_v128_andnot(t, left));
+      t = MUL(t, d);
+      rl2 = ADD(rl2, wasm_v128_and(t, left));
+      rr2 = ADD(rr2, wasm_v128_andnot(t, left));
+    }
+  }
+#define H(i, j) h[(i) * 5 + (j)]
+  H(0, 0) += hsum(el0) + hsum(er0);
+  H(1, 0) += k1l * hsum(el1) + k1r * hsum(er1);
+  H(1, 1) += k1l * k1l * hsum(el2) + k1r * k1r * hsum(er2);
+  H(2, 0) += k2l * hsum(el2);
+  H(2, 1) += k1l * k2l * hsum(el3);
+  H(2, 2) += k2l * k2l * hsum(el4);
+  H(3, 0) += k2r * hsum(er2);
+  H(3, 1) += k1r * k2r * hsum(er3);
+  H(3, 3) += k2r * k2r * hsum(er4);
+  H(4, 0) += hsum(fl0) + hsum(fr0);
+  H(4, 1) += k1l * hsum(fl1) + k1r * hsum(fr1);
+  H(4, 2) += k2l * hsum(fl2);
+  H(4, 3) += k2r * hsum(fr2);
+  H(4, 4) += weighted ? hsum(ws) : n;
+#undef H
+  g[0] += hsum(rl0) + hsum(rr0);
+  g[1] += k1l * hsum(rl1) + k1r * hsum(rr1);
+  g[2] += k2l * hsum(rl2);
+  g[3] += k2r * hsum(rr2);
+  g[4] += hsum(rs);
+  return hsum(chi);
+}
+static double split_gauss_weighted(const double *x, const double *y,
+                                   const double *w, int n, double *h,
+                                   double *g) {
+  return split_moments(x, y, w, n, h, g, 1);
+}
+static double split_gauss_unweighted(const double *x, const double *y,
+                                     const double *w, int n, double *h,
+                                     double *g) {
+  return split_moments(x, y, w, n, h, g, 0);
+}
 MODEL(double_gauss, 6, 5)
 MODEL(q_gauss, 5, 4)
 
