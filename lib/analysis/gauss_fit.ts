@@ -12,6 +12,7 @@ import {
   type GaussParams,
   initialGuess,
 } from "./initial_guess.ts";
+import { type DataSums, loadFitData } from "./kernels/mod.ts";
 import { levenbergMarquardt, type LmStop } from "./levenberg_marquardt.ts";
 import { invertSym4 } from "./sym4.ts";
 import { FIT_FLOAT_FIELDS } from "./fit_fields.ts";
@@ -233,7 +234,8 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
     start.offset,
   ]);
   const h = new Float64Array(16);
-  const lm = levenbergMarquardt(data.x, data.y, data.w, p, h, {
+  const kernel = loadFitData(data);
+  const lm = levenbergMarquardt(kernel, p, h, {
     ftol: options.ftol ?? DEFAULT_TOL,
     xtol: options.xtol ?? DEFAULT_TOL,
     gtol: options.gtol ?? 0,
@@ -284,7 +286,7 @@ function fit(x: Float64Array, y: Float64Array, options: FitOptions): GaussFit {
     );
   }
   const fwhm = FWHM_PER_SIGMA * sigma;
-  const stats = dataStatistics(data, offset, center, 3 * fwhm);
+  const stats = dataStatistics(kernel.sums(offset, center, 3 * fwhm), center);
   if (center < stats.xmin || center > stats.xmax) {
     return failedFit(
       `no peak in the scanned range: fitted centre ${
@@ -349,23 +351,16 @@ function residualRms(
   return Math.sqrt(ss / (data.x.length - 4));
 }
 
-/** Points per call of {@linkcode addSums}. */
-const SUMS_BLOCK = 1024;
-
 /**
- * One pass: x range, weighted total sum of squares `Σw(y − ȳ_w)²`, and the
- * first two moments of `y − offset` within `halfWidth` of `center` (of
- * its positive part when the plain ones are undefined; sums
- * shifted by `offset` and `center`, so large offsets cost no precision).
- * The pass runs in blocks of 1024 points: a loop run once per call left
- * V8 an on-stack-replacement compilation made before the code after the
- * loop had run, which it reused, and left, at every call (~50 ns a point).
+ * From the data's sums (one pass in the kernels, `DataSums`): x range,
+ * weighted total sum of squares `Σw(y − ȳ_w)²`, and the first two moments
+ * of `y − offset` within the window around `center` (of its positive part
+ * when the plain ones are undefined; sums shifted by `offset` and
+ * `center`, so large offsets cost no precision).
  */
 function dataStatistics(
-  data: { x: Float64Array; y: Float64Array; w: Float64Array | undefined },
-  offset: number,
+  s: DataSums,
   center: number,
-  halfWidth: number,
 ): {
   xmin: number;
   xmax: number;
@@ -373,73 +368,18 @@ function dataStatistics(
   centroid: number;
   rms: number;
 } {
-  const s = new Float64Array(SUM_COUNT);
-  s[XMIN] = Infinity;
-  s[XMAX] = -Infinity;
-  const pass = { ...data, offset, center, halfWidth };
-  for (let start = 0; start < data.x.length; start += SUMS_BLOCK) {
-    addSums(pass, start, s);
-  }
-  let shift = s[SUD] / s[SU];
-  let variance = s[SUDD] / s[SU] - shift * shift;
-  if (!(s[SU] > 0 && variance > 0)) {
+  let shift = s.sud / s.su;
+  let variance = s.sudd / s.su - shift * shift;
+  if (!(s.su > 0 && variance > 0)) {
     // Noise made the plain moments undefined: use the positive part only.
-    shift = s[SPD] / s[SP];
-    variance = s[SPDD] / s[SP] - shift * shift;
+    shift = s.spd / s.sp;
+    variance = s.spdd / s.sp - shift * shift;
   }
   return {
-    xmin: s[XMIN],
-    xmax: s[XMAX],
-    ssTot: s[S2] - s[S1] * s[S1] / s[SW],
+    xmin: s.xmin,
+    xmax: s.xmax,
+    ssTot: s.s2 - s.s1 * s.s1 / s.sw,
     centroid: center + shift,
     rms: Math.sqrt(variance),
   };
-}
-
-/** Where {@linkcode addSums} keeps each sum. */
-const XMIN = 0, XMAX = 1, SW = 2, S1 = 3, S2 = 4, SU = 5, SUD = 6, SUDD = 7;
-const SP = 8, SPD = 9, SPDD = 10, SUM_COUNT = 11;
-
-/** Adds the points `[start, start + SUMS_BLOCK)` to the sums `s`. */
-function addSums(
-  pass: {
-    x: Float64Array;
-    y: Float64Array;
-    w: Float64Array | undefined;
-    offset: number;
-    center: number;
-    halfWidth: number;
-  },
-  start: number,
-  s: Float64Array,
-): void {
-  const { x, y, w, offset, center, halfWidth } = pass;
-  const end = Math.min(x.length, start + SUMS_BLOCK);
-  let xmin = s[XMIN], xmax = s[XMAX];
-  let sw = 0, s1 = 0, s2 = 0, su = 0, sud = 0, sudd = 0;
-  let sp = 0, spd = 0, spdd = 0;
-  for (let i = start; i < end; i++) {
-    const xi = x[i];
-    if (xi < xmin) xmin = xi;
-    if (xi > xmax) xmax = xi;
-    const u = y[i] - offset;
-    const wi = w === undefined ? 1 : w[i];
-    sw += wi;
-    s1 += wi * u;
-    s2 += wi * u * u;
-    // selects, not branches (u > 0 is a coin toss in the tails)
-    const d = xi - center;
-    const ui = d >= -halfWidth && d <= halfWidth ? u : 0;
-    const pi = u > 0 ? ui : 0;
-    su += ui;
-    sud += ui * d;
-    sudd += ui * d * d;
-    sp += pi;
-    spd += pi * d;
-    spdd += pi * d * d;
-  }
-  s[XMIN] = xmin, s[XMAX] = xmax;
-  s[SW] += sw, s[S1] += s1, s[S2] += s2;
-  s[SU] += su, s[SUD] += sud, s[SUDD] += sudd;
-  s[SP] += sp, s[SPD] += spd, s[SPDD] += spdd;
 }

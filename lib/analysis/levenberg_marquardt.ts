@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { loadFitData } from "./kernels/mod.ts";
+import type { KernelData } from "./kernels/mod.ts";
 import { cholesky4, choleskySolve4 } from "./sym4.ts";
 
 /** Stopping tolerances, as in MINPACK `lmder` / scipy `leastsq`. */
@@ -86,7 +86,8 @@ export interface LmResult {
 }
 
 /**
- * Minimizes `Σ w·(y − f(x; p))²` starting from `p` (updated in place).
+ * Minimizes `Σ w·(y − f(x; p))²` over the fit's data in the kernels'
+ * memory (`loadFitData`), starting from `p` (updated in place).
  * On return `h` holds `JᵀWJ` at the returned `p` (or at most 10⁻⁶
  * standard errors from it: {@linkcode polishStep}).
  *
@@ -108,15 +109,12 @@ export interface LmResult {
  * evaluation ({@linkcode polishStep}); usually the polish costs none.
  */
 export function levenbergMarquardt(
-  x: Float64Array,
-  y: Float64Array,
-  w: Float64Array | undefined,
+  data: KernelData,
   p: Float64Array,
   h: Float64Array,
   options: LmOptions,
 ): LmResult {
   const { ftol, xtol, gtol, maxEvaluations } = options;
-  const data = loadFitData({ x, y, w });
   const accumulate = (
     q: Float64Array,
     hq: Float64Array,
@@ -141,7 +139,7 @@ export function levenbergMarquardt(
     ht = h2;
     gt = g2;
   };
-  const dof = Math.max(1, x.length - 4);
+  const dof = Math.max(1, data.length - 4);
   const polish = (): void => {
     for (let k = 0; k < MAX_POLISH && nEvaluations < maxEvaluations; k++) {
       for (let i = 0; i < 4; i++) {

@@ -148,6 +148,51 @@ Deno.test("a kernel evaluation is Σw·r², JᵀWJ and JᵀWr of models.ts over 
   }
 });
 
+Deno.test("the kernels' data sums are the x range, Σw·u, Σw·u² and the windowed moments of every point, padding and chunks included", () => {
+  for (const n of [1001, 1000, 50_001]) {
+    const x = Float64Array.from({ length: n }, (_, i) => -6 + 12 * i / (n - 1));
+    const y = x.map((v) =>
+      1.7 * Math.exp(-0.5 * (v / 1.2) ** 2) - 0.3 + 0.4 * Math.sin(9 * v)
+    );
+    const w = x.map((_, i) => i % 7 === 0 ? 0 : 1 + (i % 3));
+    for (const weights of [undefined, w]) {
+      const [offset, center, half] = [0.1, 0.4, 2.5];
+      const s = loadFitData({ x, y, w: weights }).sums(offset, center, half);
+      const r = {
+        sw: 0,
+        s1: 0,
+        s2: 0,
+        su: 0,
+        sud: 0,
+        sudd: 0,
+        sp: 0,
+        spd: 0,
+        spdd: 0,
+      };
+      for (let i = 0; i < n; i++) {
+        const wi = weights ? weights[i] : 1;
+        const u = y[i] - offset, d = x[i] - center;
+        r.sw += wi;
+        r.s1 += wi * u;
+        r.s2 += wi * u * u;
+        if (wi === 0 || Math.abs(d) > half) continue;
+        r.su += u, r.sud += u * d, r.sudd += u * d * d;
+        if (u > 0) r.sp += u, r.spd += u * d, r.spdd += u * d * d;
+      }
+      assertEquals([s.xmin, s.xmax], [-6, 6]);
+      for (const [key, value] of Object.entries(r)) {
+        const got = s[key as keyof typeof r];
+        assert(
+          Math.abs(got - value) <= 1e-12 * (Math.abs(value) + r.sw),
+          `n ${n} ${
+            weights ? "weighted" : "unweighted"
+          } ${key}: ${got} vs ${value}`,
+        );
+      }
+    }
+  }
+});
+
 Deno.test("q → 1 is the Gaussian; q < 1 has a compact support", () => {
   for (const s of [0, 0.3, 2, 10]) {
     assert(Math.abs(qExp(1, s) - Math.exp(-s)) < 1e-15);

@@ -602,6 +602,68 @@ double evaluate(int model, const double *x, const double *y, const double *w,
   return chi2;
 }
 
+// The Gaussian fit's statistics of the data at x, y, w (as for evaluate),
+// u = y − offset, d = x − center: into OUT the x range, Σw, Σw·u, Σw·u²,
+// and within |d| ≤ halfWidth the unweighted moments Σu·dᵏ (k ≤ 2) of u and
+// of its positive part over the points of non-zero weight (not the padding).
+static inline void sums(const double *x, const double *y, const double *w,
+                        int n, double offset, double center, double halfWidth,
+                        int weighted) {
+  v off = SPLAT(offset), cen = SPLAT(center), hw = SPLAT(halfWidth);
+  v nhw = SPLAT(-halfWidth), zero = C(20);
+  v xmin = C(42), xmax = SPLAT(-K[42]);
+  v sw = zero, s1 = zero, s2 = zero, su = zero, sud = zero, sudd = zero;
+  v sp = zero, spd = zero, spdd = zero;
+  for (int i = 0; i < n; i += 2) {
+    v xi = LOAD(x + i), u = SUB(LOAD(y + i), off);
+    xmin = wasm_f64x2_pmin(xmin, xi);
+    xmax = wasm_f64x2_pmax(xmax, xi);
+    v d = SUB(xi, cen);
+    v in = wasm_v128_and(wasm_f64x2_ge(d, nhw), wasm_f64x2_le(d, hw));
+    v wu = u;
+    if (weighted) {
+      v wi = LOAD(w + i);
+      sw = ADD(sw, wi);
+      wu = MUL(wi, u);
+      in = wasm_v128_and(in, wasm_f64x2_gt(wi, zero));
+    }
+    s1 = ADD(s1, wu);
+    s2 = MA(wu, u, s2);
+    v ui = wasm_v128_and(u, in);
+    v pi = wasm_v128_and(ui, wasm_f64x2_gt(u, zero));
+    su = ADD(su, ui);
+    v t = MUL(ui, d);
+    sud = ADD(sud, t);
+    sudd = MA(t, d, sudd);
+    sp = ADD(sp, pi);
+    t = MUL(pi, d);
+    spd = ADD(spd, t);
+    spdd = MA(t, d, spdd);
+  }
+  OUT[0] = wasm_f64x2_extract_lane(xmin, 0) < wasm_f64x2_extract_lane(xmin, 1)
+               ? wasm_f64x2_extract_lane(xmin, 0)
+               : wasm_f64x2_extract_lane(xmin, 1);
+  OUT[1] = wasm_f64x2_extract_lane(xmax, 0) > wasm_f64x2_extract_lane(xmax, 1)
+               ? wasm_f64x2_extract_lane(xmax, 0)
+               : wasm_f64x2_extract_lane(xmax, 1);
+  OUT[2] = weighted ? hsum(sw) : n;
+  OUT[3] = hsum(s1);
+  OUT[4] = hsum(s2);
+  OUT[5] = hsum(su);
+  OUT[6] = hsum(sud);
+  OUT[7] = hsum(sudd);
+  OUT[8] = hsum(sp);
+  OUT[9] = hsum(spd);
+  OUT[10] = hsum(spdd);
+}
+
+__attribute__((export_name("statistics")))
+void statistics(const double *x, const double *y, const double *w, int n,
+                double offset, double center, double halfWidth) {
+  if (w) sums(x, y, w, n, offset, center, halfWidth, 1);
+  else sums(x, y, w, n, offset, center, halfWidth, 0);
+}
+
 // The model's values and Jacobian over x[0 … m), m ≤ BLOCK even, at P
 // (what the tests compare with models.ts): F at values(), J at jacobian().
 __attribute__((export_name("block")))

@@ -24,8 +24,32 @@ export interface FitData {
   w: Float64Array | undefined;
 }
 
+/**
+ * Sums over a fit's data (the Gaussian fit's statistics), `u = y − offset`,
+ * `d = x − center`: the x range, `Σw`, `Σw·u`, `Σw·u²`, and within
+ * `|d| ≤ halfWidth` the unweighted moments `Σu·dᵏ` (k ≤ 2) of `u` and of
+ * its positive part over the points of non-zero weight.
+ */
+export interface DataSums {
+  xmin: number;
+  xmax: number;
+  sw: number;
+  s1: number;
+  s2: number;
+  su: number;
+  sud: number;
+  sudd: number;
+  sp: number;
+  spd: number;
+  spdd: number;
+}
+
 /** A fit's data in the kernels' memory, evaluated at any parameters. */
 export interface KernelData {
+  /** The number of points. */
+  readonly length: number;
+  /** The {@link DataSums} of the data. */
+  sums(offset: number, center: number, halfWidth: number): DataSums;
   /**
    * Returns `Σw·r²` at `p`, `r = y − f(x; p)`, and writes `JᵀWJ`
    * (row-major n×n) into `h` and `JᵀWr` into `g`, `J = ∂f/∂p`.
@@ -64,6 +88,15 @@ interface Exports {
     n: number,
   ) => number;
   block: (model: number, x: number, m: number) => void;
+  statistics: (
+    x: number,
+    y: number,
+    w: number,
+    n: number,
+    offset: number,
+    center: number,
+    halfWidth: number,
+  ) => void;
   params: () => number;
   out: () => number;
   values: () => number;
@@ -165,7 +198,67 @@ export function loadFitData(data: FitData): KernelData {
     for (let i = 0; i < np; i++) g[i] += out[np * np + i];
     return chi2;
   };
+  /** Copies the data in (at once, or in chunks) and runs `call` on each part. */
+  const each = (
+    call: (at: { at: number; n: number; weighted: boolean }) => void,
+  ): void => {
+    if (place) {
+      if (loaded !== id) (place = copyIn(k, data)), (loaded = id);
+      return call(place);
+    }
+    loaded = 0; // the chunks overwrite the data area
+    const { x, y, w } = data;
+    for (let s = 0; s < x.length; s += CHUNK) {
+      const e = Math.min(x.length, s + CHUNK);
+      call(copyIn(k, {
+        x: x.subarray(s, e),
+        y: y.subarray(s, e),
+        w: w?.subarray(s, e),
+      }));
+    }
+  };
   return {
+    length: data.x.length,
+    sums(offset, center, halfWidth): DataSums {
+      const total: DataSums = {
+        xmin: Infinity,
+        xmax: -Infinity,
+        sw: 0,
+        s1: 0,
+        s2: 0,
+        su: 0,
+        sud: 0,
+        sudd: 0,
+        sp: 0,
+        spd: 0,
+        spdd: 0,
+      };
+      each((at) => {
+        const w = at.weighted ? at.at + 16 * at.n : 0;
+        k.statistics(
+          at.at,
+          at.at + 8 * at.n,
+          w,
+          at.n,
+          offset,
+          center,
+          halfWidth,
+        );
+        const o = doubles(k, k.out(), 11);
+        total.xmin = Math.min(total.xmin, o[0]);
+        total.xmax = Math.max(total.xmax, o[1]);
+        total.sw += o[2];
+        total.s1 += o[3];
+        total.s2 += o[4];
+        total.su += o[5];
+        total.sud += o[6];
+        total.sudd += o[7];
+        total.sp += o[8];
+        total.spd += o[9];
+        total.spdd += o[10];
+      });
+      return total;
+    },
     evaluate(model, p, h, g): number {
       const [index, np] = MODEL_INDEX[model];
       if (p.length !== np) {
@@ -174,22 +267,9 @@ export function loadFitData(data: FitData): KernelData {
       doubles(k, k.params(), np).set(p);
       h.fill(0, 0, np * np);
       g.fill(0, 0, np);
-      if (place) {
-        if (loaded !== id) (place = copyIn(k, data)), (loaded = id);
-        return add(index, place, { np, h, g });
-      }
-      loaded = 0; // the chunks overwrite the data area
+      if (place && loaded === id) return add(index, place, { np, h, g });
       let chi2 = 0;
-      const { x, y, w } = data;
-      for (let s = 0; s < x.length; s += CHUNK) {
-        const e = Math.min(x.length, s + CHUNK);
-        const chunk = {
-          x: x.subarray(s, e),
-          y: y.subarray(s, e),
-          w: w?.subarray(s, e),
-        };
-        chi2 += add(index, copyIn(k, chunk), { np, h, g });
-      }
+      each((at) => chi2 += add(index, at, { np, h, g }));
       return chi2;
     },
   };
