@@ -460,7 +460,10 @@ MODEL(super_gauss, 5, 4)
 // the Gaussian's: on each side (σL for d < 0, σR for d ≥ 0) its columns are
 // e, k₁·e·d, k₂·e·d² (into σL's column on the left, σR's on the right) and
 // 1, with k₁ = A/σ², k₂ = k₁/σ of that side; the moments are kept per
-// side. Three loops per block: e, the moments of e, those of r.
+// side. Four loops per block: e, the moments of e², of e, of r.
+// SIDES adds t to the left sum l where d < 0, else to the right one r.
+#define SIDES(l, r, t)                                                         \
+  (l = ADD(l, wasm_v128_and(t, left)), r = ADD(r, wasm_v128_andnot(t, left)))
 static inline __attribute__((always_inline)) double
 split_moments(const double *x, const double *y, const double *w, int n,
               double *h, double *g, int weighted) {
@@ -488,33 +491,25 @@ split_moments(const double *x, const double *y, const double *w, int n,
       v left = wasm_f64x2_lt(d, zero);
       v we = weighted ? MUL(LOAD(wb + i), e) : e;
       v t = MUL(we, e);
-      el0 = ADD(el0, wasm_v128_and(t, left));
-      er0 = ADD(er0, wasm_v128_andnot(t, left));
+      SIDES(el0, er0, t);
       t = MUL(t, d);
-      el1 = ADD(el1, wasm_v128_and(t, left));
-      er1 = ADD(er1, wasm_v128_andnot(t, left));
+      SIDES(el1, er1, t);
       t = MUL(t, d);
-      el2 = ADD(el2, wasm_v128_and(t, left));
-      er2 = ADD(er2, wasm_v128_andnot(t, left));
+      SIDES(el2, er2, t);
       t = MUL(t, d);
-      el3 = ADD(el3, wasm_v128_and(t, left));
-      er3 = ADD(er3, wasm_v128_andnot(t, left));
+      SIDES(el3, er3, t);
       t = MUL(t, d);
-      el4 = ADD(el4, wasm_v128_and(t, left));
-      er4 = ADD(er4, wasm_v128_andnot(t, left));
+      SIDES(el4, er4, t);
     }
     for (int i = 0; i < m; i += 2) {
       v d = SUB(LOAD(xb + i), mu), e = LOAD(F + i);
       v left = wasm_f64x2_lt(d, zero);
       v we = weighted ? MUL(LOAD(wb + i), e) : e;
-      fl0 = ADD(fl0, wasm_v128_and(we, left));
-      fr0 = ADD(fr0, wasm_v128_andnot(we, left));
+      SIDES(fl0, fr0, we);
       v t = MUL(we, d);
-      fl1 = ADD(fl1, wasm_v128_and(t, left));
-      fr1 = ADD(fr1, wasm_v128_andnot(t, left));
+      SIDES(fl1, fr1, t);
       t = MUL(t, d);
-      fl2 = ADD(fl2, wasm_v128_and(t, left));
-      fr2 = ADD(fr2, wasm_v128_andnot(t, left));
+      SIDES(fl2, fr2, t);
     }
     for (int i = 0; i < m; i += 2) {
       v d = SUB(LOAD(xb + i), mu), e = LOAD(F + i);
@@ -529,14 +524,11 @@ split_moments(const double *x, const double *y, const double *w, int n,
       chi = MA(wr, r, chi);
       rs = ADD(rs, wr);
       v t = MUL(wr, e);
-      rl0 = ADD(rl0, wasm_v128_and(t, left));
-      rr0 = ADD(rr0, wasm_v128_andnot(t, left));
+      SIDES(rl0, rr0, t);
       t = MUL(t, d);
-      rl1 = ADD(rl1, wasm_v128_and(t, left));
-      rr1 = ADD(rr1, wasm_v128_andnot(t, left));
+      SIDES(rl1, rr1, t);
       t = MUL(t, d);
-      rl2 = ADD(rl2, wasm_v128_and(t, left));
-      rr2 = ADD(rr2, wasm_v128_andnot(t, left));
+      SIDES(rl2, rr2, t);
     }
   }
 #define H(i, j) h[(i) * 5 + (j)]
@@ -555,6 +547,7 @@ split_moments(const double *x, const double *y, const double *w, int n,
   H(4, 3) += k2r * hsum(fr2);
   H(4, 4) += weighted ? hsum(ws) : n;
 #undef H
+#undef SIDES
   g[0] += hsum(rl0) + hsum(rr0);
   g[1] += k1l * hsum(rl1) + k1r * hsum(rr1);
   g[2] += k2l * hsum(rl2);
