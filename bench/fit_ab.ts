@@ -12,24 +12,14 @@
  *
  * A REV of `.` is the working tree; anything else is given to `git worktree
  * add` (a commit, a branch, `HEAD~3`). The profiles are the models bench's
- * (SNR 30 over ±8; auto on the double Gaussian), from this tree's
- * `tests/analysis/fit_cases.ts`.
+ * (`profiles.ts` of this tree; auto on the double Gaussian).
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { makeCase } from "../tests/analysis/fit_cases.ts";
+import { MODEL_NAMES } from "../lib/analysis/model_fields.ts";
+import { modelProfile } from "./profiles.ts";
 import { median } from "./table.ts";
-
-/** The profile each model is timed on (the models bench's). */
-const PARAMS: Record<string, number[]> = {
-  gauss: [3, 0.7, 1.3, 0.5],
-  gauss_linear: [3, 0.7, 1.3, 0.5, 0.05],
-  super_gauss: [3, 0.7, 1.3, 4, 0.5],
-  split_gauss: [3, 0.7, 0.9, 1.6, 0.5],
-  double_gauss: [3, 0.7, 1.0, 0.4, 3, 0.5],
-  q_gauss: [3, 0.7, 1.0, 1.6, 0.5],
-};
 
 interface Fits {
   fit(
@@ -85,19 +75,8 @@ try {
   })));
   const calls = n > 1e5 ? 5 : 3000;
   const rows: string[] = [];
-  for (const model of [...Object.keys(PARAMS), "auto"]) {
-    const shape = model === "auto" ? "double_gauss" : model;
-    const d = makeCase({
-      name: `ab_${model}`,
-      n,
-      truth: { amplitude: 3, center: 0.7, sigma: 1.3, offset: 0.5 },
-      xStart: -8,
-      xEnd: 8,
-      snr: 30,
-      seed: 2000 + n,
-      model: shape as "gauss",
-      params: PARAMS[shape],
-    });
+  for (const model of [...MODEL_NAMES, "auto" as const]) {
+    const d = modelProfile(model === "auto" ? "double_gauss" : model, n);
     const call = (f: Fits): number => {
       if (model !== "auto") return f.fit(d.x, d.y, { model }).nEvaluations;
       const all = Object.values(f.auto(d.x, d.y).fits);

@@ -24,10 +24,10 @@
  */
 import { initialGuess } from "../lib/analysis/initial_guess.ts";
 import { fitAuto } from "../lib/analysis/model_choice.ts";
-import { MODEL_NAMES, type ModelName } from "../lib/analysis/model_fields.ts";
+import { MODEL_NAMES } from "../lib/analysis/model_fields.ts";
 import { fitModel, modelStart } from "../lib/analysis/model_fit.ts";
-import { type FitCase, makeCase } from "../tests/analysis/fit_cases.ts";
 import { type ScipyRun, ScipyServer } from "../tests/analysis/scipy_ref.ts";
+import { modelProfile } from "./profiles.ts";
 import { median, ms, printTable } from "./table.ts";
 
 /**
@@ -44,30 +44,6 @@ const SIZES: [number, number, boolean, number][] = [
 /** Interleaved runs of both before the timed ones. */
 const WARMUP = 2;
 
-/** The profile of each model the bench fits (SNR 30). */
-const PARAMS: Record<ModelName, number[]> = {
-  gauss: [3, 0.7, 1.3, 0.5],
-  gauss_linear: [3, 0.7, 1.3, 0.5, 0.05],
-  super_gauss: [3, 0.7, 1.3, 4, 0.5],
-  split_gauss: [3, 0.7, 0.9, 1.6, 0.5],
-  double_gauss: [3, 0.7, 1.0, 0.4, 3, 0.5],
-  q_gauss: [3, 0.7, 1.0, 1.6, 0.5],
-};
-
-function data(model: ModelName, n: number): FitCase {
-  return makeCase({
-    name: `bench_${model}_${n}`,
-    n,
-    truth: { amplitude: 3, center: 0.7, sigma: 1.3, offset: 0.5 },
-    xStart: -8,
-    xEnd: 8,
-    snr: 30,
-    seed: 2000 + n,
-    model,
-    params: PARAMS[model],
-  });
-}
-
 function ratio(a: number, b: number, goal: number): string {
   const r = a / b;
   return `**${r.toFixed(2)}×**${r <= goal ? "" : " (goal missed)"}`;
@@ -75,7 +51,7 @@ function ratio(a: number, b: number, goal: number): string {
 
 const load = Deno.loadavg();
 const profiles = SIZES.flatMap(([n]) =>
-  MODEL_NAMES.map((model) => ({ model, n, data: data(model, n) }))
+  MODEL_NAMES.map((model) => ({ model, n, data: modelProfile(model, n) }))
 );
 const runs: ScipyRun[] = [];
 for (const { model, n, data: d } of profiles) {

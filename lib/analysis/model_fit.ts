@@ -392,14 +392,37 @@ interface XRange {
   n: number;
 }
 
-/** The x range of `x` (computed once per fit, before the fit). */
+/**
+ * The x range of `x` (computed once per fit, before the fit), in blocks:
+ * as one loop run once per call, V8 entered it through an on-stack-
+ * replacement compilation made before the code after it had run, and left
+ * it at every call (29 µs at 1e4 points, a quarter of an evaluation).
+ */
 function xRangeOf(x: Float64Array): XRange {
-  let xmin = Infinity, xmax = -Infinity;
-  for (let i = 0; i < x.length; i++) {
+  const range = { xmin: Infinity, xmax: -Infinity, n: x.length };
+  for (let start = 0; start < x.length; start += RANGE_BLOCK) {
+    blockRange(x, start, Math.min(x.length, start + RANGE_BLOCK), range);
+  }
+  return range;
+}
+
+/** Points per call of {@linkcode blockRange}. */
+const RANGE_BLOCK = 2048;
+
+/** Widens `range` to the points `[start, end)` of `x`. */
+function blockRange(
+  x: Float64Array,
+  start: number,
+  end: number,
+  range: XRange,
+): void {
+  let { xmin, xmax } = range;
+  for (let i = start; i < end; i++) {
     if (x[i] < xmin) xmin = x[i];
     if (x[i] > xmax) xmax = x[i];
   }
-  return { xmin, xmax, n: x.length };
+  range.xmin = xmin;
+  range.xmax = xmax;
 }
 
 /** Why fitted parameters are not a peak of this model, or "". */
