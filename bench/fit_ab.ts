@@ -2,7 +2,7 @@
  * Before/after timing of the fits between git revisions, in one process:
  * each revision is checked out into a temporary worktree, its
  * `lib/analysis` is imported from there, and the revisions' calls alternate
- * (3000 of each at 1e4 points), so that the machine's drift between
+ * (3000 of each at 1e4 points, 15 at 1e6), so that the machine's drift between
  * minutes, ±30 % on a shared 2-CPU VM, falls on all of them alike.
  * Separate processes run one after another misattributed two changes here.
  * Prints the median time and the evaluations of every model's fit and of
@@ -73,7 +73,7 @@ try {
     fit: (await import(`${tree}lib/analysis/model_fit.ts`)).fitModel,
     auto: (await import(`${tree}lib/analysis/model_choice.ts`)).fitAuto,
   })));
-  const calls = n > 1e5 ? 5 : 3000;
+  const calls = n > 1e5 ? 15 : 3000;
   const rows: string[] = [];
   for (const model of [...MODEL_NAMES, "auto" as const]) {
     const d = modelProfile(model === "auto" ? "double_gauss" : model, n);
