@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type FitData, loadFitData } from "./kernels/mod.ts";
+import type { KernelData } from "./kernels/mod.ts";
 import type { ModelName } from "./models.ts";
 import { choleskyN, choleskySolveN } from "./symn.ts";
 import {
@@ -20,7 +20,7 @@ import {
   stopAfterStep,
 } from "./levenberg_marquardt.ts";
 
-export type { FitData, LmOptions, LmResult, LmStop };
+export type { LmOptions, LmResult, LmStop };
 
 /** Maximum number of evaluations of the polish after convergence. */
 const MAX_POLISH = 1000;
@@ -31,7 +31,8 @@ const ROUNDING = 1e-14;
 const MAX_FAILURES = 8;
 
 /**
- * Minimizes `Σ w·(y − f(x; p))²` from `p` (updated in place); on return
+ * Minimizes `Σ w·(y − f(x; p))²` over the fit's data in the kernels'
+ * memory (`loadFitData`) from `p` (updated in place); on return
  * `h` holds `JᵀWJ` at the returned `p` (or 10⁻⁶ standard errors from it).
  * The rules are those of
  * `levenbergMarquardt` in `levenberg_marquardt.ts`: steps solve
@@ -44,7 +45,7 @@ const MAX_FAILURES = 8;
  */
 export function levenbergMarquardtN(
   model: ModelName,
-  data: FitData,
+  kernel: KernelData,
   p: Float64Array,
   h: Float64Array,
   options: LmOptions & {
@@ -58,7 +59,6 @@ export function levenbergMarquardtN(
 ): LmResult {
   const { ftol, xtol, gtol, maxEvaluations } = options;
   const n = p.length;
-  const kernel = loadFitData(data);
   const accumulate = (
     q: Float64Array,
     hq: Float64Array,
@@ -84,7 +84,7 @@ export function levenbergMarquardtN(
       b[i] = gc[i] / dscale[i];
     }
   };
-  const dof = Math.max(1, data.x.length - n);
+  const dof = Math.max(1, kernel.length - n);
   let lambda = 1e-3;
   let nu = 2;
   /**

@@ -25,6 +25,7 @@ import {
   initialGuess,
   type ProfileWidths,
 } from "./initial_guess.ts";
+import { loadFitData } from "./kernels/mod.ts";
 import { levenbergMarquardtN } from "./lm_general.ts";
 import { modelSpec } from "./model_fields.ts";
 import { MODEL_PARAMETER_COUNTS, modelFwhm, type ModelName } from "./models.ts";
@@ -292,7 +293,7 @@ function fitGeneral(
   const p = Float64Array.from(start);
   const h = new Float64Array(np * np);
   const range = xRangeOf(data.x);
-  const lm = levenbergMarquardtN(name, data, p, h, {
+  const lm = levenbergMarquardtN(name, loadFitData(data), p, h, {
     ftol: options.ftol ?? DEFAULT_TOL,
     xtol: options.xtol ?? DEFAULT_TOL,
     gtol: options.gtol ?? 0,

@@ -44,6 +44,22 @@ export interface DataSums {
   spdd: number;
 }
 
+/**
+ * The sums of {@link DataSums} after the x range, in the order kernels.c's
+ * `statistics` writes them (after xmin, xmax); the parts of chunked data add up.
+ */
+const ADDED_SUMS = [
+  "sw",
+  "s1",
+  "s2",
+  "su",
+  "sud",
+  "sudd",
+  "sp",
+  "spd",
+  "spdd",
+] as const satisfies readonly (keyof DataSums)[];
+
 /** A fit's data in the kernels' memory, evaluated at any parameters. */
 export interface KernelData {
   /** The number of points. */
@@ -220,19 +236,8 @@ export function loadFitData(data: FitData): KernelData {
   return {
     length: data.x.length,
     sums(offset, center, halfWidth): DataSums {
-      const total: DataSums = {
-        xmin: Infinity,
-        xmax: -Infinity,
-        sw: 0,
-        s1: 0,
-        s2: 0,
-        su: 0,
-        sud: 0,
-        sudd: 0,
-        sp: 0,
-        spd: 0,
-        spdd: 0,
-      };
+      const total = { xmin: Infinity, xmax: -Infinity } as DataSums;
+      for (const key of ADDED_SUMS) total[key] = 0;
       each((at) => {
         const w = at.weighted ? at.at + 16 * at.n : 0;
         k.statistics(
@@ -244,18 +249,10 @@ export function loadFitData(data: FitData): KernelData {
           center,
           halfWidth,
         );
-        const o = doubles(k, k.out(), 11);
+        const o = doubles(k, k.out(), 2 + ADDED_SUMS.length);
         total.xmin = Math.min(total.xmin, o[0]);
         total.xmax = Math.max(total.xmax, o[1]);
-        total.sw += o[2];
-        total.s1 += o[3];
-        total.s2 += o[4];
-        total.su += o[5];
-        total.sud += o[6];
-        total.sudd += o[7];
-        total.sp += o[8];
-        total.spd += o[9];
-        total.spdd += o[10];
+        ADDED_SUMS.forEach((key, i) => total[key] += o[2 + i]);
       });
       return total;
     },
@@ -267,7 +264,6 @@ export function loadFitData(data: FitData): KernelData {
       doubles(k, k.params(), np).set(p);
       h.fill(0, 0, np * np);
       g.fill(0, 0, np);
-      if (place && loaded === id) return add(index, place, { np, h, g });
       let chi2 = 0;
       each((at) => chi2 += add(index, at, { np, h, g }));
       return chi2;

@@ -101,15 +101,16 @@ static inline __attribute__((always_inline)) double gauss_moments(const double *
 #undef H
   return hsum(chi);
 }
-#define GAUSS_MOMENTS(name, WEIGHTED, LINEAR)                                  \
+// An evaluation (evaluate_fn) of a moments function with its flags fixed.
+#define MOMENTS(name, fn, ...)                                                 \
   static double name(const double *x, const double *y, const double *w,       \
                      int n, double *h, double *g) {                           \
-    return gauss_moments(x, y, w, n, h, g, WEIGHTED, LINEAR);                  \
+    return fn(x, y, w, n, h, g, __VA_ARGS__);                                  \
   }
-GAUSS_MOMENTS(gauss_weighted, 1, 0)
-GAUSS_MOMENTS(gauss_unweighted, 0, 0)
-GAUSS_MOMENTS(gauss_linear_weighted, 1, 1)
-GAUSS_MOMENTS(gauss_linear_unweighted, 0, 1)
+MOMENTS(gauss_weighted, gauss_moments, 1, 0)
+MOMENTS(gauss_unweighted, gauss_moments, 0, 0)
+MOMENTS(gauss_linear_weighted, gauss_moments, 1, 1)
+MOMENTS(gauss_linear_unweighted, gauss_moments, 0, 1)
 
 // The split Gaussian's evaluation from the structure of its Jacobian, as
 // the Gaussian's: on each side (σL for d < 0, σR for d ≥ 0) its columns are
@@ -210,13 +211,5 @@ split_moments(const double *x, const double *y, const double *w, int n,
   g[4] += hsum(rs);
   return hsum(chi);
 }
-static double split_gauss_weighted(const double *x, const double *y,
-                                   const double *w, int n, double *h,
-                                   double *g) {
-  return split_moments(x, y, w, n, h, g, 1);
-}
-static double split_gauss_unweighted(const double *x, const double *y,
-                                     const double *w, int n, double *h,
-                                     double *g) {
-  return split_moments(x, y, w, n, h, g, 0);
-}
+MOMENTS(split_gauss_weighted, split_moments, 1)
+MOMENTS(split_gauss_unweighted, split_moments, 0)
